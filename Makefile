@@ -1,0 +1,27 @@
+# Two commands for a newcomer:  `make main` (set up + run the main job)  and  `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup main test test-all lint
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+main: setup
+	$(BIN)/edgepareto sizes
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-all: setup
+	$(BIN)/python -m pytest -q -m ''
+
+lint: setup
+	$(BIN)/ruff check src tests bench

@@ -1,0 +1,54 @@
+"""The one place that formats human output: Rich consoles, tables and number formats."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+@lru_cache(maxsize=1)
+def console() -> Console:
+    """Human output on stdout."""
+    return Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+@lru_cache(maxsize=1)
+def err_console() -> Console:
+    """Progress bars and notices on stderr, so ``--json`` stdout stays one document."""
+    return Console(file=sys.stderr, highlight=False)
+
+
+def table(
+    title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Sequence[int] = ()
+) -> Table:
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="right" if i in right else "left")
+    for row in rows:
+        t.add_row(*(fmt(v) for v in row))
+    return t
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def millions(n: int | float) -> str:
+    return f"{n / 1e6:.2f} M"
+
+
+def megabytes(n: int | float) -> str:
+    return f"{n / 1e6:.2f} MB"

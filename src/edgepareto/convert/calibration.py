@@ -1,0 +1,54 @@
+"""Representative data for full-integer quantization: real images, or a logged synthetic fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from edgepareto.data.preprocessing import PreprocessingSpec, list_images
+from edgepareto.errors import DatasetError
+from edgepareto.models import ModelConfig
+
+log = logging.getLogger(__name__)
+
+
+def calibration_arrays(config: ModelConfig, folder: Path | None, samples: int, seed: int = 0) -> tuple[np.ndarray, str]:
+    """Float inputs of shape (n, R, R, 3) and where they came from ('real images' or 'synthetic')."""
+    spec = PreprocessingSpec(size=config.resolution)
+    if folder is not None:
+        files = list_images(folder)[:samples]
+        if not files:
+            raise DatasetError(f"{folder}: no images found for calibration; pass a folder of JPEG/PNG files")
+        arrays = []
+        for f in files:
+            try:
+                arrays.append(spec.to_float(spec.load(f)))
+            except DatasetError as exc:
+                log.warning("calibration: skipping %s", exc)
+        if not arrays:
+            raise DatasetError(f"{folder}: none of the {len(files)} files could be read as images")
+        return np.stack(arrays), f"real images from {folder}"
+    log.warning(
+        "int8 calibration: no --calibration-dir given, using %d synthetic random inputs (uniform in [-1, 1]); "
+        "activation ranges will not match real images: pass a folder of real images for a faithful int8 model",
+        samples,
+    )
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=(samples, config.resolution, config.resolution, 3)).astype(np.float32)
+    return x, "synthetic uniform[-1,1]"
+
+
+def representative_dataset(
+    config: ModelConfig, folder: Path | None, samples: int
+) -> tuple[Callable[[], Iterator[list[np.ndarray]]], int, str]:
+    """A generator factory for the TF converter, with the sample count and source for the scheme."""
+    x, source = calibration_arrays(config, folder, samples)
+
+    def gen() -> Iterator[list[np.ndarray]]:
+        for i in range(len(x)):
+            yield [x[i : i + 1]]
+
+    return gen, len(x), source

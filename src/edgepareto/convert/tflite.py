@@ -1,0 +1,169 @@
+"""Keras -> TFLite with the TensorFlow converter: fp32, fp16, int8-dynamic and full int8.
+
+Each precision has one exact scheme string (stored with the artifact) so that a reader
+never confuses today's symmetric per-channel int8 with the seed's asymmetric uint8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from edgepareto.convert._quiet import stdout_to_stderr
+from edgepareto.errors import ConfigError, EdgeParetoError, StoreError
+from edgepareto.models import PRECISIONS, ModelConfig
+
+if TYPE_CHECKING:
+    import keras
+
+log = logging.getLogger(__name__)
+
+SCHEMES: dict[str, str] = {
+    "fp32": "float32 weights and activations, float32 I/O",
+    "fp16": "float16 weights (dequantized to float32 at load), float32 activations and I/O",
+    "int8-dynamic": (
+        "dynamic-range int8: weights int8 symmetric per-channel (zero point 0), "
+        "activations float32 (quantized on the fly per op), float32 I/O"
+    ),
+    "int8": (
+        "full-integer int8 PTQ: weights int8 symmetric per-channel (zero point 0), "
+        "activations int8 asymmetric per-tensor, int32 biases, int8 I/O, "
+        "calibrated on {n} {source} samples"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One deployable file; identified by its content hash."""
+
+    path: str
+    bytes: int
+    precision: str
+    scheme: str
+    sha256: str
+    variant: str
+    format: str = "tflite"
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.bytes <= 0:
+            raise ConfigError(f"artifact {self.path} is empty")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def parse_precisions(text: str | Iterable[str]) -> tuple[str, ...]:
+    items = [p.strip() for p in (text.split(",") if isinstance(text, str) else text) if p.strip()]
+    bad = [p for p in items if p not in PRECISIONS]
+    if bad or not items:
+        raise ConfigError(f"unknown precision {', '.join(bad) or '(none)'}; choose from {', '.join(PRECISIONS)}")
+    return tuple(dict.fromkeys(items))
+
+
+RepresentativeData = Callable[[], Iterator[list[np.ndarray]]]
+
+
+def convert_keras(model: keras.Model, precision: str, representative: RepresentativeData | None = None) -> bytes:
+    """Run the TF converter for one precision and return the flatbuffer bytes."""
+    import tensorflow as tf
+
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    with stdout_to_stderr():
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        if precision == "fp16":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        elif precision == "int8-dynamic":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        elif precision == "int8":
+            if representative is None:
+                raise ConfigError("int8 needs a representative dataset (calibration images)")
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = representative
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+        return converter.convert()
+
+
+def artifact_name(config: ModelConfig, precision: str) -> str:
+    """``mobilenet_v1_050_224.int8.tflite``: family, alpha, resolution, precision at a glance."""
+    return f"{config.name}.{precision}.tflite"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a full disk or Ctrl-C never leaves half a model."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StoreError(
+            f"cannot write {path}: {exc.strerror or exc}; free disk space or choose another --out"
+        ) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_variant(
+    config: ModelConfig,
+    precisions: Iterable[str],
+    out_dir: Path,
+    *,
+    model: keras.Model | None = None,
+    weights: Path | None = None,
+    seed: int = 0,
+    calibration_dir: Path | None = None,
+    calibration_samples: int = 100,
+) -> list[Artifact]:
+    """Build (or take) the Keras model and write one ``.tflite`` per precision into ``out_dir``."""
+    from edgepareto.convert.calibration import representative_dataset
+    from edgepareto.models import build_model
+
+    precisions = parse_precisions(precisions)
+    if model is None:
+        model = build_model(config, seed=seed, weights=weights)
+    artifacts = []
+    for precision in precisions:
+        scheme = SCHEMES[precision]
+        representative = None
+        if precision == "int8":
+            representative, n, source = representative_dataset(config, calibration_dir, calibration_samples)
+            scheme = scheme.format(n=n, source=source)
+        try:
+            data = convert_keras(model, precision, representative)
+        except EdgeParetoError:
+            raise
+        except Exception as exc:
+            raise EdgeParetoError(f"TFLite conversion of {config.name} to {precision} failed: {exc}") from exc
+        path = out_dir / artifact_name(config, precision)
+        write_atomic(path, data)
+        artifacts.append(
+            Artifact(str(path), len(data), precision, scheme, hashlib.sha256(data).hexdigest(), config.name)
+        )
+        log.debug("wrote %s (%d bytes)", path, len(data))
+    return artifacts

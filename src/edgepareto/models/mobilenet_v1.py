@@ -1,0 +1,118 @@
+"""MobileNet v1 (Howard et al. 2017), the seed's model: any alpha in (0, 1], resolution, class count.
+
+Built with ``keras.applications.MobileNet``. Where it differs from the TF-slim original
+that Google's hosted models were trained with: Keras computes channel counts as
+``int(c * alpha)`` with no floor, while slim keeps at least 8 channels (``min_depth=8``); the
+two agree for alpha >= 0.25, and for smaller alpha this model (and its cost) follows Keras.
+Keras's classifier is a 1x1 convolution with bias after global pooling, i.e. the same
+fully connected layer as slim's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from edgepareto.errors import ConfigError, ModelFileError
+from edgepareto.models._registry import ModelConfig, ModelFamily, register_family
+from edgepareto.models.cost import CostReport, LayerSpec
+
+if TYPE_CHECKING:
+    import keras
+
+FAMILY = "mobilenet_v1"
+SEED_ALPHAS = (0.25, 0.5, 0.75, 1.0)
+
+# (pointwise output channels at alpha=1, depthwise stride) for the 13 separable blocks.
+_BLOCKS: tuple[tuple[int, int], ...] = (
+    (64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+    (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1),
+)  # fmt: skip
+
+
+def layer_specs(config: ModelConfig) -> tuple[LayerSpec, ...]:
+    """The layers of the Keras model, as the seed's formulas see them."""
+    a, side = config.alpha, config.resolution
+    channels = int(32 * a)
+    side //= 2  # conv1: 3x3, stride 2, 'same'
+    layers = [LayerSpec("conv1", "standard", 3, 3, channels, side, stride=2)]
+    for i, (filters, stride) in enumerate(_BLOCKS, start=1):
+        side //= stride
+        out = int(filters * a)
+        layers.append(LayerSpec(f"conv_dw_{i}", "depthwise", 3, channels, channels, side, stride, block=i))
+        layers.append(LayerSpec(f"conv_pw_{i}", "pointwise", 1, channels, out, side, 1, block=i))
+        channels = out
+    layers.append(LayerSpec("conv_preds", "fully_connected", 1, channels, config.num_classes, 1, batchnorm=False))
+    return tuple(layers)
+
+
+def cost(config: ModelConfig) -> CostReport:
+    return CostReport(config.name, layer_specs(config))
+
+
+def build(
+    config: ModelConfig,
+    *,
+    seed: int | None = 0,
+    weights: str | Path | None = None,
+    bn_momentum: float | None = None,
+) -> keras.Model:
+    """Build the Keras model: random weights from ``seed``, or weights loaded from a local file.
+
+    Weights are loaded into the architecture built here (``load_weights``), never by
+    deserialising a model from the file, so a weights file cannot run code.
+    ``bn_momentum`` overrides Keras's 0.99, which leaves running statistics stale after short
+    training schedules.
+    """
+    import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    model = keras.applications.MobileNet(
+        input_shape=(config.resolution, config.resolution, 3),
+        alpha=config.alpha,
+        weights=None,
+        classes=config.num_classes,
+        include_top=True,
+        name=config.name,
+    )
+    if bn_momentum is not None:
+        if not 0.0 < bn_momentum < 1.0:
+            raise ConfigError(f"bn_momentum must be in (0, 1), got {bn_momentum}")
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = bn_momentum
+    if weights is not None:
+        load_weights(model, Path(weights))
+    return model
+
+
+def load_weights(model: keras.Model, path: Path) -> None:
+    """Load a ``.weights.h5``/``.h5``/``.keras`` file into ``model`` with a one-line error on mismatch."""
+    if not path.is_file():
+        raise ModelFileError(f"{path}: weights file not found; pass an existing .h5 or .keras file")
+    if path.suffix not in (".h5", ".keras"):
+        raise ModelFileError(f"{path}: weights must be a Keras .h5 or .keras file, got {path.suffix or 'no suffix'}")
+    try:
+        model.load_weights(str(path))
+    except Exception as exc:  # Keras raises ValueError/OSError/KeyError variously
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFileError(
+            f"{path}: cannot load weights into {model.name} ({first[:200]}); "
+            "check that alpha, resolution and class count match the file"
+        ) from exc
+
+
+register_family(
+    ModelFamily(
+        name=FAMILY,
+        description="MobileNet v1, depthwise-separable ConvNet; alpha in (0, 1], resolution multiple of 32",
+        build=build,
+        cost=cost,
+        named_variants=tuple(ModelConfig(FAMILY, a, 224) for a in SEED_ALPHAS),
+        notes=(
+            "built with keras.applications.MobileNet (weights=None)",
+            "channels follow Keras int(c*alpha); TF-slim's min_depth=8 differs only for alpha < 0.25",
+        ),
+    )
+)
