@@ -12,12 +12,6 @@ from typing import Any
 
 HELP = "the seed's eight variants: build, convert, inspect; size table beside the cost model"
 
-# Google's hosted MobileNet v1 models at 224 (MB): DESIGN.md reference figures.
-PUBLISHED_MB = {
-    (1.0, "fp32"): 16.9, (0.75, "fp32"): 10.3, (0.5, "fp32"): 5.3, (0.25, "fp32"): 1.9,
-    (1.0, "int8"): 4.3, (0.75, "int8"): 2.6, (0.5, "int8"): 1.4, (0.25, "int8"): 0.5,
-}  # fmt: skip
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("artifacts/seed"), help="artifact folder (default artifacts/seed)")
@@ -28,51 +22,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.artifacts import inspect_tflite
     from edgepareto.cli._output import err_console
-    from edgepareto.convert import export_variant
-    from edgepareto.convert.tflite import parse_precisions
-    from edgepareto.models import ModelConfig, cost_of
+    from edgepareto.convert.size_table import size_table
 
-    precisions = parse_precisions(args.precision)
     alphas = [float(a) for a in args.alphas.split(",") if a.strip()]
-    configs = [ModelConfig("mobilenet_v1", a, 224) for a in alphas]
-    rows = []
     with err_console().status("converting") as status:
-        for config in configs:
-            status.update(f"building and converting {config.name} ({', '.join(precisions)})")
-            arts = export_variant(
-                config,
-                precisions,
-                args.out,
-                calibration_dir=args.calibration_dir,
-                calibration_samples=args.calibration_samples,
-            )
-            cost = cost_of(config)
-            fp32_bytes = next((a.bytes for a in arts if a.precision == "fp32"), None)
-            for art in arts:
-                anatomy = inspect_tflite(art.path)
-                published = PUBLISHED_MB.get((config.alpha, art.precision))
-                rows.append(
-                    {
-                        "variant": config.name,
-                        "alpha": config.alpha,
-                        "precision": art.precision,
-                        "path": art.path,
-                        "bytes": art.bytes,
-                        "weight_bytes": anatomy.weight_bytes,
-                        "other_bytes": art.bytes - anatomy.weight_bytes,
-                        "published_mb": published,
-                        "vs_published": None if published is None else art.bytes / (published * 1e6) - 1,
-                        "ratio_fp32_to_this": None if fp32_bytes is None else fp32_bytes / art.bytes,
-                        "macs": cost.macs,
-                        "params": cost.params,
-                        "params_folded": cost.params_folded,
-                        "bytes_per_folded_param": art.bytes / cost.params_folded,
-                        "scheme": art.scheme,
-                        "sha256": art.sha256,
-                    }
-                )
+        rows = size_table(
+            alphas,
+            args.precision.split(","),
+            args.out,
+            calibration_dir=args.calibration_dir,
+            calibration_samples=args.calibration_samples,
+            progress=status.update,
+        )
     return {"out": str(args.out), "rows": rows}
 
 
