@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_results  # noqa: E402
+from _common import write_results
 
-from edgepareto.convert.size_table import size_table  # noqa: E402
+from edgepareto.convert.size_table import size_table
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
         )
     fp32_ok = all(abs(r["vs_published"]) <= 0.02 for r in rows if r["precision"] == "fp32")
     lines.append(f"\nfp32 sizes within 2% of the published sizes: {'yes' if fp32_ok else 'NO'}")
-    jpath, mpath = write_results("export_sizes", {"rows": rows, "fp32_within_2pct": fp32_ok}, "\n".join(lines))
+    _, mpath = write_results("export_sizes", {"rows": rows, "fp32_within_2pct": fp32_ok}, "\n".join(lines))
     print(mpath.read_text())
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ def _check_fp32_size(alpha: float, tmp_path) -> None:
     config = ModelConfig("mobilenet_v1", alpha, 224)
     (art,) = export_variant(config, ["fp32"], tmp_path)
     assert art.bytes / (PUBLISHED_FP32_MB[alpha] * 1e6) == pytest.approx(1.0, abs=0.02)
-    assert art.sha256 == hashlib.sha256(open(art.path, "rb").read()).hexdigest()
+    assert art.sha256 == hashlib.sha256(Path(art.path).read_bytes()).hexdigest()
 
 
 def test_fp32_size_alpha_025_within_2_percent(tmp_path):
