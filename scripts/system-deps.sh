@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tool and its tests use; installed only when missing (needs root or sudo).
 set -euo pipefail
-PACKAGES=(dataset-fashion-mnist openssh-server)
+PACKAGES=(dataset-fashion-mnist openssh-server chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
