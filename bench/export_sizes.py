@@ -27,14 +27,16 @@ def main() -> None:
     for r in rows:
         r.pop("path")
     lines = [
-        "| variant | precision | bytes | published MB | vs published | fp32/this | weight share | scheme |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| variant | precision | bytes | published MB | vs published | fp32/this | weight share | int32 buffers "
+        "| quant params | scheme |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         vs = "" if r["vs_published"] is None else f"{100 * r['vs_published']:+.2f}%"
         lines.append(
             f"| {r['variant']} | {r['precision']} | {r['bytes']:,} | {r['published_mb'] or ''} | {vs} | "
-            f"{r['ratio_fp32_to_this']:.3f} | {100 * r['weight_bytes'] / r['bytes']:.1f}% | {r['scheme']} |"
+            f"{r['ratio_fp32_to_this']:.3f} | {100 * r['weight_bytes'] / r['bytes']:.1f}% | "
+            f"{r['int32_weight_bytes']:,} | {r['quantization_param_bytes']:,} | {r['scheme']} |"
         )
     fp32_ok = all(abs(r["vs_published"]) <= 0.02 for r in rows if r["precision"] == "fp32")
     lines.append(f"\nfp32 sizes within 2% of the published sizes: {'yes' if fp32_ok else 'NO'}")

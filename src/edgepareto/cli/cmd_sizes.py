@@ -50,6 +50,8 @@ def render(doc: dict[str, Any], console) -> None:
             None if r["vs_published"] is None else f"{100 * r['vs_published']:+.2f}%",
             r["ratio_fp32_to_this"],
             f"{100 * r['weight_bytes'] / r['bytes']:.1f}%",
+            r["int32_weight_bytes"],
+            r["quantization_param_bytes"],
             f"{r['macs'] / 1e6:.1f} M",
             f"{r['params_folded'] / 1e6:.3f} M",
             f"{r['bytes_per_folded_param']:.3f}",
@@ -60,9 +62,10 @@ def render(doc: dict[str, Any], console) -> None:
         table(
             "seed variants: measured file sizes beside the cost model",
             ["variant", "precision", "bytes", "published MB", "vs published", "fp32/this", "weights share",
+             "int32 buffers", "quant params",
              "mult-adds", "folded params", "bytes/param"],
             rows,
-            right=tuple(range(2, 10)),
+            right=tuple(range(2, 12)),
         )
     )  # fmt: skip
     console.print(f"artifacts in {doc['out']}")
