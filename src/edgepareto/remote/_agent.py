@@ -1,0 +1,129 @@
+"""edgepareto's on-board agent: a flat script the host uploads beside the bench core and runs over SSH.
+
+Needs only the Python standard library to start; NumPy and a TFLite runtime (ai-edge-litert or
+tflite-runtime) are checked first and reported as one line naming the fix. Every reply is ONE
+JSON object on the last stdout line: ``{"ok": true, "result": ...}`` or
+``{"ok": false, "kind": "runtime"|"usage"|"measure", "error": "..."}``.
+
+    python3 edgepareto_agent.py check                 # versions; never fails
+    python3 edgepareto_agent.py fingerprint           # the board's Fingerprint (clusters, caches, kernel)
+    python3 edgepareto_agent.py measure < REQUEST     # runs _child.py REQUEST.json in a child with a timeout
+
+sysfs/procfs roots come from EDGEPARETO_SYSFS_ROOT / EDGEPARETO_PROC_ROOT (tests point them at fake trees).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)  # the bench core sits beside this file (flat imports)
+
+
+def versions() -> dict:
+    """What the board's Python offers; no import here may fail."""
+    out = {
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "machine": platform.machine(),
+        "numpy": None,
+        "runtime": None,
+    }
+    try:
+        import numpy
+
+        out["numpy"] = numpy.__version__
+    except ImportError:
+        pass
+    for package, module in (("ai-edge-litert", "ai_edge_litert"), ("tflite-runtime", "tflite_runtime")):
+        try:
+            mod = __import__(module)
+            __import__(module + ".interpreter")
+            out["runtime"] = f"{package} {getattr(mod, '__version__', '?')}"
+            break
+        except ImportError:
+            continue
+    return out
+
+
+def missing(v: dict) -> str | None:
+    """The one-line fix for a board that cannot measure, or None."""
+    exe = v["executable"]
+    if v["numpy"] is None:
+        return f"NumPy is not installed for {exe}; install it on the board with `{exe} -m pip install numpy`"
+    if v["runtime"] is None:
+        return (
+            f"no TFLite runtime for {exe}; install one on the board with `{exe} -m pip install ai-edge-litert` "
+            f"(or tflite-runtime)"
+        )
+    return None
+
+
+def reply(doc: dict) -> int:
+    sys.stdout.write("\n" + json.dumps(doc) + "\n")
+    sys.stdout.flush()
+    return 0 if doc.get("ok") else 3
+
+
+def fingerprint() -> dict:
+    from cpus import discover_host  # type: ignore[import-not-found]
+
+    fp = discover_host()
+    return fp.to_json() if hasattr(fp, "to_json") else fp
+
+
+def measure(request: dict, timeout: float) -> dict:
+    """Run the bench core's child on the request; a crash or hang becomes an error reply, never a hang."""
+    fd, path = tempfile.mkstemp(prefix="request-", suffix=".json", dir=os.environ.get("EDGEPARETO_AGENT_TMP"))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(request, f)
+        try:
+            proc = subprocess.run(
+                [sys.executable, os.path.join(HERE, "_child.py"), path],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "kind": "measure", "error": f"measurement did not finish within {timeout:.0f} s"}
+    finally:
+        os.unlink(path)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    if lines:
+        try:
+            return {"ok": True, "result": json.loads(lines[-1]), "returncode": proc.returncode}
+        except ValueError:
+            pass
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"status {proc.returncode}"
+    return {"ok": False, "kind": "measure", "error": f"measuring child exited with {how}: {tail}"}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[1] not in ("check", "fingerprint", "measure"):
+        return reply({"ok": False, "kind": "usage", "error": "usage: edgepareto_agent.py check|fingerprint|measure"})
+    v = versions()
+    if argv[1] == "check":
+        return reply({"ok": True, "result": v})
+    fix = missing(v)
+    if fix:
+        return reply({"ok": False, "kind": "runtime", "error": fix, "versions": v})
+    try:
+        if argv[1] == "fingerprint":
+            return reply({"ok": True, "result": fingerprint(), "versions": v})
+        request = json.loads(sys.stdin.read())
+        timeout = float(request.pop("agent_timeout_s", 3600))
+        return reply({**measure(request, timeout), "versions": v})
+    except Exception as exc:  # the host needs one line, not a traceback it cannot parse
+        return reply({"ok": False, "kind": "agent", "error": f"{type(exc).__name__}: {exc}"})
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,216 @@
+"""A session with one board: ship the agent and artifacts (content-addressed), fingerprint, measure.
+
+The agent is the bench core (engines/_base.py, engines/litert.py, bench/*.py core modules) plus
+:mod:`edgepareto.remote._agent`, copied flat into ``<project folder>/agent/<hash>/`` on the board;
+artifacts go to ``<project folder>/blobs/<sha256><suffix>``. Names are content hashes, so a rerun
+uploads nothing new and two versions of the agent never mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from edgepareto.errors import ModelFileError
+from edgepareto.remote._ssh import Completed, Connection
+from edgepareto.remote.errors import BoardRuntimeError
+from edgepareto.remote.inventory import Board
+
+log = logging.getLogger(__name__)
+
+_PKG = Path(__file__).resolve().parents[1]  # src/edgepareto
+#: file name on the board -> file in the package. Board-shippable: stdlib + NumPy + TFLite runtime only.
+AGENT_FILES: dict[str, str] = {
+    "_base.py": "engines/_base.py",
+    "litert.py": "engines/litert.py",
+    "_sysfs.py": "bench/_sysfs.py",
+    "cpus.py": "bench/cpus.py",
+    "protocol.py": "bench/protocol.py",
+    "stats.py": "bench/stats.py",
+    "telemetry.py": "bench/telemetry.py",
+    "_child.py": "bench/_child.py",
+    "edgepareto_agent.py": "remote/_agent.py",
+}
+AGENT = "edgepareto_agent.py"
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
+
+
+@dataclass(frozen=True)
+class AgentBundle:
+    """The files shipped to a board and the hash that names their folder there."""
+
+    digest: str
+    files: dict[str, Path]
+
+
+@lru_cache(maxsize=1)
+def agent_bundle() -> AgentBundle:
+    """Hash of every shipped file's name and bytes: a changed module lands in a new folder on the board.
+
+    A file this install lacks is left out; the agent then reports the failed import as one line.
+    """
+    h = hashlib.sha256()
+    files = {}
+    for name in sorted(AGENT_FILES):
+        path = _PKG / AGENT_FILES[name]
+        if not path.is_file():
+            continue
+        h.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        files[name] = path
+    return AgentBundle(h.hexdigest()[:16], files)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, cached on (path, size, mtime) so a sweep does not rehash a 17 MB model per board."""
+    st = path.stat()
+    return _digest(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=1024)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class RemoteBoard:
+    """One board, one SSH connection, reused for every command; reconnects lazily after a drop."""
+
+    def __init__(self, board: Board, *, accept_new_host_key: bool = False) -> None:
+        self.board = board
+        self.accept_new_host_key = accept_new_host_key
+        self._conn: Connection | None = None
+        self._agent_dir: str | None = None
+        self._fingerprint: Any = None
+        self.uploaded_files = 0  # over the life of this object, reconnects included
+        self.uploaded_bytes = 0
+
+    def __enter__(self) -> RemoteBoard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self.uploaded_files += self._conn.uploaded_files
+            self.uploaded_bytes += self._conn.uploaded_bytes
+            self._conn.close()
+        self._conn = None
+        self._agent_dir = None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None or not self._conn.alive:
+            self.close()
+            self._conn = Connection(self.board, accept_new_host_key=self.accept_new_host_key).open()
+        return self._conn
+
+    # -- shipping -----------------------------------------------------------------------------------
+    def ensure_agent(self) -> str:
+        """Upload the agent files not already on the board; returns the agent's folder there."""
+        if self._agent_dir is not None:
+            return self._agent_dir
+        bundle = agent_bundle()
+        conn = self.conn
+        folder = conn.confined("agent", bundle.digest)
+        present = conn.listdir(folder)
+        if not present:
+            conn._mkdirs(folder)
+        # the entry point last: its presence means the rest is complete
+        for name in sorted(bundle.files, key=lambda n: n == AGENT):
+            local = bundle.files[name]
+            if present.get(name) != local.stat().st_size:
+                conn.upload(local, conn.confined("agent", bundle.digest, name))
+        self._agent_dir = folder
+        return folder
+
+    def upload_artifact(self, path: str | Path) -> str:
+        """The artifact's path on the board, uploading it only if that content is not there yet."""
+        path = Path(path)
+        if not path.is_file():
+            raise ModelFileError(f"{path}: model file not found")
+        suffix = path.suffix if _SUFFIX.fullmatch(path.suffix) else ""
+        remote = self.conn.confined("blobs", file_digest(path) + suffix)
+        self.conn.upload(path, remote)
+        return remote
+
+    # -- agent calls --------------------------------------------------------------------------------
+    def agent(self, command: str, *, request: dict[str, Any] | None = None, timeout: float = 120.0) -> dict[str, Any]:
+        """Run one agent command; returns its reply (``ok`` true or a ``measure`` failure), raises otherwise."""
+        folder = self.ensure_agent()
+        conn = self.conn
+        env = {**self.board.environment, "EDGEPARETO_AGENT_TMP": conn.confined("tmp")}
+        stdin = json.dumps(request).encode() if request is not None else None
+        done = conn.run([self.board.python, f"{folder}/{AGENT}", command], env=env, stdin=stdin, timeout=timeout)
+        return self._parse(done)
+
+    def _parse(self, done: Completed) -> dict[str, Any]:
+        b = self.board
+        lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
+        reply = None
+        if lines:
+            try:
+                reply = json.loads(lines[-1])
+            except ValueError:
+                reply = None
+        if not isinstance(reply, dict):
+            err = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            if done.status == 127 or ("No such file or directory" in err and b.python in err):
+                raise BoardRuntimeError(
+                    f'board {b.name}: Python {b.python!r} not found on the board; set python = "/usr/bin/python3" '
+                    f"(or the right path) for this board in the inventory"
+                )
+            raise BoardRuntimeError(
+                f"board {b.name}: the agent failed (exit status {done.status}: {err}); check that {b.python} is "
+                f"Python >= 3.9 on the board"
+            )
+        if reply.get("ok") or reply.get("kind") == "measure":
+            return reply
+        raise BoardRuntimeError(f"board {b.name}: {reply.get('error', 'agent error')}")
+
+    def check(self) -> dict[str, Any]:
+        """Python, NumPy and runtime versions on the board (no measurement)."""
+        return self.agent("check")["result"]
+
+    def require_runtime(self) -> dict[str, Any]:
+        """Versions, or a one-line :class:`BoardRuntimeError` naming what to install on the board."""
+        versions = self.check()
+        if versions.get("numpy") is None or versions.get("runtime") is None:
+            self.agent("fingerprint")  # raises the agent's own one-line fix
+        return versions
+
+    def fingerprint(self) -> Any:
+        """The board's fingerprint (clusters, caches, kernel, engine versions), fetched once per session."""
+        if self._fingerprint is None:
+            from edgepareto.bench import Fingerprint
+
+            result = self.agent("fingerprint")["result"]
+            self._fingerprint = Fingerprint.from_json(result) if hasattr(Fingerprint, "from_json") else result
+        return self._fingerprint
+
+    def measure(
+        self,
+        artifact: str | Path,
+        *,
+        protocol: Any = None,
+        threads: int = 1,
+        cluster: str | None = None,
+        cpus: list[int] | None = None,
+        engine: str = "litert",
+        **options: Any,
+    ) -> Any:
+        """Measure ``artifact`` on the board with the bench core; returns an ``edgepareto.bench.Measurement``.
+
+        A model that fails on the board gives a failed Measurement (status ``failed``, one-line
+        error); a board that cannot be reached raises :class:`BoardUnreachable` (the farm retries).
+        """
+        raise NotImplementedError  # wired to edgepareto.bench once it lands
