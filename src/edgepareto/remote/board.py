@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from edgepareto.errors import ModelFileError
+from edgepareto.errors import EdgeParetoError, ModelFileError
 from edgepareto.remote._ssh import Completed, Connection
 from edgepareto.remote.errors import BoardRuntimeError
 from edgepareto.remote.inventory import Board
@@ -214,3 +214,27 @@ class RemoteBoard:
         error); a board that cannot be reached raises :class:`BoardUnreachable` (the farm retries).
         """
         raise NotImplementedError  # wired to edgepareto.bench once it lands
+
+
+def describe(board: Board, *, fetch: bool = True, accept_new_host_key: bool = False) -> dict[str, Any]:
+    """One inventory entry as JSON, with its fingerprint and versions fetched over SSH when ``fetch``.
+
+    Never raises for a board problem: the entry says ``status`` (ok, unreachable, host-key, auth,
+    runtime) and the one-line ``error``, so one dead board does not hide the others.
+    """
+    from edgepareto.remote.errors import AuthError, BoardUnreachable, HostKeyError
+
+    doc: dict[str, Any] = {**board.to_json(), "status": "not checked", "fingerprint": None, "versions": None}
+    if not fetch:
+        return doc
+    try:
+        with RemoteBoard(board, accept_new_host_key=accept_new_host_key) as rb:
+            doc["versions"] = rb.require_runtime()
+            fp = rb.fingerprint()
+            doc["fingerprint"] = fp.to_json() if hasattr(fp, "to_json") else fp
+            doc["status"] = "ok"
+    except EdgeParetoError as exc:
+        kinds = {BoardUnreachable: "unreachable", HostKeyError: "host-key", AuthError: "auth"}
+        doc["status"] = next((v for k, v in kinds.items() if isinstance(exc, k)), "runtime")
+        doc["error"] = str(exc)
+    return doc
