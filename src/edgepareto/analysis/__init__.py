@@ -1,0 +1,43 @@
+"""Analysis: Pareto fronts (2 and N metrics) per device, status under uncertainty, cross-device
+difference, speed-up tables, GMAC/s, recommendations and the seed-paper reproduction.
+
+Pure functions over records and points; the store and the report are at the edges.
+"""
+
+from __future__ import annotations
+
+from edgepareto.analysis.diff import cross_device_diff, moves
+from edgepareto.analysis.pareto import (
+    DOMINATED,
+    ON_FRONT,
+    TOO_CLOSE,
+    Estimate,
+    Objective,
+    dominates,
+    pareto_front,
+    status_under_uncertainty,
+)
+from edgepareto.analysis.points import FrontEntry, Point, analyse_front, collect_points
+from edgepareto.analysis.recommend import Budget, recommend
+from edgepareto.analysis.speedup import SpeedupTables, speedup_tables
+
+__all__ = [
+    "DOMINATED",
+    "ON_FRONT",
+    "TOO_CLOSE",
+    "Budget",
+    "Estimate",
+    "FrontEntry",
+    "Objective",
+    "Point",
+    "SpeedupTables",
+    "analyse_front",
+    "collect_points",
+    "cross_device_diff",
+    "dominates",
+    "moves",
+    "pareto_front",
+    "recommend",
+    "speedup_tables",
+    "status_under_uncertainty",
+]

@@ -1,0 +1,147 @@
+"""Pareto fronts for any number of metrics, and a point's status when the numbers have CIs.
+
+Pure functions over plain numbers: no store, no I/O. An :class:`Estimate` is a value with an
+interval (a point value is its own interval). Dominance is the usual one: ``q`` dominates
+``p`` if it is no worse in every objective and better in at least one. Under uncertainty a
+point is
+
+* ``dominated``: some other point dominates it even when every interval is read
+  against it (q's worst end beats p's best end),
+* ``on the front``: no other point could dominate it for any values inside the intervals,
+* ``too close to call``: otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from edgepareto.errors import ConfigError
+
+DOMINATED = "dominated"
+ON_FRONT = "on the front"
+TOO_CLOSE = "too close to call"
+STATUSES: tuple[str, ...] = (ON_FRONT, TOO_CLOSE, DOMINATED)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A metric and whether smaller (``min``) or larger (``max``) is better."""
+
+    metric: str
+    sense: str = "min"
+
+    def __post_init__(self) -> None:
+        if self.sense not in ("min", "max"):
+            raise ConfigError(f"objective sense for {self.metric} must be 'min' or 'max', got {self.sense!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Objective:
+        """``latency_ms`` (min), ``-latency_ms`` (min), ``+top1`` or ``top1:max`` (max)."""
+        text = text.strip()
+        if text.startswith("+"):
+            return cls(text[1:], "max")
+        if text.startswith("-"):
+            return cls(text[1:], "min")
+        if ":" in text:
+            metric, sense = text.split(":", 1)
+            return cls(metric, sense)
+        return cls(text, "max" if text in MAXIMISED else "min")
+
+
+MAXIMISED = frozenset({"top1", "top5", "fps", "gmacs_per_s"})
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value and its interval; ``low == high == value`` when no CI is known."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.value):
+            raise ConfigError(f"estimate value must be finite, got {self.value}")
+        lo = self.value if self.low is None else self.low
+        hi = self.value if self.high is None else self.high
+        if not lo <= self.value <= hi:
+            raise ConfigError(f"interval [{lo}, {hi}] must contain the value {self.value}")
+        object.__setattr__(self, "low", float(lo))
+        object.__setattr__(self, "high", float(hi))
+
+    def oriented(self, sense: str) -> tuple[float, float, float]:
+        """(best, value, worst) as a minimisation sees them."""
+        if sense == "min":
+            return float(self.low), self.value, float(self.high)  # type: ignore[arg-type]
+        return -float(self.high), -self.value, -float(self.low)  # type: ignore[arg-type]
+
+
+def _check(rows: Sequence[Sequence[float]], senses: Sequence[str]) -> None:
+    if not senses:
+        raise ConfigError("a Pareto front needs at least one objective")
+    for row in rows:
+        if len(row) != len(senses):
+            raise ConfigError(f"every point needs {len(senses)} values, got {len(row)}")
+    for s in senses:
+        if s not in ("min", "max"):
+            raise ConfigError(f"sense must be 'min' or 'max', got {s!r}")
+
+
+def dominates(a: Sequence[float], b: Sequence[float], senses: Sequence[str]) -> bool:
+    """True if ``a`` is no worse than ``b`` everywhere and strictly better somewhere."""
+    better = False
+    for x, y, s in zip(a, b, senses, strict=True):
+        if s == "max":
+            x, y = -x, -y
+        if x > y:
+            return False
+        if x < y:
+            better = True
+    return better
+
+
+def pareto_front(rows: Sequence[Sequence[float]], senses: Sequence[str]) -> list[int]:
+    """Indices of the non-dominated rows (N objectives, O(n^2); n is tens of variants)."""
+    _check(rows, senses)
+    return [i for i, p in enumerate(rows) if not any(dominates(q, p, senses) for j, q in enumerate(rows) if j != i)]
+
+
+def dominators(rows: Sequence[Sequence[float]], senses: Sequence[str], i: int) -> list[int]:
+    """Indices of the rows that dominate row ``i`` (why a point is off the front)."""
+    return [j for j, q in enumerate(rows) if j != i and dominates(q, rows[i], senses)]
+
+
+def front_line(xs: Sequence[float], ys: Sequence[float], front: Sequence[int], y_sense: str = "max") -> list[int]:
+    """Front indices ordered along x, for drawing the seed's red line."""
+    return sorted(front, key=lambda i: (xs[i], -ys[i] if y_sense == "max" else ys[i]))
+
+
+def status_under_uncertainty(points: Sequence[Sequence[Estimate]], senses: Sequence[str]) -> list[str]:
+    """Each point's status given the intervals: dominated, on the front, or too close to call."""
+    _check(points, senses)
+    oriented = [[e.oriented(s) for e, s in zip(p, senses, strict=True)] for p in points]
+
+    def surely(q: list[tuple[float, float, float]], p: list[tuple[float, float, float]]) -> bool:
+        # q's worst end is no worse than p's best end everywhere, strictly better somewhere.
+        return all(qw <= pb for (_, _, qw), (pb, _, _) in zip(q, p, strict=True)) and any(
+            qw < pb for (_, _, qw), (pb, _, _) in zip(q, p, strict=True)
+        )
+
+    def possibly(q: list[tuple[float, float, float]], p: list[tuple[float, float, float]]) -> bool:
+        # Some values inside the intervals make q dominate p.
+        return all(qb <= pw for (qb, _, _), (_, _, pw) in zip(q, p, strict=True)) and any(
+            qb < pw for (qb, _, _), (_, _, pw) in zip(q, p, strict=True)
+        )
+
+    out = []
+    for i, p in enumerate(oriented):
+        others = [q for j, q in enumerate(oriented) if j != i]
+        if any(surely(q, p) for q in others):
+            out.append(DOMINATED)
+        elif any(possibly(q, p) for q in others):
+            out.append(TOO_CLOSE)
+        else:
+            out.append(ON_FRONT)
+    return out

@@ -1,0 +1,218 @@
+"""From store records to analysis points: one point per (variant, engine, threads) on a device.
+
+A point gathers the device's latency, the variant's size and the dataset's accuracy, each
+as an :class:`Estimate` with the record it came from, and derives FPS, MB and GMAC/s.
+Where several sources give the same metric the preference is explicit (measured, then
+published, then predicted, unless told otherwise), and the choice is kept for the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from edgepareto.analysis.pareto import (
+    Estimate,
+    Objective,
+    dominators,
+    pareto_front,
+    status_under_uncertainty,
+)
+from edgepareto.errors import ConfigError
+from edgepareto.store.records import MeasurementRecord, Variant
+
+DEFAULT_PREFERENCE: tuple[str, ...] = ("measured", "published", "predicted")
+DERIVED: dict[str, str] = {
+    "fps": "frames per second, 1000 / latency_ms",
+    "size_mb": "size_bytes / 1e6",
+    "gmacs_per_s": "cost-model multiply-adds / latency, in 10^9 per second",
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One deployable option on one device, with every metric known for it."""
+
+    variant: Variant
+    device: str | None
+    engine: str | None = None
+    threads: int | None = None
+    metrics: dict[str, Estimate] = field(default_factory=dict)
+    provenance: dict[str, MeasurementRecord] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.variant.label
+
+    @property
+    def key(self) -> str:
+        parts = [self.variant.name]
+        if self.engine:
+            parts.append(self.engine)
+        if self.threads and self.threads != 1:
+            parts.append(f"{self.threads}t")
+        return "/".join(parts)
+
+    def value(self, metric: str) -> float:
+        return self.metrics[metric].value
+
+    def sources(self) -> dict[str, str]:
+        return {m: r.source for m, r in self.provenance.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "variant": self.variant.name,
+            "label": self.label,
+            "alpha": self.variant.alpha,
+            "precision": self.variant.precision,
+            "resolution": self.variant.resolution,
+            "device": self.device,
+            "engine": self.engine,
+            "threads": self.threads,
+            "metrics": {m: {"value": e.value, "low": e.low, "high": e.high} for m, e in self.metrics.items()},
+            "sources": self.sources(),
+        }
+
+
+def _estimate(rec: MeasurementRecord, scale: float = 1.0) -> Estimate:
+    assert rec.value is not None
+    lo = rec.ci_low if rec.ci_low is not None else rec.value
+    hi = rec.ci_high if rec.ci_high is not None else rec.value
+    return Estimate(rec.value * scale, lo * scale, hi * scale)
+
+
+def _pick(records: Sequence[MeasurementRecord], preference: Sequence[str]) -> MeasurementRecord | None:
+    """The preferred source first, then the newest record."""
+    ranked = [r for r in records if r.source in preference and r.status == "ok"]
+    if not ranked:
+        return None
+    return min(ranked, key=lambda r: (preference.index(r.source), -(r.id or 0)))
+
+
+def collect_points(
+    records: Iterable[MeasurementRecord],
+    *,
+    device: str | None,
+    dataset: str | None,
+    preference: Sequence[str] = DEFAULT_PREFERENCE,
+    require: Sequence[str] = (),
+) -> list[Point]:
+    """Points for ``device`` (latency there) and ``dataset`` (accuracy there).
+
+    With ``device=None`` there is one point per variant (size and accuracy only: the
+    hardware-independent memory–accuracy view). Points missing a metric in ``require`` are
+    left out.
+    """
+    recs = [r for r in records if r.status == "ok"]
+    by_variant: dict[str, list[MeasurementRecord]] = {}
+    for r in recs:
+        by_variant.setdefault(r.variant.name, []).append(r)
+
+    points: list[Point] = []
+    for rs in by_variant.values():
+        variant = rs[0].variant
+        accuracy = [r for r in rs if r.metric in ("top1", "top5") and r.dataset == dataset]
+        sizes = [r for r in rs if r.metric == "size_bytes"]
+        if device is None:
+            keys: list[tuple[str | None, int | None]] = [(None, None)]
+        else:
+            on_device = [r for r in rs if r.device == device and r.metric == "latency_ms"]
+            keys = sorted({(r.engine, r.threads) for r in on_device}, key=lambda k: (k[0] or "", k[1] or 0))
+        for engine, threads in keys:
+            chosen: dict[str, MeasurementRecord] = {}
+            pref = list(preference)
+            if device is not None:
+                lat = _pick(
+                    [
+                        r
+                        for r in rs
+                        if r.metric == "latency_ms"
+                        and r.device == device
+                        and (r.engine, r.threads) == (engine, threads)
+                    ],
+                    pref,
+                )
+                if lat is None:
+                    continue
+                chosen["latency_ms"] = lat
+                # Size and memory: the file that was actually run (same source as its latency) first.
+                pref = [lat.source, *[s for s in preference if s != lat.source]]
+                rss = _pick(
+                    [
+                        r
+                        for r in rs
+                        if r.metric == "peak_rss_bytes"
+                        and r.device == device
+                        and (r.engine, r.threads) == (engine, threads)
+                    ],
+                    pref,
+                )
+                if rss is not None:
+                    chosen["peak_rss_bytes"] = rss
+            size = _pick(sizes, pref)
+            if size is not None:
+                chosen["size_bytes"] = size
+            for metric in ("top1", "top5"):
+                acc = _pick([r for r in accuracy if r.metric == metric], preference)
+                if acc is not None:
+                    chosen[metric] = acc
+            metrics = {m: _estimate(r) for m, r in chosen.items()}
+            _derive(variant, metrics)
+            if all(m in metrics for m in require):
+                points.append(Point(variant, device, engine, threads, metrics, chosen))
+    points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha, p.variant.precision, p.key))
+    return points
+
+
+def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
+    from edgepareto.models import cost_of
+
+    if "latency_ms" in metrics:
+        lat = metrics["latency_ms"]
+        metrics["fps"] = Estimate(1000.0 / lat.value, 1000.0 / lat.high, 1000.0 / lat.low)  # type: ignore[operator]
+        macs = cost_of(variant.config).macs
+        metrics["gmacs_per_s"] = Estimate(
+            macs / lat.value / 1e6,
+            macs / lat.high / 1e6,  # type: ignore[operator]
+            macs / lat.low / 1e6,  # type: ignore[operator]
+        )
+    if "size_bytes" in metrics:
+        s = metrics["size_bytes"]
+        metrics["size_mb"] = Estimate(s.value / 1e6, s.low / 1e6, s.high / 1e6)  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class FrontEntry:
+    point: Point
+    on_front: bool
+    status: str
+    dominated_by: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.point.to_json(),
+            "on_front": self.on_front,
+            "status": self.status,
+            "dominated_by": list(self.dominated_by),
+        }
+
+
+def analyse_front(points: Sequence[Point], objectives: Sequence[Objective]) -> list[FrontEntry]:
+    """Front membership (point values) and status under uncertainty (intervals) for every point."""
+    for o in objectives:
+        missing = [p.key for p in points if o.metric not in p.metrics]
+        if missing:
+            raise ConfigError(
+                f"metric {o.metric} is missing for {', '.join(missing)}; measure it or drop the objective"
+            )
+    senses = [o.sense for o in objectives]
+    rows = [[p.value(o.metric) for o in objectives] for p in points]
+    front = set(pareto_front(rows, senses)) if points else set()
+    statuses = status_under_uncertainty([[p.metrics[o.metric] for o in objectives] for p in points], senses)
+    out = []
+    for i, p in enumerate(points):
+        by = tuple(points[j].label for j in dominators(rows, senses, i))
+        # Consistent by construction: off the front by values => "dominated" or "too close to call".
+        out.append(FrontEntry(p, i in front, statuses[i], by))
+    return out

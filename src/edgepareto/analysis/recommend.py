@@ -1,0 +1,134 @@
+"""Recommend variants for a device under a budget (latency, size, accuracy), saying why.
+
+Among the variants that meet every bound, the recommendations are the Pareto-optimal ones
+in (latency, size, top-1), best accuracy first. A bound met by the point value but not by
+its whole CI is a warning, not a rejection: the user sees the risk and decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from edgepareto.analysis.pareto import pareto_front
+from edgepareto.analysis.points import Point
+from edgepareto.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Bounds a deployment must meet; ``None`` means unconstrained. ``min_top1`` is in percent."""
+
+    max_latency_ms: float | None = None
+    max_size_mb: float | None = None
+    min_top1: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_latency_ms", "max_size_mb"):
+            v = getattr(self, name)
+            if v is not None and not v > 0:
+                raise ConfigError(f"{name} must be > 0, got {v}")
+        if self.min_top1 is not None and not 0 <= self.min_top1 <= 100:
+            raise ConfigError(f"min_top1 must be a percentage in [0, 100], got {self.min_top1}")
+
+    def bounds(self) -> list[tuple[str, str, float, str]]:
+        """(metric, 'max'|'min', bound, text)."""
+        out = []
+        if self.max_latency_ms is not None:
+            out.append(("latency_ms", "max", self.max_latency_ms, "latency"))
+        if self.max_size_mb is not None:
+            out.append(("size_mb", "max", self.max_size_mb, "size"))
+        if self.min_top1 is not None:
+            out.append(("top1", "min", self.min_top1, "top-1"))
+        return out
+
+
+_UNIT = {"latency_ms": "ms", "size_mb": "MB", "top1": "%"}
+
+
+def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str], float]:
+    """(reasons it meets, reasons it fails, CI warnings, total relative violation)."""
+    meets, fails, warns = [], [], []
+    violation = 0.0
+    for metric, kind, bound, text in budget.bounds():
+        unit = _UNIT[metric]
+        if metric not in point.metrics:
+            fails.append(f"no {text} known")
+            violation += 1.0
+            continue
+        e = point.metrics[metric]
+        src = point.provenance.get(metric.replace("size_mb", "size_bytes"))
+        tag = f" ({src.source})" if src is not None else ""
+        if kind == "max":
+            ok, worst = e.value <= bound, e.high
+            sign = "≤" if ok else ">"
+            risky = ok and worst is not None and worst > bound
+            rel = max(0.0, e.value / bound - 1.0)
+        else:
+            ok, worst = e.value >= bound, e.low
+            sign = "≥" if ok else "<"
+            risky = ok and worst is not None and worst < bound
+            rel = max(0.0, (bound - e.value) / bound)
+        line = f"{text} {e.value:.4g} {unit}{tag} {sign} {bound:g} {unit}"
+        (meets if ok else fails).append(line)
+        if risky:
+            warns.append(f"{text} CI reaches {worst:.4g} {unit}, beyond the {bound:g} {unit} bound")
+        violation += rel
+    return meets, fails, warns, violation
+
+
+def recommend(points: Sequence[Point], budget: Budget, *, top: int = 3) -> dict[str, Any]:
+    """Best variants within the budget, each with why; rejected ones with why not; nearest misses if none fit."""
+    if top < 1:
+        raise ConfigError(f"top must be >= 1, got {top}")
+    checked = [(p, *_check(p, budget)) for p in points]
+    feasible = [c for c in checked if not c[2]]
+    objectives = [(m, s) for m, s in (("latency_ms", "min"), ("size_mb", "min"), ("top1", "max"))]
+    objectives = [(m, s) for m, s in objectives if all(m in c[0].metrics for c in feasible)]
+    recs: list[dict[str, Any]] = []
+    if feasible and objectives:
+        rows = [[c[0].value(m) for m, _ in objectives] for c in feasible]
+        front = pareto_front(rows, [s for _, s in objectives])
+        names = [m for m, _ in objectives]
+
+        def rank(i: int) -> tuple[float, ...]:
+            p = feasible[i][0]
+            return (
+                -p.value("top1") if "top1" in names else 0.0,
+                p.value("latency_ms") if "latency_ms" in names else 0.0,
+                p.value("size_mb") if "size_mb" in names else 0.0,
+            )
+
+        ordered = sorted(front, key=rank)
+        for r, i in enumerate(ordered[:top], start=1):
+            p, meets, _, warns, _ = feasible[i]
+            why = list(meets) or ["no bounds given"]
+            why.append(f"Pareto-optimal in ({', '.join(names)}) among the {len(feasible)} variants within budget")
+            if r == 1 and "top1" in names:
+                why.append("highest top-1 among them" if len(ordered) > 1 else "the only Pareto-optimal choice")
+            elif r > 1 and "top1" in names:
+                best = feasible[ordered[0]][0]
+                why.append(_tradeoff(p, best))
+            recs.append({"rank": r, **p.to_json(), "why": why, "warnings": warns})
+    rejected = [
+        {"variant": c[0].variant.name, "label": c[0].label, "engine": c[0].engine, "why_not": c[2]}
+        for c in checked
+        if c[2]
+    ]
+    doc: dict[str, Any] = {"budget": asdict(budget), "recommendations": recs, "rejected": rejected}
+    if not feasible:
+        nearest = sorted(checked, key=lambda c: c[4])[:top]
+        doc["nearest"] = [{**c[0].to_json(), "why_not": c[2], "relative_violation": round(c[4], 4)} for c in nearest]
+        doc["message"] = "no variant meets every bound; the nearest misses are listed with what they exceed"
+    return doc
+
+
+def _tradeoff(p: Point, best: Point) -> str:
+    parts = []
+    if "latency_ms" in p.metrics and "latency_ms" in best.metrics:
+        parts.append(f"{best.value('latency_ms') / p.value('latency_ms'):.2f}x faster")
+    if "size_mb" in p.metrics and "size_mb" in best.metrics:
+        parts.append(f"{best.value('size_mb') / p.value('size_mb'):.2f}x smaller")
+    loss = best.value("top1") - p.value("top1")
+    return f"{', '.join(parts)} than #1 for {loss:.2f} points of top-1"

@@ -1,0 +1,156 @@
+"""Reference data shipped with the package, with citations: the seed's Table II and Google's hosted models.
+
+Read as plain tables (for the pure paper reproduction) and as store records with source
+``published`` (so they sit in the store beside what this host measured).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from edgepareto.store.records import Dataset, Device, MeasurementRecord, Variant
+
+FAMILY = "mobilenet_v1"
+A15 = "ODROID-XU4 Cortex-A15"
+A7 = "ODROID-XU4 Cortex-A7"
+SEED_DEVICES: tuple[str, ...] = (A15, A7)
+IMAGENET = "imagenet-val"
+IMAGENET_DATASET = Dataset(
+    IMAGENET,
+    "ILSVRC2012 validation set (50,000 images, 1000 classes)",
+    50000,
+    "Russakovsky et al., ImageNet Large Scale Visual Recognition Challenge, IJCV 2015",
+)
+SEED_PROTOCOL: dict[str, Any] = {
+    "name": "paper",
+    "warmup_runs": 1,
+    "runs": 100,
+    "pause_s": 2.0,
+    "threads": 1,
+    "statistic": "mean",
+    "engine": "TensorFlow Lite 1.14 benchmark_model (NEON kernels)",
+    "inputs": "random",
+}
+
+
+def _data(name: str) -> str:
+    return resources.files("edgepareto.analysis").joinpath("data", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def citations() -> dict[str, Any]:
+    return json.loads(_data("citations.json"))
+
+
+@dataclass(frozen=True)
+class TableIIRow:
+    alpha: float
+    cluster: str  # "Cortex-A15" or "Cortex-A7"
+    precision: str  # "fp32" or "int8"
+    fps: float
+
+    @property
+    def device(self) -> str:
+        return f"ODROID-XU4 {self.cluster}"
+
+    @property
+    def latency_ms(self) -> float:
+        return 1000.0 / self.fps
+
+
+@dataclass(frozen=True)
+class HostedModel:
+    alpha: float
+    resolution: int
+    precision: str
+    size_mb: float
+    top1: float
+
+
+@lru_cache(maxsize=1)
+def seed_table2() -> tuple[TableIIRow, ...]:
+    """The 16 FPS figures of the seed's Table II."""
+    rows = csv.DictReader(_data("seed_table2.csv").splitlines())
+    return tuple(TableIIRow(float(r["alpha"]), r["cluster"], r["precision"], float(r["fps"])) for r in rows)
+
+
+@lru_cache(maxsize=1)
+def hosted_models() -> tuple[HostedModel, ...]:
+    """Google's hosted MobileNet v1 models at 224: size (MB) and ImageNet top-1 (%)."""
+    rows = csv.DictReader(_data("hosted_models.csv").splitlines())
+    return tuple(
+        HostedModel(float(r["alpha"]), int(r["resolution"]), r["precision"], float(r["size_mb"]), float(r["top1"]))
+        for r in rows
+    )
+
+
+def seed_fps() -> dict[tuple[str, float, str], float]:
+    """(device, alpha, precision) -> FPS."""
+    return {(r.device, r.alpha, r.precision): r.fps for r in seed_table2()}
+
+
+def published_top1() -> dict[tuple[float, str], float]:
+    """(alpha, precision) -> ImageNet top-1 % of Google's hosted model."""
+    return {(m.alpha, m.precision): m.top1 for m in hosted_models()}
+
+
+def published_size_mb() -> dict[tuple[float, str], float]:
+    return {(m.alpha, m.precision): m.size_mb for m in hosted_models()}
+
+
+def seed_devices() -> list[Device]:
+    return [Device(name, "published", fp) for name, fp in citations()["devices"].items()]
+
+
+def _variant(alpha: float, precision: str, resolution: int = 224) -> Variant:
+    return Variant(FAMILY, alpha, resolution, 1000, precision)
+
+
+def reference_records() -> list[MeasurementRecord]:
+    """Every published figure as a store record (latency per ODROID cluster, size and top-1 per model)."""
+    cites = citations()
+    t2, hm = cites["seed_table2"], cites["hosted_models"]
+    recs = [
+        MeasurementRecord(
+            variant=_variant(r.alpha, r.precision),
+            metric="latency_ms",
+            value=r.latency_ms,
+            source="published",
+            device=r.device,
+            n=100,
+            engine="tflite",
+            engine_version="1.14",
+            threads=1,
+            protocol=SEED_PROTOCOL,
+            citation=t2["citation"],
+            notes=f"{r.fps} FPS in the table; " + t2["notes"],
+            record={"fps": r.fps, "alpha": r.alpha, "cluster": r.cluster, "precision": r.precision},
+            tool_versions={},
+        )
+        for r in seed_table2()
+    ]
+    for m in hosted_models():
+        common = {
+            "variant": _variant(m.alpha, m.precision, m.resolution),
+            "source": "published",
+            "citation": hm["citation"],
+            "notes": hm["notes"],
+            "record": {"size_mb": m.size_mb, "top1": m.top1},
+            "tool_versions": {},
+        }
+        recs.append(MeasurementRecord(metric="size_bytes", value=m.size_mb * 1e6, **common))
+        recs.append(MeasurementRecord(metric="top1", value=m.top1, dataset=IMAGENET, n=50000, **common))
+    return recs
+
+
+def load_reference(store: Any) -> int:
+    """Put the reference data into ``store`` (idempotent); returns how many records were new."""
+    for device in seed_devices():
+        store.add_device(device)
+    store.add_dataset(IMAGENET_DATASET)
+    return store.add_many(reference_records())

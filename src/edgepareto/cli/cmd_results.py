@@ -1,0 +1,112 @@
+"""Export the results store as CSV or JSON, or summarise what it holds.
+
+Every measurement keeps its provenance: source (measured/published/predicted), citation,
+protocol, engine and tool versions, device and dataset. The store is one SQLite file,
+by default ``./edgepareto-results/results.sqlite``; the published reference data (the seed's
+Table II and Google's hosted-model sizes and top-1) is loaded into it on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+HELP = "export the results store (CSV or JSON) or summarise it"
+
+
+def add_store_argument(p: argparse.ArgumentParser) -> None:
+    """The ``--store`` flag shared by every command that reads or writes results."""
+    from edgepareto.store import DEFAULT_PATH
+
+    p.add_argument(
+        "--store", type=Path, default=DEFAULT_PATH, help=f"results store (SQLite file; default ./{DEFAULT_PATH})"
+    )
+
+
+def open_store(args: argparse.Namespace):
+    """Open (creating and migrating if needed) the store and make sure the reference data is in it."""
+    from edgepareto.analysis.reference import load_reference
+    from edgepareto.store import Store
+
+    store = Store(args.store)
+    load_reference(store)
+    return store
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_store_argument(p)
+    p.add_argument("--format", choices=("summary", "csv", "json"), default="summary", help="what to print")
+    p.add_argument("--out", type=Path, help="write the export to this file instead of stdout")
+    p.add_argument("--ok-only", action="store_true", help="leave out failed measurements")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from edgepareto.store import export_csv, export_json
+
+    with open_store(args) as store:
+        if args.format == "csv":
+            text = export_csv(store, include_failed=not args.ok_only)
+            return _deliver(args, text, "csv", store.count())
+        doc = export_json(store, include_failed=not args.ok_only)
+    if args.format == "json":
+        import json
+
+        return _deliver(args, json.dumps(doc, indent=2, default=str) + "\n", "json", len(doc["measurements"]), doc)
+    return _summary(doc)
+
+
+def _deliver(args: argparse.Namespace, text: str, fmt: str, n: int, doc: dict[str, Any] | None = None) -> dict:
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        return {"store": str(args.store), "format": fmt, "out": str(args.out), "measurements": n}
+    if doc is not None:
+        return doc  # printed as JSON by the CLI (render does the same without --json)
+    if args.json:
+        return {"store": str(args.store), "format": fmt, "measurements": n, fmt: text}
+    sys.stdout.write(text)
+    return {"_printed": True}
+
+
+def _summary(doc: dict[str, Any]) -> dict[str, Any]:
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for m in doc["measurements"]:
+        where = m["device"] or m["dataset"] or "(device-independent)"
+        k = (where, m["metric"], m["source"], m["status"])
+        counts[k] = counts.get(k, 0) + 1
+    return {
+        "store": doc["store"],
+        "schema_version": doc["schema_version"],
+        "devices": [d["name"] for d in doc["devices"]],
+        "datasets": [d["name"] for d in doc["datasets"]],
+        "artifacts": len(doc["artifacts"]),
+        "runs": len(doc["runs"]),
+        "measurements": len(doc["measurements"]),
+        "by_kind": [
+            {"where": w, "metric": m, "source": s, "status": st, "count": n}
+            for (w, m, s, st), n in sorted(counts.items())
+        ],
+    }
+
+
+def render(doc: dict[str, Any], console) -> None:
+    from edgepareto.cli._output import table
+
+    if doc.get("_printed"):
+        return
+    if isinstance(doc.get("measurements"), list):
+        import json
+
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        return
+    if "out" in doc:
+        console.print(f"wrote {doc['measurements']} measurements as {doc['format']} to {doc['out']}")
+        return
+    console.print(
+        f"{doc['store']} (schema v{doc['schema_version']}): {doc['measurements']} measurements, "
+        f"{doc['artifacts']} artifacts, {len(doc['devices'])} devices, {doc['runs']} sweep runs"
+    )
+    rows = [(r["where"], r["metric"], r["source"], r["status"], r["count"]) for r in doc["by_kind"]]
+    console.print(table(None, ["device / dataset", "metric", "source", "status", "count"], rows, right=(4,)))

@@ -1,0 +1,97 @@
+"""The store's schema as an ordered list of migrations; ``PRAGMA user_version`` is the version.
+
+A migration is applied in one transaction, so a crash leaves the file at the previous
+version. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: variants, artifacts, devices, datasets, measurements.
+    """
+    CREATE TABLE variants (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,          -- mobilenet_v1_050_224.int8
+        family      TEXT NOT NULL,
+        alpha       REAL NOT NULL,
+        resolution  INTEGER NOT NULL,
+        num_classes INTEGER NOT NULL,
+        precision   TEXT NOT NULL
+    );
+    CREATE TABLE artifacts (
+        id           INTEGER PRIMARY KEY,
+        sha256       TEXT NOT NULL UNIQUE,
+        variant_id   INTEGER NOT NULL REFERENCES variants(id),
+        format       TEXT NOT NULL,                -- tflite, onnx
+        path         TEXT NOT NULL,
+        bytes        INTEGER NOT NULL CHECK (bytes > 0),
+        scheme       TEXT NOT NULL,
+        weight_bytes INTEGER,
+        recipe_key   TEXT,                         -- what built it: the conversion cache key
+        anatomy      TEXT,                         -- JSON
+        created_at   TEXT NOT NULL
+    );
+    CREATE INDEX artifacts_recipe ON artifacts(recipe_key);
+    CREATE TABLE devices (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,          -- "ODROID-XU4 Cortex-A15", "<host> <cluster>"
+        kind        TEXT NOT NULL,                 -- host, board, published
+        fingerprint TEXT NOT NULL,                 -- JSON
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE datasets (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,          -- imagenet-val, fashion-mnist-test
+        description TEXT NOT NULL,
+        size        INTEGER,
+        citation    TEXT
+    );
+    CREATE TABLE measurements (
+        id            INTEGER PRIMARY KEY,
+        key           TEXT NOT NULL UNIQUE,        -- idempotency: one record per task
+        variant_id    INTEGER NOT NULL REFERENCES variants(id),
+        artifact_id   INTEGER REFERENCES artifacts(id),
+        device_id     INTEGER REFERENCES devices(id),
+        dataset_id    INTEGER REFERENCES datasets(id),
+        metric        TEXT NOT NULL,
+        value         REAL,
+        unit          TEXT NOT NULL,
+        ci_low        REAL,
+        ci_high       REAL,
+        n             INTEGER,
+        source        TEXT NOT NULL CHECK (source IN ('measured', 'published', 'predicted')),
+        status        TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'failed')),
+        error         TEXT,
+        engine        TEXT,
+        engine_version TEXT,
+        threads       INTEGER,
+        protocol      TEXT,                        -- JSON
+        citation      TEXT,
+        notes         TEXT,
+        tool_versions TEXT,                        -- JSON
+        record        TEXT,                        -- JSON: the producer's full record
+        started_at    TEXT,
+        created_at    TEXT NOT NULL
+    );
+    CREATE INDEX measurements_lookup ON measurements(metric, device_id, dataset_id);
+    """,
+    # 2: sweep runs, so a report can say which plan produced what and whether it finished.
+    """
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        plan_name   TEXT NOT NULL,
+        plan        TEXT NOT NULL,                 -- JSON
+        host        TEXT NOT NULL,
+        pid         INTEGER NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL DEFAULT 'running',  -- running, finished, interrupted, failed
+        done        INTEGER NOT NULL DEFAULT 0,
+        skipped     INTEGER NOT NULL DEFAULT 0,
+        failed      INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE measurements ADD COLUMN run_id INTEGER REFERENCES runs(id);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
