@@ -150,6 +150,11 @@ def collect_points(
                 )
                 if rss is not None:
                     chosen["peak_rss_bytes"] = rss
+            else:
+                # No device: the file whose accuracy is known (a published top-1 goes with the published size).
+                acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)
+                if acc_src is not None:
+                    pref = [acc_src.source, *[s for s in preference if s != acc_src.source]]
             size = _pick(sizes, pref)
             if size is not None:
                 chosen["size_bytes"] = size

@@ -1,0 +1,195 @@
+"""Assemble the report from the store: one study per dataset, one view per device (and engine).
+
+The content is computed once into a plain document (also the ``--json`` output); the HTML
+and Markdown writers only lay it out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from edgepareto.analysis import Budget, Objective, analyse_front, collect_points, recommend, speedup_tables
+from edgepareto.analysis.diff import cross_device_diff, moves
+from edgepareto.analysis.paper import reproduce
+from edgepareto.analysis.points import FrontEntry
+from edgepareto.report.plots import plot_tradeoff
+from edgepareto.store import MeasurementRecord, Store
+from edgepareto.store._sqlite import now
+
+REALTIME_FPS = 30.0  # the seed's real-time criterion
+LAT = [Objective("latency_ms", "min"), Objective("top1", "max")]
+MEM = [Objective("size_mb", "min"), Objective("top1", "max")]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _entry_row(e: FrontEntry) -> dict[str, Any]:
+    p = e.point
+    row: dict[str, Any] = {
+        "label": p.label,
+        "variant": p.variant.name,
+        "engine": p.engine,
+        "status": e.status,
+        "on_front": e.on_front,
+        "dominated_by": list(e.dominated_by),
+    }
+    for m, est in p.metrics.items():
+        row[m] = est.value
+        if est.high != est.low:
+            row[f"{m}_ci"] = [est.low, est.high]
+    row["sources"] = p.sources()
+    return row
+
+
+def _views(records: list[MeasurementRecord], dataset: str) -> dict[str, list]:
+    """Device (and engine, when a device has several) -> points with latency and top-1 on ``dataset``."""
+    devices = list(dict.fromkeys(r.device for r in records if r.metric == "latency_ms" and r.device))
+    views: dict[str, list] = {}
+    for d in devices:
+        pts = collect_points(records, device=d, dataset=dataset, require=("latency_ms", "top1"))
+        if not pts:
+            continue
+        engines = sorted({p.engine or "" for p in pts})
+        if len(engines) == 1:
+            views[d] = pts
+        else:
+            for eng in engines:
+                views[f"{d} [{eng}]"] = [p for p in pts if (p.engine or "") == eng]
+    return views
+
+
+def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
+    """Compute every section and draw every plot into ``out_dir``; returns the report document."""
+    records = store.measurements()
+    datasets = {d.name: d for d in store.datasets()}
+    devices = {d.name: d for d in store.devices()}
+    studies = []
+    for ds in sorted(
+        {r.dataset for r in records if r.metric == "top1" and r.dataset}, key=lambda n: n != "imagenet-val"
+    ):
+        study: dict[str, Any] = {"dataset": ds, "description": datasets[ds].description if ds in datasets else ds}
+        mem_pts = collect_points(records, device=None, dataset=ds, require=("size_mb", "top1"))
+        plots: list[dict[str, Any]] = []
+        if mem_pts:
+            mem = analyse_front(mem_pts, MEM)
+            srcs = sorted({s for p in mem_pts for s in p.sources().values()})
+            png, svg = plot_tradeoff(
+                mem, "size_mb", "top1", f"Memory vs top-1 on {ds}", out_dir / f"memory-{_slug(ds)}",
+                subtitle=f"hardware-independent; sources: {', '.join(srcs)}",
+            )  # fmt: skip
+            study["memory"] = [_entry_row(e) for e in mem]
+            plots.append({"kind": "memory", "title": f"Memory vs top-1 ({ds})", "png": png.name, "svg": svg.name})
+        views = _views(records, ds)
+        study["devices"] = {}
+        latency_map: dict[tuple[str, float, str], float] = {}
+        res_count = Counter(p.variant.resolution for pts in views.values() for p in pts)
+        main_res = res_count.most_common(1)[0][0] if res_count else None
+        fronts: dict[str, set[str]] = {}
+        present: dict[str, set[str]] = {}
+        recs_by_view: dict[str, Any] = {}
+        for view, pts in views.items():
+            entries = analyse_front(pts, LAT)
+            srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
+            png, svg = plot_tradeoff(
+                entries, "latency_ms", "top1", f"{view}: latency vs top-1 on {ds}",
+                out_dir / f"latency-{_slug(ds)}-{_slug(view)}", subtitle="; ".join(srcs),
+            )  # fmt: skip
+            plots.append({"kind": "latency", "device": view, "title": view, "png": png.name, "svg": svg.name})
+            study["devices"][view] = [_entry_row(e) for e in entries]
+            fronts[view] = {e.point.label for e in entries if e.on_front}
+            present[view] = {e.point.label for e in entries}
+            for p in pts:
+                if p.variant.resolution == main_res:
+                    latency_map[(view, p.variant.alpha, p.variant.precision)] = p.value("latency_ms")
+            rt = recommend(pts, Budget(max_latency_ms=1000.0 / REALTIME_FPS), top=1)
+            best = recommend(pts, Budget(), top=1)
+            recs_by_view[view] = {
+                "real_time": rt["recommendations"][:1] or rt.get("nearest", [])[:1],
+                "real_time_met": bool(rt["recommendations"]),
+                "most_accurate_on_front": best["recommendations"][:1],
+            }
+        study["plots"] = plots
+        study["resolution"] = main_res
+        study["speedups"] = speedup_tables(latency_map).to_json()
+        study["fps_table"] = [
+            {"device": d, "alpha": a, "precision": p, "latency_ms": v, "fps": 1000.0 / v}
+            for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))
+        ]
+        diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
+        study["cross_device"] = diff
+        study["moves"] = moves(diff)
+        study["recommendations"] = recs_by_view
+        studies.append(study)
+
+    paper = reproduce()
+    return {
+        "title": "edgepareto report: which MobileNet variant for which CPU?",
+        "generated_at": now(),
+        "store": str(store.path),
+        "schema_version": store.schema_version,
+        "counts": dict(Counter(r.source for r in records)),
+        "devices": [{"name": d.name, "kind": d.kind, "fingerprint": d.fingerprint} for d in devices.values()],
+        "studies": studies,
+        "paper": {
+            "alpha_speedup": paper["alpha_speedup"],
+            "cluster_ratio_mean": paper["cluster_ratio_mean"],
+            "int8_gain_range": paper["int8_gain_range"],
+            "moves": paper["moves"],
+            "flagged": paper["flagged"],
+            "summary": paper["summary"],
+        },
+        "protocols": _protocols(records),
+        "provenance": [_provenance(r) for r in records],
+        "runs": store.runs(),
+    }
+
+
+def _protocols(records: list[MeasurementRecord]) -> list[dict[str, Any]]:
+    """Each distinct way latency was taken, with the devices and the count of figures it produced."""
+    seen: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.metric != "latency_ms":
+            continue
+        proto = r.protocol or {}
+        k = repr((r.device, r.engine, r.engine_version, r.threads, sorted(proto.items())))
+        entry = seen.setdefault(
+            k,
+            {
+                "device": r.device,
+                "source": r.source,
+                "engine": r.engine,
+                "engine_version": r.engine_version,
+                "threads": r.threads,
+                "protocol": proto,
+                "kernel_path": (r.record or {}).get("kernel_path"),
+                "count": 0,
+            },
+        )
+        entry["count"] += 1
+    return list(seen.values())
+
+
+def _provenance(r: MeasurementRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "variant": r.variant.name,
+        "metric": r.metric,
+        "value": r.value,
+        "unit": r.unit,
+        "ci": None if r.ci_low is None else [r.ci_low, r.ci_high],
+        "n": r.n,
+        "source": r.source,
+        "where": r.device or r.dataset or "",
+        "engine": None if r.engine is None else f"{r.engine} {r.engine_version or ''}".strip(),
+        "threads": r.threads,
+        "protocol": (r.protocol or {}).get("name"),
+        "citation": r.citation,
+        "artifact": None if r.artifact_sha256 is None else r.artifact_sha256[:12],
+        "tools": ", ".join(f"{k} {v}" for k, v in sorted((r.tool_versions or {}).items())),
+        "created_at": r.created_at,
+    }

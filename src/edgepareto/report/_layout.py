@@ -1,0 +1,282 @@
+"""Lay the report document out as a self-contained HTML page (plots embedded) and a Markdown summary."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.88em}th,td{border:1px solid #ddd;padding:.25em .5em;
+text-align:left;vertical-align:top}th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1em 1% 1em 0;display:inline-block;width:48%;vertical-align:top}
+figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555}.src-measured{color:#1a7f37}.src-published{color:#8250df}
+.src-predicted{color:#bf8700}.front{font-weight:600}.note{color:#555;font-size:.9em}
+.flag{color:#b35900;font-weight:600}details{margin:.5em 0}
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _num(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}" if abs(x) < 1e5 else f"{x:,.0f}"
+    return str(x)
+
+
+def _ci(row: dict[str, Any], metric: str, digits: int = 4) -> str:
+    v = _num(row.get(metric), digits)
+    ci = row.get(f"{metric}_ci")
+    return f"{v} [{_num(ci[0], digits)}, {_num(ci[1], digits)}]" if ci else v
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for i, v in enumerate(row):
+            raw = isinstance(v, tuple) and v and v[0] == "html"
+            text = v[1] if raw else _e(v)
+            cells.append(f"<td class='num'>{text}</td>" if i in numeric else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _md_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def cell(v: Any) -> str:
+        if isinstance(v, tuple) and v and v[0] == "html":
+            v = v[2] if len(v) > 2 else ""
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _src(sources: dict[str, str], metric: str) -> str:
+    return sources.get(metric, "")
+
+
+def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str], list[list[Any]]]:
+    if latency:
+        cols = ["variant", "engine", "latency ms [CI]", "FPS", "GMAC/s", "top-1 % [CI]", "sources", "status",
+                "dominated by"]  # fmt: skip
+    else:
+        cols = ["variant", "size MB", "top-1 % [CI]", "sources", "status", "dominated by"]
+    rows = []
+    for r in entries:
+        srcs = ", ".join(f"{m}: {s}" for m, s in sorted(r["sources"].items()))
+        label = ("html", f"<span class='front'>{_e(r['label'])}</span>" if r["on_front"] else _e(r["label"]),
+                 f"**{r['label']}**" if r["on_front"] else r["label"])  # fmt: skip
+        if latency:
+            rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
+                         _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
+        else:
+            rows.append([label, _num(r.get("size_mb"), 3), _ci(r, "top1"), srcs, r["status"],
+                         ", ".join(r["dominated_by"])])  # fmt: skip
+    return cols, rows
+
+
+def _fps_rows(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    table = study["fps_table"]
+    devices = list(dict.fromkeys(r["device"] for r in table))
+    precisions = sorted({r["precision"] for r in table}, key=lambda p: (p != "fp32", p))
+    cols = ["alpha"] + [f"{d} {p.upper()}" for d in devices for p in precisions]
+    rows = []
+    for a in sorted({r["alpha"] for r in table}):
+        row: list[Any] = [f"{a:g}"]
+        for d in devices:
+            for p in precisions:
+                hit = [r for r in table if r["device"] == d and r["alpha"] == a and r["precision"] == p]
+                row.append(f"{hit[0]['fps']:.2f}" if hit else "–")
+        rows.append(row)
+    return cols, rows
+
+
+def _speedup_rows(sp: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    return {
+        "alpha scaling (largest alpha over each smaller one)": (
+            ["device", "precision", "alpha", "speed-up"],
+            [[r["device"], r["precision"].upper(), f"{r['from_alpha']:g} → {r['to_alpha']:g}", f"{r['speedup']:.2f}x"]
+             for r in sp["alpha_scaling"]],
+        ),
+        "precision gain over FP32": (
+            ["device", "alpha", "precision", "speed-up"],
+            [[r["device"], f"{r['alpha']:g}", r["precision"].upper(), f"{r['speedup']:.3f}x"]
+             for r in sp["precision_gain"]],
+        ),
+        "device vs device, mean over alpha": (
+            ["faster", "slower", "precision", "mean ratio"],
+            [[r["faster"], r["slower"], r["precision"].upper(), f"{r['mean_ratio']:.2f}x"]
+             for r in sp["cluster_ratio_mean"]],
+        ),
+    }  # fmt: skip
+
+
+def _rec_rows(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["device", "best within real time (≥ 30 FPS)", "why", "most accurate on the front"]
+    rows = []
+    for view, rec in study["recommendations"].items():
+        rt = rec["real_time"][0] if rec["real_time"] else None
+        best = rec["most_accurate_on_front"][0] if rec["most_accurate_on_front"] else None
+        if rt is None:
+            rt_text, why = "–", ""
+        elif rec["real_time_met"]:
+            rt_text, why = rt["label"], "; ".join(rt["why"][:1] + rt.get("warnings", []))
+        else:
+            rt_text, why = f"none (nearest: {rt['label']})", "; ".join(rt.get("why_not", []))
+        rows.append([view, rt_text, why, best["label"] if best else "–"])
+    return cols, rows
+
+
+def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["#", "variant", "metric", "value", "CI", "n", "source", "device / dataset", "engine", "protocol",
+            "artifact", "citation / tools"]  # fmt: skip
+    rows = []
+    for p in doc["provenance"]:
+        ci = "" if p["ci"] is None else f"[{_num(p['ci'][0])}, {_num(p['ci'][1])}]"
+        src = ("html", f"<span class='src-{_e(p['source'])}'>{_e(p['source'])}</span>", p["source"])
+        rows.append([p["id"], p["variant"], p["metric"], _num(p["value"], 6), ci, _num(p["n"]), src, p["where"],
+                     p["engine"] or "", p["protocol"] or "", p["artifact"] or "",
+                     p["citation"] or p["tools"]])  # fmt: skip
+    return cols, rows
+
+
+def _protocol_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["device", "source", "engine", "threads", "kernel path", "protocol", "figures"]
+    rows = []
+    for p in doc["protocols"]:
+        proto = ", ".join(f"{k}={v}" for k, v in sorted(p["protocol"].items()) if not isinstance(v, (dict, list)))
+        rows.append([p["device"], p["source"], f"{p['engine'] or ''} {p['engine_version'] or ''}".strip(),
+                     p["threads"], p["kernel_path"] or "", proto, p["count"]])  # fmt: skip
+    return cols, rows
+
+
+def _paper_lines(doc: dict[str, Any]) -> list[str]:
+    pp = doc["paper"]
+    lines = [f"alpha 1.0 → 0.25 on {r['device']} {r['precision'].upper()}: {r['speedup']:.2f}x"
+             for r in pp["alpha_speedup"]]  # fmt: skip
+    lines += [f"{r['faster']} over {r['slower']} ({r['precision'].upper()}, mean over alpha): {r['mean_ratio']:.2f}x"
+              for r in pp["cluster_ratio_mean"]]  # fmt: skip
+    lines += [f"INT8 gain on {d}: {g['min']:.3f}x – {g['max']:.3f}x" for d, g in pp["int8_gain_range"].items()]
+    lines += pp["moves"]
+    return lines
+
+
+def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(doc['title'])}</title>",
+             f"<style>{CSS}</style></head><body>", f"<h1>{_e(doc['title'])}</h1>"]  # fmt: skip
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items()))
+    parts.append(
+        f"<p class='note'>Generated {_e(doc['generated_at'])} from <code>{_e(doc['store'])}</code> "
+        f"(schema v{doc['schema_version']}): {_e(counts)} figures. Every number carries its source: "
+        "<span class='src-measured'>measured</span> here, <span class='src-published'>published</span> "
+        "(from a cited table) or <span class='src-predicted'>predicted</span>. FP32 blue dots, INT8 orange crosses, "
+        "same-alpha configurations in a dashed ellipse, the Pareto front as a red line; error bars are 95% CIs and "
+        "a grey ring marks a point whose front status is too close to call given them.</p>"
+    )
+    for study in doc["studies"]:
+        parts.append(f"<h2>Study: {_e(study['description'])} (<code>{_e(study['dataset'])}</code>)</h2>")
+        figs = []
+        for plot in study["plots"]:
+            data = base64.b64encode((out_dir / plot["png"]).read_bytes()).decode()
+            figs.append(
+                f"<figure><img alt='{_e(plot['title'])}' src='data:image/png;base64,{data}'>"
+                f"<figcaption>{_e(plot['title'])} (<a href='{_e(plot['svg'])}'>SVG</a>)</figcaption></figure>"
+            )
+        parts.extend(figs)
+        if "memory" in study:
+            parts.append("<h3>Memory – accuracy</h3>")
+            parts.append(_table(*_point_rows(study["memory"], latency=False), numeric=(1,)))
+        for view, entries in study["devices"].items():
+            parts.append(f"<h3>Latency – accuracy on {_e(view)}</h3>")
+            parts.append(_table(*_point_rows(entries, latency=True), numeric=(2, 3, 4, 5)))
+        if study["fps_table"]:
+            parts.append(
+                f"<h3>Table II analogue: frames per second at {study['resolution']}×{study['resolution']}</h3>"
+            )
+            cols, rows = _fps_rows(study)
+            parts.append(_table(cols, rows, numeric=tuple(range(1, len(cols)))))
+            for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
+                if rows:
+                    parts.append(f"<h4>{_e(title)}</h4>" + _table(cols, rows, numeric=(len(cols) - 1,)))
+        if study["cross_device"]:
+            parts.append("<h3>Cross-device difference: the front moves with the hardware</h3>")
+            parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in study["moves"]) + "</ul>" if study["moves"]
+                         else "<p>The same variants are optimal on every device.</p>")  # fmt: skip
+            rows = [[d["from"], d["to"], ", ".join(d["enters"]) or "–", ", ".join(d["leaves"]) or "–", d["compared"]]
+                    for d in study["cross_device"]]  # fmt: skip
+            parts.append(_table(["from", "to", "enters the front", "leaves the front", "variants compared"], rows))
+        if study["recommendations"]:
+            parts.append("<h3>Recommendations</h3>")
+            parts.append(_table(*_rec_rows(study)))
+    parts.append("<h2>The seed paper, recomputed from its own Table II</h2><ul>")
+    parts.extend(f"<li>{_e(line)}</li>" for line in _paper_lines(doc))
+    parts.append("</ul>")
+    flagged = doc["paper"]["flagged"]
+    rows = [[("html", f"<span class='flag'>{_e(c['verdict'])}</span>", c["verdict"]), c["section"], c["text"],
+             c["stated"], c["note"], c["basis"]] for c in flagged]  # fmt: skip
+    parts.append(f"<p>{len(flagged)} claims of the text are not supported as stated (run "
+                 "<code>edgepareto paper</code> for all of them):</p>")  # fmt: skip
+    parts.append(_table(["verdict", "§", "claim", "stated", "recomputed", "basis"], rows))
+    parts.append("<h2>Protocols</h2>" + _table(*_protocol_rows(doc)))
+    parts.append("<h2>Devices</h2>")
+    for d in doc["devices"]:
+        fp = ", ".join(f"{k}: {v}" for k, v in d["fingerprint"].items() if not isinstance(v, (dict, list)))
+        parts.append(f"<p><b>{_e(d['name'])}</b> ({_e(d['kind'])}): {_e(fp)}</p>")
+    parts.append("<h2>Provenance of every number</h2><details><summary>"
+                 f"{len(doc['provenance'])} figures</summary>")  # fmt: skip
+    parts.append(_table(*_provenance_rows(doc), numeric=(3, 5)) + "</details>")
+    parts.append("</body></html>\n")
+    path = out_dir / "report.html"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
+    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from `{doc['store']}`. Sources: "
+          + ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items())) + " figures.", ""]  # fmt: skip
+    for study in doc["studies"]:
+        md += [f"## {study['description']} (`{study['dataset']}`)", ""]
+        md += [f"![{p['title']}]({p['png']})" for p in study["plots"]] + [""]
+        if "memory" in study:
+            md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
+        for view, entries in study["devices"].items():
+            md += [f"### Latency – accuracy on {view}", "", _md_table(*_point_rows(entries, latency=True)), ""]
+        if study["fps_table"]:
+            md += [f"### Table II analogue (FPS, {study['resolution']}×{study['resolution']})", "",
+                   _md_table(*_fps_rows(study)), ""]  # fmt: skip
+            for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
+                if rows:
+                    md += [f"#### {title}", "", _md_table(cols, rows), ""]
+        if study["cross_device"]:
+            md += ["### Cross-device difference", ""] + [f"- {m}" for m in study["moves"]] + [""]
+        if study["recommendations"]:
+            md += ["### Recommendations", "", _md_table(*_rec_rows(study)), ""]
+    md += ["## The seed paper, recomputed from its own Table II", ""] + [f"- {x}" for x in _paper_lines(doc)] + [""]
+    md += [_md_table(["verdict", "§", "claim", "stated", "recomputed", "basis"],
+                     [[c["verdict"], c["section"], c["text"], c["stated"], c["note"], c["basis"]]
+                      for c in doc["paper"]["flagged"]]), ""]  # fmt: skip
+    n = len(doc["provenance"])
+    md += ["## Protocols", "", _md_table(*_protocol_rows(doc)), "",
+           f"Provenance of all {n} figures: see report.html or `edgepareto results`.", ""]  # fmt: skip
+    path = out_dir / "report.md"
+    path.write_text("\n".join(md), encoding="utf-8")
+    return path
+
+
+def file_list(out_dir: Path) -> list[str]:
+    return sorted(str(p) for p in Path(out_dir).iterdir() if p.suffix in (".png", ".svg", ".html", ".md"))
