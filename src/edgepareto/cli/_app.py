@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING lines
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
