@@ -1,0 +1,82 @@
+"""Run a sweep plan into the results store, then write the report and print where it is.
+
+Without PLAN.toml the default plan runs (offline): (a) the seed's eight ImageNet variants at
+224 built and converted here, size and latency measured on every cluster of this host (fast
+protocol), ImageNet top-1 from the published table, beside the seed's two ODROID-XU4
+clusters; (b) MobileNet v1 trained on Fashion-MNIST (cached after the first run) with
+measured accuracy, size and latency for fp32 and int8.
+
+What the store already holds is skipped (artifacts are cached by recipe: variant, seed,
+calibration, converter version). Ctrl-C or a kill loses nothing that finished; run the same
+command again to resume. Converter and engine logs go to ``sweep.log`` beside the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from typing import Any
+
+from edgepareto.cli.cmd_results import add_store_argument
+
+HELP = "run a plan (default: the seed study + the Fashion-MNIST study), resumably; write the report"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan", nargs="?", type=Path, help="plan TOML file (default: the built-in plan)")
+    add_store_argument(p)
+    p.add_argument("--artifacts", type=Path, help="artifact folder (default: 'artifacts' beside the store)")
+    p.add_argument("--report", type=Path, help="report folder (default: 'report' beside the store)")
+    p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    p.add_argument("--dry-run", action="store_true", help="list what would run, run nothing")
+    p.add_argument("--no-live", action="store_true", help="no live progress view")
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # a kill finishes like Ctrl-C: the run is marked interrupted, results kept
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from edgepareto.sweep import load_plan, run_sweep
+
+    plan = load_plan(args.plan)
+    report_dir = None if args.no_report else (args.report or Path(args.store).parent / "report")
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        outcome = run_sweep(
+            plan,
+            args.store,
+            artifacts_dir=args.artifacts,
+            report_dir=report_dir,
+            live=not args.no_live,
+            dry_run=args.dry_run,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    doc = asdict(outcome)
+    doc["plan_source"] = plan.source
+    return doc
+
+
+def render(doc: dict[str, Any], console) -> None:
+    if doc["status"] == "planned":
+        console.print(f"plan {doc['plan']}: {doc['tasks']} tasks, {doc['skipped']} already in {doc['store']}")
+        for f in doc["failures"]:
+            console.print(f"  would run: {f['task']}")
+        return
+    console.print(
+        f"sweep {doc['plan']} {doc['status']} in {doc['seconds']:.0f} s: {doc['done']} tasks run, "
+        f"{doc['skipped']} skipped (already in the store), {doc['failed']} failed; "
+        f"{doc['new_records']} new records in {doc['store']}"
+    )
+    for note in doc["notes"]:
+        console.print(f"note: {note}")
+    for f in doc["failures"]:
+        console.print(f"[red]failed[/red]: {f['task']}: {f['error']}")
+    if doc["failures"]:
+        console.print(f"details in {doc['log']}; run the same command again to retry what failed")
+    if doc.get("report"):
+        console.print(f"report: [bold]{doc['report']['html']}[/bold]  (summary: {doc['report']['markdown']})")

@@ -1,0 +1,138 @@
+"""Sweep plans: a TOML file of studies, each a grid of configurations to build and measure.
+
+A study names its kind (how accuracy is obtained), the grid (family, alphas, resolutions,
+precisions, engines, threads, clusters), the latency protocol and the dataset. The default
+plan ships with the package (``default.toml``) and is what ``edgepareto sweep`` runs
+without arguments.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from edgepareto.errors import ConfigError
+from edgepareto.models import PRECISIONS, ModelConfig
+
+KINDS: dict[str, str] = {
+    "imagenet-published": "built and converted here; ImageNet top-1 from the published table",
+    "fashion-mnist": "trained on Fashion-MNIST (cached), accuracy measured on the test set",
+    "latency-only": "built and converted here; size and latency, no accuracy",
+}
+PROTOCOLS = ("fast", "paper")
+ENGINES = ("litert", "onnxruntime")
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """One grid. ``clusters=("all",)`` means every cluster the host has."""
+
+    name: str
+    kind: str
+    family: str = "mobilenet_v1"
+    alphas: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    resolutions: tuple[int, ...] = (224,)
+    precisions: tuple[str, ...] = ("fp32", "int8")
+    engines: tuple[str, ...] = ("litert",)
+    threads: tuple[int, ...] = (1,)
+    clusters: tuple[str, ...] = ("all",)
+    protocol: str = "fast"
+    dataset: str | None = None
+    calibration_samples: int = 32
+    calibration_dir: str | None = None
+    seed: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        def fail(what: str) -> None:
+            raise ConfigError(f"study {self.name!r}: {what}")
+
+        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(f"study name must be letters, digits, '-' or '_', got {self.name!r}")
+        if self.kind not in KINDS:
+            fail(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        for f in ("alphas", "resolutions", "precisions", "engines", "threads", "clusters"):
+            value = getattr(self, f)
+            if isinstance(value, (str, int, float)):
+                value = (value,)
+            if not value:
+                fail(f"{f} must not be empty")
+            object.__setattr__(self, f, tuple(value))
+        for a in self.alphas:
+            ModelConfig(self.family, a, 224)  # alpha range and family name
+        for r in self.resolutions:
+            ModelConfig(self.family, 1.0, r)
+        bad = [p for p in self.precisions if p not in PRECISIONS]
+        if bad:
+            fail(f"precisions must be among {', '.join(PRECISIONS)}, got {', '.join(bad)}")
+        bad = [e for e in self.engines if e not in ENGINES]
+        if bad:
+            fail(f"engines must be among {', '.join(ENGINES)}, got {', '.join(bad)}")
+        if any(not isinstance(t, int) or t < 1 for t in self.threads):
+            fail(f"threads must be positive integers, got {list(self.threads)}")
+        if self.protocol not in PROTOCOLS:
+            fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
+        if not 1 <= self.calibration_samples <= 10000:
+            fail(f"calibration_samples must be in [1, 10000], got {self.calibration_samples}")
+        if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
+            fail("the Fashion-MNIST study exports fp32 and int8 only")
+
+    def configs(self) -> list[ModelConfig]:
+        if self.kind == "fashion-mnist":
+            return []  # the training study decides its own resolution and class count
+        return [ModelConfig(self.family, a, r) for r in self.resolutions for a in self.alphas]
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    studies: tuple[StudyPlan, ...]
+    source: str = "(built in)"
+
+    def __post_init__(self) -> None:
+        if not self.studies:
+            raise ConfigError(f"plan {self.name!r} has no [[study]] tables; add at least one")
+        names = [s.name for s in self.studies]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"plan {self.name!r}: study names must be unique, got {names}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies]}
+
+
+_FIELDS = set(StudyPlan.__dataclass_fields__)
+
+
+def parse_plan(doc: dict[str, Any], source: str) -> Plan:
+    studies = []
+    for i, raw in enumerate(doc.get("study", [])):
+        unknown = sorted(set(raw) - _FIELDS)
+        if unknown:
+            raise ConfigError(
+                f"{source}: study #{i + 1} has unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
+            )
+        try:
+            studies.append(StudyPlan(**raw))
+        except TypeError as exc:
+            raise ConfigError(f"{source}: study #{i + 1}: {exc}") from exc
+    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source)
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """Read a plan file, or the shipped default plan when ``path`` is None."""
+    if path is None:
+        text = resources.files("edgepareto.sweep").joinpath("default.toml").read_text(encoding="utf-8")
+        source = "edgepareto/sweep/default.toml"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"{p}: plan file not found; pass a TOML plan (see edgepareto/sweep/default.toml)")
+        text, source = p.read_text(encoding="utf-8"), str(p)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
+    return parse_plan(doc, source)
