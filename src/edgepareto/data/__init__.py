@@ -1,7 +1,41 @@
-"""Data: preprocessing specs (one definition per model) and data sets."""
+"""Data: preprocessing specs (one definition per model) and labelled data sets."""
 
 from __future__ import annotations
 
-from edgepareto.data.preprocessing import PreprocessingSpec, list_images
+from edgepareto.data.datasets import (
+    DATASETS,
+    ArrayDataset,
+    Dataset,
+    fashion_mnist,
+    image_folder,
+    imagenet,
+    imagenet_synsets,
+    open_dataset,
+    read_labels,
+)
+from edgepareto.data.preprocessing import (
+    InputEncoding,
+    PreprocessingSpec,
+    central_crop_box,
+    default_spec,
+    list_images,
+    spec_beside,
+)
 
-__all__ = ["PreprocessingSpec", "list_images"]
+__all__ = [
+    "DATASETS",
+    "ArrayDataset",
+    "Dataset",
+    "InputEncoding",
+    "PreprocessingSpec",
+    "central_crop_box",
+    "default_spec",
+    "fashion_mnist",
+    "image_folder",
+    "imagenet",
+    "imagenet_synsets",
+    "list_images",
+    "open_dataset",
+    "read_labels",
+    "spec_beside",
+]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgepareto.data.preprocessing import PreprocessingSpec
 from edgepareto.errors import DatasetError
 
 DEFAULT_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -54,3 +55,14 @@ def load_fashion_mnist(split: str = "test", root: Path = DEFAULT_DIR) -> tuple[n
     if images.shape[0] != labels.shape[0]:
         raise DatasetError(f"{root}: {images.shape[0]} images but {labels.shape[0]} labels")
     return images, labels
+
+
+def fashion_spec(size: int = 32, channels: int = 3) -> PreprocessingSpec:
+    """28x28 grey, no crop, padded (or for a side under 28, resized) to ``size``, grey replicated to ``channels``."""
+    return PreprocessingSpec(
+        size=size,
+        crop_fraction=1.0,
+        resize_filter="pad" if size >= 28 else "bilinear",
+        color="L",
+        channels=channels,
+    )

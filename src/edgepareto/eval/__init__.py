@@ -1,0 +1,18 @@
+"""Evaluation: top-1/top-5 accuracy with Wilson intervals, on all cores, with a cache of decoded inputs."""
+
+from __future__ import annotations
+
+from edgepareto.eval.accuracy import EvalResult, engine_for, evaluate, write_predictions
+from edgepareto.eval.cache import InputCache, home
+from edgepareto.eval.stats import agreement, wilson_interval
+
+__all__ = [
+    "EvalResult",
+    "InputCache",
+    "agreement",
+    "engine_for",
+    "evaluate",
+    "home",
+    "wilson_interval",
+    "write_predictions",
+]

@@ -1,0 +1,349 @@
+"""Top-1/top-5 accuracy of a model file on a labelled data set, on every core.
+
+Engine-agnostic: the model is opened with :func:`edgepareto.engines.open_runner` (LiteRT for
+``.tflite``, ONNX Runtime for ``.onnx``). With ``workers > 1`` each worker process holds one
+single-thread engine and takes contiguous chunks of the data set; decoded inputs go through
+the on-disk :class:`~edgepareto.eval.cache.InputCache`. ``n`` is always the number of images
+actually evaluated: images that fail to decode are skipped, counted and listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
+from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, spec_beside
+from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError, StoreError
+from edgepareto.eval.cache import InputCache
+from edgepareto.eval.stats import wilson_interval
+
+TOPK = 5
+ENGINE_BY_SUFFIX = {".tflite": "litert", ".onnx": "onnxruntime"}
+
+Progress = Callable[[int, int], None]  # (images done, images total)
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """One accuracy measurement with everything needed to trust and reproduce it."""
+
+    model: str
+    engine: str
+    engine_version: str
+    dataset: str
+    source: str
+    n: int
+    top1: float
+    top5: float
+    ci95_top1: tuple[float, float]
+    ci95_top5: tuple[float, float]
+    preprocessing: dict[str, Any]
+    input_encoding: str
+    skipped: tuple[dict[str, str], ...]
+    requested: int
+    workers: int
+    seconds: float
+    cache: dict[str, int]
+    # per evaluated image, dataset order: file, label, top-k class indices (-1 = background)
+    files: tuple[str, ...] = field(repr=False, default=())
+    labels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
+    topk: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, TOPK), np.int64))
+
+    @property
+    def images_per_s(self) -> float:
+        return self.n / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "dataset": self.dataset,
+            "source": self.source,
+            "top1": self.top1,
+            "top5": self.top5,
+            "n": self.n,
+            "ci95_top1": list(self.ci95_top1),
+            "ci95_top5": list(self.ci95_top5),
+            "preprocessing": self.preprocessing,
+            "input_encoding": self.input_encoding,
+            "requested": self.requested,
+            "skipped_count": len(self.skipped),
+            "skipped": list(self.skipped),
+            "workers": self.workers,
+            "seconds": round(self.seconds, 3),
+            "images_per_s": round(self.images_per_s, 2),
+            "cache": self.cache,
+        }
+
+    @property
+    def top1_predictions(self) -> np.ndarray:
+        return self.topk[:, 0]
+
+
+def engine_for(path: str | Path) -> str:
+    """The engine that runs a model file, from its suffix."""
+    suffix = Path(path).suffix
+    if suffix not in ENGINE_BY_SUFFIX:
+        raise ConfigError(f"{path}: unknown model format {suffix!r}; pass a .tflite or .onnx file (or --engine)")
+    return ENGINE_BY_SUFFIX[suffix]
+
+
+# --- the per-process evaluator --------------------------------------------------------------
+class _Evaluator:
+    """One engine, one spec, one data set: turns item indices into top-k predictions."""
+
+    def __init__(
+        self, model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, cache_root: str | None
+    ) -> None:
+        from edgepareto.engines import open_runner
+
+        self.runner = open_runner(model, engine, threads=1)
+        self.spec, self.dataset = spec, dataset
+        self.cache = InputCache(spec, Path(cache_root)) if cache_root is not None else None
+        inp = self.runner.inputs[0]
+        self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
+        self.nchw = _is_nchw(inp.shape)
+
+    def pixels(self, i: int) -> tuple[np.ndarray, bool]:
+        """(pixels, came from cache)."""
+        ident = self.dataset.cache_identity(i) if self.cache is not None else None
+        if ident is not None:
+            hit = self.cache.get(ident)  # type: ignore[union-attr]
+            if hit is not None:
+                return hit, True
+        arr = self.dataset.load(i, self.spec)
+        if ident is not None:
+            self.cache.put(ident, arr)  # type: ignore[union-attr]
+        return arr, False
+
+    def run(self, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:
+        """Evaluate items [start, stop): (start, top-k rows, evaluated mask, skipped, cache hits)."""
+        n = stop - start
+        topk = np.full((n, TOPK), -1, np.int64)
+        ok = np.zeros(n, bool)
+        skipped, hits = [], 0
+        offset = self.spec.label_offset
+        for j, i in enumerate(range(start, stop)):
+            try:
+                px, hit = self.pixels(i)
+            except DatasetError as exc:
+                skipped.append({"file": self.dataset.files[i], "reason": str(exc)})
+                continue
+            hits += hit
+            x = self.spec.encode(px, self.encoding)[None]
+            if self.nchw:
+                x = x.transpose(0, 3, 1, 2)
+            self.runner.set_inputs([np.ascontiguousarray(x)])
+            self.runner.invoke()
+            scores = np.asarray(self.runner.get_outputs()[0], dtype=np.float64).reshape(-1)
+            # stable sort on -score: ties go to the lowest index, as argmax does
+            topk[j] = np.argsort(-scores, kind="stable")[:TOPK] - offset
+            ok[j] = True
+        return start, topk, ok, skipped, hits
+
+
+def _is_nchw(shape: tuple[int, ...]) -> bool:
+    return len(shape) == 4 and shape[1] in (1, 3) and shape[3] not in (1, 3)
+
+
+_WORKER: _Evaluator | None = None
+
+
+def _init_worker(*args: Any) -> None:
+    global _WORKER
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _WORKER = _Evaluator(*args)
+
+
+def _run_chunk(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:
+    assert _WORKER is not None
+    return _WORKER.run(*bounds)
+
+
+# --- public API ------------------------------------------------------------------------------
+def resolve_spec(model: str | Path, runner_inputs: Any, num_outputs: int, dataset: Dataset) -> PreprocessingSpec:
+    """The spec saved beside the artifact, else the data set's standard one for this input shape."""
+    spec = spec_beside(model)
+    if spec is not None:
+        return spec
+    shape = tuple(int(s) for s in runner_inputs[0].shape)
+    if _is_nchw(shape):
+        shape = (shape[0], shape[2], shape[3], shape[1])
+    if dataset.name == "fashion-mnist":
+        from edgepareto.data.fashion_mnist import fashion_spec
+
+        return fashion_spec(shape[1], channels=shape[3])
+    return default_spec(shape, num_outputs, len(dataset.class_names))
+
+
+def evaluate(
+    model: str | Path,
+    dataset: Dataset,
+    *,
+    engine: str | None = None,
+    spec: PreprocessingSpec | None = None,
+    limit: int | None = None,
+    workers: int | None = None,
+    labels: str | Path | None = None,
+    predictions: str | Path | None = None,
+    cache: bool = True,
+    cache_root: Path | None = None,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Evaluate ``model`` on ``dataset``; see the module docstring for how work is split."""
+    from edgepareto.engines import open_runner
+
+    model = str(model)
+    engine = engine or engine_for(model)
+    dataset = dataset.limit(limit)
+    if len(dataset) == 0:
+        raise DatasetError(f"{dataset.source}: no images to evaluate")
+    probe = open_runner(model, engine, threads=1)
+    try:
+        if len(probe.inputs) != 1 or not probe.outputs:
+            raise EngineError(f"{model}: expected one image input and a score output, got {len(probe.inputs)} inputs")
+        num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
+        spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset)
+        inp = probe.inputs[0]
+        encoding: InputEncoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
+        info = probe.info
+    finally:
+        probe.close()
+    classes = len(dataset.class_names)
+    if num_outputs - spec.label_offset != classes:
+        raise DatasetError(
+            f"{model}: {num_outputs} outputs (label offset {spec.label_offset}) but {dataset.name} has {classes} "
+            "classes; pick the matching model or data set"
+        )
+    names = None
+    if labels is not None:
+        names = read_labels(labels)
+        if len(names) != num_outputs:
+            raise DatasetError(
+                f"{labels}: {len(names)} names but the model has {num_outputs} outputs; pass the labels file "
+                "of this model (one line per output, e.g. 1001 with background first)"
+            )
+
+    total = len(dataset)
+    workers = max(1, min(workers or os.cpu_count() or 1, total))
+    root = str(cache_root if cache_root is not None else _default_root()) if cache else None
+    topk = np.full((total, TOPK), -1, np.int64)
+    ok = np.zeros(total, bool)
+    skipped: list[dict[str, str]] = list(dataset.skipped)
+    hits = done = 0
+    t0 = time.perf_counter()
+    args = (model, engine, spec, dataset, root)
+    chunk = max(1, min(64, total // (workers * 8) or 1))
+    bounds = [(s, min(s + chunk, total)) for s in range(0, total, chunk)]
+    try:
+        if workers == 1:
+            ev = _Evaluator(*args)
+            results: Any = (ev.run(*b) for b in bounds)
+            for start, k, m, skip, h in results:
+                topk[start : start + len(k)], ok[start : start + len(m)] = k, m
+                skipped += skip
+                hits += h
+                done += len(k)
+                if progress:
+                    progress(done, total)
+        else:
+            ctx = mp.get_context("spawn")  # TensorFlow may be loaded here: never fork it
+            with ctx.Pool(workers, initializer=_init_worker, initargs=args) as pool:
+                for start, k, m, skip, h in pool.imap(_run_chunk, bounds):
+                    topk[start : start + len(k)], ok[start : start + len(m)] = k, m
+                    skipped += skip
+                    hits += h
+                    done += len(k)
+                    if progress:
+                        progress(done, total)
+    except EdgeParetoError:
+        raise
+    except Exception as exc:  # an engine crash inside a worker arrives here re-raised
+        raise EngineError(f"{model}: evaluation failed in {engine} ({type(exc).__name__}: {exc})") from exc
+    seconds = time.perf_counter() - t0
+
+    n = int(ok.sum())
+    if n == 0:
+        raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
+    y = dataset.labels[ok]
+    tk = topk[ok]
+    c1 = int((tk[:, 0] == y).sum())
+    c5 = int((tk == y[:, None]).any(axis=1).sum())
+    files = tuple(f for f, good in zip(dataset.files, ok, strict=True) if good)
+    result = EvalResult(
+        model=model,
+        engine=engine,
+        engine_version=info.version,
+        dataset=dataset.name,
+        source=dataset.source,
+        n=n,
+        top1=c1 / n,
+        top5=c5 / n,
+        ci95_top1=wilson_interval(c1, n),
+        ci95_top5=wilson_interval(c5, n),
+        preprocessing={**spec.to_json(), "description": str(spec)},
+        input_encoding=encoding.describe(),
+        skipped=tuple(skipped),
+        requested=total,
+        workers=workers,
+        seconds=seconds,
+        cache=_cache_counts(dataset, root is not None, hits, n),
+        files=files,
+        labels=y,
+        topk=tk,
+    )
+    if predictions is not None:
+        write_predictions(result, Path(predictions), names, dataset.class_names, spec.label_offset)
+    return result
+
+
+def _cache_counts(dataset: Dataset, cached: bool, hits: int, n: int) -> dict[str, int]:
+    if isinstance(dataset, ArrayDataset):  # in-memory images: nothing decoded, nothing cached
+        return {"hits": 0, "decoded": 0}
+    return {"hits": hits, "decoded": n - hits} if cached else {"hits": 0, "decoded": n}
+
+
+def _default_root() -> Path:
+    from edgepareto.eval.cache import home
+
+    return home()
+
+
+def write_predictions(
+    result: EvalResult,
+    path: Path,
+    output_names: list[str] | None,
+    class_names: tuple[str, ...],
+    offset: int,
+) -> None:
+    """``file,label,top1,top5,label_name,top1_name`` per image (top5: space-separated class indices)."""
+
+    def name(c: int) -> str:
+        if output_names is not None:
+            return output_names[c + offset]
+        return class_names[c] if 0 <= c < len(class_names) else "background"
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
+            for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
+                w.writerow([file, int(label), int(row[0]), " ".join(str(int(c)) for c in row), name(int(label)),
+                            name(int(row[0]))])  # fmt: skip
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StoreError(f"cannot write predictions to {path}: {exc.strerror or exc}") from exc
