@@ -82,10 +82,11 @@ def plot_tradeoff(
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    fig.suptitle(title, fontsize=11, y=0.99)
+    fig.suptitle(title, fontsize=11, y=0.985)
     if subtitle:
-        fig.text(0.5, 0.935, subtitle, ha="center", fontsize=8, color="#444444")
+        fig.text(0.5, 0.925, subtitle, ha="center", fontsize=8, color="#444444")
     fig.tight_layout(rect=(0, 0, 1, 0.93 if subtitle else 0.96))
+    fig.subplots_adjust(top=0.875 if subtitle else 0.9)
 
     # Same-alpha groups: dashed ellipses drawn in display-proportional axes space.
     bbox = ax.get_window_extent()
@@ -128,9 +129,8 @@ def plot_tradeoff(
         ey = center[1] + a * np.cos(t) * math.sin(angle) + b * np.sin(t) * math.cos(angle)
         data = [from_axes(px, py) for px, py in zip(ex, ey, strict=True)]
         ax.plot([p[0] for p in data], [p[1] for p in data], ls="--", lw=0.8, color="black", zorder=1)
-        bottom = int(np.argmin(ey))  # below the ellipse: the dominated side, usually empty
         tag = f"α={alpha:g}" + (f" @{res}" if len(resolutions) > 1 else "")
-        ax.annotate(tag, data[bottom], textcoords="offset points", xytext=(0, -10), ha="center", fontsize=8)
+        ax.annotate(tag, from_axes(*center), textcoords="offset points", xytext=(0, -9), ha="center", fontsize=8)
 
     # Points with CIs.
     seen = set()
