@@ -138,7 +138,8 @@ class _Evaluator:
             try:
                 px, hit = self.pixels(i)
             except DatasetError as exc:
-                skipped.append({"file": self.dataset.files[i], "reason": str(exc)})
+                file = self.dataset.files[i]
+                skipped.append({"file": file, "reason": str(exc).removeprefix(f"{file}: ")})
                 continue
             hits += hit
             x = self.spec.encode(px, self.encoding)[None]
