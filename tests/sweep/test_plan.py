@@ -1,0 +1,81 @@
+"""Sweep plans and task keys: parsed and validated up front, keys stable across runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgepareto.errors import ConfigError
+from edgepareto.store import ArtifactRecord, Store, Variant
+from edgepareto.sweep import load_plan
+from edgepareto.sweep._tasks import Context, expand, fashion_records, measurement_records
+from edgepareto.sweep.plan import StudyPlan
+
+
+def test_default_plan_holds_the_two_studies():
+    plan = load_plan()
+    kinds = {s.name: s.kind for s in plan.studies}
+    assert kinds == {"seed-imagenet": "imagenet-published", "fashion-mnist": "fashion-mnist"}
+    seed = plan.studies[0]
+    assert seed.alphas == (0.25, 0.5, 0.75, 1.0) and seed.resolutions == (224,) and seed.protocol == "fast"
+    assert [c.name for c in seed.configs()] == [
+        "mobilenet_v1_025_224", "mobilenet_v1_050_224", "mobilenet_v1_075_224", "mobilenet_v1_100_224",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[[study]]\nname="a"\nkind="imagenet-published"\nprecision=["fp32"]', "unknown keys precision"),
+        ('[[study]]\nname="a"\nkind="imagenet-published"\nprecisions=["fp64"]', "precisions must be among"),
+        ('[[study]]\nname="a"\nkind="guess"', "kind must be one of"),
+        ('[[study]]\nname="a"\nkind="imagenet-published"\nalphas=[1.5]', r"alpha must be in \(0, 1\]"),
+        ('[[study]]\nname="a"\nkind="imagenet-published"\nprotocol="slow"', "protocol must be one of"),
+        ("name = 'x'", "no \\[\\[study\\]\\] tables"),
+        ("this is = not toml =", "not valid TOML"),
+    ],
+)
+def test_bad_plans_fail_with_one_line(tmp_path, toml, message):
+    path = tmp_path / "plan.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError, match=message) as exc:
+        load_plan(path)
+    assert "\n" not in str(exc.value)
+
+
+def test_task_keys_are_known_up_front_and_stable(tmp_path):
+    study = StudyPlan("s", "latency-only", alphas=(0.25, 0.5), resolutions=(32,), precisions=("fp32", "int8"))
+    with Store(tmp_path / "r.sqlite") as store:
+        keys = [[k for t in expand(study, ["dev"], Context(store, tmp_path)) for k in t.keys] for _ in range(2)]
+        assert keys[0] == keys[1] and len(set(keys[0])) == 2 * 2 + 2 * 2  # sizes + latencies
+        other = StudyPlan("s", "latency-only", alphas=(0.25, 0.5), resolutions=(32,), calibration_samples=8)
+        changed = [k for t in expand(other, ["dev"], Context(store, tmp_path)) for k in t.keys]
+        # Only int8 recipes depend on calibration: fp32 keys stay, int8 keys change.
+        assert len(set(changed) & set(keys[0])) == 2 + 2
+
+
+ART = ArtifactRecord("b" * 64, Variant("mobilenet_v1", 0.5, 224, 1000, "int8"), "tflite", "/x.tflite", 10, "int8")
+
+
+def test_latency_records_from_a_measurement_document():
+    doc = {"status": "ok", "median_ms": 1.19, "ci95_median_ms": [1.17, 1.22], "runs": 60, "engine": "litert",
+           "engine_version": "2.3.0", "threads": 1, "peak_rss_bytes": 63_000_000, "protocol": {"name": "fast"},
+           "kernel_path": "xnnpack"}  # fmt: skip
+    lat, rss = measurement_records(doc, ART.variant, "dev", ART, "k", "fast")
+    assert (lat.metric, lat.value, lat.ci_low, lat.ci_high, lat.n) == ("latency_ms", 1.19, 1.17, 1.22, 60)
+    assert lat.record["kernel_path"] == "xnnpack" and lat.artifact_sha256 == ART.sha256
+    assert rss.metric == "peak_rss_bytes" and rss.value == 63e6 and rss.key != lat.key
+    (failed,) = measurement_records({"status": "failed", "error": "timed out after 60 s"}, ART.variant, "dev", ART,
+                                    "k", "fast")  # fmt: skip
+    assert failed.status == "failed" and failed.error == "timed out after 60 s" and failed.value is None
+
+
+def test_fashion_records_in_percent_with_wilson_cis():
+    study = StudyPlan("fm", "fashion-mnist")
+    rec = {"alpha": 0.5, "resolution": 32, "num_classes": 10, "precision": "int8", "top1": 0.8312,
+           "top5": 0.99, "n": 10000, "ci95_top1": [0.8238, 0.8383], "ci95_top5": [0.988, 0.992],
+           "artifact_path": "/a.tflite", "artifact_sha256": "c" * 64, "engine": "litert"}  # fmt: skip
+    variant, art, recs = fashion_records(study, rec)
+    assert variant == Variant("mobilenet_v1", 0.5, 32, 10, "int8") and art["path"] == "/a.tflite"
+    top1 = next(r for r in recs if r.metric == "top1")
+    assert top1.value == pytest.approx(83.12) and (top1.ci_low, top1.ci_high) == pytest.approx((82.38, 83.83))
+    assert top1.dataset == "fashion-mnist-test" and top1.n == 10000 and top1.source == "measured"
