@@ -113,6 +113,7 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
                 "real_time_met": bool(rt["recommendations"]),
                 "most_accurate_on_front": best["recommendations"][:1],
             }
+        study["sizes"] = _size_rows(records, {p.variant.name for pts in views.values() for p in pts})
         study["plots"] = plots
         study["resolution"] = main_res
         study["speedups"] = speedup_tables(latency_map).to_json()
@@ -147,6 +148,20 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
         "provenance": [_provenance(r) for r in records],
         "runs": store.runs(),
     }
+
+
+def _size_rows(records: list[MeasurementRecord], variants: set[str]) -> list[dict[str, Any]]:
+    """File sizes by source, side by side: what was built here against what was published."""
+    by: dict[str, dict[str, float]] = {}
+    for r in records:
+        if r.metric == "size_bytes" and r.variant.name in variants and r.value is not None:
+            by.setdefault(r.variant.name, {})[r.source] = r.value
+    rows = []
+    for name in sorted(by):
+        m, p = by[name].get("measured"), by[name].get("published")
+        rows.append({"variant": name, "measured_bytes": m, "published_bytes": p,
+                     "measured_over_published": None if not (m and p) else m / p})  # fmt: skip
+    return rows
 
 
 def _protocols(records: list[MeasurementRecord]) -> list[dict[str, Any]]:

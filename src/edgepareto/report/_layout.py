@@ -126,6 +126,16 @@ def _speedup_rows(sp: dict[str, Any]) -> dict[str, tuple[list[str], list[list[An
     }  # fmt: skip
 
 
+def _size_table(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["variant", "measured bytes", "published MB", "measured / published"]
+    rows = []
+    for r in study["sizes"]:
+        published = None if r["published_bytes"] is None else r["published_bytes"] / 1e6
+        rows.append([r["variant"], _num(r["measured_bytes"], 8), _num(published, 3),
+                     _num(r["measured_over_published"], 4)])  # fmt: skip
+    return cols, rows
+
+
 def _rec_rows(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["device", "best within real time (≥ 30 FPS)", "why", "most accurate on the front"]
     rows = []
@@ -204,6 +214,9 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
         for view, entries in study["devices"].items():
             parts.append(f"<h3>Latency – accuracy on {_e(view)}</h3>")
             parts.append(_table(*_point_rows(entries, latency=True), numeric=(2, 3, 4, 5)))
+        if any(r["measured_bytes"] for r in study["sizes"]):
+            parts.append("<h3>File sizes: built here vs published</h3>")
+            parts.append(_table(*_size_table(study), numeric=(1, 2, 3)))
         if study["fps_table"]:
             parts.append(
                 f"<h3>Table II analogue: frames per second at {study['resolution']}×{study['resolution']}</h3>"
@@ -256,6 +269,8 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
             md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
         for view, entries in study["devices"].items():
             md += [f"### Latency – accuracy on {view}", "", _md_table(*_point_rows(entries, latency=True)), ""]
+        if any(r["measured_bytes"] for r in study["sizes"]):
+            md += ["### File sizes: built here vs published", "", _md_table(*_size_table(study)), ""]
         if study["fps_table"]:
             md += [f"### Table II analogue (FPS, {study['resolution']}×{study['resolution']})", "",
                    _md_table(*_fps_rows(study)), ""]  # fmt: skip
