@@ -205,6 +205,7 @@ class SweepOutcome:
     seconds: float
     devices: list[str]
     failures: list[dict[str, str]] = field(default_factory=list)
+    timings: list[dict[str, Any]] = field(default_factory=list)
     log: str = ""
     notes: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None
@@ -289,6 +290,15 @@ def run_sweep(
                     if result == "ok":
                         spent_est += task.estimate_s
                         spent_real += seconds
+                    outcome.timings.append(
+                        {
+                            "task": task.label,
+                            "kind": task.kind,
+                            "seconds": round(seconds, 3),
+                            "outcome": result,
+                            "estimate_s": task.estimate_s,
+                        }
+                    )
                     view.finished(task, seconds, result, n, i, len(pending), quiet)
             status = "finished" if not outcome.failed else "finished with failures"
         finally:
