@@ -70,12 +70,19 @@ def test_latency_records_from_a_measurement_document():
 
 
 def test_fashion_records_in_percent_with_wilson_cis():
+    train = pytest.importorskip("edgepareto.train")
     study = StudyPlan("fm", "fashion-mnist")
-    rec = {"alpha": 0.5, "resolution": 32, "num_classes": 10, "precision": "int8", "top1": 0.8312,
-           "top5": 0.99, "n": 10000, "ci95_top1": [0.8238, 0.8383], "ci95_top5": [0.988, 0.992],
-           "artifact_path": "/a.tflite", "artifact_sha256": "c" * 64, "engine": "litert"}  # fmt: skip
-    variant, art, recs = fashion_records(study, rec)
+    rec = train.StudyRecord(
+        variant="mobilenet_v1_050_32_c10.int8", family="mobilenet_v1", alpha=0.5, resolution=32, precision="int8",
+        scheme="int8 PTQ", artifact="/a.tflite", bytes=1000, sha256="c" * 64, top1=0.8312, top5=0.99, n=10000,
+        ci95_top1=(0.8238, 0.8383), ci95_top5=(0.988, 0.992), preprocessing={}, dataset="fashion-mnist test",
+        schedule={}, train_seconds=60.0, extra={"engine": "2.3.0"},
+    )  # fmt: skip
+    variant, art, recs = fashion_records(study, rec, "sched")
     assert variant == Variant("mobilenet_v1", 0.5, 32, 10, "int8") and art["path"] == "/a.tflite"
     top1 = next(r for r in recs if r.metric == "top1")
     assert top1.value == pytest.approx(83.12) and (top1.ci_low, top1.ci_high) == pytest.approx((82.38, 83.83))
     assert top1.dataset == "fashion-mnist-test" and top1.n == 10000 and top1.source == "measured"
+    assert top1.engine == "litert" and top1.engine_version == "2.3.0"
+    # The schedule is part of the key: a new schedule is a new measurement, not a cached one.
+    assert top1.key != fashion_records(study, rec, "other")[2][0].key

@@ -52,7 +52,8 @@ class Context:
     artifacts_dir: Path
     run_id: int | None = None
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # device name -> {"cluster": ..., "cpus": ...}
-    builders: dict[str, Callable[[Context], ArtifactRecord]] = field(default_factory=dict)
+    builders: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
+    progress: Callable[[str], None] | None = None  # what the task in flight is doing, for the live view
 
     def artifact(self, recipe: str) -> ArtifactRecord:
         """The artifact a recipe built, building it again if its file is gone."""
@@ -289,13 +290,25 @@ def _latency_task(
 # -- Fashion-MNIST study (edgepareto.train, issue 4) -------------------------------------------
 
 
-def accuracy_key(study: str, alpha: float, precision: str, dataset: str, metric: str) -> str:
-    return digest({"study": study, "alpha": alpha, "precision": precision, "dataset": dataset, "metric": metric})
+def accuracy_key(study: str, alpha: float, precision: str, dataset: str, metric: str, schedule: str = "") -> str:
+    ident = {"study": study, "alpha": alpha, "precision": precision, "dataset": dataset, "metric": metric}
+    if schedule:
+        ident["schedule"] = schedule
+    return digest(ident)
+
+
+def schedule_key() -> str:
+    """The training schedule's cache key (changes when the schedule or the training code does)."""
+    try:
+        from edgepareto.train import Schedule  # issue 4; light import (no TensorFlow)
+    except ImportError:
+        return "train-unavailable"
+    return str(Schedule().key)
 
 
 def fashion_recipe(study: StudyPlan, alpha: float, precision: str) -> str:
     return digest({"kind": "fashion-mnist", "alpha": alpha, "precision": precision, "seed": study.seed,
-                   "options": study.options})  # fmt: skip
+                   "schedule": schedule_key(), "options": study.options})  # fmt: skip
 
 
 def _train() -> Any:
@@ -305,8 +318,8 @@ def _train() -> Any:
         raise MissingProducer(
             "the Fashion-MNIST study (edgepareto.train, issue 4) is not in this tree; the seed study is kept"
         ) from exc
-    if not hasattr(train, "fashion_study"):
-        raise MissingProducer("edgepareto.train has no fashion_study(); the Fashion-MNIST study cannot run")
+    if not hasattr(train, "study_variant") and not hasattr(train, "fashion_study"):
+        raise MissingProducer("edgepareto.train has no study_variant/fashion_study; the Fashion-MNIST study cannot run")
     return train
 
 
@@ -320,28 +333,34 @@ def _get(rec: Any, *names: str, default: Any = None) -> Any:
 
 
 def _percent(x: float | None) -> float | None:
-    return None if x is None else (x * 100.0 if x <= 1.0 else x)
+    """Accuracy as a percentage; the training study reports fractions (Wilson intervals on [0, 1])."""
+    return None if x is None else x * 100.0
 
 
-def fashion_records(study: StudyPlan, rec: Any) -> tuple[Variant, dict[str, Any], list[MeasurementRecord]]:
-    """Variant, artifact facts and accuracy records from one record of ``train.fashion_study``."""
+def fashion_records(
+    study: StudyPlan, rec: Any, schedule: str = ""
+) -> tuple[Variant, dict[str, Any], list[MeasurementRecord]]:
+    """Variant, artifact facts and accuracy records from one ``StudyRecord`` of ``edgepareto.train``."""
     if hasattr(rec, "to_json"):
         rec = rec.to_json()
-    alpha = float(_get(rec, "alpha"))
-    precision = str(_get(rec, "precision"))
-    variant = Variant(study.family, alpha, int(_get(rec, "resolution", default=32)),
-                      int(_get(rec, "num_classes", "classes", default=10)), precision)  # fmt: skip
+    name = _get(rec, "variant")
+    if isinstance(name, str) and "." in name:
+        variant = Variant.from_name(name)
+    else:
+        variant = Variant(study.family, float(_get(rec, "alpha")), int(_get(rec, "resolution", default=32)),
+                          int(_get(rec, "num_classes", default=10)), str(_get(rec, "precision")))  # fmt: skip
     art = {
-        "path": _get(rec, "artifact_path", "path"),
-        "sha256": _get(rec, "artifact_sha256", "sha256"),
-        "scheme": _get(rec, "scheme", default=precision),
+        "path": _get(rec, "artifact", "artifact_path", "path"),
+        "sha256": _get(rec, "sha256", "artifact_sha256"),
+        "scheme": _get(rec, "scheme", default=variant.precision),
     }
+    extra = _get(rec, "extra", default={}) or {}
     recs = []
-    for metric, ci_names in (("top1", ("ci95_top1", "top1_ci95")), ("top5", ("ci95_top5", "top5_ci95"))):
+    for metric in ("top1", "top5"):
         value = _percent(_get(rec, metric))
         if value is None:
             continue
-        ci = _get(rec, *ci_names) or [None, None]
+        ci = _get(rec, f"ci95_{metric}") or [None, None]
         recs.append(
             MeasurementRecord(
                 variant=variant,
@@ -349,27 +368,30 @@ def fashion_records(study: StudyPlan, rec: Any) -> tuple[Variant, dict[str, Any]
                 value=value,
                 source="measured",
                 dataset=FASHION_DATASET.name,
-                ci_low=_percent(ci[0]),
-                ci_high=_percent(ci[1]),
+                ci_low=None if ci[0] is None else min(_percent(ci[0]), value),
+                ci_high=None if ci[1] is None else max(_percent(ci[1]), value),
                 n=_get(rec, "n"),
-                engine=_get(rec, "engine"),
-                engine_version=_get(rec, "engine_version"),
-                notes="Wilson 95% interval",
+                engine="litert" if str(art["path"] or "").endswith(".tflite") else None,
+                engine_version=extra.get("engine"),
+                notes="Wilson 95% interval; " + str(_get(rec, "dataset", default="")),
                 record={k: v for k, v in rec.items() if isinstance(v, (str, int, float, list, dict, type(None)))},
-                key=accuracy_key(study.name, alpha, precision, FASHION_DATASET.name, metric),
+                key=accuracy_key(study.name, variant.alpha, variant.precision, FASHION_DATASET.name, metric, schedule),
             )
         )
     return variant, art, recs
 
 
-def _fashion_builder(study: StudyPlan, alphas: tuple[float, ...]) -> Callable[[Context], int]:
+def _fashion_builder(study: StudyPlan, alpha: float, schedule: str) -> Callable[[Context], int]:
     def build(ctx: Context) -> int:
         train = _train()
         ctx.store.add_dataset(FASHION_DATASET)
-        records = train.fashion_study(alphas=alphas)
+        if hasattr(train, "study_variant"):
+            records = train.study_variant(alpha, progress=ctx.progress)
+        else:
+            records = train.fashion_study(alphas=(alpha,))
         written = 0
         for rec in records:
-            variant, art, recs = fashion_records(study, rec)
+            variant, art, recs = fashion_records(study, rec, schedule)
             if variant.precision not in study.precisions or not art["path"]:
                 continue
             registered = _register(ctx, Path(art["path"]), variant, str(art["scheme"]),
@@ -396,19 +418,18 @@ def expand(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
     latencies: list[Task] = []
     fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
     if study.kind == "fashion-mnist":
-        keys = tuple(
-            accuracy_key(study.name, a, p, FASHION_DATASET.name, "top1") for a in study.alphas for p in study.precisions
-        )
-        builder = _fashion_builder(study, study.alphas)
+        schedule = schedule_key()
         for a in study.alphas:
+            builder = _fashion_builder(study, a, schedule)
             for p in study.precisions:
                 ctx.builders[fashion_recipe(study, a, p)] = builder
-        est = sum(45.0 + 60.0 * a for a in study.alphas)
-        builds.append(Task("train", study.name, f"train + evaluate Fashion-MNIST alphas {list(study.alphas)}",
-                           keys, est, builder))  # fmt: skip
-        for a in study.alphas:
+            keys = tuple(
+                accuracy_key(study.name, a, p, FASHION_DATASET.name, "top1", schedule) for p in study.precisions
+            )
+            builds.append(Task("train", study.name, f"train + evaluate Fashion-MNIST alpha={a:g} (fp32, int8)",
+                               keys, 30.0 + 90.0 * a, builder))  # fmt: skip
             for p in study.precisions:
-                v = Variant(study.family, a, 32, 10, p)  # label/estimate only; the record carries the real variant
+                v = Variant(study.family, a, 32, 10, p)  # label and estimate; records carry the artifact's variant
                 for e in (e for e in study.engines if e == "litert"):
                     for t in study.threads:
                         for d in devices:

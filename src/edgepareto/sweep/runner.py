@@ -78,7 +78,7 @@ def host_devices(wanted: set[str]) -> tuple[list[Device], dict[str, dict[str, An
     devices, where = [], {}
     for c in clusters:
         cname = c.get("name")
-        cpu = c.get("model") or c.get("cpu_model") or fp.get("cpu_model") or model
+        cpu = c.get("core") or fp.get("cpu_model") or model
         name = f"{cpu} (this host)" if len(fp.get("clusters") or []) <= 1 else f"{cpu} (this host, {cname})"
         devices.append(Device(name, "host", {**fp, "cluster": c}))
         where[name] = {"cluster": cname, "cpus": c.get("cpus")}
@@ -153,6 +153,10 @@ class LiveView:
         self._progress.update(self._overall, description=f"left: {_left(remaining)}", eta=f"ETA ~{_mmss(eta)}")
         self._progress.update(self._now, description=f"[bold]now:[/bold] {task.label}", visible=True)
         self._progress.reset(self._now, total=None)
+
+    def detail(self, task: Task, text: str) -> None:
+        if self._progress is not None:
+            self._progress.update(self._now, description=f"[bold]now:[/bold] {task.label}: {text}")
 
     def finished(self, task: Task, seconds: float, outcome: str, n: int, i: int, total: int, quiet: bool) -> None:
         if self._progress is None:
@@ -262,6 +266,7 @@ def run_sweep(
                 for i, task in enumerate(pending, start=1):
                     ratio = min(5.0, max(0.3, spent_real / spent_est)) if spent_est else 1.0
                     view.running(task, pending[i - 1 :], ratio)
+                    ctx.progress = lambda text, t=task: view.detail(t, str(text))
                     started = time.monotonic()
                     result, n, quiet = "ok", 0, False
                     try:
