@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,8 +13,29 @@ import pytest
 from edgepareto.remote import Board
 from tests.remote.sshd import Sshd, keygen, sshd_available
 
-#: the "board" Python: this venv's, which has NumPy and ai-edge-litert (no edgepareto is needed there)
-BOARD_PYTHON = sys.executable
+#: what a board's Python needs besides the standard library (and nothing of edgepareto or TensorFlow)
+BOARD_PACKAGES = ("numpy", "numpy.libs", "ai_edge_litert")
+
+
+@pytest.fixture(scope="session")
+def board_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A Python like a board's: a fresh venv holding only NumPy and ai-edge-litert (linked from this venv).
+
+    edgepareto is NOT importable there, so the agent must work from the shipped flat files alone.
+    """
+    site = Path(sysconfig.get_paths()["purelib"])
+    venv = tmp_path_factory.mktemp("board-python") / "venv"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+    target = next((venv / "lib").glob("python3*/site-packages"))
+    for pattern in (*BOARD_PACKAGES, "numpy-*.dist-info", "ai_edge_litert-*.dist-info"):
+        for src in site.glob(pattern):
+            (target / src.name).symlink_to(src)
+    python = venv / "bin" / "python"
+    probe = "import numpy, ai_edge_litert.interpreter\ntry:\n import edgepareto\nexcept ImportError: print('clean')"
+    out = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=venv)
+    assert out.stdout.strip() == "clean", out.stdout + out.stderr
+    return str(python)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +49,7 @@ def user_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 BoardFactory = Callable[..., tuple[Board, Sshd]]
 
 
-def _factory(base: Path, user_key: Path, started: list[Sshd]) -> BoardFactory:
+def _factory(base: Path, user_key: Path, python: str, started: list[Sshd]) -> BoardFactory:
     def make(name: str = "board", *, known: bool = True, start: bool = True, **board_kw: object) -> tuple[Board, Sshd]:
         folder = base / name
         server = Sshd(folder / "sshd", Path(f"{user_key}.pub"))
@@ -41,7 +64,7 @@ def _factory(base: Path, user_key: Path, started: list[Sshd]) -> BoardFactory:
             "user": server.user,
             "key_file": user_key,
             "known_hosts": known_hosts,
-            "python": BOARD_PYTHON,
+            "python": python,
             "remote_dir": str(folder / "remote"),
             "connect_timeout": 5.0,
         }
@@ -52,9 +75,9 @@ def _factory(base: Path, user_key: Path, started: list[Sshd]) -> BoardFactory:
 
 
 @pytest.fixture
-def make_board(tmp_path: Path, user_key: Path) -> Iterator[BoardFactory]:
+def make_board(tmp_path: Path, user_key: Path, board_python: str) -> Iterator[BoardFactory]:
     """``make_board(name, known=True, **Board fields)`` -> (Board, running Sshd); all stopped afterwards."""
     started: list[Sshd] = []
-    yield _factory(tmp_path, user_key, started)
+    yield _factory(tmp_path, user_key, board_python, started)
     for s in started:
         s.stop()

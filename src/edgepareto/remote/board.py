@@ -189,12 +189,11 @@ class RemoteBoard:
         return versions
 
     def fingerprint(self) -> Any:
-        """The board's fingerprint (clusters, caches, kernel, engine versions), fetched once per session."""
+        """The board's ``Fingerprint`` (clusters, caches, kernel, runtimes), fetched once per session."""
         if self._fingerprint is None:
-            from edgepareto.bench import Fingerprint
+            from edgepareto.bench.cpus import Fingerprint
 
-            result = self.agent("fingerprint")["result"]
-            self._fingerprint = Fingerprint.from_json(result) if hasattr(Fingerprint, "from_json") else result
+            self._fingerprint = Fingerprint.from_json(self.agent("fingerprint")["result"])
         return self._fingerprint
 
     def measure(
@@ -208,12 +207,43 @@ class RemoteBoard:
         engine: str = "litert",
         **options: Any,
     ) -> Any:
-        """Measure ``artifact`` on the board with the bench core; returns an ``edgepareto.bench.Measurement``.
+        """Measure ``artifact`` on the board with the bench core; returns an ``edgepareto.bench`` Measurement.
 
-        A model that fails on the board gives a failed Measurement (status ``failed``, one-line
-        error); a board that cannot be reached raises :class:`BoardUnreachable` (the farm retries).
+        The same child as on the host (``_child.py``: pinning, telemetry, statistics) runs on the
+        board. A model that fails there gives a failed Measurement (one-line error); a board that
+        cannot be reached raises :class:`BoardUnreachable` (the farm retries it).
         """
-        raise NotImplementedError  # wired to edgepareto.bench once it lands
+        from edgepareto.bench.protocol import Measurement, Protocol
+
+        protocol = protocol if protocol is not None else Protocol.fast()
+        local = Path(artifact)
+        remote = self.upload_artifact(local)
+        request = {
+            "model": remote,
+            "engine": engine,
+            "threads": threads,
+            "cpus": cpus,
+            "cluster": cluster,
+            "protocol": protocol.to_json(),
+            "options": options,
+            "progress": False,
+            "keep_times": True,
+            "agent_timeout_s": protocol.timeout_s,
+        }
+        context = {"model": str(local), "engine": engine, "threads": threads, "cluster": cluster,
+                   "protocol": protocol.to_json()}  # fmt: skip
+        reply = self.agent("measure", request=request, timeout=protocol.timeout_s + 120.0)
+        if not reply.get("ok"):
+            kind = "timeout" if "did not finish" in str(reply.get("error")) else "crash"
+            return Measurement.failed(f"on board {self.board.name}: {reply.get('error')}", kind, **context)
+        doc = dict(reply["result"])
+        doc["model"] = str(local)  # the host's name for it; the board's copy is named by its hash
+        m = Measurement.from_json(doc)
+        if m.device is not None and self._fingerprint is None:
+            from edgepareto.bench.cpus import Fingerprint
+
+            self._fingerprint = Fingerprint.from_json(m.device)
+        return m
 
 
 def describe(board: Board, *, fetch: bool = True, accept_new_host_key: bool = False) -> dict[str, Any]:
