@@ -218,6 +218,11 @@ def _bench() -> Any:
         raise MissingProducer(
             "latency measurement (edgepareto.bench, issue 3) is not in this tree; sizes and accuracy are kept"
         ) from exc
+    missing = [name for name in ("measure", "Protocol") if not hasattr(bench, name)]
+    if missing:
+        raise MissingProducer(
+            f"edgepareto.bench (issue 3) has no {' or '.join(missing)} yet; sizes and accuracy are kept"
+        )
     return bench
 
 
