@@ -226,9 +226,17 @@ def _bench() -> Any:
     return bench
 
 
-def _protocol(name: str) -> Any:
+def _protocol(name: str, overrides: dict[str, Any]) -> Any:
+    """The named preset of ``edgepareto.bench.Protocol`` with the plan's ``options.protocol`` overrides."""
     bench = _bench()
-    return bench.Protocol.paper() if name == "paper" else bench.Protocol.fast()
+    preset = bench.Protocol.paper if name == "paper" else bench.Protocol.fast
+    return preset(**overrides)
+
+
+def protocol_id(study: StudyPlan) -> str:
+    """The protocol as the latency key sees it: preset name plus any overrides."""
+    overrides = study.options.get("protocol") or {}
+    return study.protocol + (f"+{digest(overrides, 8)}" if overrides else "")
 
 
 def measurement_records(
@@ -272,14 +280,18 @@ def measurement_records(
 def _latency_task(
     study: StudyPlan, variant: Variant, recipe: str, engine: str, threads: int, device: str, alpha: float
 ) -> Task:
-    key = latency_key(recipe, engine, threads, device, study.protocol)
+    key = latency_key(recipe, engine, threads, device, protocol_id(study))
 
     def run(ctx: Context) -> int:
         art = ctx.artifact(recipe)
         bench = _bench()
         where = ctx.devices[device]
         m = bench.measure(
-            art.path, engine=engine, threads=threads, cluster=where.get("cluster"), protocol=_protocol(study.protocol)
+            art.path,
+            engine=engine,
+            threads=threads,
+            cluster=where.get("cluster"),
+            protocol=_protocol(study.protocol, dict(study.options.get("protocol") or {})),
         )
         doc = m.to_json() if hasattr(m, "to_json") else dict(m)
         ctx.store.forget_failed(key)

@@ -77,6 +77,9 @@ class StudyPlan:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
         if not 1 <= self.calibration_samples <= 10000:
             fail(f"calibration_samples must be in [1, 10000], got {self.calibration_samples}")
+        unknown = sorted(set(self.options) - {"protocol"})
+        if unknown or not isinstance(self.options.get("protocol", {}), dict):
+            fail(f"options holds only a 'protocol' table of overrides (e.g. time_limit_s), got {unknown or 'protocol'}")
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
 
