@@ -117,7 +117,7 @@ def run_remote_tasks(
             Job(
                 where["board"],
                 Path(art.path),
-                protocol=_protocol(j["protocol"]),
+                protocol=_protocol(j["protocol"], j.get("overrides") or {}),
                 threads=j["threads"],
                 cluster=where.get("cluster"),
                 engine=j["engine"],

@@ -74,6 +74,7 @@ class Task:
     keys: tuple[str, ...]
     estimate_s: float
     run: Callable[[Context], int]  # returns how many new records it wrote
+    job: dict[str, Any] | None = None  # latency: what a board farm needs (recipe, engine, threads, device, ...)
 
     def done(self, store: Store) -> bool:
         return all(store.has(k) for k in self.keys)
@@ -301,7 +302,9 @@ def _latency_task(
 
     est = (3.0 + 6.0 * alpha**2 * (variant.resolution / 224) ** 2) * (1 if study.protocol == "fast" else 40)
     label = f"latency {variant.label} @{variant.resolution} {engine} {threads}t on {device}"
-    return Task("latency", study.name, label, (key,), est, run)
+    job = {"recipe": recipe, "engine": engine, "threads": threads, "device": device, "protocol": study.protocol,
+           "overrides": dict(study.options.get("protocol") or {}), "key": key}  # fmt: skip
+    return Task("latency", study.name, label, (key,), est, run, job)
 
 
 # -- Fashion-MNIST study (edgepareto.train, issue 4) -------------------------------------------

@@ -215,9 +215,24 @@ class SweepOutcome:
     report: dict[str, Any] | None = None
 
 
-def plan_tasks(plan: Plan, store: Store, artifacts_dir: Path) -> tuple[Context, list[Task], list[Device], str | None]:
+def plan_tasks(
+    plan: Plan,
+    store: Store,
+    artifacts_dir: Path,
+    *,
+    boards: list[Any] | None = None,
+    host: bool = True,
+    accept_new_host_key: bool = False,
+) -> tuple[Context, list[Task], list[Device], str | None]:
+    """Tasks for this host's clusters (``host``) and for every cluster of ``boards`` (edgepareto.remote)."""
     wanted = {c for s in plan.studies for c in s.clusters}
-    devices, where, note = host_devices(wanted)
+    devices, where, note = host_devices(wanted) if host else ([], {}, None)
+    if boards:
+        from edgepareto.remote.sweep import board_devices
+
+        b_devices, b_where, b_notes = board_devices(boards, wanted, accept_new_host_key=accept_new_host_key)
+        devices, where = devices + b_devices, {**where, **b_where}
+        note = "; ".join(n for n in (note, *b_notes) if n) or None
     ctx = Context(store, artifacts_dir, devices=where)
     tasks: list[Task] = []
     for study in plan.studies:
@@ -233,8 +248,16 @@ def run_sweep(
     report_dir: Path | None = None,
     live: bool = True,
     dry_run: bool = False,
+    boards: list[Any] | None = None,
+    host: bool = True,
+    accept_new_host_key: bool = False,
+    retries: int = 3,
 ) -> SweepOutcome:
-    """Run ``plan`` against the store at ``store_path``; write the report unless ``report_dir`` is None."""
+    """Run ``plan`` against the store at ``store_path``; write the report unless ``report_dir`` is None.
+
+    ``boards`` (``edgepareto.remote.Board``) add each board's clusters as devices; their latency
+    tasks run last, as one farm (boards in parallel), each result committed as it arrives.
+    """
     from edgepareto.analysis.reference import load_reference
 
     t0 = time.monotonic()
@@ -244,10 +267,14 @@ def run_sweep(
     view = LiveView(enabled=live and not dry_run)
     with Store(store_path) as store:
         load_reference(store)
-        ctx, tasks, devices, note = plan_tasks(plan, store, artifacts_dir)
+        ctx, tasks, devices, note = plan_tasks(
+            plan, store, artifacts_dir, boards=boards, host=host, accept_new_host_key=accept_new_host_key
+        )
         for d in devices:
             store.add_device(d)
         pending = [t for t in tasks if not t.done(store)]
+        on_board = [t for t in pending if t.job and "board" in ctx.devices.get(t.job["device"], {})]
+        here = [t for t in pending if t not in on_board]
         outcome = SweepOutcome(
             plan=plan.name, store=str(store_path), run_id=None, status="planned", tasks=len(tasks),
             skipped=len(tasks) - len(pending), done=0, failed=0, new_records=0, seconds=0.0,
@@ -263,9 +290,9 @@ def run_sweep(
         status = "interrupted"
         try:
             with _chatter_to(log_path):
-                for i, task in enumerate(pending, start=1):
+                for i, task in enumerate(here, start=1):
                     ratio = min(5.0, max(0.3, spent_real / spent_est)) if spent_est else 1.0
-                    view.running(task, pending[i - 1 :], ratio)
+                    view.running(task, here[i - 1 :] + on_board, ratio)
                     ctx.progress = lambda text, t=task: view.detail(t, str(text))
                     started = time.monotonic()
                     result, n, quiet = "ok", 0, False
@@ -305,6 +332,9 @@ def run_sweep(
                         }
                     )
                     view.finished(task, seconds, result, n, i, len(pending), quiet)
+                if on_board:
+                    _run_on_boards(ctx, on_board, boards or [], outcome, view, len(here), len(pending),
+                                   accept_new_host_key, retries)  # fmt: skip
             status = "finished" if not outcome.failed else "finished with failures"
         finally:
             view.stop()
@@ -321,3 +351,41 @@ def run_sweep(
         outcome.seconds = time.monotonic() - t0
     view.close()
     return outcome
+
+
+def _run_on_boards(
+    ctx: Context,
+    tasks: list[Task],
+    boards: list[Any],
+    outcome: SweepOutcome,
+    view: LiveView,
+    offset: int,
+    total: int,
+    accept_new_host_key: bool,
+    retries: int,
+) -> None:
+    """The boards' latency tasks as one farm (edgepareto.remote); the store has each result as it arrives."""
+    from edgepareto.remote import RetryPolicy
+    from edgepareto.remote.sweep import run_remote_tasks
+
+    count = [offset]
+
+    def on_task(task: Task, seconds: float, result: str, n: int) -> None:
+        count[0] += 1
+        outcome.timings.append({"task": task.label, "kind": task.kind, "seconds": round(seconds, 3),
+                                "outcome": result, "estimate_s": task.estimate_s})  # fmt: skip
+        view.finished(task, seconds, result, n, count[0], total, False)
+
+    remote = run_remote_tasks(
+        ctx,
+        tasks,
+        boards,
+        policy=RetryPolicy(retries=retries),
+        accept_new_host_key=accept_new_host_key,
+        on_event=lambda board, kind, msg: view.note(f"[yellow]{kind}:[/yellow] {msg}"),
+        on_task=on_task,
+    )
+    outcome.done += remote.done
+    outcome.failed += remote.failed
+    outcome.new_records += remote.new_records
+    outcome.failures.extend(remote.failures)
