@@ -31,6 +31,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     p.add_argument("--dry-run", action="store_true", help="list what would run, run nothing")
     p.add_argument("--no-live", action="store_true", help="no live progress view")
+    p.add_argument(
+        "--devices",
+        help="measure latency on these boards of the inventory, in parallel (comma-separated; add 'host' to "
+        "measure on this host too); see `edgepareto boards`",
+    )
+    p.add_argument("--inventory", type=Path, help="board inventory TOML (default: see `edgepareto boards --help`)")
+    p.add_argument(
+        "--accept-new-host-key", action="store_true", help="trust boards whose host key is not in known_hosts yet"
+    )
+    p.add_argument("--retries", type=int, default=3, help="reconnect attempts for a board that drops off (default 3)")
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -43,6 +53,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.sweep import load_plan, run_sweep
 
     plan = load_plan(args.plan)
+    boards, host = None, True
+    if args.devices:
+        from edgepareto.remote.sweep import parse_devices
+
+        boards, host = parse_devices(args.devices, args.inventory)
     report_dir = None if args.no_report else (args.report or Path(args.store).parent / "report")
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -53,6 +68,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             report_dir=report_dir,
             live=not args.no_live,
             dry_run=args.dry_run,
+            boards=boards,
+            host=host,
+            accept_new_host_key=args.accept_new_host_key,
+            retries=args.retries,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -24,6 +24,20 @@ from edgepareto.remote.inventory import Board
 log = logging.getLogger(__name__)
 
 
+HOST = "host"  # in --devices: this host's clusters as well
+
+
+def parse_devices(devices: str, inventory: str | Path | None = None) -> tuple[list[Board], bool]:
+    """``--devices a,b,host`` -> (the inventory boards named, whether this host measures too)."""
+    from edgepareto.remote.inventory import load_inventory, select_boards
+
+    names = [n.strip() for n in devices.split(",") if n.strip()]
+    host = HOST in names
+    names = [n for n in names if n != HOST]
+    boards = select_boards(load_inventory(inventory), names) if names else []
+    return boards, host
+
+
 def _clusters(fp: dict[str, Any]) -> list[dict[str, Any]]:
     clusters = fp.get("clusters") or [{"name": None}]
     return [c if isinstance(c, dict) else dict(c) for c in clusters]
