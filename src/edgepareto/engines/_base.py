@@ -26,7 +26,14 @@ class TensorSpec:
     dtype: str
     scale: float = 0.0
     zero_point: int = 0
-    dynamic: bool = False
+    dynamic: bool = False  # any dimension unknown in the file (batch included)
+    signature: tuple[int, ...] = ()  # the shape as stored in the file, -1 where unknown
+
+    @property
+    def dynamic_beyond_batch(self) -> bool:
+        """An unknown dimension other than the batch: the engine cannot pick a size, so nothing can be timed."""
+        sig = self.signature or self.shape
+        return any(int(d) < 0 for d in sig[1:]) or any(int(d) <= 0 for d in self.shape)
 
     def random(self, rng: np.random.Generator) -> np.ndarray:
         """A random input of this dtype and shape, as TFLite's benchmark_model feeds."""

@@ -56,6 +56,7 @@ def _spec(d: dict[str, Any]) -> TensorSpec:
         scale=float(scale),
         zero_point=int(zero),
         dynamic=any(int(x) < 0 for x in sig),
+        signature=tuple(int(x) for x in sig),
     )
 
 

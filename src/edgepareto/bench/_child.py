@@ -1,0 +1,201 @@
+"""The measuring child: ``python3 _child.py REQUEST.json`` prints one Measurement JSON as its LAST stdout line.
+
+It runs in its own process so that an engine that crashes or hangs takes only this process down,
+and so that its peak resident memory is the engine's and the model's, not the caller's. Order:
+pin (engine threads inherit the affinity), load the model, random inputs of its dtype and shape,
+warm up, timed runs with telemetry, verify the pinning, statistics. Progress goes to stderr as
+``@@progress {"phase": ..., "n": ..., "of": ...}`` lines.
+
+Request (JSON object): ``model`` (path), ``engine`` ("litert"), ``threads`` (1), ``cpus`` (list or
+null), ``cluster`` (name or null), ``protocol`` (:meth:`Protocol.to_json`, defaults: fast),
+``options`` (engine options, e.g. ``{"xnnpack": false}``), ``progress`` (bool), ``keep_times`` (bool).
+
+Standard library + NumPy + the engine only; runs from a flat folder on a board.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import sys
+import time
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: the core modules sit beside this file
+    _here = os.path.dirname(os.path.abspath(__file__))
+    if _here not in sys.path:
+        sys.path.insert(0, _here)
+
+import numpy as np
+
+try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
+    from edgepareto.bench.cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning
+    from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
+    from edgepareto.bench.stats import summarize
+    from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
+except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
+    from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
+    from stats import summarize  # type: ignore[no-redef]
+    from telemetry import RunLog, Sampler, peak_rss_bytes  # type: ignore[no-redef]
+
+PROGRESS = "@@progress "
+
+
+class _Fail(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) -> Any:
+    """Through edgepareto's registry when installed, else the flat engine files beside this one."""
+    try:
+        from edgepareto.engines import open_runner
+    except ImportError:
+        open_runner = None
+    if open_runner is not None:
+        try:
+            return open_runner(path, engine, threads, **options)
+        except Exception as exc:
+            msg = _first_line(exc)
+            kind = "engine" if ("unknown engine" in msg or "not installed" in msg) else "model"
+            raise _Fail(kind, msg) from exc
+    import _base  # type: ignore[import-not-found]
+
+    with contextlib.suppress(ImportError):  # an engine file absent here: reported as unknown below
+        importlib.import_module(engine)
+    entries = _base.engines()
+    if engine not in entries:
+        raise _Fail("engine", f"unknown engine {engine!r} on this device; choose from {', '.join(sorted(entries))}")
+    fix = entries[engine].available()
+    if fix is not None:
+        raise _Fail("engine", f"engine {engine} is not installed: {fix}")
+    if not os.path.isfile(path):
+        raise _Fail("model", f"{path}: model file not found")
+    try:
+        return entries[engine].open(path, threads=threads, **options)
+    except Exception as exc:
+        raise _Fail("model", _first_line(exc)) from exc
+
+
+def _inputs(runner: Any, seed: int) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+    """Random inputs of each input's dtype and shape; a dynamic (non-batch) dimension is an error."""
+    rng = np.random.default_rng(seed)
+    arrays, specs = [], []
+    for spec in runner.inputs:
+        if spec.dynamic_beyond_batch:
+            raise _Fail(
+                "model",
+                f"input {spec.name!r} has a dynamic shape {list(spec.shape)}; export the model with a fixed "
+                f"input shape (batch 1, fixed resolution) to benchmark it",
+            )
+        arrays.append(spec.random(rng))
+        specs.append({"name": spec.name, "shape": list(spec.shape), "dtype": spec.dtype})
+    return arrays, specs
+
+
+def _progress(phase: str, n: int, of: int | None) -> None:
+    sys.stderr.write(PROGRESS + json.dumps({"phase": phase, "n": n, "of": of}) + "\n")
+    sys.stderr.flush()
+
+
+def measure_here(request: dict[str, Any]) -> Measurement:
+    """Run the whole measurement in this process (the child); never raises for a bad model or device."""
+    model = str(request.get("model") or "")
+    engine = str(request.get("engine") or "litert")
+    threads = int(request.get("threads") or 1)
+    options = dict(request.get("options") or {})
+    ctx: dict[str, Any] = {"model": model, "engine": engine, "threads": threads, "cluster": request.get("cluster")}
+    try:
+        protocol = Protocol.from_json(request.get("protocol") or {})
+    except Exception as exc:
+        return Measurement.failed(_first_line(exc), "config", **ctx)
+    ctx["protocol"] = protocol.to_json()
+    fp: Fingerprint | None = None
+    try:
+        fp = discover_host()
+        ctx["device_id"] = fp.id
+        ctx["device"] = fp.to_json()
+        cpus = resolve_cpus(fp, cluster=request.get("cluster"), cpus=request.get("cpus"))
+        ctx["cpus"] = cpus or sorted(os.sched_getaffinity(0))
+        pin_status = pin(cpus)
+        rss0 = peak_rss_bytes()
+        runner = _open_runner(engine, model, threads, options)
+        arrays, specs = _inputs(runner, protocol.seed)
+        runner.set_inputs(arrays)
+        sampler = Sampler(ctx["cpus"])
+        runlog = RunLog(sampler)
+        progress = _progress if request.get("progress") else None
+        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress)
+        pinning = verify_pinning(cpus)
+        pinning["requested"] = pin_status
+        tele = runlog.summary()
+        sampler.close()
+        peak = peak_rss_bytes()
+        info = runner.info
+    except _Fail as exc:
+        return Measurement.failed(str(exc), exc.kind, **ctx)
+    except MemoryError:
+        return Measurement.failed("out of memory while measuring; close other programs or use a smaller model",
+                                  "crash", **ctx)  # fmt: skip
+    except Exception as exc:
+        kind = "device" if type(exc).__name__ in ("DeviceError", "ConfigError") else "engine"
+        return Measurement.failed(_first_line(exc), kind, **ctx)
+    if not loop.times_ns:
+        return Measurement.failed("no counted run finished; raise the time limit (--time-limit)", "config", **ctx)
+    times_ms = [t / 1e6 for t in loop.times_ns]
+    stats = summarize(times_ms, seed=protocol.seed)
+    warnings = list(stats.pop("warnings")) + list(tele.get("warnings") or [])
+    if pinning["status"].startswith("violated"):
+        warnings.append(f"pinning {pinning['status']}")
+    if protocol.adaptive and not loop.stopped_by.startswith("95%"):
+        warnings.append(f"stopped by the {loop.stopped_by} before the 95% CI reached ±{protocol.target_ci:.0%}")
+    if loop.cool_down and loop.cool_down.get("warning"):
+        warnings.append(loop.cool_down["warning"])
+    if loop.cool_down:
+        tele["cool_down"] = loop.cool_down
+    return Measurement(
+        status="ok",
+        engine_version=info.version,
+        kernel_path=info.kernel_path,
+        pinning=pinning,
+        stopped_by=loop.stopped_by,
+        wall_s=loop.wall_s,
+        warmup_ms=[t / 1e6 for t in loop.warmup_ns],
+        times_ms=times_ms if request.get("keep_times", True) else None,
+        peak_rss_bytes=peak,
+        rss_before_load_bytes=rss0,
+        inputs=specs,
+        telemetry=tele,
+        warnings=warnings,
+        created=time.time(),
+        **ctx,
+        **stats,
+    )
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python3 _child.py REQUEST.json", file=sys.stderr)
+        return 2
+    try:
+        with open(argv[1], encoding="utf-8") as f:
+            request = json.load(f)
+        m = measure_here(request)
+    except (OSError, ValueError) as exc:
+        m = Measurement.failed(f"cannot read the request {argv[1]}: {_first_line(exc)}", "config")
+    sys.stdout.flush()
+    sys.stdout.write("\n" + json.dumps(m.to_json()) + "\n")
+    sys.stdout.flush()
+    return 0 if m.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,183 @@
+"""Host side of a measurement: validate, start the measuring child, watch it, turn any failure into a record.
+
+The child (:mod:`._child`) does the measuring; here a crash, a hang (timeout) or garbage output becomes
+a failed :class:`Measurement` with one line of error, so a sweep records it and goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from edgepareto.bench._child import PROGRESS
+from edgepareto.bench.cpus import discover_host, resolve_cpus
+from edgepareto.bench.protocol import Measurement, Protocol
+from edgepareto.errors import ConfigError, EngineError
+
+CHILD = Path(__file__).with_name("_child.py")
+
+#: progress(phase, n, of): phase "warmup" or "runs"; ``of`` is None for the adaptive protocol.
+ProgressFn = Callable[[str, int, "int | None"], None]
+
+
+def child_request(
+    path: str | os.PathLike[str],
+    *,
+    engine: str = "litert",
+    threads: int = 1,
+    cpus: list[int] | None = None,
+    cluster: str | None = None,
+    protocol: Protocol | None = None,
+    progress: bool = False,
+    keep_times: bool = True,
+    **engine_options: Any,
+) -> dict[str, Any]:
+    """The JSON request ``_child.py`` reads (also what the remote agent ships to a board)."""
+    return {
+        "model": str(path),
+        "engine": engine,
+        "threads": threads,
+        "cpus": list(cpus) if cpus is not None else None,
+        "cluster": cluster,
+        "protocol": (protocol or Protocol.fast()).to_json(),
+        "options": engine_options,
+        "progress": progress,
+        "keep_times": keep_times,
+    }
+
+
+def _check_engine(engine: str) -> None:
+    from edgepareto.engines import engine_names
+    from edgepareto.engines._base import engines
+
+    if engine not in engine_names():
+        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(engine_names())}")
+    fix = engines()[engine].available()
+    if fix is not None:
+        raise EngineError(f"engine {engine} is not installed: {fix}")
+
+
+def measure(
+    path: str | os.PathLike[str],
+    *,
+    engine: str = "litert",
+    threads: int = 1,
+    cpus: list[int] | str | None = None,
+    cluster: str | None = None,
+    protocol: Protocol | None = None,
+    progress: ProgressFn | None = None,
+    keep_times: bool = True,
+    python: str | None = None,
+    **engine_options: Any,
+) -> Measurement:
+    """Measure one model file in a child process pinned to ``cpus`` or ``cluster``; never raises for the model.
+
+    Raises (one line, naming the fix) only for settings that are wrong before any model is touched:
+    threads < 1, an unknown or missing engine, a cluster that does not exist, offline CPUs. A missing,
+    corrupt or dynamic-shape model, an engine crash or a hang past ``protocol.timeout_s`` gives a
+    failed Measurement instead.
+    """
+    protocol = protocol or Protocol.fast()
+    if threads < 1:
+        raise ConfigError(f"threads must be >= 1, got {threads}")
+    _check_engine(engine)
+    fp = discover_host()
+    pinned = resolve_cpus(fp, cluster=cluster, cpus=cpus)  # raises DeviceError for a bad cluster / CPU list
+    ctx = {"model": str(path), "engine": engine, "threads": threads, "protocol": protocol.to_json(),
+           "cluster": cluster, "cpus": pinned or None, "device_id": fp.id}  # fmt: skip
+    if not Path(path).is_file():
+        return Measurement.failed(f"{path}: model file not found; export it first (edgepareto export)", "model", **ctx)
+    request = child_request(
+        path, engine=engine, threads=threads, cpus=pinned or None, protocol=protocol,
+        progress=progress is not None, keep_times=keep_times, **engine_options,
+    )  # fmt: skip
+    return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)
+
+
+def run_child(
+    request: dict[str, Any],
+    *,
+    timeout_s: float,
+    progress: ProgressFn | None = None,
+    python: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> Measurement:
+    """Run ``_child.py`` on ``request``; a crash, hang or unreadable reply becomes a failed Measurement."""
+    ctx = context or {k: request.get(k) for k in ("model", "engine", "threads", "cluster", "cpus")}
+    fd, req_path = tempfile.mkstemp(prefix="edgepareto-bench-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(request, f)
+    tail: deque[str] = deque(maxlen=20)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    try:
+        proc = subprocess.Popen(
+            [python or sys.executable, str(CHILD), req_path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,  # a hung engine's threads die with its process group
+        )
+        chunks: list[str] = []
+        readers = [
+            threading.Thread(target=_read_stderr, args=(proc.stderr, tail, progress), daemon=True),
+            threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True),  # type: ignore[union-attr]
+        ]
+        for r in readers:
+            r.start()
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            proc.wait()
+            return Measurement.failed(
+                f"measurement did not finish within {timeout_s:g} s (engine hung?); raise --timeout for slow "
+                f"devices or check the model",
+                "timeout",
+                **ctx,
+            )
+        finally:
+            for r in readers:
+                r.join(timeout=5)
+    finally:
+        os.unlink(req_path)
+    out = "".join(chunks)
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    if lines:
+        try:
+            return Measurement.from_json(json.loads(lines[-1]))
+        except (ValueError, TypeError):
+            pass
+    rc = proc.returncode
+    how = f"signal {-rc} ({signal.Signals(-rc).name})" if rc < 0 else f"exit status {rc}"
+    last = next((ln for ln in reversed(tail) if ln.strip()), "no output")
+    return Measurement.failed(f"the engine crashed while measuring ({how}): {last}", "crash", **ctx)
+
+
+def _read_stderr(stream: Any, tail: deque[str], progress: ProgressFn | None) -> None:
+    for line in stream:
+        if line.startswith(PROGRESS):
+            if progress is not None:
+                try:
+                    d = json.loads(line[len(PROGRESS) :])
+                    progress(d["phase"], d["n"], d["of"])
+                except (ValueError, KeyError):
+                    pass
+            continue
+        tail.append(line.rstrip())
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()

@@ -1,0 +1,264 @@
+"""How latency is taken (:class:`Protocol`), the timed loop, and the record it produces (:class:`Measurement`).
+
+Presets: ``paper`` is the seed's protocol (1 warm-up, 100 counted runs, 2 s pause, 1 thread);
+``fast`` stops as soon as the 95% CI of the median is within ±2%, bounded by a minimum and
+maximum run count and a time limit. NumPy and the standard library only (shipped to boards).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
+    from edgepareto.bench._sysfs import ConfigError
+    from edgepareto.bench.stats import median_ci_order, relative_halfwidth
+    from edgepareto.bench.telemetry import RunLog, cool_down
+except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    from _sysfs import ConfigError  # type: ignore[no-redef]
+    from stats import median_ci_order, relative_halfwidth  # type: ignore[no-redef]
+    from telemetry import RunLog, cool_down  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Warm-ups, counted runs (``runs``) or a stopping rule (``runs=None``), pauses, timeout, input seed."""
+
+    name: str = "fast"
+    warmup: int = 1
+    runs: int | None = None  # fixed count; None: stop on the CI rule
+    min_runs: int = 10
+    max_runs: int = 1000
+    target_ci: float = 0.02  # stop when the 95% CI of the median is within ± this fraction
+    time_limit_s: float | None = 10.0  # adaptive only: stop counting after this much loop time
+    pause_s: float = 0.0
+    timeout_s: float = 600.0  # the measuring child is killed after this (load + warm-up + runs)
+    cool_down_to_c: float | None = None
+    seed: int = 0  # random inputs of the model's dtype and shape, as benchmark_model feeds
+
+    def __post_init__(self) -> None:
+        if self.warmup < 0:
+            raise ConfigError(f"warmup must be >= 0, got {self.warmup}")
+        if self.runs is not None and self.runs < 1:
+            raise ConfigError(f"runs must be >= 1, got {self.runs}")
+        if self.min_runs < 1:
+            raise ConfigError(f"min_runs must be >= 1, got {self.min_runs}")
+        if self.max_runs < self.min_runs:
+            raise ConfigError(f"max_runs must be >= min_runs ({self.min_runs}), got {self.max_runs}")
+        if not 0.0 < self.target_ci < 1.0:
+            raise ConfigError(f"target_ci must be in (0, 1), e.g. 0.02 for ±2%, got {self.target_ci}")
+        if self.time_limit_s is not None and self.time_limit_s <= 0:
+            raise ConfigError(f"time_limit_s must be > 0 or None, got {self.time_limit_s}")
+        if self.pause_s < 0:
+            raise ConfigError(f"pause_s must be >= 0 seconds, got {self.pause_s}")
+        if self.timeout_s <= 0:
+            raise ConfigError(f"timeout_s must be > 0 seconds, got {self.timeout_s}")
+        if self.cool_down_to_c is not None and not 0 < self.cool_down_to_c < 150:
+            raise ConfigError(f"cool_down_to_c must be in (0, 150) °C, got {self.cool_down_to_c}")
+
+    @classmethod
+    def paper(cls, **overrides: Any) -> Protocol:
+        """The seed's protocol: 1 warm-up, 100 counted runs, 2 s pause between runs."""
+        base = cls(name="paper", warmup=1, runs=100, pause_s=2.0, time_limit_s=None, timeout_s=1800.0)
+        return replace(base, **overrides) if overrides else base
+
+    @classmethod
+    def fast(cls, **overrides: Any) -> Protocol:
+        """The default: no pauses, stop when the 95% CI of the median is within ±2% (10..1000 runs, 10 s)."""
+        base = cls(name="fast")
+        return replace(base, **overrides) if overrides else base
+
+    @property
+    def adaptive(self) -> bool:
+        return self.runs is None
+
+    def __str__(self) -> str:
+        rule = f"{self.min_runs}..{self.max_runs} runs until ±{self.target_ci:.0%}"
+        counted = f"{self.runs} runs" if self.runs else rule
+        limit = f", {self.time_limit_s:g} s limit" if self.adaptive and self.time_limit_s else ""
+        return f"{self.name}: {self.warmup} warm-up, {counted}{limit}, {self.pause_s:g} s pause"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Protocol:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class LoopResult:
+    """Raw output of the timed loop: counted times (ns), warm-up times (ns), why it stopped, loop wall time."""
+
+    times_ns: list[int]
+    warmup_ns: list[int]
+    stopped_by: str
+    wall_s: float
+    cool_down: dict[str, Any] | None = None
+
+
+def timed_loop(
+    invoke: Callable[[], Any],
+    protocol: Protocol,
+    *,
+    runlog: RunLog | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> LoopResult:
+    """Warm up (untimed in the figures), then time ``invoke`` one call at a time per the protocol.
+
+    Only ``invoke`` sits between the two clock reads; telemetry, pauses, progress and the stopping
+    rule run outside that window. The stopping rule is checked on a geometric schedule (every 5%
+    of the runs so far), so its cost per run stays well under a microsecond.
+    """
+    warm: list[int] = []
+    for i in range(protocol.warmup):
+        t0 = clock()
+        invoke()
+        warm.append(clock() - t0)
+        if progress is not None:
+            progress("warmup", i + 1, protocol.warmup)
+    cd = None
+    sampler = runlog.sampler if runlog is not None else None
+    if protocol.cool_down_to_c is not None and sampler is not None:
+        cd = cool_down(sampler, protocol.cool_down_to_c)
+    tele = runlog is not None and runlog.active
+    if tele:
+        runlog.begin()  # type: ignore[union-attr]
+    target = protocol.runs if protocol.runs is not None else protocol.max_runs
+    limit_ns = int(protocol.time_limit_s * 1e9) if protocol.adaptive and protocol.time_limit_s is not None else None
+    pause = protocol.pause_s
+    times: list[int] = []
+    append = times.append
+    next_check = protocol.min_runs if protocol.adaptive else target + 1
+    next_report = 0
+    report_every = 200_000_000  # progress at most 5 times a second
+    stopped = "runs"
+    start = clock()
+    n = 0
+    while n < target:
+        if pause and n:
+            time.sleep(pause)
+            if protocol.cool_down_to_c is not None and sampler is not None:
+                cool_down(sampler, protocol.cool_down_to_c)
+        if tele:
+            runlog.before()  # type: ignore[union-attr]
+        t0 = clock()
+        invoke()
+        t1 = clock()
+        append(t1 - t0)
+        n += 1
+        if tele:
+            runlog.after()  # type: ignore[union-attr]
+        if progress is not None and t1 >= next_report:
+            next_report = t1 + report_every
+            progress("runs", n, protocol.runs)
+        if n >= next_check:
+            srt = np.sort(np.asarray(times, dtype=np.float64))
+            med = float(srt[n // 2]) if n % 2 else float(srt[n // 2 - 1] + srt[n // 2]) / 2
+            if relative_halfwidth(median_ci_order(srt), med) <= protocol.target_ci:
+                stopped = f"95% CI of the median within ±{protocol.target_ci:.0%}"
+                break
+            next_check = n + max(1, n // 20)
+        if limit_ns is not None and t1 - start >= limit_ns:
+            stopped = f"time limit ({protocol.time_limit_s:g} s)"
+            break
+    else:
+        if protocol.adaptive:
+            stopped = f"max runs ({protocol.max_runs})"
+    if progress is not None:
+        progress("runs", n, protocol.runs)
+    return LoopResult(times, warm, stopped, (clock() - start) / 1e9, cd)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One latency measurement with everything needed to trust and reproduce it; plain JSON both ways.
+
+    ``status`` is ``ok`` or ``failed`` (then ``error`` is one line naming the fix and ``error_kind``
+    says whose fault: model, engine, device, config, crash, timeout). ``source`` is ``measured``
+    or ``imported`` (a TFLite benchmark_model log).
+    """
+
+    status: str
+    model: str
+    engine: str
+    threads: int
+    protocol: dict[str, Any]
+    error: str | None = None
+    error_kind: str | None = None
+    engine_version: str | None = None
+    kernel_path: str | None = None
+    cpus: list[int] | None = None
+    cluster: str | None = None
+    pinning: dict[str, Any] | None = None
+    device_id: str | None = None
+    device: dict[str, Any] | None = None  # the fingerprint (clusters, kernel, runtimes)
+    runs: int | None = None
+    median_ms: float | None = None
+    mean_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    std_ms: float | None = None
+    min_ms: float | None = None
+    max_ms: float | None = None
+    fps: float | None = None
+    ci95_median_ms: list[float] | None = None
+    ci95_mean_ms: list[float] | None = None
+    outliers: int | None = None
+    stopped_by: str | None = None
+    wall_s: float | None = None
+    warmup_ms: list[float] | None = None
+    times_ms: list[float] | None = None
+    peak_rss_bytes: int | None = None
+    rss_before_load_bytes: int | None = None
+    inputs: list[dict[str, Any]] | None = None
+    telemetry: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    source: str = "measured"
+    created: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in ("ok", "failed"):
+            raise ConfigError(f"status must be 'ok' or 'failed', got {self.status!r}")
+        if self.status == "failed" and not self.error:
+            raise ConfigError("a failed measurement needs a one-line error")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @classmethod
+    def failed(cls, error: str, kind: str, **context: Any) -> Measurement:
+        line = (str(error).strip().splitlines() or ["unknown error"])[0]
+        base = {"model": "", "engine": "", "threads": 0, "protocol": {}}
+        base.update({k: v for k, v in context.items() if k in _FIELDS})
+        return cls(status="failed", error=line, error_kind=kind, created=time.time(), **base)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | str) -> Measurement:
+        if isinstance(d, str):
+            d = json.loads(d)
+        return cls(**{k: v for k, v in d.items() if k in _FIELDS})  # type: ignore[union-attr]
+
+    def __str__(self) -> str:
+        if not self.ok:
+            return f"{self.model}: failed ({self.error_kind}): {self.error}"
+        lo, hi = self.ci95_median_ms or (math.nan, math.nan)
+        return (
+            f"{self.model}: median {self.median_ms:.3f} ms [{lo:.3f}, {hi:.3f}] over {self.runs} runs, "
+            f"{self.engine} {self.threads}t on CPUs {self.cpus}"
+        )
+
+
+_FIELDS = {f.name for f in fields(Measurement)}
