@@ -256,7 +256,7 @@ def measurement_records(
         "artifact_sha256": art.sha256,
         "engine": doc.get("engine"),
         "engine_version": doc.get("engine_version"),
-        "threads": doc.get("threads"),
+        "threads": doc.get("threads") or None,  # a failed measurement may report 0
         "protocol": proto,
         "record": doc,
     }
