@@ -96,8 +96,9 @@ def measure(
            "cluster": cluster, "cpus": pinned or None, "device_id": fp.id}  # fmt: skip
     if not Path(path).is_file():
         return Measurement.failed(f"{path}: model file not found; export it first (edgepareto export)", "model", **ctx)
+    explicit = pinned if cluster is None and cpus is not None else None  # the child resolves a cluster itself
     request = child_request(
-        path, engine=engine, threads=threads, cpus=pinned or None, protocol=protocol,
+        path, engine=engine, threads=threads, cpus=explicit, cluster=cluster, protocol=protocol,
         progress=progress is not None, keep_times=keep_times, **engine_options,
     )  # fmt: skip
     return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)

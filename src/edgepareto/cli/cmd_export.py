@@ -1,4 +1,4 @@
-"""Build a model and convert it to one .tflite per precision.
+"""Build a model and convert it to one .tflite (and, with --format onnx, one .onnx) per precision.
 
 ``int8`` is full-integer post-training quantization (int8 symmetric per-channel weights,
 int8 asymmetric per-tensor activations, int8 I/O), calibrated on ``--calibration-dir``
@@ -13,13 +13,16 @@ from typing import Any
 
 from edgepareto.cli.cmd_cost import add_model_arguments, model_config
 
-HELP = "convert a model to .tflite artifacts (fp32, fp16, int8-dynamic, int8)"
+HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     p.add_argument(
         "--precision", default="fp32,int8", help="comma list of fp32,fp16,int8-dynamic,int8 (default fp32,int8)"
+    )
+    p.add_argument(
+        "--format", default="tflite", help="comma list of tflite,onnx (default tflite; onnx takes fp32,int8)"
     )
     p.add_argument("--out", type=Path, default=Path("artifacts"), help="output folder (default ./artifacts)")
     p.add_argument("--weights", type=Path, help="Keras .h5/.keras weights to load (default: random weights)")
@@ -34,21 +37,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     config = model_config(args)
     precisions = parse_precisions(args.precision)  # fail before building anything
-    arts = export_variant(
-        config,
-        precisions,
-        args.out,
-        weights=args.weights,
-        seed=args.seed,
-        calibration_dir=args.calibration_dir,
-        calibration_samples=args.calibration_samples,
-    )
+    formats = _formats(args.format)
+    opts = {"calibration_dir": args.calibration_dir, "calibration_samples": args.calibration_samples}
+    arts = []
+    model = None
+    if "onnx" in formats:
+        from edgepareto.convert.onnx import export_onnx, parse_onnx_precisions
+        from edgepareto.models import build_model
+
+        parse_onnx_precisions(precisions)
+        model = build_model(config, seed=args.seed, weights=args.weights)
+    if "tflite" in formats:
+        arts += export_variant(config, precisions, args.out, model=model, weights=args.weights, seed=args.seed, **opts)
+    if "onnx" in formats:
+        arts += export_onnx(config, precisions, args.out, model=model, **opts)
     doc = {"model": config.name, "artifacts": [a.to_json() for a in arts]}
-    fp32 = next((a for a in arts if a.precision == "fp32"), None)
-    if fp32 is not None:
-        for a in doc["artifacts"]:
+    for a in doc["artifacts"]:
+        fp32 = next((b for b in arts if b.precision == "fp32" and b.format == a["format"]), None)
+        if fp32 is not None:
             a["ratio_to_fp32"] = fp32.bytes / a["bytes"]
     return doc
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from edgepareto.errors import ConfigError
+
+    out = tuple(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
+    bad = [f for f in out if f not in ("tflite", "onnx")]
+    if bad or not out:
+        raise ConfigError(f"--format takes a comma list of tflite,onnx, got {text!r}")
+    return out
 
 
 def render(doc: dict[str, Any], console) -> None:

@@ -1,0 +1,172 @@
+"""Measure the latency of one model file on this host, pinned to a cluster or CPU list.
+
+Each measurement runs in a child process (a crash or hang is one line, not a dead shell),
+with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: stop when the
+95% CI of the median is within ±2%, 10..1000 runs, 10 s limit, no pauses) and ``paper`` (the
+seed's: 1 warm-up, 100 runs, 2 s pauses). Any flag overrides the preset.
+
+    edgepareto bench artifacts/mobilenet_v1_100_224.int8.tflite --cluster big --json
+    edgepareto bench model.onnx --engine onnxruntime --threads 2 --cpus 0-1
+    edgepareto bench model.tflite --protocol paper --pause 0 --no-xnnpack
+    edgepareto bench board-run.log --import     # TFLite benchmark_model output -> same record
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+HELP = "measure one model's latency (median, CI, percentiles, peak memory) on chosen CPUs"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="model file (.tflite, .onnx), or a benchmark_model log with --import")
+    p.add_argument("--engine", help="litert or onnxruntime (default: by file suffix)")
+    p.add_argument("--threads", type=int, default=1, help="engine threads (default 1)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
+    where.add_argument("--cpus", help="CPU list to pin to, e.g. 4-7 or 0,2")
+    p.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="preset (default fast)")
+    p.add_argument("--runs", type=int, help="fixed number of counted runs (turns off the stopping rule)")
+    p.add_argument("--warmup", type=int, help="untimed warm-up runs")
+    p.add_argument("--pause", type=float, help="seconds between runs")
+    p.add_argument("--min-runs", type=int, help="stopping rule: at least this many runs")
+    p.add_argument("--max-runs", type=int, help="stopping rule: at most this many runs")
+    p.add_argument("--target-ci", type=float, help="stopping rule: CI half-width in %% of the median (default 2)")
+    p.add_argument("--time-limit", type=float, help="stopping rule: seconds of timed runs at most")
+    p.add_argument("--timeout", type=float, help="kill the measuring process after this many seconds")
+    p.add_argument("--cool-down-to", type=float, metavar="C", help="wait until thermal zones are below C °C")
+    p.add_argument("--seed", type=int, help="seed of the random inputs")
+    p.add_argument("--no-xnnpack", action="store_true", help="LiteRT: builtin kernels instead of XNNPACK")
+    p.add_argument("--optimization", choices=("disable", "basic", "extended", "all"), help="ONNX Runtime graph level")
+    p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
+
+
+def protocol_from_args(args: argparse.Namespace) -> Any:
+    """The preset with every flag that was given applied on top."""
+    from edgepareto.bench import Protocol
+
+    over: dict[str, Any] = {}
+    for flag, name in (
+        ("runs", "runs"),
+        ("warmup", "warmup"),
+        ("pause", "pause_s"),
+        ("min_runs", "min_runs"),
+        ("max_runs", "max_runs"),
+        ("time_limit", "time_limit_s"),
+        ("timeout", "timeout_s"),
+        ("cool_down_to", "cool_down_to_c"),
+        ("seed", "seed"),
+    ):
+        value = getattr(args, flag)
+        if value is not None:
+            over[name] = value
+    if args.target_ci is not None:
+        over["target_ci"] = args.target_ci / 100.0
+    preset = Protocol.paper if args.protocol == "paper" else Protocol.fast
+    return preset(**over)
+
+
+def engine_for(path: Path, engine: str | None) -> str:
+    if engine:
+        return engine
+    return "onnxruntime" if path.suffix == ".onnx" else "litert"
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from edgepareto.bench import measure
+    from edgepareto.errors import ConfigError, DeviceError, EngineError, ModelFileError
+
+    if args.import_log:
+        from edgepareto.bench.importer import import_benchmark_model_file
+
+        return import_benchmark_model_file(args.file).to_json()
+    protocol = protocol_from_args(args)
+    engine = engine_for(args.file, args.engine)
+    options: dict[str, Any] = {}
+    if args.no_xnnpack:
+        if engine != "litert":
+            raise ConfigError("--no-xnnpack applies to --engine litert only")
+        options["xnnpack"] = False
+    if args.optimization:
+        if engine != "onnxruntime":
+            raise ConfigError("--optimization applies to --engine onnxruntime only")
+        options["optimization"] = args.optimization
+    progress, done = _progress_bar(args, protocol)
+    try:
+        m = measure(
+            args.file,
+            engine=engine,
+            threads=args.threads,
+            cpus=args.cpus,
+            cluster=args.cluster,
+            protocol=protocol,
+            progress=progress,
+            **options,
+        )
+    finally:
+        done()
+    if not m.ok:
+        errors = {"model": ModelFileError, "device": DeviceError, "config": ConfigError}
+        raise errors.get(m.error_kind or "", EngineError)(m.error)
+    return m.to_json()
+
+
+def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
+    """A Rich bar on stderr (human mode only); the callback runs in the child's stderr reader thread."""
+    if args.json:
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from edgepareto.cli._output import err_console
+
+    state: dict[str, Any] = {}
+
+    def progress(phase: str, n: int, of: int | None) -> None:
+        if "bar" not in state:  # started on the first report: an early one-line error leaves stderr clean
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console(),
+                transient=True,
+            )
+            state["bar"], state["task"] = bar, bar.add_task("", total=protocol.runs or protocol.max_runs)
+            bar.start()
+        bar, task = state["bar"], state["task"]
+        if phase == "warmup":
+            bar.update(task, description=f"warm-up {n}/{of}", completed=0)
+        else:
+            bar.update(task, description=f"timing ({protocol.name})", completed=n)
+
+    def done() -> None:
+        if "bar" in state:
+            state["bar"].stop()
+
+    return progress, done
+
+
+def render(doc: dict[str, Any], console) -> None:
+    from edgepareto.cli._output import table
+
+    lo, hi = doc.get("ci95_median_ms") or (None, None)
+    rows = [
+        ("median", doc.get("median_ms"), f"95% CI [{lo:.4g}, {hi:.4g}]" if lo is not None else ""),
+        ("mean", doc.get("mean_ms"), f"std {doc['std_ms']:.3g}" if doc.get("std_ms") is not None else ""),
+        ("p90 / p99", doc.get("p90_ms"), f"p99 {doc['p99_ms']:.4g}" if doc.get("p99_ms") is not None else ""),
+        ("min / max", doc.get("min_ms"), f"max {doc['max_ms']:.4g}" if doc.get("max_ms") is not None else ""),
+        ("FPS", doc.get("fps"), ""),
+        ("peak RSS MB", (doc.get("peak_rss_bytes") or 0) / 1e6 or None, "child process (engine + model)"),
+    ]
+    title = f"{Path(doc['model']).name} · {doc['engine_version'] or doc['engine']} · {doc['kernel_path']}"
+    console.print(table(title, ["figure", "ms", ""], rows, right=(1,)))
+    proto = doc["protocol"]
+    pin = (doc.get("pinning") or {}).get("status", "")
+    console.print(
+        f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {doc['threads']} thread(s) on CPUs "
+        f"{doc.get('cpus')} [{pin}], protocol {proto.get('name')}, {doc.get('outliers', 0)} outliers"
+    )
+    for w in doc.get("warnings") or []:
+        console.print(f"[yellow]warning[/yellow]: {w}")
