@@ -11,6 +11,7 @@ so the same command run again measures exactly those.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,7 +140,12 @@ def run_remote_tasks(
             )
         )
 
+    since: dict[str, float] = {}  # board -> when its previous job ended: a task's time is its board's time
+
     def on_result(job: Job, m: Any) -> None:
+        now = time.monotonic()
+        seconds = now - since.get(job.board, started)
+        since[job.board] = now
         task, art = job.tag
         j = task.job
         doc = m.to_json() if hasattr(m, "to_json") else dict(m)
@@ -154,8 +160,9 @@ def run_remote_tasks(
             out.failed += 1
             out.failures.append({"task": task.label, "error": str(doc.get("error"))})
         if on_task:
-            on_task(task, float(doc.get("wall_s") or 0.0), "ok" if ok else "failed", n)
+            on_task(task, seconds, "ok" if ok else "failed", n)
 
+    started = time.monotonic()
     report = run_farm(
         [by_name[n] for n in sorted({j.board for j in jobs})],
         jobs,
