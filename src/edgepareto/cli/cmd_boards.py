@@ -118,6 +118,6 @@ def render(doc: dict[str, Any], console) -> None:
 def _cluster_text(c: Any) -> str:
     if not isinstance(c, dict):
         return str(c)
-    name = c.get("name", "?")
-    cpus = c.get("cpus")
-    return f"{name} {cpus}" if cpus is not None else str(name)
+    ghz = f" @ {c['max_freq_khz'] / 1e6:.1f} GHz" if c.get("max_freq_khz") else ""
+    n = len(c.get("cpus") or [])
+    return f"{c.get('name', '?')}: {n}x {c.get('core', '?')}{ghz} (CPUs {c.get('cpu_list', '?')})"
