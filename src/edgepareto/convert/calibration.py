@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,32 @@ from edgepareto.models import ModelConfig
 log = logging.getLogger(__name__)
 
 
-def calibration_arrays(config: ModelConfig, folder: Path | None, samples: int, seed: int = 0) -> tuple[np.ndarray, str]:
+@dataclass(frozen=True)
+class CalibrationArrays:
+    """Already preprocessed float inputs (n, R, R, C) held in memory, e.g. Fashion-MNIST training images.
+
+    Pass one where a calibration folder is expected (``export_variant(calibration_dir=...)``);
+    ``source`` names them in the artifact's scheme string.
+    """
+
+    inputs: np.ndarray
+    source: str
+
+    def __post_init__(self) -> None:
+        if self.inputs.ndim != 4 or len(self.inputs) == 0 or self.inputs.dtype != np.float32:
+            raise DatasetError(
+                f"calibration arrays must be a non-empty float32 (n, H, W, C) batch, "
+                f"got {self.inputs.dtype} {self.inputs.shape}"
+            )
+
+
+def calibration_arrays(
+    config: ModelConfig, folder: Path | CalibrationArrays | None, samples: int, seed: int = 0
+) -> tuple[np.ndarray, str]:
     """Float inputs of shape (n, R, R, 3) and where they came from ('real images' or 'synthetic')."""
+    if isinstance(folder, CalibrationArrays):
+        x = folder.inputs[:samples]
+        return x, f"{folder.source} (in memory)"
     spec = PreprocessingSpec(size=config.resolution)
     if folder is not None:
         files = list_images(folder)[:samples]
@@ -42,7 +67,7 @@ def calibration_arrays(config: ModelConfig, folder: Path | None, samples: int, s
 
 
 def representative_dataset(
-    config: ModelConfig, folder: Path | None, samples: int
+    config: ModelConfig, folder: Path | CalibrationArrays | None, samples: int
 ) -> tuple[Callable[[], Iterator[list[np.ndarray]]], int, str]:
     """A generator factory for the TF converter, with the sample count and source for the scheme."""
     x, source = calibration_arrays(config, folder, samples)

@@ -1,0 +1,120 @@
+"""Evaluation against the fixtures: every one of the 48 published predictions, bad input, CSV, CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edgepareto.data.datasets import imagenet
+from edgepareto.errors import DatasetError
+from edgepareto.eval import agreement, evaluate, wilson_interval
+from tests.conftest import FLOAT_MODEL, IMAGENET, QUANT_MODEL
+
+EXPECTED = {
+    QUANT_MODEL: "expected_top1_mobilenet_v1_0.25_128_quant",
+    FLOAT_MODEL: "expected_top1_mobilenet_v1_0.25_128",
+}
+
+
+def expected_top1(model: Path) -> dict[str, int]:
+    col = EXPECTED[model]
+    return {r["file"]: int(r[col]) - 1 for r in csv.DictReader((IMAGENET / "ground_truth.csv").open())}
+
+
+@pytest.mark.parametrize("model,workers", [(QUANT_MODEL, 1), (FLOAT_MODEL, 2)])
+def test_reproduces_every_fixture_prediction(model, workers, tmp_path, fixtures_dir):
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+    cold = evaluate(model, ds, workers=workers, cache_root=tmp_path)
+    exp = expected_top1(model)
+    got = {Path(f).name: int(p) for f, p in zip(cold.files, cold.top1_predictions, strict=True)}
+    assert got == exp  # all 24 for this model: 48 over the two models
+    assert cold.n == 24 and cold.cache == {"hits": 0, "decoded": 24}
+    assert cold.top1 == sum(int(got[Path(f).name] == y) for f, y in zip(cold.files, cold.labels, strict=True)) / 24
+    assert cold.preprocessing["label_offset"] == 1 and cold.preprocessing["crop_fraction"] == 0.875
+    warm = evaluate(model, ds, workers=workers, cache_root=tmp_path)
+    assert warm.cache == {"hits": 24, "decoded": 0}
+    np.testing.assert_array_equal(warm.topk, cold.topk)
+
+
+def test_onnx_model_gives_the_same_predictions(tmp_path, fixtures_dir):
+    tf2onnx = pytest.importorskip("tf2onnx")
+    from edgepareto.engines import engine_names
+
+    if "onnxruntime" not in engine_names():
+        pytest.skip("the ONNX Runtime engine is not in this tree")
+    onnx_path = tmp_path / "float.onnx"
+    tf2onnx.convert.from_tflite(str(FLOAT_MODEL), opset=17, output_path=str(onnx_path))
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+    res = evaluate(onnx_path, ds, workers=1, cache_root=tmp_path)
+    assert res.engine == "onnxruntime"
+    got = {Path(f).name: int(p) for f, p in zip(res.files, res.top1_predictions, strict=True)}
+    assert got == expected_top1(FLOAT_MODEL)
+
+
+def test_unreadable_files_are_skipped_counted_and_listed(tmp_path, fixtures_dir):
+    folder = tmp_path / "val"
+    shutil.copytree(IMAGENET / "images", folder)
+    (folder / "ILSVRC2012_val_00099999.JPEG").write_bytes(b"\xff\xd8 truncated jpeg")
+    (folder / "README").write_text("hello")
+    gt = tmp_path / "gt.csv"
+    gt.write_text((IMAGENET / "ground_truth.csv").read_text() + "ILSVRC2012_val_00099999.JPEG,1,n01440764,x,1,1\n")
+    ds = imagenet(folder, gt)
+    pred = tmp_path / "out" / "pred.csv"
+    res = evaluate(QUANT_MODEL, ds, workers=2, cache_root=tmp_path / "c", predictions=pred,
+                   labels=IMAGENET / "labels.txt")  # fmt: skip
+    assert res.requested == 25 and res.n == 24
+    assert sorted(Path(s["file"]).name for s in res.skipped) == ["ILSVRC2012_val_00099999.JPEG", "README"]
+    rows = list(csv.DictReader(pred.open()))
+    assert len(rows) == 24 and set(rows[0]) == {"file", "label", "top1", "top5", "label_name", "top1_name"}
+    exp = expected_top1(QUANT_MODEL)
+    names = (IMAGENET / "labels.txt").read_text().splitlines()
+    for r in rows:
+        assert int(r["top1"]) == exp[Path(r["file"]).name] == int(r["top5"].split()[0])
+        assert r["top1_name"] == names[int(r["top1"]) + 1]
+    assert np.mean([r["label"] == r["top1"] for r in rows]) == pytest.approx(res.top1)
+
+
+def test_labels_with_wrong_count_and_limit(tmp_path, fixtures_dir):
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+    bad = tmp_path / "labels.txt"
+    bad.write_text("\n".join((IMAGENET / "labels.txt").read_text().splitlines()[1:]))  # 1000, no background
+    with pytest.raises(DatasetError, match="1000 names but the model has 1001 outputs"):
+        evaluate(QUANT_MODEL, ds, labels=bad, workers=1, cache=False)
+    res = evaluate(QUANT_MODEL, ds, limit=5, workers=1, cache=False)
+    assert res.n == 5 and res.requested == 5
+
+
+def test_wilson_interval_known_values():
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.27753, abs=1e-5)
+    lo, hi = wilson_interval(5, 10)
+    assert (lo, hi) == (pytest.approx(0.23659, abs=1e-5), pytest.approx(0.76341, abs=1e-5))
+    lo, hi = wilson_interval(9000, 10000)
+    assert lo < 0.9 < hi and hi - lo == pytest.approx(2 * 1.96 * (0.09 / 10000) ** 0.5, rel=0.01)
+    assert agreement([1, 2, 3, 4], [1, 2, 0, 4]) == 0.75
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, timeout=300,
+                          check=False)  # fmt: skip
+
+
+def test_cli_eval_json_and_errors(tmp_path, fixtures_dir):
+    r = _cli("eval", str(QUANT_MODEL), "--dataset", "imagenet", "--data-dir", str(IMAGENET / "images"),
+             "--ground-truth", str(IMAGENET / "ground_truth.csv"), "--limit", "6", "--json")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["n"] == 6 and set(doc) >= {"top1", "top5", "ci95_top1", "ci95_top5", "preprocessing"}
+    assert doc["ci95_top1"][0] <= doc["top1"] <= doc["ci95_top1"][1]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = _cli("eval", str(QUANT_MODEL), "--data-dir", str(empty), "--json")
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.strip().count("\n") == 0
+    assert "no synset sub-folders" in r.stderr
