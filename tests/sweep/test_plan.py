@@ -86,3 +86,30 @@ def test_fashion_records_in_percent_with_wilson_cis():
     assert top1.engine == "litert" and top1.engine_version == "2.3.0"
     # The schedule is part of the key: a new schedule is a new measurement, not a cached one.
     assert top1.key != fashion_records(study, rec, "other")[2][0].key
+
+
+def test_conversions_are_reused_from_the_home_cache(tmp_path, monkeypatch, fixtures_dir):
+    """A fresh store (a fresh clone) finds a recipe's file under $EDGEPARETO_HOME instead of converting."""
+    import json
+
+    from edgepareto.convert.tflite import sha256_file
+    from edgepareto.sweep._tasks import recipe_of, size_key
+    from tests.conftest import QUANT_MODEL
+
+    monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
+    study = StudyPlan("s", "latency-only", alphas=(0.25,), resolutions=(128,), precisions=("int8",))
+    (config,) = study.configs()
+    recipe = recipe_of(study, config, "int8", "tflite")
+    cached = tmp_path / "home" / "artifacts" / recipe
+    cached.mkdir(parents=True)
+    (cached / "m.int8.tflite").write_bytes(QUANT_MODEL.read_bytes())
+    meta = {"file": "m.int8.tflite", "sha256": sha256_file(QUANT_MODEL), "scheme": "uint8 QAT (Google)"}
+    (cached / "artifact.json").write_text(json.dumps(meta))
+    with Store(tmp_path / "r.sqlite") as store:
+        ctx = Context(store, tmp_path / "artifacts")
+        (convert, _) = expand(study, ["dev"], ctx)
+        assert convert.kind == "convert" and not convert.done(store)
+        assert convert.run(ctx) == 1  # the size record, without building a model
+        art = store.artifact_by_recipe(recipe)
+        assert art.sha256 == meta["sha256"] and art.bytes == QUANT_MODEL.stat().st_size
+        assert store.has(size_key(recipe)) and convert.done(store)

@@ -27,7 +27,7 @@ calibration_samples = 4
 def sweep(tmp: Path, *extra: str) -> subprocess.Popen:
     plan = tmp / "plan.toml"
     plan.write_text(PLAN)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(tmp / "home")}
     cmd = [sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(tmp / "r" / "results.sqlite"),
            "--no-report", "--no-live", "--json", *extra]  # fmt: skip
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

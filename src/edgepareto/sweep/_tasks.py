@@ -147,6 +147,41 @@ def size_key(recipe: str) -> str:
     return digest({"size_of": recipe})
 
 
+def _home_cache(recipe: str) -> Path:
+    from edgepareto.eval.cache import home
+
+    return home() / "artifacts" / recipe
+
+
+def _from_home_cache(ctx: Context, recipe: str, variant: Variant) -> bool:
+    """Register the artifact a recipe built in an earlier checkout (``$EDGEPARETO_HOME``), if intact."""
+    from edgepareto.convert.tflite import sha256_file
+
+    meta_path = _home_cache(recipe) / "artifact.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+        path = meta_path.parent / meta["file"]
+        if not path.is_file() or sha256_file(path) != meta["sha256"]:
+            return False
+    except (OSError, ValueError, KeyError):
+        return False
+    _register(ctx, path, variant, meta["scheme"], recipe)
+    return True
+
+
+def _to_home_cache(recipe: str, path: Path, scheme: str) -> None:
+    """Keep a converted file by recipe so a fresh checkout (new store) skips the conversion."""
+    from edgepareto.convert.tflite import sha256_file, write_atomic
+
+    folder = _home_cache(recipe)
+    try:
+        write_atomic(folder / path.name, path.read_bytes())
+        meta = {"file": path.name, "sha256": sha256_file(folder / path.name), "scheme": scheme}
+        write_atomic(folder / "artifact.json", json.dumps(meta).encode())
+    except (OSError, EdgeParetoError) as exc:  # a cache that cannot be written only costs time
+        log.warning("cannot cache %s in %s: %s", path.name, folder, exc)
+
+
 def _convert_group(study: StudyPlan, config: ModelConfig, wanted: list[tuple[str, str, str]]) -> Callable:
     """A builder for the given (precision, format, recipe) triples of one config (one Keras build)."""
 
@@ -155,6 +190,7 @@ def _convert_group(study: StudyPlan, config: ModelConfig, wanted: list[tuple[str
         from edgepareto.models import build_model
 
         todo = [w for w in wanted if ctx.store.artifact_by_recipe(w[2]) is None]
+        todo = [w for w in todo if not _from_home_cache(ctx, w[2], Variant.of(config, w[0]))]
         if not todo:
             return None
         model = build_model(config, seed=study.seed)
@@ -172,11 +208,13 @@ def _convert_group(study: StudyPlan, config: ModelConfig, wanted: list[tuple[str
                 )
                 for art, (precision, _, recipe) in zip(arts, tflite, strict=True):
                     _register(ctx, Path(art.path), Variant.of(config, precision), art.scheme, recipe)
+                    _to_home_cache(recipe, Path(art.path), art.scheme)
             onnx = [w for w in todo if w[1] == "onnx"]
             if onnx:
                 for precision, path, scheme in _export_onnx(config, [w[0] for w in onnx], Path(tmp), model, study):
                     recipe = next(w[2] for w in onnx if w[0] == precision)
                     _register(ctx, path, Variant.of(config, precision), scheme, recipe)
+                    _to_home_cache(recipe, path, scheme)
         return None
 
     return build
