@@ -45,3 +45,11 @@ def test_agent_files_land_once_per_content(make_board, fixtures_dir):
         folder = rb.ensure_agent()
         names = sorted(p.name for p in Path(folder).iterdir())
     assert "edgepareto_agent.py" in names and "_child.py" in names and "cpus.py" in names
+
+
+def test_a_hung_measurement_on_the_board_is_killed_there_and_reported(make_board, fixtures_dir):
+    board, _ = make_board("b1")
+    slow = Protocol(name="slow", runs=100, pause_s=0.5, timeout_s=2.0)  # needs ~50 s; the board gives it 2
+    m = measure(board, QUANT_MODEL, slow)
+    assert not m.ok and m.error_kind == "timeout"
+    assert "board b1" in m.error and "within 2 s" in m.error and m.model == str(QUANT_MODEL)

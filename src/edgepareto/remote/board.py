@@ -213,23 +213,16 @@ class RemoteBoard:
         board. A model that fails there gives a failed Measurement (one-line error); a board that
         cannot be reached raises :class:`BoardUnreachable` (the farm retries it).
         """
+        from edgepareto.bench._run import child_request
         from edgepareto.bench.protocol import Measurement, Protocol
 
         protocol = protocol if protocol is not None else Protocol.fast()
         local = Path(artifact)
         remote = self.upload_artifact(local)
-        request = {
-            "model": remote,
-            "engine": engine,
-            "threads": threads,
-            "cpus": cpus,
-            "cluster": cluster,
-            "protocol": protocol.to_json(),
-            "options": options,
-            "progress": False,
-            "keep_times": True,
-            "agent_timeout_s": protocol.timeout_s,
-        }
+        request = child_request(
+            remote, engine=engine, threads=threads, cpus=cpus, cluster=cluster, protocol=protocol, **options
+        )
+        request["agent_timeout_s"] = protocol.timeout_s  # the agent kills a hung child after this
         context = {"model": str(local), "engine": engine, "threads": threads, "cluster": cluster,
                    "protocol": protocol.to_json()}  # fmt: skip
         reply = self.agent("measure", request=request, timeout=protocol.timeout_s + 120.0)
