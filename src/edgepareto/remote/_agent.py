@@ -27,28 +27,33 @@ if HERE not in sys.path:
 
 
 def versions() -> dict:
-    """What the board's Python offers; no import here may fail."""
+    """What the board's Python offers, found without importing it (the measuring child imports it once)."""
+    import importlib.util
+    from importlib import metadata
+
+    def found(module: str, dist: str) -> str | None:
+        try:
+            if importlib.util.find_spec(module) is None:
+                return None
+        except (ImportError, ValueError):
+            return None
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "unknown version"
+
     out = {
         "python": platform.python_version(),
         "executable": sys.executable,
         "machine": platform.machine(),
-        "numpy": None,
+        "numpy": found("numpy", "numpy"),
         "runtime": None,
     }
-    try:
-        import numpy
-
-        out["numpy"] = numpy.__version__
-    except ImportError:
-        pass
-    for package, module in (("ai-edge-litert", "ai_edge_litert"), ("tflite-runtime", "tflite_runtime")):
-        try:
-            mod = __import__(module)
-            __import__(module + ".interpreter")
-            out["runtime"] = f"{package} {getattr(mod, '__version__', '?')}"
+    for dist, module in (("ai-edge-litert", "ai_edge_litert"), ("tflite-runtime", "tflite_runtime")):
+        version = found(module, dist)
+        if version is not None:
+            out["runtime"] = f"{dist} {version}"
             break
-        except ImportError:
-            continue
     return out
 
 
