@@ -14,8 +14,16 @@ from tests.bench.fakesys import make_exynos5422
 from tests.conftest import FLOAT_MODEL
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "edgepareto"
-CORE = ["engines/_base.py", "engines/litert.py", "bench/_sysfs.py", "bench/cpus.py", "bench/protocol.py",
-        "bench/stats.py", "bench/telemetry.py", "bench/_child.py"]  # fmt: skip
+CORE = [
+    "engines/_base.py",
+    "engines/litert.py",
+    "bench/_sysfs.py",
+    "bench/cpus.py",
+    "bench/protocol.py",
+    "bench/stats.py",
+    "bench/telemetry.py",
+    "bench/_child.py",
+]
 
 
 @pytest.fixture

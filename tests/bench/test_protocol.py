@@ -23,9 +23,15 @@ def test_presets_say_what_they_are():
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"warmup": -1}, "warmup"), ({"runs": 0}, "runs"), ({"min_runs": 50, "max_runs": 10}, "max_runs"),
-     ({"target_ci": 2.0}, "target_ci"), ({"pause_s": -1}, "pause_s"), ({"timeout_s": 0}, "timeout_s")],
-)  # fmt: skip
+    [
+        ({"warmup": -1}, "warmup"),
+        ({"runs": 0}, "runs"),
+        ({"min_runs": 50, "max_runs": 10}, "max_runs"),
+        ({"target_ci": 2.0}, "target_ci"),
+        ({"pause_s": -1}, "pause_s"),
+        ({"timeout_s": 0}, "timeout_s"),
+    ],
+)
 def test_bad_values_name_the_field(kwargs, field):
     with pytest.raises(ConfigError, match=field):
         Protocol(**kwargs)
@@ -75,8 +81,17 @@ def test_adaptive_time_limit():
 
 
 def test_measurement_json_round_trip_and_failed_needs_error():
-    m = Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol=Protocol.fast().to_json(),
-                    median_ms=1.5, ci95_median_ms=[1.4, 1.6], runs=30, cpus=[0])  # fmt: skip
+    m = Measurement(
+        status="ok",
+        model="m.tflite",
+        engine="litert",
+        threads=1,
+        protocol=Protocol.fast().to_json(),
+        median_ms=1.5,
+        ci95_median_ms=[1.4, 1.6],
+        runs=30,
+        cpus=[0],
+    )
     assert Measurement.from_json(m.to_json()) == m
     f = Measurement.failed("boom\nsecond line", "crash", model="x.tflite", unknown_key=1)
     assert f.error == "boom" and f.status == "failed" and f.model == "x.tflite"

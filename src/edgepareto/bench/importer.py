@@ -18,6 +18,7 @@ from edgepareto.errors import ModelFileError
 
 _STAT = re.compile(r"^count=(\d+)(.*)$", re.M)
 _PARAM = re.compile(r"^([^:\n\[]+?)\s*:\s*\[([^\]]*)\]\s*$", re.M)
+_PREFIX = re.compile(r"^(?:INFO|WARNING|ERROR|VERBOSE): ?", re.M)
 _KV = re.compile(r"(\w+)=([-+0-9.eE]+)")
 
 
@@ -39,6 +40,7 @@ def import_benchmark_model(
     text: str, *, source_name: str = "benchmark_model log", device: dict[str, Any] | None = None
 ) -> Measurement:
     """Parse one benchmark_model run into a Measurement (``source="imported"``) with its protocol."""
+    text = _PREFIX.sub("", text)  # newer builds log every line as "INFO: ..."
     blocks = _blocks(text)
     if "count=" not in text or not blocks:
         raise ModelFileError(

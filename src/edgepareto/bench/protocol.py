@@ -148,7 +148,7 @@ def timed_loop(
             time.sleep(pause)
             if protocol.cool_down_to_c is not None and sampler is not None:
                 cool_down(sampler, protocol.cool_down_to_c)
-        if tele:
+        if tele and pause:
             runlog.before()  # type: ignore[union-attr]
         t0 = clock()
         invoke()
@@ -156,7 +156,7 @@ def timed_loop(
         append(t1 - t0)
         n += 1
         if tele:
-            runlog.after()  # type: ignore[union-attr]
+            runlog.after(t1)  # type: ignore[union-attr]
         if progress is not None and t1 >= next_report:
             next_report = t1 + report_every
             progress("runs", n, protocol.runs)

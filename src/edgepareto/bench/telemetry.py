@@ -44,8 +44,15 @@ class Sampler:
     def __init__(self, cpus: list[int]) -> None:
         self.cpus = list(cpus)
         self._freq_fds: list[int] = []
-        for c in self.cpus:
-            fd = _open(sysfs_path(f"devices/system/cpu/cpu{c}/cpufreq/scaling_cur_freq"))
+        seen: set[int] = set()
+        for c in self.cpus:  # one file per frequency domain: cores in a cluster share one clock
+            if c in seen:
+                continue
+            base = f"devices/system/cpu/cpu{c}/cpufreq/"
+            related = (read_text(sysfs_path(base + "related_cpus")) or str(c)).split()
+            seen.update(int(x) for x in related if x.isdigit())
+            seen.add(c)
+            fd = _open(sysfs_path(base + "scaling_cur_freq"))
             if fd is not None:
                 self._freq_fds.append(fd)
         self.zones: list[str] = []
@@ -92,14 +99,21 @@ class Sampler:
 
 
 class RunLog:
-    """Per-run telemetry (before/after frequency and temperature), summarised into flags and warnings."""
+    """Per-run telemetry, summarised into throttling flags and warnings.
 
-    def __init__(self, sampler: Sampler | None) -> None:
+    After each run: the frequency (one read per clock domain). Before each run only when there are
+    pauses (without pauses the previous run's reading is the "before"). Temperatures at most every
+    ``temp_every_s``: they change slowly, and reading every zone each run would cost more than the harness.
+    """
+
+    def __init__(self, sampler: Sampler | None, temp_every_s: float = 0.1) -> None:
         self.sampler = sampler
         self.freq_before: list[int | None] = []
         self.freq_after: list[int | None] = []
-        self.temp_after: list[float | None] = []
+        self.temps: list[float] = []
         self.start: dict[str, Any] = {}
+        self._temp_every_ns = int(temp_every_s * 1e9)
+        self._next_temp = 0
 
     @property
     def active(self) -> bool:
@@ -111,17 +125,23 @@ class RunLog:
             self.start = {"freq_khz": s.min_freq_khz(), "temps_c": s.temps_c()}
 
     def before(self) -> None:
+        """Only with pauses: the frequency right before the run, after the core may have clocked down."""
         self.freq_before.append(self.sampler.min_freq_khz())  # type: ignore[union-attr]
 
-    def after(self) -> None:
+    def after(self, now_ns: int) -> None:
         s = self.sampler
-        self.freq_after.append(s.min_freq_khz())  # type: ignore[union-attr]
-        self.temp_after.append(s.max_temp_c())  # type: ignore[union-attr]
+        if s.has_freq:  # type: ignore[union-attr]
+            self.freq_after.append(s.min_freq_khz())  # type: ignore[union-attr]
+        if now_ns >= self._next_temp and s.has_temp:  # type: ignore[union-attr]
+            self._next_temp = now_ns + self._temp_every_ns
+            t = s.max_temp_c()  # type: ignore[union-attr]
+            if t is not None:
+                self.temps.append(t)
 
     def summary(self) -> dict[str, Any]:
-        return summarize_telemetry(
-            self.start, self.freq_before, self.freq_after, self.temp_after, self.sampler, _end(self.sampler)
-        )
+        after = self.freq_after
+        before = self.freq_before if len(self.freq_before) == len(after) else [self.start.get("freq_khz"), *after[:-1]]
+        return summarize_telemetry(self.start, before, after, self.temps, self.sampler, _end(self.sampler))
 
 
 def _end(s: Sampler | None) -> dict[str, Any]:
@@ -145,7 +165,7 @@ def summarize_telemetry(
     start: dict[str, Any],
     before: list[int | None],
     after: list[int | None],
-    temps: list[float | None],
+    temps: list[float],
     sampler: Sampler | None,
     end: dict[str, Any],
 ) -> dict[str, Any]:

@@ -1,0 +1,40 @@
+"""Artifacts for the latency benchmarks, exported with `edgepareto export` when missing (random weights, seed 0)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DIR = ROOT / "artifacts" / "bench"  # /artifacts/ is git-ignored
+
+
+def alpha_tag(alpha: float) -> str:
+    return f"{round(alpha * 100):03d}"
+
+
+def artifact(folder: Path, alpha: float, precision: str, fmt: str = "tflite", resolution: int = 224) -> Path:
+    """Path of one artifact, exported with the CLI on first use."""
+    path = folder / f"mobilenet_v1_{alpha_tag(alpha)}_{resolution}.{precision}.{fmt}"
+    if not path.is_file():
+        exe = Path(sys.executable).with_name("edgepareto")
+        cmd = [
+            str(exe),
+            "export",
+            "mobilenet_v1",
+            "--alpha",
+            str(alpha),
+            "--resolution",
+            str(resolution),
+            "--precision",
+            precision,
+            "--format",
+            fmt,
+            "--out",
+            str(folder),
+            "--json",
+        ]
+        print("exporting:", " ".join(cmd[1:]), file=sys.stderr)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return path
