@@ -53,3 +53,40 @@ def test_a_hung_measurement_on_the_board_is_killed_there_and_reported(make_board
     m = measure(board, QUANT_MODEL, slow)
     assert not m.ok and m.error_kind == "timeout"
     assert "board b1" in m.error and "within 2 s" in m.error and m.model == str(QUANT_MODEL)
+
+
+def test_two_sessions_on_one_board_take_turns(make_board, fixtures_dir):
+    import threading
+
+    board, _ = make_board("b1")
+    turn = Protocol(name="turn", warmup=1, runs=8, pause_s=0.1, timeout_s=60.0)  # ~0.8 s of timed loop
+    results = []
+
+    def one() -> None:
+        with RemoteBoard(board) as rb:  # a separate connection, as a second sweep would have
+            results.append(rb.measure(QUANT_MODEL, protocol=turn))
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(m.ok for m in results)
+    (a_end, _), (b_end, b_len) = sorted((m.created, m.wall_s) for m in results)
+    assert a_end <= b_end - b_len  # the second timed loop began after the first ended
+
+
+def test_stale_partial_uploads_are_swept_but_fresh_ones_kept(make_board):
+    import os
+    import time
+
+    board, _ = make_board("b1")
+    tmp = Path(board.remote_dir) / "tmp"
+    tmp.mkdir(parents=True)
+    old, fresh = tmp / "abc.tflite.1234.part", tmp / "def.tflite.5678.part"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    with RemoteBoard(board) as rb:
+        rb.conn.root()
+    assert not old.exists() and fresh.exists()

@@ -84,8 +84,24 @@ def fingerprint() -> dict:
 
 
 def measure(request: dict, timeout: float) -> dict:
-    """Run the bench core's child on the request; a crash or hang becomes an error reply, never a hang."""
-    fd, path = tempfile.mkstemp(prefix="request-", suffix=".json", dir=os.environ.get("EDGEPARETO_AGENT_TMP"))
+    """Run the bench core's child on the request; a crash or hang becomes an error reply, never a hang.
+
+    An exclusive lock on the project folder's ``measure.lock`` is held meanwhile, so two hosts or
+    two sweeps measuring on this board take turns instead of slowing each other down.
+    """
+    tmp = os.environ.get("EDGEPARETO_AGENT_TMP")
+    lock = open(os.path.join(os.path.dirname(tmp) if tmp else HERE, "measure.lock"), "a")  # noqa: SIM115
+    try:
+        import fcntl
+
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _measure_locked(request, timeout, tmp)
+    finally:
+        lock.close()
+
+
+def _measure_locked(request: dict, timeout: float, tmp: str | None) -> dict:
+    fd, path = tempfile.mkstemp(prefix="request-", suffix=".json", dir=tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(request, f)

@@ -262,10 +262,20 @@ class Connection:
                 self._root = self._mkdirs(self.board.folder)
                 for sub in ("blobs", "agent", "tmp"):
                     self._mkdirs(posixpath.join(self._root, sub))
+                self._sweep_parts(posixpath.join(self._root, "tmp"))
             except _TRANSIENT as exc:
                 self.close()
                 raise BoardUnreachable(f"board {self.board.name}: cannot prepare folder ({_why(exc)})") from None
         return self._root
+
+    def _sweep_parts(self, tmp: str, age_s: float = 3600.0) -> None:
+        """Remove partial uploads an old dropped connection left behind (not a concurrent upload's)."""
+        sftp = self._sftp_client()
+        now = time.time()
+        for a in sftp.listdir_attr(tmp):
+            if a.filename.endswith(".part") and (a.st_mtime or now) < now - age_s:
+                with contextlib.suppress(OSError):
+                    sftp.remove(posixpath.join(tmp, a.filename))
 
     def _mkdirs(self, path: str) -> str:
         sftp = self._sftp_client()

@@ -77,8 +77,8 @@ class Board:
             raise ConfigError(f"{where}: port must be in 1..65535, got {self.port}")
         if not self.user or any(c.isspace() for c in self.user) or self.user.startswith("-"):
             raise ConfigError(f"{where}: user {self.user!r} must be a login name")
-        if not self.python.strip():
-            raise ConfigError(f"{where}: python must name the board's Python, e.g. python3")
+        if not self.python.strip() or self.python.startswith("-"):
+            raise ConfigError(f"{where}: python must name the board's Python, e.g. python3 or /usr/bin/python3")
         for key, _ in self.env:
             if not _ENV_KEY.fullmatch(key):
                 raise ConfigError(f"{where}: env key {key!r} must be a shell variable name ([A-Za-z_][A-Za-z0-9_]*)")
