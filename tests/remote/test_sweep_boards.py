@@ -103,3 +103,17 @@ def test_sweep_on_two_boards_killed_mid_run_then_resumed(tmp_path, make_board, f
     assert boards["rpi4 Cortex-A72"].fingerprint["arch"].startswith("arm")
     md = Path(second["report"]["markdown"]).read_text()
     assert "xu4 Cortex-A15 (big)" in md and "rpi4 Cortex-A72" in md
+
+
+def test_board_devices_follow_the_plans_clusters(tmp_path, make_board):
+    from edgepareto.remote.sweep import board_devices, parse_devices
+
+    xu4, _ = make_board("xu4", env=tuple(sorted(make_exynos5422(tmp_path / "fx").items())), clusters=("A7", "A15"))
+    rpi4, _ = make_board("rpi4", env=tuple(sorted(make_rpi4(tmp_path / "fr").items())))
+    devices, where, notes = board_devices([xu4, rpi4], {"big"})
+    assert [d.name for d in devices] == ["xu4 Cortex-A15 (A15)"]  # the inventory's names label the clusters
+    assert where["xu4 Cortex-A15 (A15)"] == {"board": "xu4", "cluster": "big", "cpus": [4, 5, 6, 7]}
+    assert len(notes) == 1 and "board rpi4 has none of the plan's clusters" in notes[0]
+    inv = _inventory(tmp_path, [xu4, rpi4])
+    boards, host = parse_devices("rpi4,host", inv)
+    assert [b.name for b in boards] == ["rpi4"] and host

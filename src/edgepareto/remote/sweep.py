@@ -75,6 +75,7 @@ def board_devices(
             continue
         fp = doc["fingerprint"] if isinstance(doc["fingerprint"], dict) else {"raw": doc["fingerprint"]}
         clusters = _clusters(fp)
+        before = len(devices)
         for i, c in enumerate(clusters):
             discovered = c.get("name")
             alias = board.clusters[i] if i < len(board.clusters) else discovered
@@ -85,6 +86,9 @@ def board_devices(
             devices.append(Device(name, "board", info))
             where[name] = {"board": board.name, "cluster": discovered if len(clusters) > 1 else None,
                            "cpus": c.get("cpus")}  # fmt: skip
+        if len(devices) == before:
+            have = ", ".join(str(c.get("name")) for c in clusters)
+            notes.append(f"board {board.name} has none of the plan's clusters {sorted(wanted)} (it has {have})")
     return devices, where, notes
 
 
