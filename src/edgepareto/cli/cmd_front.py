@@ -1,0 +1,64 @@
+"""The Pareto front of one device over any metrics, with each point's status under uncertainty.
+
+Objectives are metric names, minimised unless they are accuracies or rates (top1, top5, fps,
+gmacs_per_s); force the direction with ``+metric`` (maximise) or ``-metric`` (minimise).
+Metrics: latency_ms, fps, gmacs_per_s, size_mb, size_bytes, peak_rss_bytes, top1, top5.
+Without ``--device`` the front is hardware-independent (size and accuracy).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from edgepareto.cli.cmd_recommend import choose_dataset, resolve_device
+from edgepareto.cli.cmd_results import add_store_argument, open_store
+
+HELP = "Pareto front over any metrics (2 or more) for a device, with status under uncertainty"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_store_argument(p)
+    p.add_argument("--device", help="device name or a unique part of it (default: none, size and accuracy only)")
+    p.add_argument("--objectives", default="latency_ms,top1", help="comma list of metrics (default latency_ms,top1)")
+    p.add_argument("--dataset", help="dataset whose accuracy counts (default: the one measured for the variants)")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from edgepareto.analysis import Objective, analyse_front, collect_points
+    from edgepareto.errors import ConfigError
+
+    objectives = [Objective.parse(o) for o in args.objectives.split(",") if o.strip()]
+    if not objectives:
+        raise ConfigError("--objectives needs at least one metric, e.g. latency_ms,top1")
+    with open_store(args) as store:
+        device = resolve_device(args.device, [d.name for d in store.devices()]) if args.device else None
+        records = store.measurements()
+    if device is not None:
+        dataset, _ = choose_dataset(records, device, args.dataset)
+    else:
+        dataset = args.dataset or "imagenet-val"
+    points = collect_points(records, device=device, dataset=dataset, require=[o.metric for o in objectives])
+    entries = analyse_front(points, objectives)
+    return {
+        "device": device,
+        "dataset": dataset,
+        "objectives": [{"metric": o.metric, "sense": o.sense} for o in objectives],
+        "points": [e.to_json() for e in entries],
+        "front": [e.point.label for e in entries if e.on_front],
+    }
+
+
+def render(doc: dict[str, Any], console) -> None:
+    from edgepareto.cli._output import table
+
+    metrics = [o["metric"] for o in doc["objectives"]]
+    rows = []
+    for p in doc["points"]:
+        vals = []
+        for m in metrics:
+            e = p["metrics"][m]
+            vals.append(f"{e['value']:.4g}" + (f" [{e['low']:.4g}, {e['high']:.4g}]" if e["high"] != e["low"] else ""))
+        rows.append([p["label"], p["engine"], *vals, p["status"], ", ".join(p["dominated_by"])])
+    title = f"{doc['device'] or 'all devices'}, accuracy on {doc['dataset']}"
+    console.print(table(title, ["variant", "engine", *metrics, "status", "dominated by"], rows))
