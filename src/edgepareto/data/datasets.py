@@ -9,6 +9,7 @@ package (:func:`imagenet_synsets`), never from which synset folders happen to be
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -77,12 +78,12 @@ class Dataset:
 
     def cache_identity(self, i: int) -> str | None:
         """What identifies item ``i``'s bytes for the input cache (None: do not cache)."""
-        p = Path(self.files[i])
+        path = self.files[i]  # absolute: data sets are built from resolved folders
         try:
-            st = p.stat()
+            st = os.stat(path)
         except OSError:
             return None
-        return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        return f"{path}|{st.st_size}|{st.st_mtime_ns}"
 
 
 @dataclass
@@ -137,6 +138,7 @@ def imagenet(data_dir: str | Path, ground_truth: str | Path | None = None, synse
     """
     folder = Path(data_dir)
     _require_dir(folder)
+    folder = folder.resolve()
     synsets = imagenet_synsets()
     index = {s: i for i, s in enumerate(synsets)}
     if ground_truth is not None:
@@ -258,6 +260,7 @@ def image_folder(data_dir: str | Path, class_names: list[str] | None = None) -> 
     """A user's own classes: one sub-folder per class; index = position in ``class_names`` or sorted order."""
     folder = Path(data_dir)
     _require_dir(folder)
+    folder = folder.resolve()
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not subdirs:
         raise DatasetError(f"{folder}: no class sub-folders; put each class's images in a folder named after it")

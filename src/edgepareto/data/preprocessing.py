@@ -183,7 +183,10 @@ class PreprocessingSpec:
     # --- model input --------------------------------------------------------------------
     def to_float(self, pixels: np.ndarray) -> np.ndarray:
         """Float model input from uint8 pixels: (x - mean) / std."""
-        return ((pixels.astype(np.float32) - np.float32(self.mean)) / np.float32(self.std)).astype(np.float32)
+        x = pixels.astype(np.float32)
+        x -= np.float32(self.mean)
+        x /= np.float32(self.std)
+        return x
 
     def encoding(self, dtype: Any, scale: float = 0.0, zero_point: int = 0) -> InputEncoding:
         """Choose how pixels become an input of ``dtype`` with the tensor's (scale, zero_point)."""
@@ -204,7 +207,7 @@ class PreprocessingSpec:
     def encode(self, pixels: np.ndarray, enc: InputEncoding) -> np.ndarray:
         """Model input from uint8 pixels (any leading batch shape) under ``enc``."""
         if enc.mode == "float":
-            return self.to_float(pixels).astype(enc.dtype)
+            return self.to_float(pixels).astype(enc.dtype, copy=False)
         if enc.mode == "pixels":
             if enc.dtype == "uint8":
                 return pixels.astype(np.uint8)

@@ -54,6 +54,7 @@ class EvalResult:
     workers: int
     seconds: float
     cache: dict[str, int]
+    steady_images_per_s: float = 0.0  # after the first chunk: excludes worker start-up
     # per evaluated image, dataset order: file, label, top-k class indices (-1 = background)
     files: tuple[str, ...] = field(repr=False, default=())
     labels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
@@ -83,6 +84,7 @@ class EvalResult:
             "workers": self.workers,
             "seconds": round(self.seconds, 3),
             "images_per_s": round(self.images_per_s, 2),
+            "steady_images_per_s": round(self.steady_images_per_s, 2),
             "cache": self.cache,
         }
 
@@ -147,11 +149,18 @@ class _Evaluator:
                 x = x.transpose(0, 3, 1, 2)
             self.runner.set_inputs([np.ascontiguousarray(x)])
             self.runner.invoke()
-            scores = np.asarray(self.runner.get_outputs()[0], dtype=np.float64).reshape(-1)
-            # stable sort on -score: ties go to the lowest index, as argmax does
-            topk[j] = np.argsort(-scores, kind="stable")[:TOPK] - offset
+            scores = self.runner.get_outputs()[0].reshape(-1)
+            topk[j] = top_k(scores, TOPK) - offset
             ok[j] = True
         return start, topk, ok, skipped, hits
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax)."""
+    kth = np.partition(scores, -k)[-k]
+    above = np.flatnonzero(scores > kth)
+    cand = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    return cand[np.lexsort((cand, -scores[cand].astype(np.float64)))]
 
 
 def _is_nchw(shape: tuple[int, ...]) -> bool:
@@ -243,6 +252,7 @@ def evaluate(
     ok = np.zeros(total, bool)
     skipped: list[dict[str, str]] = list(dataset.skipped)
     hits = done = 0
+    first: tuple[float, int] | None = None  # (time, images) when the first chunk came back
     t0 = time.perf_counter()
     args = (model, engine, spec, dataset, root)
     chunk = max(1, min(64, total // (workers * 8) or 1))
@@ -256,6 +266,7 @@ def evaluate(
                 skipped += skip
                 hits += h
                 done += len(k)
+                first = first or (time.perf_counter(), done)
                 if progress:
                     progress(done, total)
         else:
@@ -266,13 +277,16 @@ def evaluate(
                     skipped += skip
                     hits += h
                     done += len(k)
+                    first = first or (time.perf_counter(), done)
                     if progress:
                         progress(done, total)
     except EdgeParetoError:
         raise
     except Exception as exc:  # an engine crash inside a worker arrives here re-raised
         raise EngineError(f"{model}: evaluation failed in {engine} ({type(exc).__name__}: {exc})") from exc
-    seconds = time.perf_counter() - t0
+    t_end = time.perf_counter()
+    seconds = t_end - t0
+    steady = (total - first[1]) / (t_end - first[0]) if first and total > first[1] and t_end > first[0] else 0.0
 
     n = int(ok.sum())
     if n == 0:
@@ -300,6 +314,7 @@ def evaluate(
         workers=workers,
         seconds=seconds,
         cache=_cache_counts(dataset, root is not None, hits, n),
+        steady_images_per_s=steady,
         files=files,
         labels=y,
         topk=tk,

@@ -24,30 +24,42 @@ def home() -> Path:
 
 
 class InputCache:
-    """uint8 pixels per (spec, image identity) as ``.npy`` files under ``root/inputs/<pixel_key>/``."""
+    """uint8 pixels per (spec, image identity) as raw ``.u8`` files under ``root/inputs/<pixel_key>/``.
+
+    Raw bytes, no header: the shape is the spec's (size, size, channels), and reading one is a
+    single ``read`` (``np.load`` parses a header per file, which cost more than the inference).
+    """
 
     def __init__(self, spec: PreprocessingSpec, root: Path | None = None) -> None:
         self.folder = (root if root is not None else home()) / "inputs" / spec.pixel_key
+        self.shape = (spec.size, spec.size, spec.channels)
+        self.nbytes = spec.size * spec.size * spec.channels
 
-    def _path(self, identity: str) -> Path:
+    def _path(self, identity: str) -> str:
         h = hashlib.sha1(identity.encode()).hexdigest()
-        return self.folder / h[:2] / f"{h}.npy"
+        return f"{self.folder}/{h[:2]}/{h}.u8"
 
     def get(self, identity: str) -> np.ndarray | None:
         try:
-            return np.load(self._path(identity), allow_pickle=False)
-        except (OSError, ValueError, EOFError):
+            with open(self._path(identity), "rb") as f:
+                data = f.read()
+        except OSError:
             return None
+        if len(data) != self.nbytes:  # damaged or from another layout: decode again
+            return None
+        return np.frombuffer(data, dtype=np.uint8).reshape(self.shape)
 
     def put(self, identity: str, pixels: np.ndarray) -> None:
         """Best effort: a full disk or read-only cache only costs a decode next time."""
-        path = self._path(identity)
+        path = Path(self._path(identity))
         tmp: str | None = None
+        if pixels.shape != self.shape or pixels.dtype != np.uint8:
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp", suffix=".npy", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as f:
-                np.save(f, pixels, allow_pickle=False)
+                f.write(np.ascontiguousarray(pixels).tobytes())
             os.replace(tmp, path)
         except OSError:
             if tmp is not None:

@@ -1,0 +1,162 @@
+"""Evaluation throughput: warm-cache evaluation on all cores against one single-thread engine.
+
+The 24 ImageNet fixture images are replicated to ``--images`` files (distinct names, so each
+is its own cache entry). Measured, in one run so the ratios share the machine's load:
+
+* engine: one single-thread LiteRT engine invoking on a preprocessed input (warm-up runs
+  first, never timed) - the images/s the target is measured against;
+* decode: JPEG decode + crop + resize in one process (what a cold pass cannot beat per core);
+* cold: ``evaluate`` with an empty cache, all cores (decodes each JPEG once, fills the cache);
+* warm: ``evaluate`` again with the filled cache, 1 worker and all cores, ``--repeats`` times.
+
+Rates are steady-state (after the first chunk: worker start-up excluded) with the end-to-end
+figure beside them. Target: warm all-core rate >= 1.7x the single-engine rate.
+
+Run: .venv/bin/python bench/eval_throughput.py [--images 1200] [--model PATH]
+Writes bench/results/eval_throughput.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_results
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(os.environ.get("EDGEPARETO_SHARED", ROOT.parent / "shared")) / "fixtures"
+
+
+def replicate(n: int, folder: Path) -> Path:
+    """``n`` copies of the fixture images with a ground-truth CSV; returns the CSV path."""
+    import csv
+
+    rows = list(csv.DictReader((FIXTURES / "imagenet" / "ground_truth.csv").open()))
+    folder.mkdir(parents=True)
+    lines = ["file,synset"]
+    for i in range(n):
+        r = rows[i % len(rows)]
+        name = f"ILSVRC2012_val_{i + 1:08d}.JPEG"
+        shutil.copy(FIXTURES / "imagenet" / "images" / r["file"], folder / name)
+        lines.append(f"{name},{r['synset']}")
+    gt = folder.parent / "gt.csv"
+    gt.write_text("\n".join(lines) + "\n")
+    return gt
+
+
+def engine_rate(model: Path, spec, image: Path, seconds: float = 3.0) -> dict[str, float]:
+    """Images/s of one single-thread engine on one preprocessed input (10 warm-up runs untimed)."""
+    from edgepareto.engines import open_runner
+
+    r = open_runner(model, "litert", threads=1)
+    inp = r.inputs[0]
+    x = spec.encode(spec.load(image), spec.encoding(inp.dtype, inp.scale, inp.zero_point))[None]
+    r.set_inputs([x])
+    for _ in range(10):
+        r.invoke()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        r.invoke()
+        n += 1
+    dt = time.perf_counter() - t0
+    return {"images_per_s": n / dt, "runs": n, "seconds": dt, "engine": r.info.version, "kernel": r.info.kernel_path}
+
+
+def decode_rate(spec, files: list[Path]) -> float:
+    t0 = time.perf_counter()
+    for f in files:
+        spec.load(f)
+    return len(files) / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", type=int, default=1200)
+    ap.add_argument("--model", type=Path, default=FIXTURES / "models" / "mobilenet_v1_0.25_128.tflite")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+
+    from edgepareto.data.datasets import imagenet
+    from edgepareto.eval import evaluate
+    from edgepareto.eval.accuracy import resolve_spec
+
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        gt = replicate(args.images, tmp / "val")
+        ds = imagenet(tmp / "val", gt)
+        from edgepareto.engines import open_runner
+
+        probe = open_runner(args.model, "litert", threads=1)
+        spec = resolve_spec(args.model, probe.inputs, 1001, ds)
+        probe.close()
+        eng = engine_rate(args.model, spec, Path(ds.files[0]))
+        dec = decode_rate(spec, [Path(f) for f in ds.files[:200]])
+        cache = tmp / "cache"
+        cold = evaluate(args.model, ds, workers=cores, cache_root=cache)
+        warm_all, warm_one = [], []
+        for _ in range(args.repeats):
+            warm_one.append(evaluate(args.model, ds, workers=1, cache_root=cache))
+            warm_all.append(evaluate(args.model, ds, workers=cores, cache_root=cache))
+    assert all(w.cache["hits"] == w.n for w in warm_all + warm_one), "warm passes must read every input from cache"
+    med = statistics.median
+    warm_all_rate = med(w.steady_images_per_s for w in warm_all)
+    warm_one_rate = med(w.steady_images_per_s for w in warm_one)
+    ratio = warm_all_rate / eng["images_per_s"]
+    rows = [
+        ("one single-thread engine (invoke only)", eng["images_per_s"], None, 1.0),
+        ("JPEG decode + crop + resize, 1 process", dec, None, dec / eng["images_per_s"]),
+        (f"cold eval, {cores} workers (decode, fill cache)", cold.steady_images_per_s, cold.images_per_s,
+         cold.steady_images_per_s / eng["images_per_s"]),
+        ("warm eval, 1 worker (median)", warm_one_rate, med(w.images_per_s for w in warm_one),
+         warm_one_rate / eng["images_per_s"]),
+        (f"warm eval, {cores} workers (median)", warm_all_rate, med(w.images_per_s for w in warm_all), ratio),
+    ]  # fmt: skip
+    lines = [
+        f"Model `{args.model.name}`, {args.images} images (fixture JPEGs replicated), {cores} cores, "
+        f"engine {eng['engine']} ({eng['kernel']}), 1 thread per engine; warm passes x{args.repeats}, median.",
+        "",
+        "| pass | steady images/s | end-to-end images/s | x one engine |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, rate, e2e, x in rows:
+        lines.append(f"| {name} | {rate:,.0f} | {'' if e2e is None else f'{e2e:,.0f}'} | {x:.2f} |")
+    verdict = "yes" if ratio >= 1.7 else "NO"
+    lines.append(f"\nwarm all-core evaluation >= 1.7x one single-thread engine: {verdict} ({ratio:.2f}x)")
+    lines.append(
+        f"cold pass bound: {cores} cores x {dec:,.0f} decodes/s = {cores * dec:,.0f} images/s at most "
+        f"(measured {cold.steady_images_per_s:,.0f})"
+    )
+    lines.append(f"load average at the end: {os.getloadavg()} (other developers share this machine)")
+    doc = {
+        "protocol": {
+            "images": args.images,
+            "model": str(args.model),
+            "cores": cores,
+            "threads_per_engine": 1,
+            "repeats": args.repeats,
+            "engine": eng,
+            "rate": "steady state: images after the first chunk / time after the first chunk",
+        },
+        "engine_images_per_s": eng["images_per_s"],
+        "decode_images_per_s": dec,
+        "cold": cold.to_json(),
+        "warm_one": [w.to_json() for w in warm_one],
+        "warm_all": [w.to_json() for w in warm_all],
+        "warm_ratio_to_engine": ratio,
+        "target_met": ratio >= 1.7,
+        "loadavg_at_end": os.getloadavg(),
+    }
+    _, mpath = write_results("eval_throughput", doc, "\n".join(lines))
+    print(mpath.read_text())
+
+
+if __name__ == "__main__":
+    main()
