@@ -74,3 +74,17 @@ def test_trained_study_measures_fp32_and_int8_and_caches(tmp_path):
     t0 = time.perf_counter()
     again = fashion_study((0.25,), schedule, cache_dir=tmp_path)
     assert again == recs and time.perf_counter() - t0 < first / 5
+
+
+@pytest.mark.slow
+def test_bitwidth_curve_on_the_trained_model(tmp_path):
+    from edgepareto.train.bitwidth import bitwidth_curve
+
+    schedule = Schedule(train_images=3000, epochs=2)
+    doc = bitwidth_curve(0.25, schedule, (2, 8, 16), limit=2000, cache_dir=tmp_path)
+    by_bits = {r["bits"]: r for r in doc["curve"]}
+    assert doc["n"] == 2000
+    # 16 bits is the float model to within a handful of images; 2 bits is far below 8 bits
+    assert abs(by_bits[16]["per-channel"]["top1"] - doc["float_keras_top1"]) <= 0.005
+    assert by_bits[2]["per-channel"]["top1"] < by_bits[8]["per-channel"]["top1"] - 0.1
+    assert doc["tflite"]["int8"]["n"] == 10_000 and 0.0 < doc["tflite"]["int8"]["top1"] <= 1.0

@@ -1,7 +1,7 @@
 """Train MobileNet v1 on Fashion-MNIST for several alphas, export fp32 + int8, evaluate both.
 
 The offline default that gives measured (not published) accuracy on every Pareto plot.
-Schedule (default): 2 epochs over a seed-fixed subset of training images at 32x32 (28x28
+Schedule (default): 3 epochs over a seed-fixed subset of 6,000 training images at 32x32 (28x28
 grey padded, replicated to 3 channels), Adam, BatchNorm momentum 0.9 (Keras's 0.99 leaves
 the running statistics stale after a short schedule). int8 is full-integer PTQ calibrated
 on real training images. Results are cached in ``$EDGEPARETO_HOME/fashion-mnist`` keyed by

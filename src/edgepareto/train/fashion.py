@@ -43,10 +43,10 @@ Progress = Callable[[str], None]
 class Schedule:
     """How a model is trained: everything that changes the weights is in here (and in the cache key)."""
 
-    epochs: int = 2
-    train_images: int = 15_000
+    epochs: int = 3
+    train_images: int = 6_000
     batch_size: int = 128
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-2
     bn_momentum: float = 0.9
     seed: int = 0
     resolution: int = 32
