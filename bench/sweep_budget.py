@@ -60,18 +60,18 @@ def run_sweep(cwd: Path, home: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--keep", type=Path, help="keep the working folders here instead of a temporary folder")
+    ap.add_argument("--home", type=Path, help="use this EDGEPARETO_HOME (already holding trained models) and skip "
+                    "the cold run")  # fmt: skip
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="edgepareto-budget-"))
-    home = root / "home"
+    home = args.home or root / "home"
     cold, cached = root / "cold", root / "cached"
-    for d in (home, cold, cached):
+    for d in (cold, cached) if args.home else (home, cold, cached):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
-    runs = {
-        "cold": run_sweep(cold, home),
-        "cached": run_sweep(cached, home),
-        "resumed": run_sweep(cached, home),
-    }
+    runs = {} if args.home else {"cold": run_sweep(cold, home)}
+    runs["cached"] = run_sweep(cached, home)
+    runs["resumed"] = run_sweep(cached, home)
     targets = {"cold": 600, "cached": 180, "resumed": None}
     rows = [
         f"| {name} | {r['wall_s']:.0f} | {targets[name] or '–'} | {r['ran']} | {r['skipped']} | {r['failed']} | "
