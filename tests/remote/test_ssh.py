@@ -136,3 +136,23 @@ def test_board_python_not_found_names_the_inventory_field(make_board):
     with RemoteBoard(board) as rb, pytest.raises(RemoteError, match="set python") as err:
         rb.check()
     assert "\n" not in str(err.value)
+
+
+def test_concurrent_sessions_prepare_the_same_board_folders_without_tripping(make_board):
+    board, _ = make_board("b1")
+    errors: list[BaseException] = []
+    folders: list[str] = []
+
+    def prepare() -> None:
+        try:
+            with RemoteBoard(board) as rb:
+                folders.append(rb.ensure_agent())
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=prepare) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(folders)) == 1

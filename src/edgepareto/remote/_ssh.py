@@ -286,7 +286,10 @@ class Connection:
             try:
                 sftp.stat(cur)
             except FileNotFoundError:
-                sftp.mkdir(cur, mode=0o700)
+                try:
+                    sftp.mkdir(cur, mode=0o700)
+                except OSError:  # another session (a second sweep) made it first: fine if it is there now
+                    sftp.stat(cur)
         return sftp.normalize(cur)
 
     def confined(self, *parts: str) -> str:
