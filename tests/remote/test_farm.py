@@ -76,3 +76,13 @@ def test_a_board_that_comes_back_during_back_off_is_retried_successfully(make_bo
     )
     assert report.complete and results[0].ok
     assert report.retries["b"] >= 1 and time.monotonic() - t0 >= 1.0
+
+
+def test_a_job_whose_file_is_gone_fails_alone_and_the_board_goes_on(make_board, tmp_path, fixtures_dir):
+    b, _ = make_board("b")
+    got = []
+    jobs = [Job("b", tmp_path / "gone.tflite", QUICK), Job("b", QUANT_MODEL, QUICK)]
+    report = run_farm([b], jobs, lambda j, m: got.append(m))
+    assert report.complete and not report.failed_boards
+    assert not got[0].ok and "model file not found" in got[0].error
+    assert got[1].ok

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edgepareto.errors import ConfigError
+from edgepareto.errors import ConfigError, EdgeParetoError
 from edgepareto.remote.errors import RemoteError
 from edgepareto.remote.inventory import Board
 
@@ -90,6 +90,14 @@ OnResult = Callable[[Job, Any], None]
 OnEvent = Callable[[str, str, str], None]  # (board, kind, message): kind in retry|failed|connected
 
 
+def _failed(job: Job, exc: Exception) -> Any:
+    from edgepareto.bench.protocol import Measurement
+
+    proto = job.protocol.to_json() if job.protocol is not None else {}
+    return Measurement.failed(str(exc), "config", model=str(job.artifact), engine=job.engine, threads=job.threads,
+                              cluster=job.cluster, protocol=proto)  # fmt: skip
+
+
 def _worker(
     board: Board,
     jobs: Sequence[Job],
@@ -134,6 +142,8 @@ def _worker(
                     for rest in jobs[i:]:
                         out.put(("not_done", rest, why, None))
                     return
+                except EdgeParetoError as exc:  # this job's own problem (e.g. its file is gone): the board goes on
+                    m = _failed(job, exc)
                 out.put(("result", job, m, attempt))
                 break
     except Exception as exc:  # a bug must not hang the farm: report the board's jobs as not done
