@@ -38,8 +38,9 @@ def board_python(folder: Path) -> str:
 
     site = Path(sysconfig.get_paths()["purelib"])
     venv = folder / "venv"
-    subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [getattr(sys, "_base_executable", sys.executable), "-m", "venv", "--without-pip", str(venv)], check=True
+    )
     target = next((venv / "lib").glob("python3*/site-packages"))
     for pattern in ("numpy", "numpy.libs", "ai_edge_litert", "numpy-*.dist-info", "ai_edge_litert-*.dist-info"):
         for src in site.glob(pattern):
@@ -76,8 +77,9 @@ def main() -> None:
                     rb.ensure_agent()
                     for model in (QUANT_MODEL, FLOAT_MODEL):
                         rb.upload_artifact(model)
-                    uploads.append({"session": session, "files": rb.conn.uploaded_files,
-                                    "bytes": rb.conn.uploaded_bytes})  # fmt: skip
+                    uploads.append(
+                        {"session": session, "files": rb.conn.uploaded_files, "bytes": rb.conn.uploaded_bytes}
+                    )
             rows = []
             with RemoteBoard(board) as rb:
                 for model in (QUANT_MODEL, FLOAT_MODEL):
@@ -113,8 +115,13 @@ def main() -> None:
                     )
         finally:
             server.stop()
-    proto = {"protocol": protocol.to_json(), "threads": 1, "cpus": [args.cpu], "rounds": args.rounds,
-             "order": "interleaved host, board; first call of each path untimed"}  # fmt: skip
+    proto = {
+        "protocol": protocol.to_json(),
+        "threads": 1,
+        "cpus": [args.cpu],
+        "rounds": args.rounds,
+        "order": "interleaved host, board; first call of each path untimed",
+    }
     md = [
         "# Remote (SSH loopback board) vs host: same figure, overhead per call, uploads",
         "",
@@ -133,8 +140,9 @@ def main() -> None:
         )
     md += ["", "| uploads | files | bytes |", "|---|---:|---:|"]
     md += [f"| {u['session']} | {u['files']} | {u['bytes']:,} |" for u in uploads]
-    jpath, mpath = write_results("remote_overhead", {"protocol": proto, "rows": rows, "uploads": uploads},
-                                 "\n".join(md))  # fmt: skip
+    jpath, mpath = write_results(
+        "remote_overhead", {"protocol": proto, "rows": rows, "uploads": uploads}, "\n".join(md)
+    )
     print("\n".join(md))
     print(f"\nwrote {jpath} and {mpath}")
 
