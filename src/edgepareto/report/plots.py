@@ -130,7 +130,13 @@ def plot_tradeoff(
         data = [from_axes(px, py) for px, py in zip(ex, ey, strict=True)]
         ax.plot([p[0] for p in data], [p[1] for p in data], ls="--", lw=0.8, color="black", zorder=1)
         tag = f"α={alpha:g}" + (f" @{res}" if len(resolutions) > 1 else "")
-        ax.annotate(tag, from_axes(*center), textcoords="offset points", xytext=(0, -9), ha="center", fontsize=8)
+        # Outside the ellipse, across its minor axis on the lower/right side (the dominated side).
+        nx, ny = math.sin(angle), -math.cos(angle)
+        if nx - ny < 0:  # of the two normals, the one pointing right and down
+            nx, ny = -nx, -ny
+        anchor = from_axes(center[0] + nx * (b + 0.012), center[1] + ny * (b + 0.012))
+        ax.annotate(tag, anchor, ha="left" if nx > 0.5 else "center", va="top" if ny < -0.5 else "center",
+                    fontsize=8, color="#333333")  # fmt: skip
 
     # Points with CIs.
     seen = set()
