@@ -86,3 +86,12 @@ def test_a_hanging_engine_is_killed_at_the_timeout(tmp_path):
     py = _script(tmp_path, "time.sleep(60)")
     m = run_child({"model": "m.tflite", "engine": "litert", "threads": 1}, timeout_s=1.0, python=py)
     assert m.status == "failed" and m.error_kind == "timeout" and "within 1 s" in m.error
+
+
+def test_peak_memory_is_the_childs_not_the_callers(fixtures_dir):
+    import numpy as np
+
+    ballast = np.ones(400_000_000 // 8)  # the caller holds 400 MB; the child must not report it
+    m = measure(FLOAT_MODEL, protocol=QUICK)
+    assert ballast.sum() > 0
+    assert m.ok and 0 < m.rss_before_load_bytes < m.peak_rss_bytes < 300_000_000

@@ -15,9 +15,9 @@ import time
 from typing import Any
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
-    from edgepareto.bench._sysfs import read_text, sysfs_path
+    from edgepareto.bench._sysfs import proc_path, read_text, sysfs_path
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
-    from _sysfs import read_text, sysfs_path  # type: ignore[no-redef]
+    from _sysfs import proc_path, read_text, sysfs_path  # type: ignore[no-redef]
 
 #: A run counts as throttled when a measured core's frequency after it is this much below the start.
 THROTTLE_DROP = 0.05
@@ -222,6 +222,16 @@ def cool_down(sampler: Sampler, to_c: float, timeout_s: float = 300.0, poll_s: f
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident memory of this process so far (getrusage; kB on Linux, bytes on macOS)."""
+    """Peak resident memory of this process so far: ``VmHWM`` of /proc/self/status.
+
+    Not ``getrusage``: Linux carries the forking parent's peak across exec into ``ru_maxrss``, so a child
+    started from a 1 GB sweep process would report 1 GB. getrusage is the fallback where procfs lacks it.
+    """
+    status = read_text(proc_path("self/status")) or ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                return int(parts[1]) * 1024  # kB
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak) if sys.platform == "darwin" else int(peak) * 1024
