@@ -54,7 +54,7 @@ class EvalResult:
     workers: int
     seconds: float
     cache: dict[str, int]
-    steady_images_per_s: float = 0.0  # after the first chunk: excludes worker start-up
+    steady_images_per_s: float = 0.0  # after every worker's first chunk: excludes worker start-up
     # per evaluated image, dataset order: file, label, top-k class indices (-1 = background)
     files: tuple[str, ...] = field(repr=False, default=())
     labels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
@@ -252,7 +252,7 @@ def evaluate(
     ok = np.zeros(total, bool)
     skipped: list[dict[str, str]] = list(dataset.skipped)
     hits = done = 0
-    first: tuple[float, int] | None = None  # (time, images) when the first chunk came back
+    first: tuple[float, int] | None = None  # (time, images) once as many chunks as workers came back
     t0 = time.perf_counter()
     args = (model, engine, spec, dataset, root)
     chunk = max(1, min(64, total // (workers * 8) or 1))
@@ -270,6 +270,7 @@ def evaluate(
                 if progress:
                     progress(done, total)
         else:
+            returned = 0
             ctx = mp.get_context("spawn")  # TensorFlow may be loaded here: never fork it
             with ctx.Pool(workers, initializer=_init_worker, initargs=args) as pool:
                 for start, k, m, skip, h in pool.imap(_run_chunk, bounds):
@@ -277,7 +278,9 @@ def evaluate(
                     skipped += skip
                     hits += h
                     done += len(k)
-                    first = first or (time.perf_counter(), done)
+                    returned += 1
+                    if first is None and returned >= workers:
+                        first = (time.perf_counter(), done)
                     if progress:
                         progress(done, total)
     except EdgeParetoError:
