@@ -28,6 +28,7 @@ from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
 
 TOPK = 5
+SMALL_RUN = 256  # below this many images, the default is one in-process engine
 ENGINE_BY_SUFFIX = {".tflite": "litert", ".onnx": "onnxruntime"}
 
 Progress = Callable[[int, int], None]  # (images done, images total)
@@ -246,7 +247,9 @@ def evaluate(
             )
 
     total = len(dataset)
-    workers = max(1, min(workers or os.cpu_count() or 1, total))
+    if workers is None:  # a spawned worker costs ~0.5 s to start: not worth it for a handful of images
+        workers = (os.cpu_count() or 1) if total >= SMALL_RUN else 1
+    workers = max(1, min(workers, total))
     root = str(cache_root if cache_root is not None else _default_root()) if cache else None
     topk = np.full((total, TOPK), -1, np.int64)
     ok = np.zeros(total, bool)
