@@ -151,12 +151,12 @@ class LiveView:
             return
         eta = ratio * sum(t.estimate_s for t in remaining)
         self._progress.update(self._overall, description=f"left: {_left(remaining)}", eta=f"ETA ~{_mmss(eta)}")
-        self._progress.update(self._now, description=f"[bold]now:[/bold] {task.label}", visible=True)
+        self._progress.update(self._now, description=f"[bold]now:[/bold] {_short(task.label)}", visible=True)
         self._progress.reset(self._now, total=None)
 
     def detail(self, task: Task, text: str) -> None:
         if self._progress is not None:
-            self._progress.update(self._now, description=f"[bold]now:[/bold] {task.label}: {text}")
+            self._progress.update(self._now, description=f"[bold]now:[/bold] {_short(task.label + ': ' + text)}")
 
     def finished(self, task: Task, seconds: float, outcome: str, n: int, i: int, total: int, quiet: bool) -> None:
         if self._progress is None:
@@ -169,6 +169,7 @@ class LiveView:
 
     def stop(self) -> None:
         if self._progress is not None:
+            self._progress.update(self._overall, description="done", eta="")
             self._progress.update(self._now, visible=False)
             self._progress.stop()
         self._stream.flush()
@@ -180,6 +181,11 @@ class LiveView:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._stream.close()
+
+
+def _short(text: str, n: int = 64) -> str:
+    """Keep the live rows on one line of a terminal; the full label is printed when the task ends."""
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _left(tasks: list[Task]) -> str:
