@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -60,20 +59,20 @@ def test_study_record_round_trips_through_json():
 
 @pytest.mark.slow
 def test_trained_study_measures_fp32_and_int8_and_caches(tmp_path):
-    """A real (short) training run: accuracy well above chance, int8 close to fp32, second call cached."""
-    schedule = Schedule(train_images=3000, epochs=2)
-    t0 = time.perf_counter()
+    """The default schedule, really trained: accuracy well above chance, int8 close to fp32, second call cached."""
+    schedule = Schedule()
     recs = fashion_study((0.25,), schedule, cache_dir=tmp_path, workers=2)
-    first = time.perf_counter() - t0
     assert [r.precision for r in recs] == ["fp32", "int8"]
     fp32, int8 = recs
     assert fp32.n == int8.n == 10_000
-    assert fp32.top1 > 0.5 and int8.top1 > 0.5  # chance is 0.10
+    assert fp32.top1 > 0.6 and int8.top1 > 0.6  # chance is 0.10; this schedule measured 0.73 here
     assert int8.agreement_with_fp32 is not None and int8.agreement_with_fp32 > 0.9
     assert int8.bytes < fp32.bytes / 2 and "calibrated on" in int8.scheme and "Fashion-MNIST" in int8.scheme
-    t0 = time.perf_counter()
+    folder = study_dir(ModelConfig("mobilenet_v1", 0.25, 32, 10), schedule, tmp_path)
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     again = fashion_study((0.25,), schedule, cache_dir=tmp_path)
-    assert again == recs and time.perf_counter() - t0 < first / 5
+    assert again == recs
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps  # nothing retrained or rewritten
 
 
 @pytest.mark.slow
