@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	touch $@
 
 main: setup
-	$(BIN)/edgepareto sizes
+	$(BIN)/edgepareto sweep
 
 test: setup
 	$(BIN)/python -m pytest -q
