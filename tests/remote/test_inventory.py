@@ -121,3 +121,29 @@ def test_job_and_retry_policy_validate():
     with pytest.raises(ConfigError, match="retries"):
         RetryPolicy(retries=-1)
     assert Board(name="x", host="h").folder == ".cache/edgepareto/default"
+
+
+def test_devices_command_lists_inventory_boards(tmp_path, make_board):
+    import json
+    import subprocess
+    import sys
+
+    live, _ = make_board("live")
+    dead, server = make_board("dead")
+    server.kill()
+    text = "".join(
+        f'[boards.{b.name}]\nhost = "127.0.0.1"\nport = {b.port}\nuser = "{b.user}"\nkey = "{b.key_file}"\n'
+        f'known_hosts = "{b.known_hosts}"\npython = "{b.python}"\nremote_dir = "{b.remote_dir}"\n'
+        for b in (live, dead)
+    )
+    inv = write(tmp_path, text)
+    r = subprocess.run(
+        [sys.executable, "-m", "edgepareto", "devices", "--inventory", str(inv), "--json"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    boards = {b["name"]: b for b in doc["boards"]}
+    assert boards["live"]["status"] == "ok" and boards["live"]["fingerprint"]["clusters"]
+    assert boards["dead"]["status"] == "unreachable"
+    assert doc["host"]["clusters"]

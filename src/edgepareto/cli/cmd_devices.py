@@ -4,20 +4,26 @@ A cluster's name (``big``, ``LITTLE``, ``all``...), its core type (``a15``) or i
 is what ``edgepareto bench --cluster`` takes. EDGEPARETO_SYSFS_ROOT / EDGEPARETO_PROC_ROOT point
 the discovery at another tree (a copied board's /sys and /proc).
 
+Boards of the inventory (``--inventory``, ``$EDGEPARETO_INVENTORY``, ``./boards.toml`` or
+``~/.config/edgepareto/boards.toml``) are listed too, with the fingerprint each reports over SSH.
+
     edgepareto devices
     edgepareto devices --json
+    edgepareto devices --inventory boards.toml
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 HELP = "show this host's CPU clusters and fingerprint (what bench --cluster takes)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    del p  # no options beyond --json / --debug
+    p.add_argument("--inventory", type=Path, help="boards inventory TOML (default: the usual places, if present)")
+    p.add_argument("--offline", action="store_true", help="list inventory boards without connecting to them")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -25,7 +31,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.bench.checks import system_checks
 
     fp = discover_host()
-    return {"host": fp.to_json(), "checks": system_checks(fp)}
+    doc: dict[str, Any] = {"host": fp.to_json(), "checks": system_checks(fp), "boards": []}
+    from edgepareto.remote import list_boards
+    from edgepareto.remote.inventory import default_inventory_path
+
+    inventory = args.inventory or default_inventory_path()
+    if args.inventory is not None or inventory.is_file():
+        doc["boards"] = list_boards(inventory, fetch=not args.offline)
+    return doc
 
 
 def render(doc: dict[str, Any], console) -> None:
@@ -48,6 +61,13 @@ def render(doc: dict[str, Any], console) -> None:
     if h.get("sysfs_root"):
         console.print(f"[yellow]fake tree[/yellow]: {h['sysfs_root']} (pinning cannot be verified)")
     console.print("runtimes: " + ", ".join(f"{k} {v}" for k, v in h["runtimes"].items()))
+    if doc.get("boards"):
+        board_rows = []
+        for b in doc["boards"]:
+            fp = b.get("fingerprint") or {}
+            clusters = ", ".join(f"{c['name']} {c['cpu_list']}" for c in fp.get("clusters", []))
+            board_rows.append((b["name"], f"{b.get('host')}:{b.get('port')}", b["status"], clusters or b.get("error")))
+        console.print(table("boards", ["board", "address", "status", "clusters / error"], board_rows))
     for c in doc["checks"]:
         colour = {"ok": "green", "advice": "yellow"}.get(c["status"], "dim")
         console.print(f"[{colour}]{c['status']}[/{colour}] {c['check']}: {c['detail']}")
