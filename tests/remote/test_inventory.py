@@ -97,7 +97,8 @@ def test_list_boards_offline_lists_entries_without_connecting(tmp_path):
     assert docs[0]["env"] == {"EDGEPARETO_SYSFS_ROOT": "/tmp/fake xu4/sys"}
 
 
-def test_list_boards_reports_a_dead_board_without_hiding_the_others(tmp_path, make_board):
+def live_and_dead_inventory(tmp_path: Path, make_board) -> Path:
+    """An inventory of two sshd boards, 'live' and 'dead', the second one killed."""
     live, _ = make_board("live")
     dead, server = make_board("dead")
     server.kill()
@@ -106,7 +107,11 @@ def test_list_boards_reports_a_dead_board_without_hiding_the_others(tmp_path, ma
         f'known_hosts = "{b.known_hosts}"\npython = "{b.python}"\nremote_dir = "{b.remote_dir}"\n'
         for b in (live, dead)
     )
-    docs = {d["name"]: d for d in list_boards(write(tmp_path, text))}
+    return write(tmp_path, text)
+
+
+def test_list_boards_reports_a_dead_board_without_hiding_the_others(tmp_path, make_board):
+    docs = {d["name"]: d for d in list_boards(live_and_dead_inventory(tmp_path, make_board))}
     assert docs["dead"]["status"] == "unreachable" and "cannot connect" in docs["dead"]["error"]
     assert docs["live"]["versions"]["numpy"] is not None
 
@@ -128,15 +133,7 @@ def test_devices_command_lists_inventory_boards(tmp_path, make_board):
     import subprocess
     import sys
 
-    live, _ = make_board("live")
-    dead, server = make_board("dead")
-    server.kill()
-    text = "".join(
-        f'[boards.{b.name}]\nhost = "127.0.0.1"\nport = {b.port}\nuser = "{b.user}"\nkey = "{b.key_file}"\n'
-        f'known_hosts = "{b.known_hosts}"\npython = "{b.python}"\nremote_dir = "{b.remote_dir}"\n'
-        for b in (live, dead)
-    )
-    inv = write(tmp_path, text)
+    inv = live_and_dead_inventory(tmp_path, make_board)
     r = subprocess.run(
         [sys.executable, "-m", "edgepareto", "devices", "--inventory", str(inv), "--json"],
         capture_output=True, text=True, timeout=300, check=False,
