@@ -88,6 +88,11 @@ class Sshd:
                     "X11Forwarding no",
                     "AllowTcpForwarding no",
                     "Subsystem sftp internal-sftp",
+                    # The login shell is this machine's, and bash sources ~/.bashrc for ssh commands when
+                    # SHLVL < 2. Here root's ~/.bashrc runs pyenv, whose rehash lock a killed "board" can
+                    # leave behind, stalling every later command by 60 s. Boards' login files are not
+                    # what these tests are about.
+                    "SetEnv SHLVL=1",
                     "LogLevel ERROR",
                     "",
                 ]
