@@ -210,7 +210,7 @@ class PreprocessingSpec:
             return self.to_float(pixels).astype(enc.dtype, copy=False)
         if enc.mode == "pixels":
             if enc.dtype == "uint8":
-                return pixels.astype(np.uint8)
+                return pixels.astype(np.uint8, copy=False)
             return (pixels.astype(np.int16) - 128).astype(np.int8)
         info = np.iinfo(enc.dtype)
         q = np.round(self.to_float(pixels) / np.float32(enc.scale) + enc.zero_point)

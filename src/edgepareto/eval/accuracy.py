@@ -118,41 +118,45 @@ class _Evaluator:
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = _is_nchw(inp.shape)
 
-    def pixels(self, i: int) -> tuple[np.ndarray, bool]:
-        """(pixels, came from cache)."""
+    def pixels_into(self, i: int, out: np.ndarray) -> bool:
+        """Fill ``out`` with item ``i``'s uint8 pixels; True when they came from the cache."""
         ident = self.dataset.cache_identity(i) if self.cache is not None else None
+        if ident is not None and self.cache.get_into(ident, out):  # type: ignore[union-attr]
+            return True
+        out[...] = self.dataset.load(i, self.spec)
         if ident is not None:
-            hit = self.cache.get(ident)  # type: ignore[union-attr]
-            if hit is not None:
-                return hit, True
-        arr = self.dataset.load(i, self.spec)
-        if ident is not None:
-            self.cache.put(ident, arr)  # type: ignore[union-attr]
-        return arr, False
+            self.cache.put(ident, out)  # type: ignore[union-attr]
+        return False
 
     def run(self, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:
-        """Evaluate items [start, stop): (start, top-k rows, evaluated mask, skipped, cache hits)."""
+        """Evaluate items [start, stop): (start, top-k rows, evaluated mask, skipped, cache hits).
+
+        The chunk's pixels land in one buffer and are encoded in one vectorised call: per-image
+        Python and allocation overhead is what keeps a small model's evaluation below the engine's rate.
+        """
         n = stop - start
         topk = np.full((n, TOPK), -1, np.int64)
         ok = np.zeros(n, bool)
         skipped, hits = [], 0
-        offset = self.spec.label_offset
+        pixels = np.empty((n, self.spec.size, self.spec.size, self.spec.channels), np.uint8)
         for j, i in enumerate(range(start, stop)):
             try:
-                px, hit = self.pixels(i)
+                hits += self.pixels_into(i, pixels[j])
             except DatasetError as exc:
                 file = self.dataset.files[i]
                 skipped.append({"file": file, "reason": str(exc).removeprefix(f"{file}: ")})
                 continue
-            hits += hit
-            x = self.spec.encode(px, self.encoding)[None]
-            if self.nchw:
-                x = x.transpose(0, 3, 1, 2)
-            self.runner.set_inputs([np.ascontiguousarray(x)])
-            self.runner.invoke()
-            scores = self.runner.get_outputs()[0].reshape(-1)
-            topk[j] = top_k(scores, TOPK) - offset
             ok[j] = True
+        x = self.spec.encode(pixels, self.encoding)
+        if self.nchw:
+            x = x.transpose(0, 3, 1, 2)
+        x = np.ascontiguousarray(x)
+        offset = self.spec.label_offset
+        runner = self.runner
+        for j in np.flatnonzero(ok):
+            runner.set_inputs([x[j : j + 1]])
+            runner.invoke()
+            topk[j] = top_k(runner.get_outputs()[0].reshape(-1), TOPK) - offset
         return start, topk, ok, skipped, hits
 
 
