@@ -2,7 +2,7 @@
 
 Each measurement runs in a child process (a crash or hang is one line, not a dead shell),
 with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: stop when the
-95% CI of the median is within ±2%, 8..16 runs, 10 s limit, no pauses) and ``paper`` (the
+95% CI of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit, no pauses) and ``paper`` (the
 seed's: 1 warm-up, 100 runs, 2 s pauses). Any flag overrides the preset.
 
     edgepareto bench artifacts/mobilenet_v1_100_224.int8.tflite --cluster big --json
