@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing as mp
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +16,7 @@ import numpy as np
 import pytest
 
 from edgepareto.data.datasets import imagenet
-from edgepareto.errors import DatasetError
+from edgepareto.errors import DatasetError, EngineError
 from edgepareto.eval import agreement, evaluate, wilson_interval
 from tests.conftest import FLOAT_MODEL, IMAGENET, QUANT_MODEL
 
@@ -79,6 +82,32 @@ def test_unreadable_files_are_skipped_counted_and_listed(tmp_path, fixtures_dir)
         assert int(r["top1"]) == exp[Path(r["file"]).name] == int(r["top5"].split()[0])
         assert r["top1_name"] == names[int(r["top1"]) + 1]
     assert np.mean([r["label"] == r["top1"] for r in rows]) == pytest.approx(res.top1)
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, fixtures_dir):
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")  # 24 images: one chunk each
+    killed: list[int] = []
+
+    def kill_a_worker(done: int, total: int) -> None:
+        if not killed:
+            victim = mp.active_children()[0].pid
+            os.kill(victim, signal.SIGKILL)  # what the OOM killer or a segfaulting engine does
+            killed.append(victim)
+
+    with pytest.raises(EngineError, match=r"worker process died after \d+ of 24 images.*--workers 1"):
+        evaluate(FLOAT_MODEL, ds, workers=2, cache_root=tmp_path, progress=kill_a_worker)
+    assert killed and not mp.active_children()  # the other worker is not left behind
+
+
+def test_ctrl_c_stops_the_workers(tmp_path, fixtures_dir):
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(FLOAT_MODEL, ds, workers=2, cache_root=tmp_path, progress=interrupt)
+    assert not mp.active_children()
 
 
 def test_labels_with_wrong_count_and_limit(tmp_path, fixtures_dir):

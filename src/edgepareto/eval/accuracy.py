@@ -15,6 +15,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,9 +280,13 @@ def evaluate(
                     progress(done, total)
         else:
             returned = 0
-            ctx = mp.get_context("spawn")  # TensorFlow may be loaded here: never fork it
-            with ctx.Pool(workers, initializer=_init_worker, initargs=args) as pool:
-                for start, k, m, skip, h in pool.imap(_run_chunk, bounds):
+            # spawn: TensorFlow may be loaded here, never fork it. An executor, not mp.Pool: a worker
+            # that dies (engine crash, OOM killer) breaks it with an error where a Pool waits forever.
+            pool = ProcessPoolExecutor(
+                workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args
+            )
+            try:
+                for start, k, m, skip, h in pool.map(_run_chunk, bounds):
                     topk[start : start + len(k)], ok[start : start + len(m)] = k, m
                     skipped += skip
                     hits += h
@@ -290,8 +296,15 @@ def evaluate(
                         first = (time.perf_counter(), done)
                     if progress:
                         progress(done, total)
+            finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
+                pool.shutdown(wait=True, cancel_futures=True)
     except EdgeParetoError:
         raise
+    except BrokenProcessPool as exc:
+        raise EngineError(
+            f"{model}: an evaluation worker process died after {done} of {total} images (killed, out of memory "
+            f"or an engine crash); rerun with --workers 1 to see the engine's own error"
+        ) from exc
     except Exception as exc:  # an engine crash inside a worker arrives here re-raised
         raise EngineError(f"{model}: evaluation failed in {engine} ({type(exc).__name__}: {exc})") from exc
     t_end = time.perf_counter()
