@@ -11,16 +11,34 @@ The public API for the sweep and the CLI:
 
 from __future__ import annotations
 
+import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edgepareto.remote._ssh import Completed, Connection, key_fingerprint
-from edgepareto.remote.board import RemoteBoard, agent_bundle, describe
 from edgepareto.remote.errors import AuthError, BoardRuntimeError, BoardUnreachable, HostKeyError, RemoteError
-from edgepareto.remote.farm import FarmReport, Job, RetryPolicy, run_farm
 from edgepareto.remote.inventory import Board, default_inventory_path, load_inventory, select_boards
+
+if TYPE_CHECKING:
+    from edgepareto.remote._ssh import Completed, Connection, key_fingerprint
+    from edgepareto.remote.board import RemoteBoard, agent_bundle, describe
+    from edgepareto.remote.farm import FarmReport, Job, RetryPolicy, run_farm
+
+# The SSH layer (Paramiko, ~0.3 s to import) loads on first use: reading an inventory or
+# listing local devices should not pay for it.
+_LAZY = {
+    **dict.fromkeys(("Completed", "Connection", "key_fingerprint"), "_ssh"),
+    **dict.fromkeys(("RemoteBoard", "agent_bundle", "describe"), "board"),
+    **dict.fromkeys(("FarmReport", "Job", "RetryPolicy", "run_farm"), "farm"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AuthError",
@@ -59,6 +77,8 @@ def list_boards(
 
     For ``edgepareto devices --json``: a dead board is listed with its status and one-line error.
     """
+    from edgepareto.remote.board import describe
+
     boards = select_boards(load_inventory(inventory_path), names)
     with ThreadPoolExecutor(max_workers=min(8, len(boards)), thread_name_prefix="describe") as pool:
         return list(pool.map(lambda b: describe(b, fetch=fetch, accept_new_host_key=accept_new_host_key), boards))
@@ -66,6 +86,8 @@ def list_boards(
 
 def fingerprint(board: Board, *, accept_new_host_key: bool = False) -> Any:
     """The board's ``edgepareto.bench.Fingerprint``, discovered on the board by the agent."""
+    from edgepareto.remote.board import RemoteBoard
+
     with RemoteBoard(board, accept_new_host_key=accept_new_host_key) as rb:
         return rb.fingerprint()
 
@@ -83,6 +105,8 @@ def measure(
     **options: Any,
 ) -> Any:
     """Measure one artifact on one board -> ``edgepareto.bench.Measurement`` (one connection, then closed)."""
+    from edgepareto.remote.board import RemoteBoard
+
     with RemoteBoard(board, accept_new_host_key=accept_new_host_key) as rb:
         return rb.measure(
             artifact, protocol=protocol, threads=threads, cluster=cluster, cpus=cpus, engine=engine, **options
