@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -40,6 +44,22 @@ def test_litert_records_kernel_path_and_xnnpack_switch_gives_same_outputs(fixtur
     q = open_runner(QUANT_MODEL, "litert")
     assert q.inputs[0].dtype == "uint8" and q.inputs[0].signature == (1, 128, 128, 3)
     assert not q.inputs[0].dynamic_beyond_batch
+
+
+def test_litert_info_chatter_is_dropped_and_other_native_output_kept(fixtures_dir):
+    """A fresh process: the runtime logs its INFO line once per process, at the first allocation."""
+    code = textwrap.dedent(f"""
+        import os
+        from edgepareto.engines import open_runner
+        from edgepareto.engines.litert import _native_info_dropped
+        open_runner({str(FLOAT_MODEL)!r}, "litert", threads=1)
+        with _native_info_dropped():
+            os.write(2, b"INFO: noise\\nWARNING: kept\\n")
+        os.write(2, b"after\\n")
+    """)
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stderr
+    assert "INFO:" not in err and "XNNPACK" not in err
+    assert err.endswith("WARNING: kept\nafter\n")
 
 
 def test_onnx_files_run_in_onnxruntime_and_int8_is_qdq_per_channel(onnx_pair):

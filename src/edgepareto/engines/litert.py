@@ -5,7 +5,11 @@ Standard library + NumPy + the runtime only: this file is shipped to boards as i
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -60,6 +64,30 @@ def _spec(d: dict[str, Any]) -> TensorSpec:
     )
 
 
+@contextlib.contextmanager
+def _native_info_dropped() -> Iterator[None]:
+    """Drop the runtime's C++ ``INFO:`` lines ("Created TensorFlow Lite XNNPACK delegate", once per
+    process) from fd 2; anything else it writes there (warnings, errors) is passed on."""
+    sys.stderr.flush()
+    try:
+        sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the with below, after the yield
+    except OSError:  # no temp space: keep the chatter rather than fail
+        yield
+        return
+    with sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            kept = [line for line in sink.read().splitlines(keepends=True) if not line.startswith(b"INFO: ")]
+            if kept:
+                os.write(2, b"".join(kept))
+
+
 class LiteRTRunner:
     """A LiteRT interpreter with explicit threads; ``xnnpack=False`` selects the builtin kernels."""
 
@@ -69,10 +97,11 @@ class LiteRTRunner:
             raise RunnerError(f"threads must be >= 1, got {threads}")
         resolver = mod.OpResolverType.AUTO if xnnpack else mod.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
         try:
-            self._interp = mod.Interpreter(
-                model_path=str(path), num_threads=threads, experimental_op_resolver_type=resolver
-            )
-            self._interp.allocate_tensors()
+            with _native_info_dropped():
+                self._interp = mod.Interpreter(
+                    model_path=str(path), num_threads=threads, experimental_op_resolver_type=resolver
+                )
+                self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise RunnerError(f"{path}: LiteRT cannot load this model ({first})") from exc
