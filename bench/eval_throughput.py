@@ -16,7 +16,7 @@ figure beside them. Target: warm all-core evaluation >= 1.7x the evaluation rate
 (the same pipeline, ``workers=1``: read from cache, encode, invoke, top-5). The stricter ratio against a bare
 ``invoke()`` loop on one fixed input (no reading, no encoding, no top-k) is reported beside it.
 
-Run: .venv/bin/python bench/eval_throughput.py [--images 6000] [--repeats 15] [--model PATH]
+Run: .venv/bin/python bench/eval_throughput.py [--images 6000] [--repeats 25] [--model PATH]
 Writes bench/results/eval_throughput.{json,md}.
 """
 
@@ -102,7 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=6000)
     ap.add_argument("--model", type=Path, default=FIXTURES / "models" / "mobilenet_v1_0.25_128.tflite")
-    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--repeats", type=int, default=25)
     args = ap.parse_args()
 
     from edgepareto.data.datasets import imagenet
