@@ -9,7 +9,11 @@ second per spawned process, does not dominate). Measured, in one run so the rati
 * decode: JPEG decode + crop + resize in one process (what a cold pass cannot beat per core);
 * cold: ``evaluate`` with an empty cache, all cores (decodes each JPEG once, fills the cache);
 * warm: ``evaluate`` again with the filled cache, 1 worker then all cores, back to back, ``--repeats``
-  pairs; the ratio is taken per pair (this host's speed drifts by tens of percent within seconds).
+  pairs; the ratio is taken per pair (this host's speed drifts by tens of percent within seconds);
+* the machine, 1 s before each pair: n bare engines at once against one. This VM does not always
+  give its 2 vCPUs at once (two pinned busy loops: one at ~60% of the other at times, both equal
+  at others), and no evaluation can scale past what the machine gives at that moment; the pairs
+  where it gave >= 1.9x are reported apart, beside the median over all pairs.
 
 Rates are steady-state (after every worker returned its first chunk: start-up excluded) with the end-to-end
 figure beside them. Target: warm all-core evaluation >= 1.7x the evaluation rate of one single-thread engine
@@ -23,6 +27,7 @@ Writes bench/results/eval_throughput.{json,md}.
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
 import shutil
 import statistics
@@ -36,6 +41,7 @@ from _common import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("EDGEPARETO_SHARED", ROOT.parent / "shared")) / "fixtures"
+WHOLE = 1.9  # n bare engines at once give at least this many times one: the machine has its n cores now
 
 
 def replicate(n: int, folder: Path) -> Path:
@@ -77,18 +83,15 @@ def engine_rate(model: Path, spec, image: Path, seconds: float = 3.0) -> dict[st
     return {"images_per_s": n / dt, "runs": n, "seconds": dt, "engine": r.info.version, "kernel": r.info.kernel_path}
 
 
-def _engine_rate_job(job: tuple[str, object, str]) -> float:
-    model, spec, image = job
-    return engine_rate(Path(model), spec, Path(image))["images_per_s"]
+def _engine_rate_job(job: tuple[str, object, str, float]) -> float:
+    model, spec, image, seconds = job
+    return engine_rate(Path(model), spec, Path(image), seconds)["images_per_s"]
 
 
-def parallel_engine_rate(model: Path, spec, image: Path, n: int) -> float:
+def parallel_engine_rate(pool, model: Path, spec, image: Path, n: int, seconds: float = 3.0) -> float:
     """Sum of the images/s of ``n`` single-thread engines invoking at the same time, one process each:
     the ceiling of any ``n``-worker evaluation on this machine at this moment (shared cores show here)."""
-    import multiprocessing as mp
-
-    with mp.get_context("spawn").Pool(n) as pool:
-        return float(sum(pool.map(_engine_rate_job, [(str(model), spec, str(image))] * n)))
+    return float(sum(pool.map(_engine_rate_job, [(str(model), spec, str(image), seconds)] * n)))
 
 
 def decode_rate(spec, files: list[Path]) -> float:
@@ -119,15 +122,20 @@ def main() -> None:
         probe = open_runner(args.model, "litert", threads=1)
         spec = resolve_spec(args.model, probe.inputs, 1001, ds)
         probe.close()
-        par = parallel_engine_rate(args.model, spec, Path(ds.files[0]), cores)
+        image = Path(ds.files[0])
+        engines = mp.get_context("spawn").Pool(cores)  # kept for the per-pair ceiling below
+        par = parallel_engine_rate(engines, args.model, spec, image, cores)
         dec = decode_rate(spec, [Path(f) for f in ds.files[:200]])
         cache = tmp / "cache"
         cold = evaluate(args.model, ds, workers=cores, cache_root=cache)
-        warm_all, warm_one, bare_runs = [], [], []
+        warm_all, warm_one, bare_runs, ceilings = [], [], [], []
         for _ in range(args.repeats):
-            bare_runs.append(engine_rate(args.model, spec, Path(ds.files[0]), seconds=1.0))
+            # what the machine gives right now: n bare engines at once against one
+            bare_runs.append(engine_rate(args.model, spec, image, seconds=1.0))
+            ceilings.append(parallel_engine_rate(engines, args.model, spec, image, cores, 1.0))
             warm_one.append(evaluate(args.model, ds, workers=1, cache_root=cache))
             warm_all.append(evaluate(args.model, ds, workers=cores, cache_root=cache))
+        engines.close()
     assert all(w.cache["hits"] == w.n for w in warm_all + warm_one), "warm passes must read every input from cache"
     med = statistics.median
     warm_all_rate = med(w.steady_images_per_s for w in warm_all)
@@ -139,6 +147,9 @@ def main() -> None:
     # paired: each all-core pass right after a one-worker pass, so both saw the same moment of this noisy host
     pair_ratios = [a.steady_images_per_s / o.steady_images_per_s for a, o in zip(warm_all, warm_one, strict=True)]
     scaling = med(pair_ratios)
+    host = [c / b["images_per_s"] for c, b in zip(ceilings, bare_runs, strict=True)]
+    whole = [r for r, h in zip(pair_ratios, host, strict=True) if h >= WHOLE]  # the VM had its 2 cores
+    efficiency = med(r / h for r, h in zip(pair_ratios, host, strict=True))
     bare_rate = med(bare)
     rows = [
         ("one single-thread engine (invoke only, median before each pair)", bare_rate, None, 1.0),
@@ -190,6 +201,22 @@ def main() -> None:
         f"machine ceiling now: {cores} engines in parallel give {par / bare_rate:.2f}x one engine; "
         f"warm evaluation reaches {warm_all_rate / par:.0%} of that ceiling"
     )
+    lines.append(
+        f"the machine per pair: {cores} bare engines at once gave {', '.join(f'{h:.2f}' for h in host)} x one "
+        f"(1 s each, just before the pair; median {med(host):.2f}); evaluation scaling / machine scaling, "
+        f"median per pair: {efficiency:.2f}"
+    )
+    whole_scaling = med(whole) if whole else None
+    lines.append(
+        f"pairs where the machine had its {cores} cores (bare engines >= {WHOLE}x at once): {len(whole)} of "
+        f"{len(host)}"
+        + (
+            f"; there warm all-core evaluation = {whole_scaling:.2f}x one worker "
+            f"({'meets' if whole_scaling >= 1.7 else 'misses'} 1.7x)"
+            if whole_scaling is not None
+            else ""
+        )
+    )
     lines.append(f"load average at the end: {os.getloadavg()} (other developers share this machine)")
     doc = {
         "protocol": {
@@ -213,6 +240,12 @@ def main() -> None:
         "warm_ratio_to_one_worker": scaling,
         "warm_ratio_to_one_worker_per_pair": pair_ratios,
         "target_met": scaling >= 1.7,
+        "machine_scaling_per_pair": host,
+        "scaling_over_machine": efficiency,
+        "whole_machine_threshold": WHOLE,
+        "pairs_machine_whole": len(whole),
+        "warm_ratio_when_machine_whole": whole_scaling,
+        "target_met_when_machine_whole": whole_scaling is not None and whole_scaling >= 1.7,
         "loadavg_at_end": os.getloadavg(),
     }
     _, mpath = write_results("eval_throughput", doc, "\n".join(lines))
