@@ -110,6 +110,15 @@ def test_ctrl_c_stops_the_workers(tmp_path, fixtures_dir):
     assert not mp.active_children()
 
 
+def test_default_workers_follow_the_cpus_this_process_may_use():
+    code = (
+        "import os; from edgepareto.eval.accuracy import default_workers as d, SMALL_RUN as s; "
+        "print(d(10_000), d(s - 1)); os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); print(d(10_000))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(len(os.sched_getaffinity(0))), "1", "1"]
+
+
 def test_labels_with_wrong_count_and_limit(tmp_path, fixtures_dir):
     ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
     bad = tmp_path / "labels.txt"

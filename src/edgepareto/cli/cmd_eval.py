@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="evaluate only the first N images (in sorted order)")
     p.add_argument("--predictions", type=Path, help="write file,label,top1,top5,... per image to this CSV")
     p.add_argument("--engine", choices=("litert", "onnxruntime"), help="default: from the file suffix")
-    p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--workers", type=int, help="worker processes (default: one per usable CPU)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the decoded-input cache")
 
 

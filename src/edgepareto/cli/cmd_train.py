@@ -65,7 +65,7 @@ def parse_alphas(text: str) -> tuple[float, ...]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alphas", default="0.25,0.5,0.75,1.0", help="comma list (default the seed's four)")
     add_schedule_arguments(p)
-    p.add_argument("--workers", type=int, help="evaluation worker processes (default: one per core)")
+    p.add_argument("--workers", type=int, help="evaluation worker processes (default: one per usable CPU)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
