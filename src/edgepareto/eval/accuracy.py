@@ -120,6 +120,11 @@ class _Evaluator:
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = _is_nchw(inp.shape)
 
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+        self.runner.close()
+
     def pixels_into(self, i: int, out: np.ndarray) -> bool:
         """Fill ``out`` with item ``i``'s uint8 pixels; True when they came from the cache."""
         ident = self.dataset.cache_identity(i) if self.cache is not None else None
@@ -280,15 +285,17 @@ def evaluate(
     try:
         if workers == 1:
             ev = _Evaluator(*args)
-            results: Any = (ev.run(*b) for b in bounds)
-            for start, k, m, skip, h in results:
-                topk[start : start + len(k)], ok[start : start + len(m)] = k, m
-                skipped += skip
-                hits += h
-                done += len(k)
-                first = first or (time.perf_counter(), done)
-                if progress:
-                    progress(done, total)
+            try:
+                for start, k, m, skip, h in (ev.run(*b) for b in bounds):
+                    topk[start : start + len(k)], ok[start : start + len(m)] = k, m
+                    skipped += skip
+                    hits += h
+                    done += len(k)
+                    first = first or (time.perf_counter(), done)
+                    if progress:
+                        progress(done, total)
+            finally:
+                ev.close()
         else:
             returned = 0
             # spawn: TensorFlow may be loaded here, never fork it. An executor, not mp.Pool: a worker
