@@ -7,7 +7,8 @@ second per spawned process, does not dominate). Measured, in one run so the rati
 * engine: one single-thread LiteRT engine invoking on one preprocessed input (warm-up runs
   first, never timed), 1 s before each pair - the stricter baseline;
 * decode: JPEG decode + crop + resize in one process (what a cold pass cannot beat per core);
-* cold: ``evaluate`` with an empty cache, all cores (decodes each JPEG once, fills the cache);
+* cold: ``evaluate`` with an empty cache, all cores (decodes each JPEG once, fills the cache); and
+  on 2,000 images with one worker, filling the cache and with no cache at all (the cost of writing it);
 * warm: ``evaluate`` again with the filled cache, 1 worker then all cores, back to back, ``--repeats``
   pairs; the ratio is taken per pair (this host's speed drifts by tens of percent within seconds);
 * the machine, 1 s before each pair: n bare engines at once against one. This VM does not always
@@ -128,6 +129,10 @@ def main() -> None:
         dec = decode_rate(spec, [Path(f) for f in ds.files[:200]])
         cache = tmp / "cache"
         cold = evaluate(args.model, ds, workers=cores, cache_root=cache)
+        # what filling the cache costs: one worker, the same images, with and without writing entries
+        part = ds.limit(min(2000, len(ds)))
+        cold_one = evaluate(args.model, part, workers=1, cache_root=tmp / "cache-one")
+        uncached_one = evaluate(args.model, part, workers=1, cache=False)
         warm_all, warm_one, bare_runs, ceilings = [], [], [], []
         for _ in range(args.repeats):
             # what the machine gives right now: n bare engines at once against one
@@ -160,6 +165,18 @@ def main() -> None:
             cold.steady_images_per_s,
             cold.images_per_s,
             cold.steady_images_per_s / bare_rate,
+        ),
+        (
+            f"cold eval, 1 worker, {len(part)} images, filling the cache",
+            cold_one.images_per_s,
+            None,
+            cold_one.images_per_s / bare_rate,
+        ),
+        (
+            "the same without the cache (decode + invoke)",
+            uncached_one.images_per_s,
+            None,
+            uncached_one.images_per_s / bare_rate,
         ),
         (
             "warm eval, 1 worker (median)",
@@ -234,6 +251,8 @@ def main() -> None:
         "decode_images_per_s": dec,
         "cold_bound_images_per_s": {"decode": cores * dec, "decode_and_invoke": cores * both},
         "cold": cold.to_json(),
+        "cold_one_worker_filling_cache": cold_one.to_json(),
+        "cold_one_worker_no_cache": uncached_one.to_json(),
         "warm_one": [w.to_json() for w in warm_one],
         "warm_all": [w.to_json() for w in warm_all],
         "bare_engine_images_per_s_per_pair": bare,
