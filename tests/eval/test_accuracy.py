@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import pytest
 from edgepareto.data.datasets import imagenet
 from edgepareto.errors import DatasetError, EngineError
 from edgepareto.eval import agreement, evaluate, wilson_interval
+from edgepareto.eval.accuracy import chunk_bounds
 from tests.conftest import FLOAT_MODEL, IMAGENET, QUANT_MODEL
 
 EXPECTED = {
@@ -85,7 +87,7 @@ def test_unreadable_files_are_skipped_counted_and_listed(tmp_path, fixtures_dir)
 
 
 def test_a_worker_that_dies_fails_the_run_instead_of_hanging(tmp_path, fixtures_dir):
-    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")  # 24 images: one chunk each
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")  # 24 images: 6 chunks
     killed: list[int] = []
 
     def kill_a_worker(done: int, total: int) -> None:
@@ -108,6 +110,16 @@ def test_ctrl_c_stops_the_workers(tmp_path, fixtures_dir):
     with pytest.raises(KeyboardInterrupt):
         evaluate(FLOAT_MODEL, ds, workers=2, cache_root=tmp_path, progress=interrupt)
     assert not mp.active_children()
+
+
+@pytest.mark.parametrize("total,workers", [(1, 1), (24, 2), (257, 2), (6000, 2), (50_000, 16)])
+def test_chunks_cover_every_item_once_and_shrink_at_the_end(total, workers):
+    b = chunk_bounds(total, workers)
+    assert b[0][0] == 0 and b[-1][1] == total and all(x[1] == y[0] for x, y in pairwise(b))
+    sizes = [stop - start for start, stop in b]
+    assert max(sizes) <= 64 and all(x >= y for x, y in pairwise(sizes))
+    if total >= 6000:
+        assert sizes[0] == 64 and sizes[-1] <= 4  # big chunks while plenty remain, small ones at the end
 
 
 def test_default_workers_follow_the_cpus_this_process_may_use():

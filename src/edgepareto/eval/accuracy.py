@@ -175,6 +175,17 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return cand[np.lexsort((cand, -scores[cand].astype(np.float64)))]
 
 
+def chunk_bounds(total: int, workers: int, largest: int = 64, smallest: int = 4) -> list[tuple[int, int]]:
+    """[start, stop) chunks covering ``total`` items in order: ``largest`` while plenty remain, then
+    shrinking with what is left (guided scheduling), so no worker idles long while the last one finishes."""
+    bounds, start = [], 0
+    while start < total:
+        size = max(1, min(largest, max(smallest, (total - start) // (workers * 4))))
+        bounds.append((start, min(start + size, total)))
+        start += size
+    return bounds
+
+
 def default_workers(images: int) -> int:
     """One worker per CPU this process may run on (taskset, cgroup cpusets: not every CPU the host has);
     one in-process engine below ``SMALL_RUN`` images, where a spawned worker's ~0.3 s start-up dominates."""
@@ -280,8 +291,7 @@ def evaluate(
     first: tuple[float, int] | None = None  # (time, images) once as many chunks as workers came back
     t0 = time.perf_counter()
     args = (model, engine, spec, dataset, root)
-    chunk = max(1, min(64, total // (workers * 8) or 1))
-    bounds = [(s, min(s + chunk, total)) for s in range(0, total, chunk)]
+    bounds = chunk_bounds(total, workers)
     try:
         if workers == 1:
             ev = _Evaluator(*args)
