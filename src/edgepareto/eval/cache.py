@@ -142,4 +142,5 @@ class InputCache:
         self._readers, self._writer = {}, None
 
     def __del__(self) -> None:
-        self.close()
+        with contextlib.suppress(Exception):  # at interpreter exit the os module may already be gone
+            self.close()
