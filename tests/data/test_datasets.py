@@ -37,6 +37,22 @@ def test_synset_folders_use_canonical_index_not_folder_position(tmp_path, fixtur
     assert [s["reason"] for s in ds.skipped] == ["not an image file (by suffix)"]
 
 
+def test_balanced_limit_spreads_a_subset_over_the_classes(tmp_path, fixtures_dir):
+    rows = fixture_rows()[:6]
+    for r in rows:  # two images per synset folder: sorted order is class by class
+        d = tmp_path / r["synset"]
+        d.mkdir()
+        for prefix in ("a_", "b_"):
+            shutil.copy(IMAGENET / "images" / r["file"], d / (prefix + r["file"]))
+    ds = imagenet(tmp_path)
+    first, balanced = ds.limit(6), ds.limit(6, balanced=True)
+    assert len(set(first.labels.tolist())) == 3  # what --limit alone gives on synset folders
+    assert sorted(balanced.labels.tolist()) == sorted(ds.labels[::2].tolist())  # one image of each of the 6
+    assert all(f.rsplit("/", 1)[1].startswith("a_") for f in balanced.files)  # each class's first image
+    assert balanced.files == sorted(balanced.files)  # still in the data set's order
+    assert ds.limit(12, balanced=True) is ds
+
+
 def test_flat_folder_with_csv_and_file_label_list(tmp_path, fixtures_dir):
     rows = fixture_rows()
     ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
@@ -106,3 +122,7 @@ def test_fashion_mnist_test_split():
     assert len(ds) == 10_000 and len(ds.class_names) == 10
     assert np.bincount(ds.labels).tolist() == [1000] * 10
     assert ds.limit(5).labels.shape == (5,)
+    sub = ds.limit(95, balanced=True)  # in-memory images follow their labels
+    assert sorted(np.bincount(sub.labels).tolist()) == [9] * 5 + [10] * 5 and sub.images.shape[0] == 95
+    picked = [int(f.rsplit("/", 1)[-1]) for f in sub.files]
+    assert picked == sorted(picked) and np.array_equal(sub.images, ds.images[picked])

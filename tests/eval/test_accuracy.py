@@ -138,7 +138,9 @@ def test_labels_with_wrong_count_and_limit(tmp_path, fixtures_dir):
     with pytest.raises(DatasetError, match="1000 names but the model has 1001 outputs"):
         evaluate(QUANT_MODEL, ds, labels=bad, workers=1, cache=False)
     res = evaluate(QUANT_MODEL, ds, limit=5, workers=1, cache=False)
-    assert res.n == 5 and res.requested == 5
+    assert res.n == 5 and res.requested == 5 and res.subset == "first 5"
+    assert res.classes == 5 and res.dataset_classes == 1000 and res.to_json()["classes"] == 5
+    assert evaluate(QUANT_MODEL, ds, limit=5, balanced=True, workers=1, cache=False).subset == "balanced 5"
 
 
 def test_wilson_interval_known_values():

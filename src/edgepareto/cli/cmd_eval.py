@@ -30,7 +30,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ground-truth", type=Path, help="labels of a flat ImageNet folder (devkit txt, file,synset CSV)")
     p.add_argument("--synset-order", type=Path, help="devkit synset order: 1000 wnids by ILSVRC2012_ID")
     p.add_argument("--labels", type=Path, help="names of the model's outputs, one per line (e.g. 1001 lines)")
-    p.add_argument("--limit", type=int, help="evaluate only the first N images (in sorted order)")
+    p.add_argument("--limit", type=int, help="evaluate only N images: the first N in sorted order, or with --balanced")
+    p.add_argument(
+        "--balanced",
+        action="store_true",
+        help="with --limit: take images round-robin over classes (synset folders are sorted by class)",
+    )
     p.add_argument("--predictions", type=Path, help="write file,label,top1,top5,... per image to this CSV")
     p.add_argument("--engine", choices=("litert", "onnxruntime"), help="default: from the file suffix")
     p.add_argument("--workers", type=int, help="worker processes (default: one per usable CPU)")
@@ -75,6 +80,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             dataset,
             engine=args.engine,
             limit=args.limit,
+            balanced=args.balanced,
             workers=args.workers,
             labels=args.labels if args.dataset != "folder" else None,
             predictions=args.predictions,
@@ -96,13 +102,16 @@ def render(doc: dict[str, Any], console) -> None:
         ("top-1", f"{100 * doc['top1']:.2f}%", f"[{100 * lo1:.2f}, {100 * hi1:.2f}]"),
         ("top-5", f"{100 * doc['top5']:.2f}%", f"[{100 * lo5:.2f}, {100 * hi5:.2f}]"),
     ]
-    title = f"{Path(doc['model']).name} on {doc['dataset']} (n = {doc['n']:,})"
+    title = f"{Path(doc['model']).name} on {doc['dataset']} (n = {doc['n']:,}, {doc['subset']})"
     console.print(table(title, ["metric", "value", "95% Wilson"], rows, right=(1, 2)))
     console.print(f"preprocessing: {doc['preprocessing']['description']}; input {doc['input_encoding']}")
     console.print(
         f"engine {doc['engine']} ({doc['engine_version']}), {doc['workers']} worker(s), "
         f"{doc['images_per_s']:,.0f} images/s; cache hits {doc['cache']['hits']:,}, decoded {doc['cache']['decoded']:,}"
     )
+    if doc["classes"] < doc["dataset_classes"]:
+        hint = "" if doc["subset"].startswith("balanced") or doc["subset"] == "all" else "; --balanced spreads --limit"
+        console.print(f"[yellow]these images cover {doc['classes']} of {doc['dataset_classes']} classes[/yellow]{hint}")
     if doc["skipped_count"]:
         console.print(f"[yellow]skipped {doc['skipped_count']} file(s)[/yellow] (not counted in n):")
         for s in doc["skipped"][:10]:

@@ -65,13 +65,22 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.files)
 
-    def limit(self, n: int | None) -> Dataset:
-        """The first ``n`` items (all when ``n`` is None), in the data set's stable order."""
+    def limit(self, n: int | None, balanced: bool = False) -> Dataset:
+        """``n`` items (all when ``n`` is None), kept in the data set's stable order: the first ``n``, or
+        with ``balanced`` the first image of every class, then the second of every class, and so on.
+
+        Synset folders are sorted by class, so their first 1,000 images are 20 classes: balanced is
+        the subset whose accuracy means something there.
+        """
         if n is None or n >= len(self):
             return self
         if n < 1:
             raise DatasetError(f"--limit must be at least 1, got {n}")
-        return Dataset(self.name, self.source, self.class_names, self.files[:n], self.labels[:n], self.skipped)
+        return self._take(_subset(self.labels, n, balanced))
+
+    def _take(self, idx: np.ndarray) -> Dataset:
+        return Dataset(self.name, self.source, self.class_names, [self.files[i] for i in idx], self.labels[idx],
+                       self.skipped)  # fmt: skip
 
     def load(self, i: int, spec: PreprocessingSpec) -> np.ndarray:
         return spec.load(self.files[i])
@@ -92,15 +101,10 @@ class ArrayDataset(Dataset):
 
     images: np.ndarray | None = None
 
-    def limit(self, n: int | None) -> ArrayDataset:
-        if n is None or n >= len(self):
-            return self
-        if n < 1:
-            raise DatasetError(f"--limit must be at least 1, got {n}")
+    def _take(self, idx: np.ndarray) -> ArrayDataset:
         assert self.images is not None
-        return ArrayDataset(
-            self.name, self.source, self.class_names, self.files[:n], self.labels[:n], self.skipped, self.images[:n]
-        )
+        return ArrayDataset(self.name, self.source, self.class_names, [self.files[i] for i in idx], self.labels[idx],
+                            self.skipped, self.images[idx])  # fmt: skip
 
     def load(self, i: int, spec: PreprocessingSpec) -> np.ndarray:
         assert self.images is not None
@@ -108,6 +112,19 @@ class ArrayDataset(Dataset):
 
     def cache_identity(self, i: int) -> str | None:
         return None
+
+
+def _subset(labels: np.ndarray, n: int, balanced: bool) -> np.ndarray:
+    """Indices (ascending) of the first ``n`` items, or of ``n`` items taken round-robin over classes."""
+    if not balanced:
+        return np.arange(n)
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind="stable")  # by class, dataset order within a class
+    sorted_labels = labels[order]
+    starts = np.searchsorted(sorted_labels, sorted_labels, side="left")
+    rank = np.empty(len(labels), np.int64)
+    rank[order] = np.arange(len(labels)) - starts  # 0 for each class's first image, 1 for its second, ...
+    return np.sort(np.lexsort((np.arange(len(labels)), rank))[:n])
 
 
 def _scan(folder: Path) -> tuple[list[Path], list[dict[str, str]]]:

@@ -58,6 +58,9 @@ class EvalResult:
     seconds: float
     cache: dict[str, int]
     steady_images_per_s: float = 0.0  # after every worker's first chunk: excludes worker start-up
+    subset: str = "all"  # "all", "first N" or "balanced N" (--limit, --balanced)
+    classes: int = 0  # distinct labels among the evaluated images
+    dataset_classes: int = 0  # classes the data set has
     # per evaluated image, dataset order: file, label, top-k class indices (-1 = background)
     files: tuple[str, ...] = field(repr=False, default=())
     labels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.int64))
@@ -82,6 +85,9 @@ class EvalResult:
             "preprocessing": self.preprocessing,
             "input_encoding": self.input_encoding,
             "requested": self.requested,
+            "subset": self.subset,
+            "classes": self.classes,
+            "dataset_classes": self.dataset_classes,
             "skipped_count": len(self.skipped),
             "skipped": list(self.skipped),
             "workers": self.workers,
@@ -238,6 +244,7 @@ def evaluate(
     engine: str | None = None,
     spec: PreprocessingSpec | None = None,
     limit: int | None = None,
+    balanced: bool = False,
     workers: int | None = None,
     labels: str | Path | None = None,
     predictions: str | Path | None = None,
@@ -250,7 +257,9 @@ def evaluate(
 
     model = str(model)
     engine = engine or engine_for(model)
-    dataset = dataset.limit(limit)
+    full = len(dataset)
+    dataset = dataset.limit(limit, balanced=balanced)
+    subset = "all" if len(dataset) == full else f"{'balanced' if balanced else 'first'} {len(dataset)}"
     if len(dataset) == 0:
         raise DatasetError(f"{dataset.source}: no images to evaluate")
     probe = open_runner(model, engine, threads=1)
@@ -366,6 +375,9 @@ def evaluate(
         seconds=seconds,
         cache=_cache_counts(dataset, root is not None, hits, n),
         steady_images_per_s=steady,
+        subset=subset,
+        classes=len(np.unique(y)),
+        dataset_classes=classes,
         files=files,
         labels=y,
         topk=tk,
