@@ -124,23 +124,23 @@ def main() -> None:
         spec = resolve_spec(args.model, probe.inputs, 1001, ds)
         probe.close()
         image = Path(ds.files[0])
-        engines = mp.get_context("spawn").Pool(cores)  # kept for the per-pair ceiling below
-        par = parallel_engine_rate(engines, args.model, spec, image, cores)
-        dec = decode_rate(spec, [Path(f) for f in ds.files[:200]])
-        cache = tmp / "cache"
-        cold = evaluate(args.model, ds, workers=cores, cache_root=cache)
-        # what filling the cache costs: one worker, the same images, with and without writing entries
-        part = ds.limit(min(2000, len(ds)))
-        cold_one = evaluate(args.model, part, workers=1, cache_root=tmp / "cache-one")
-        uncached_one = evaluate(args.model, part, workers=1, cache=False)
-        warm_all, warm_one, bare_runs, ceilings = [], [], [], []
-        for _ in range(args.repeats):
-            # what the machine gives right now: n bare engines at once against one
-            bare_runs.append(engine_rate(args.model, spec, image, seconds=1.0))
-            ceilings.append(parallel_engine_rate(engines, args.model, spec, image, cores, 1.0))
-            warm_one.append(evaluate(args.model, ds, workers=1, cache_root=cache))
-            warm_all.append(evaluate(args.model, ds, workers=cores, cache_root=cache))
-        engines.close()
+        # one pool of bare engines, kept for the machine check before each pair
+        with mp.get_context("spawn").Pool(cores) as engines:
+            par = parallel_engine_rate(engines, args.model, spec, image, cores)
+            dec = decode_rate(spec, [Path(f) for f in ds.files[:200]])
+            cache = tmp / "cache"
+            cold = evaluate(args.model, ds, workers=cores, cache_root=cache)
+            # what filling the cache costs: one worker, the same images, with and without writing entries
+            part = ds.limit(min(2000, len(ds)))
+            cold_one = evaluate(args.model, part, workers=1, cache_root=tmp / "cache-one")
+            uncached_one = evaluate(args.model, part, workers=1, cache=False)
+            warm_all, warm_one, bare_runs, ceilings = [], [], [], []
+            for _ in range(args.repeats):
+                # what the machine gives right now: n bare engines at once against one
+                bare_runs.append(engine_rate(args.model, spec, image, seconds=1.0))
+                ceilings.append(parallel_engine_rate(engines, args.model, spec, image, cores, 1.0))
+                warm_one.append(evaluate(args.model, ds, workers=1, cache_root=cache))
+                warm_all.append(evaluate(args.model, ds, workers=cores, cache_root=cache))
     assert all(w.cache["hits"] == w.n for w in warm_all + warm_one), "warm passes must read every input from cache"
     med = statistics.median
     warm_all_rate = med(w.steady_images_per_s for w in warm_all)

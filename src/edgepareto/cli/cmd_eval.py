@@ -110,7 +110,7 @@ def render(doc: dict[str, Any], console) -> None:
         f"{doc['images_per_s']:,.0f} images/s; cache hits {doc['cache']['hits']:,}, decoded {doc['cache']['decoded']:,}"
     )
     if doc["classes"] < doc["dataset_classes"]:
-        hint = "" if doc["subset"].startswith("balanced") or doc["subset"] == "all" else "; --balanced spreads --limit"
+        hint = "; --balanced spreads --limit" if doc["subset"].startswith("first") else ""
         console.print(f"[yellow]these images cover {doc['classes']} of {doc['dataset_classes']} classes[/yellow]{hint}")
     if doc["skipped_count"]:
         console.print(f"[yellow]skipped {doc['skipped_count']} file(s)[/yellow] (not counted in n):")

@@ -9,12 +9,13 @@ actually evaluated: images that fail to decode are skipped, counted and listed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing as mp
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -221,6 +222,25 @@ def _run_chunk(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, li
     return _WORKER.run(*bounds)
 
 
+@contextlib.contextmanager
+def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers: int) -> Iterator[Iterator[Any]]:
+    """Each chunk's ``_Evaluator.run`` result, in order: in this process for one worker, else from
+    spawned workers (TensorFlow may be loaded here: never fork it). An executor, not mp.Pool: a
+    worker that dies (engine crash, OOM killer) breaks it with an error where a Pool waits forever."""
+    if workers == 1:
+        ev = _Evaluator(*args)
+        try:
+            yield (ev.run(*b) for b in bounds)
+        finally:
+            ev.close()
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args)
+    try:
+        yield pool.map(_run_chunk, bounds)
+    finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 # --- public API ------------------------------------------------------------------------------
 def resolve_spec(model: str | Path, runner_inputs: Any, num_outputs: int, dataset: Dataset) -> PreprocessingSpec:
     """The spec saved beside the artifact, else the data set's standard one for this input shape."""
@@ -301,40 +321,19 @@ def evaluate(
     t0 = time.perf_counter()
     args = (model, engine, spec, dataset, root)
     bounds = chunk_bounds(total, workers)
+    returned = 0
     try:
-        if workers == 1:
-            ev = _Evaluator(*args)
-            try:
-                for start, k, m, skip, h in (ev.run(*b) for b in bounds):
-                    topk[start : start + len(k)], ok[start : start + len(m)] = k, m
-                    skipped += skip
-                    hits += h
-                    done += len(k)
-                    first = first or (time.perf_counter(), done)
-                    if progress:
-                        progress(done, total)
-            finally:
-                ev.close()
-        else:
-            returned = 0
-            # spawn: TensorFlow may be loaded here, never fork it. An executor, not mp.Pool: a worker
-            # that dies (engine crash, OOM killer) breaks it with an error where a Pool waits forever.
-            pool = ProcessPoolExecutor(
-                workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args
-            )
-            try:
-                for start, k, m, skip, h in pool.map(_run_chunk, bounds):
-                    topk[start : start + len(k)], ok[start : start + len(m)] = k, m
-                    skipped += skip
-                    hits += h
-                    done += len(k)
-                    returned += 1
-                    if first is None and returned >= workers:
-                        first = (time.perf_counter(), done)
-                    if progress:
-                        progress(done, total)
-            finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
-                pool.shutdown(wait=True, cancel_futures=True)
+        with _chunk_results(args, bounds, workers) as results:
+            for start, k, m, skip, h in results:
+                topk[start : start + len(k)], ok[start : start + len(m)] = k, m
+                skipped += skip
+                hits += h
+                done += len(k)
+                returned += 1
+                if first is None and returned >= workers:
+                    first = (time.perf_counter(), done)
+                if progress:
+                    progress(done, total)
     except EdgeParetoError:
         raise
     except BrokenProcessPool as exc:
