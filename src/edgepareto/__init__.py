@@ -5,8 +5,7 @@ The public API is small; everything else lives in private modules of the domain 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from edgepareto.errors import EdgeParetoError
+from edgepareto.version import __version__
 
 __all__ = ["EdgeParetoError", "__version__"]

@@ -19,6 +19,7 @@ from edgepareto.analysis.pareto import (
 )
 from edgepareto.analysis.points import FrontEntry, Point, analyse_front, collect_points
 from edgepareto.analysis.recommend import Budget, recommend
+from edgepareto.analysis.reference import load_reference
 from edgepareto.analysis.speedup import SpeedupTables, speedup_tables
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "collect_points",
     "cross_device_diff",
     "dominates",
+    "load_reference",
     "moves",
     "pareto_front",
     "recommend",

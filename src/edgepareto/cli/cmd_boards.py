@@ -66,10 +66,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
 
     if not args.measure.is_file():
         raise ModelFileError(f"{args.measure}: model file not found")
-    presets = {"fast": Protocol.fast, "paper": Protocol.paper}
-    if args.protocol not in presets:
-        raise ConfigError(f"--protocol must be one of {', '.join(presets)}, got {args.protocol!r}")
-    protocol = presets[args.protocol]()
+    protocol = Protocol.preset(args.protocol)
     boards = select_boards(load_inventory(args.inventory), args.devices)
     jobs = [Job(b.name, args.measure, protocol, threads=args.threads, cluster=args.cluster) for b in boards]
     results: list[dict[str, Any]] = []

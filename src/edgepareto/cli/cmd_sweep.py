@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     plan = load_plan(args.plan)
     boards, host = None, True
     if args.devices:
-        from edgepareto.remote.sweep import parse_devices
+        from edgepareto.remote import parse_devices
 
         boards, host = parse_devices(args.devices, args.inventory)
     report_dir = None if args.no_report else (args.report or Path(args.store).parent / "report")

@@ -70,7 +70,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.cli._output import err_console
-    from edgepareto.eval.cache import home
+    from edgepareto.artifacts import home
     from edgepareto.models import ModelConfig
     from edgepareto.train import fashion_study
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.artifacts import inspect_tflite
-from edgepareto.convert.tflite import export_variant, parse_precisions
+from edgepareto.convert.tflite import EXPORTER, export_variant
 from edgepareto.models import ModelConfig, cost_of
 
 # Google's hosted MobileNet v1 models at 224 (MB): DESIGN.md reference figures.
@@ -31,7 +31,7 @@ def size_table(
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per (alpha, precision): bytes, weight share, published size, fp32 ratio, cost model."""
-    precisions = parse_precisions(precisions)
+    precisions = EXPORTER.check(precisions)
     rows = []
     for alpha in alphas:
         config = ModelConfig("mobilenet_v1", alpha, resolution)

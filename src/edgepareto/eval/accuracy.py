@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
+from edgepareto.engines import engine_for
 from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, spec_beside
 from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError, StoreError
 from edgepareto.eval.cache import InputCache
@@ -32,7 +33,6 @@ from edgepareto.eval.stats import wilson_interval
 
 TOPK = 5
 SMALL_RUN = 256  # below this many images, the default is one in-process engine
-ENGINE_BY_SUFFIX = {".tflite": "litert", ".onnx": "onnxruntime"}
 
 Progress = Callable[[int, int], None]  # (images done, images total)
 
@@ -102,13 +102,6 @@ class EvalResult:
     def top1_predictions(self) -> np.ndarray:
         return self.topk[:, 0]
 
-
-def engine_for(path: str | Path) -> str:
-    """The engine that runs a model file, from its suffix."""
-    suffix = Path(path).suffix
-    if suffix not in ENGINE_BY_SUFFIX:
-        raise ConfigError(f"{path}: unknown model format {suffix!r}; pass a .tflite or .onnx file (or --engine)")
-    return ENGINE_BY_SUFFIX[suffix]
 
 
 # --- the per-process evaluator --------------------------------------------------------------
@@ -393,7 +386,7 @@ def _cache_counts(dataset: Dataset, cached: bool, hits: int, n: int) -> dict[str
 
 
 def _default_root() -> Path:
-    from edgepareto.eval.cache import home
+    from edgepareto.artifacts import home
 
     return home()
 

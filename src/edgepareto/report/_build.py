@@ -17,7 +17,7 @@ from edgepareto.analysis.paper import reproduce
 from edgepareto.analysis.points import FrontEntry
 from edgepareto.report.plots import plot_tradeoff
 from edgepareto.store import MeasurementRecord, Store
-from edgepareto.store._sqlite import now
+from edgepareto.store import now
 
 REALTIME_FPS = 30.0  # the seed's real-time criterion
 LAT = [Objective("latency_ms", "min"), Objective("top1", "max")]

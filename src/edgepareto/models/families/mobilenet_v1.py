@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edgepareto.errors import ConfigError, ModelFileError
-from edgepareto.models._registry import ModelConfig, ModelFamily, register_family
+from edgepareto.models._registry import ModelFamily, register_family
+from edgepareto.models.variant import ModelConfig
 from edgepareto.models.cost import CostReport, LayerSpec
 
 if TYPE_CHECKING:
