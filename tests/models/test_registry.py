@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgepareto.errors import ConfigError
-from edgepareto.models import ModelConfig, Variant, format_alpha, get_family, list_families
+from edgepareto.models import Variant, get_family, list_families
 
 
 def test_family_registered_and_listed():

@@ -7,8 +7,8 @@ import pytest
 from edgepareto.errors import ConfigError
 from edgepareto.store import ArtifactRecord, MeasurementRecord, Store, Variant
 from edgepareto.sweep import load_plan
-from edgepareto.sweep.tasks import Context, accuracy_records, expand
 from edgepareto.sweep.plan import StudyPlan
+from edgepareto.sweep.tasks import Context, accuracy_records, expand
 
 
 def test_default_plan_holds_the_two_studies():
@@ -73,7 +73,8 @@ def test_fashion_records_in_percent_with_wilson_cis():
     train = pytest.importorskip("edgepareto.train")
     study = StudyPlan("fm", "fashion-mnist")
     rec = train.StudyRecord(
-        variant=Variant.parse("mobilenet_v1_050_32_c10.int8"), scheme="int8 PTQ", artifact="/a.tflite", bytes=1000, sha256="c" * 64, top1=0.8312, top5=0.99, n=10000,
+        variant=Variant.parse("mobilenet_v1_050_32_c10.int8"),
+        scheme="int8 PTQ", artifact="/a.tflite", bytes=1000, sha256="c" * 64, top1=0.8312, top5=0.99, n=10000,
         ci95_top1=(0.8238, 0.8383), ci95_top5=(0.988, 0.992), preprocessing={}, dataset="fashion-mnist test",
         schedule={}, train_seconds=60.0, extra={"engine": "2.3.0"},
     )  # fmt: skip

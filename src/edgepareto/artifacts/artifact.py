@@ -55,9 +55,11 @@ class Artifact:
 
             a = inspect_tflite(path)
             weight_bytes = a.weight_bytes
-            anatomy = {"weight_bytes": a.weight_bytes, "other_bytes": a.bytes - a.weight_bytes, "operators": a.operators}
+            anatomy = {"weight_bytes": a.weight_bytes, "other_bytes": a.bytes - a.weight_bytes,
+                       "operators": a.operators}  # fmt: skip
         size = path.stat().st_size
-        return cls(sha256 or sha256_file(path), variant, fmt, str(path), size, scheme, weight_bytes, recipe_key, anatomy)
+        sha = sha256 or sha256_file(path)
+        return cls(sha, variant, fmt, str(path), size, scheme, weight_bytes, recipe_key, anatomy)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -21,7 +21,7 @@ from typing import Any
 from edgepareto.bench._child import PROGRESS
 from edgepareto.bench.cpus import discover_host, resolve_cpus
 from edgepareto.bench.protocol import Measurement, Protocol
-from edgepareto.errors import ConfigError, EngineError
+from edgepareto.errors import ConfigError
 
 CHILD = Path(__file__).with_name("_child.py")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from edgepareto.version import __version__
 from edgepareto.errors import EdgeParetoError
+from edgepareto.version import __version__
 
 
 def _commands() -> dict[str, ModuleType]:

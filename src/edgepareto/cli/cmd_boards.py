@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.bench import Protocol
-    from edgepareto.errors import ConfigError, ModelFileError
+    from edgepareto.errors import ModelFileError
     from edgepareto.remote import Job, RetryPolicy, load_inventory, run_farm, select_boards
 
     if not args.measure.is_file():

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli.cmd_cost import add_model_arguments, model_config
+from edgepareto.cli._options import add_model_arguments, model_config
 
 HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
 

@@ -18,7 +18,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli.cmd_results import add_store_argument
+from edgepareto.cli._options import add_store_argument
 
 HELP = "run a plan (default: the seed study + the Fashion-MNIST study), resumably; write the report"
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgepareto.native_output import quiet_native_output
 from edgepareto.artifacts import Artifact, Exporter, register_exporter, write_atomic
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import ModelConfig, Variant
+from edgepareto.native_output import quiet_native_output
 
 if TYPE_CHECKING:
     import keras

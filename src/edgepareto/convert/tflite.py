@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from edgepareto.artifacts import Artifact, Exporter, register_exporter, write_atomic
-from edgepareto.native_output import quiet_native_output
 from edgepareto.errors import ConfigError, EdgeParetoError
-from edgepareto.models import ModelConfig, Precision, Variant
+from edgepareto.models import ModelConfig, Variant
+from edgepareto.native_output import quiet_native_output
 
 if TYPE_CHECKING:
     import keras

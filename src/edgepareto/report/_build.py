@@ -16,8 +16,7 @@ from edgepareto.analysis.diff import cross_device_diff, moves
 from edgepareto.analysis.paper import reproduce
 from edgepareto.analysis.points import FrontEntry
 from edgepareto.report.plots import plot_tradeoff
-from edgepareto.store import MeasurementRecord, Store
-from edgepareto.store import now
+from edgepareto.store import MeasurementRecord, Store, now
 
 REALTIME_FPS = 30.0  # the seed's real-time criterion
 LAT = [Objective("latency_ms", "min"), Objective("top1", "max")]
@@ -63,6 +62,9 @@ def _views(records: list[MeasurementRecord], dataset: str) -> dict[str, list]:
     return views
 
 
+PAPER_KEYS = ("alpha_speedup", "cluster_ratio_mean", "int8_gain_range", "moves", "flagged", "summary")
+
+
 def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
     """Compute every section and draw every plot into ``out_dir``; returns the report document."""
     records = store.measurements()
@@ -79,8 +81,7 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
         "counts": dict(Counter(r.source for r in records)),
         "devices": [{"name": d.name, "kind": d.kind, "fingerprint": d.fingerprint} for d in devices.values()],
         "studies": studies,
-        "paper": {k: paper[k] for k in ("alpha_speedup", "cluster_ratio_mean", "int8_gain_range", "moves",
-                                        "flagged", "summary")},  # fmt: skip
+        "paper": {k: paper[k] for k in PAPER_KEYS},
         "protocols": _protocols(records),
         "provenance": [_provenance(r) for r in records],
         "runs": store.runs(),

@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from edgepareto.errors import StoreError
-from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
 from edgepareto.artifacts import Artifact as ArtifactRecord
+from edgepareto.errors import StoreError
 from edgepareto.models import Variant
+from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
 from edgepareto.store.records import Dataset, Device, MeasurementRecord
 
 log = logging.getLogger(__name__)
@@ -166,8 +166,7 @@ class Store:
         db.execute(
             "INSERT OR IGNORE INTO variants(name, family, alpha, resolution, num_classes, precision, background, tag) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (v.name, v.family, v.alpha or 0.0, v.resolution, v.num_classes, v.precision.value, int(v.background),
-             v.tag),  # fmt: skip
+            (v.name, v.family, v.alpha or 0.0, v.resolution, v.num_classes, v.precision.value, v.background, v.tag),
         )
         return int(db.execute("SELECT id FROM variants WHERE name = ?", (v.name,)).fetchone()[0])
 

@@ -219,5 +219,5 @@ class MeasurementRecord:
 
 def _interval(ci: Any, value: float) -> tuple[float | None, float | None]:
     """A CI that contains its value (rounding may put a bound a hair inside it)."""
-    lo, hi = (list(ci) + [None, None])[:2] if ci else (None, None)
+    lo, hi = [*list(ci), None, None][:2] if ci else (None, None)
     return (None if lo is None else min(float(lo), value), None if hi is None else max(float(hi), value))

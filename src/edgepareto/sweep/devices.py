@@ -59,7 +59,9 @@ def host_devices(wanted: set[str]) -> tuple[list[Device], Where, str | None]:
     fp.setdefault("cpu_model", cpu_model())
     clusters = [c for c in clusters_of(fp) if _wanted(c, wanted)]
     if not clusters:
-        raise EdgeParetoError(f'none of the clusters {sorted(wanted)} exists on this host; use clusters = ["all"] in the plan')
+        raise EdgeParetoError(
+            f'none of the clusters {sorted(wanted)} exists on this host; use clusters = ["all"] in the plan'
+        )
     devices, where = [], {}
     for c in clusters:
         name = device_name(fp, c)

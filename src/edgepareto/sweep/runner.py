@@ -20,10 +20,10 @@ from edgepareto.analysis import load_reference
 from edgepareto.errors import EdgeParetoError, first_line
 from edgepareto.native_output import appended_to
 from edgepareto.remote import Board
-from edgepareto.store import Device, Store
+from edgepareto.store import DEFAULT_PATH, Device, Store
 from edgepareto.sweep.devices import board_devices, host_devices
 from edgepareto.sweep.live import LiveView
-from edgepareto.sweep.plan import Plan
+from edgepareto.sweep.plan import Plan, load_plan
 from edgepareto.sweep.tasks import Context, Task, expand
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,8 @@ def plan_tasks(
 
 
 def run_sweep(
-    plan: Plan,
-    store_path: Path,
+    plan: Plan | str | Path | None = None,
+    store_path: str | Path = DEFAULT_PATH,
     *,
     artifacts_dir: Path | None = None,
     report_dir: Path | None = None,
@@ -87,19 +87,28 @@ def run_sweep(
     accept_new_host_key: bool = False,
     retries: int = 3,
 ) -> SweepOutcome:
-    """Run ``plan`` against the store at ``store_path``; write the report unless ``report_dir`` is None.
+    """Run ``plan`` (a Plan, a TOML file, or None: the default) into the store at ``store_path``.
+
+    The report is written into ``report_dir`` unless it is None.
 
     ``boards`` add each board's clusters as devices; their latency tasks run last, as one farm
     (boards in parallel), each result committed as it arrives.
     """
     t0 = time.monotonic()
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
     store_path = Path(store_path)
     log_path = store_path.parent / "sweep.log"
     view = LiveView(enabled=live and not dry_run)
     with Store(store_path) as store:
         load_reference(store)
-        ctx, tasks, devices, note = plan_tasks(plan, store, Path(artifacts_dir or store_path.parent / "artifacts"),
-                                               boards=boards, host=host, accept_new_host_key=accept_new_host_key)
+        ctx, tasks, devices, note = plan_tasks(
+            plan,
+            store,
+            Path(artifacts_dir or store_path.parent / "artifacts"),
+            boards=boards,
+            host=host,
+            accept_new_host_key=accept_new_host_key,
+        )
         for d in devices:
             store.add_device(d)
         pending = [t for t in tasks if not t.done(store)]

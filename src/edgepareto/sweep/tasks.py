@@ -228,7 +228,9 @@ def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
     return Task("latency", study.name, label, (job.key,), est, run, job)
 
 
-def _latency_tasks(study: StudyPlan, variant: Variant, recipe: str, engines: list[str], devices: list[str]) -> list[Task]:
+def _latency_tasks(
+    study: StudyPlan, variant: Variant, recipe: str, engines: list[str], devices: list[str]
+) -> list[Task]:
     overrides = tuple(sorted((study.options.get("protocol") or {}).items()))
     return [
         _latency_task(study, variant, LatencyJob(recipe, e, t, d, study.protocol, overrides))

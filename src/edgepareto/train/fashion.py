@@ -161,8 +161,8 @@ def train_model(
     alpha: float, schedule: Schedule = Schedule(), cache_dir: Path | None = None, progress: Progress | None = None
 ) -> tuple[keras.Model, dict[str, Any]]:
     """The trained Keras model for ``alpha``: loaded from the cache, or trained and saved there."""
-    from edgepareto.native_output import quiet_native_output
     from edgepareto.models import build_model
+    from edgepareto.native_output import quiet_native_output
 
     config = model_config(alpha, schedule)
     folder = study_dir(config, schedule, cache_dir)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models._registry import ModelFamily, register_family
-from edgepareto.models.variant import ModelConfig
 from edgepareto.models.cost import CostReport, LayerSpec
+from edgepareto.models.variant import ModelConfig
 
 if TYPE_CHECKING:
     import keras
