@@ -69,4 +69,24 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-__all__ = ["EdgeParetoError", "__version__", *_API]
+__all__ = [
+    "Artifact",
+    "Budget",
+    "EdgeParetoError",
+    "ModelConfig",
+    "Plan",
+    "Precision",
+    "Protocol",
+    "Variant",
+    "__version__",
+    "evaluate",
+    "export",
+    "front",
+    "load_plan",
+    "measure",
+    "open_dataset",
+    "open_results",
+    "recommend",
+    "run_sweep",
+    "write_report",
+]

@@ -1,6 +1,6 @@
 """What the store holds, as frozen dataclasses validated on construction.
 
-A :class:`MeasurementRecord` is DESIGN.md's Measurement: (variant, device or dataset,
+A :class:`MeasurementRecord` is the design's Measurement (``../shared/DESIGN.md``): (variant, device or dataset,
 metric, value, CI, n, protocol, source). Records from the latency and accuracy producers,
 published tables and predictions all take this one shape, so analysis never asks where a
 number came from except to show it.

@@ -5,8 +5,8 @@ the original training took) MobileNet v1 at alpha 0.25-1.0 with the default sche
 writes every record with its Wilson interval and the top-1 agreement between each trained
 fp32 model and its int8 artifact on the 10,000 test images.
 
-Run: .venv/bin/python bench/fashion_study.py [--alphas 0.25,0.5,0.75,1.0]
-Writes bench/results/fashion_study.{json,md}.
+Run: .venv/bin/python benchmarks/fashion_study.py [--alphas 0.25,0.5,0.75,1.0]
+Writes benchmarks/results/fashion_study.{json,md}.
 """
 
 from __future__ import annotations
