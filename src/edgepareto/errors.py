@@ -33,6 +33,10 @@ class StoreError(EdgeParetoError):
     """The results store cannot be opened or written (disk full, wrong schema)."""
 
 
-def first_line(exc: BaseException, limit: int = 300) -> str:
-    """The first line of an exception's message (its type when it has none), for one-line errors."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]
+def first_line(what: BaseException | str, limit: int = 300) -> str:
+    """The first line of an error message (an exception's type when it has none), for one-line errors.
+
+    Standard library only: the board agent ships this file flat beside the bench core.
+    """
+    fallback = type(what).__name__ if isinstance(what, BaseException) else "unknown error"
+    return (str(what).strip().splitlines() or [fallback])[0][:limit]

@@ -11,19 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.bench.fakesys import make_exynos5422
+from edgepareto.remote.board import AGENT_FILES
 from tests.conftest import FLOAT_MODEL
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "edgepareto"
-CORE = [
-    "engines/_base.py",
-    "engines/litert.py",
-    "bench/_sysfs.py",
-    "bench/cpus.py",
-    "bench/protocol.py",
-    "bench/stats.py",
-    "bench/telemetry.py",
-    "bench/_child.py",
-]
+CORE = [rel for rel in AGENT_FILES.values() if rel != "remote/_agent.py"]  # what the board agent ships
 
 
 @pytest.fixture

@@ -35,8 +35,10 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
+    from edgepareto.errors import first_line
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
     from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
+    from errors import first_line  # type: ignore[no-redef]
     from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
     from stats import summarize  # type: ignore[no-redef]
     from telemetry import RunLog, Sampler, peak_rss_bytes  # type: ignore[no-redef]
@@ -50,10 +52,6 @@ class _Fail(Exception):
         self.kind = kind
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) -> Any:
     """Through edgepareto's registry when installed, else the flat engine files beside this one."""
     try:
@@ -64,7 +62,7 @@ def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) 
         try:
             return open_runner(path, engine, threads, **options)
         except Exception as exc:
-            msg = _first_line(exc)
+            msg = first_line(exc, 1000)
             kind = "engine" if ("unknown engine" in msg or "not installed" in msg) else "model"
             raise _Fail(kind, msg) from exc
     import _base  # type: ignore[import-not-found]
@@ -82,7 +80,7 @@ def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) 
     try:
         return entries[engine].open(path, threads=threads, **options)
     except Exception as exc:
-        raise _Fail("model", _first_line(exc)) from exc
+        raise _Fail("model", first_line(exc, 1000)) from exc
 
 
 def _inputs(runner: Any, seed: int) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
@@ -116,7 +114,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
     try:
         protocol = Protocol.from_json(request.get("protocol") or {})
     except Exception as exc:
-        return Measurement.failed(_first_line(exc), "config", **ctx)
+        return Measurement.failed(first_line(exc, 1000), "config", **ctx)
     ctx["protocol"] = protocol.to_json()
     fp: Fingerprint | None = None
     try:
@@ -147,7 +145,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
                                   "crash", **ctx)  # fmt: skip
     except Exception as exc:
         kind = "device" if type(exc).__name__ in ("DeviceError", "ConfigError") else "engine"
-        return Measurement.failed(_first_line(exc), kind, **ctx)
+        return Measurement.failed(first_line(exc, 1000), kind, **ctx)
     if not loop.times_ns:
         return Measurement.failed("no counted run finished; raise the time limit (--time-limit)", "config", **ctx)
     times_ms = [t / 1e6 for t in loop.times_ns]
@@ -190,7 +188,7 @@ def main(argv: list[str]) -> int:
             request = json.load(f)
         m = measure_here(request)
     except (OSError, ValueError) as exc:
-        m = Measurement.failed(f"cannot read the request {argv[1]}: {_first_line(exc)}", "config")
+        m = Measurement.failed(f"cannot read the request {argv[1]}: {first_line(exc, 1000)}", "config")
     sys.stdout.flush()
     sys.stdout.write("\n" + json.dumps(m.to_json()) + "\n")
     sys.stdout.flush()

@@ -16,6 +16,11 @@ from typing import Any
 
 import numpy as np
 
+try:  # inside edgepareto; flat beside the bench core on a board
+    from edgepareto.errors import first_line
+except ImportError:  # pragma: no cover - exercised by the board agent
+    from errors import first_line  # type: ignore[no-redef]
+
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._sysfs import ConfigError
     from edgepareto.bench.stats import median_ci_order, relative_halfwidth
@@ -252,7 +257,7 @@ class Measurement:
 
     @classmethod
     def failed(cls, error: str, kind: str, **context: Any) -> Measurement:
-        line = (str(error).strip().splitlines() or ["unknown error"])[0]
+        line = first_line(error, 1000)
         base = {"model": "", "engine": "", "threads": 0, "protocol": {}}
         base.update({k: v for k, v in context.items() if k in _FIELDS})
         return cls(status="failed", error=line, error_kind=kind, created=time.time(), **base)

@@ -14,6 +14,11 @@ from typing import Any
 
 import numpy as np
 
+try:  # inside edgepareto; flat beside the bench core on a board
+    from edgepareto.errors import first_line
+except ImportError:  # pragma: no cover - exercised by the board agent
+    from errors import first_line  # type: ignore[no-redef]
+
 try:  # package-relative inside edgepareto; flat import when shipped to a board
     from edgepareto.engines._base import EngineEntry, RunnerError, RunnerInfo, TensorSpec, register_engine
 except ImportError:  # pragma: no cover - exercised by the board agent
@@ -103,7 +108,7 @@ class LiteRTRunner:
                 )
                 self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise RunnerError(f"{path}: LiteRT cannot load this model ({first})") from exc
         self.inputs = [_spec(d) for d in self._interp.get_input_details()]
         self.outputs = [_spec(d) for d in self._interp.get_output_details()]

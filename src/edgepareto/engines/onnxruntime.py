@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from edgepareto.engines._base import EngineEntry, RunnerError, RunnerInfo, TensorSpec, register_engine
+from edgepareto.errors import first_line
 
 NAME = "onnxruntime"
 
@@ -64,7 +65,7 @@ class OnnxRuntimeRunner:
         try:
             self._sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         except Exception as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise RunnerError(f"{path}: ONNX Runtime cannot load this model ({first[:200]})") from exc
         self.inputs = [_spec(a) for a in self._sess.get_inputs()]
         self.outputs = [_spec(a) for a in self._sess.get_outputs()]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import multiprocessing as mp
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto.artifacts import write_atomic
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
 from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, spec_beside
 from edgepareto.engines import engine_for
-from edgepareto.errors import DatasetError, EdgeParetoError, EngineError, StoreError
+from edgepareto.errors import DatasetError, EdgeParetoError, EngineError
 from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
 
@@ -408,16 +409,10 @@ def write_predictions(
             return output_names[c + offset]
         return class_names[c] if 0 <= c < len(class_names) else "background"
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
-            for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
-                w.writerow([file, int(label), int(row[0]), " ".join(str(int(c)) for c in row), name(int(label)),
-                            name(int(row[0]))])  # fmt: skip
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StoreError(f"cannot write predictions to {path}: {exc.strerror or exc}") from exc
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
+    for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
+        w.writerow([file, int(label), int(row[0]), " ".join(str(int(c)) for c in row), name(int(label)),
+                    name(int(row[0]))])  # fmt: skip
+    write_atomic(path, buf.getvalue())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edgepareto.errors import ConfigError, ModelFileError
+from edgepareto.errors import ConfigError, ModelFileError, first_line
 from edgepareto.models._registry import ModelFamily, register_family
 from edgepareto.models.cost import CostReport, LayerSpec
 from edgepareto.models.variant import ModelConfig
@@ -97,9 +97,8 @@ def load_weights(model: keras.Model, path: Path) -> None:
     try:
         model.load_weights(str(path))
     except Exception as exc:  # Keras raises ValueError/OSError/KeyError variously
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(
-            f"{path}: cannot load weights into {model.name} ({first[:200]}); "
+            f"{path}: cannot load weights into {model.name} ({first_line(exc, 200)}); "
             "check that alpha, resolution and class count match the file"
         ) from exc
 
