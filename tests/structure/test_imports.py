@@ -153,3 +153,25 @@ def test_the_sweep_reads_top_to_bottom(module: str) -> None:
 
 def test_the_checker_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def _documented() -> dict[str, set[str]]:
+    text = (SRC.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    block = text.split("```imports", 1)[1].split("```", 1)[0]
+    out = {}
+    for line in block.strip().splitlines():
+        pkg, _, deps = line.partition(":")
+        out[pkg.strip()] = {d.strip() for d in deps.split(",") if d.strip()}
+    return out
+
+
+def test_the_package_dependencies_are_the_documented_ones() -> None:
+    """ARCHITECTURE.md's table is exactly what the code imports: the map stays true."""
+    actual: dict[str, set[str]] = {}
+    for m, deps in _without_facade(GRAPH).items():
+        a = _package(m).removeprefix(ROOT + ".")
+        for d in deps:
+            b = _package(d).removeprefix(ROOT + ".")
+            if a != b and a not in ("errors", "version", "native_output"):
+                actual.setdefault(a, set()).add(b)
+    assert actual == _documented()
