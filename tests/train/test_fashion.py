@@ -9,7 +9,7 @@ import pytest
 
 from edgepareto.convert.calibration import CalibrationArrays, calibration_arrays
 from edgepareto.errors import ConfigError, DatasetError
-from edgepareto.models import ModelConfig
+from edgepareto.models import ModelConfig, Variant
 from edgepareto.train import Schedule, StudyRecord, fashion_study
 from edgepareto.train.fashion import study_dir, training_spec
 
@@ -52,9 +52,13 @@ def test_in_memory_calibration_arrays():
 
 
 def test_study_record_round_trips_through_json():
-    r = StudyRecord("v.int8", "mobilenet_v1", 0.25, 32, "int8", "scheme", "/a", 10, "ab", 0.8, 0.99, 10000,
+    v = Variant("mobilenet_v1", 0.25, 32, 10, "int8")
+    r = StudyRecord(v, "scheme", "/a", 10, "ab", 0.8, 0.99, 10000,
                     (0.79, 0.81), (0.98, 0.995), {"size": 32}, "fashion-mnist", {"epochs": 3}, 12.0, 0.97)  # fmt: skip
-    assert StudyRecord.from_json(json.loads(json.dumps(r.to_json()))) == r
+    doc = json.loads(json.dumps(r.to_json()))
+    assert StudyRecord.from_json(doc) == r
+    # The cached records.json of earlier versions keeps reading back: the same keys, the variant by name.
+    assert (doc["variant"], doc["alpha"], doc["precision"]) == ("mobilenet_v1_025_32_c10.int8", 0.25, "int8")
 
 
 @pytest.mark.slow
