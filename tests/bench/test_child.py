@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.fakesys import make_exynos5422
 from edgepareto.remote.board import AGENT_FILES
+from tests.bench.fakesys import make_exynos5422
 from tests.conftest import FLOAT_MODEL
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "edgepareto"
