@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from edgepareto.bench import Measurement
 from edgepareto.errors import ConfigError
 from edgepareto.store import ArtifactRecord, MeasurementRecord, Store, Variant
 from edgepareto.sweep import load_plan
@@ -60,12 +61,13 @@ def test_latency_records_from_a_measurement_document():
     doc = {"status": "ok", "median_ms": 1.19, "ci95_median_ms": [1.17, 1.22], "runs": 60, "engine": "litert",
            "engine_version": "2.3.0", "threads": 1, "peak_rss_bytes": 63_000_000, "protocol": {"name": "fast"},
            "kernel_path": "xnnpack"}  # fmt: skip
-    lat, rss = MeasurementRecord.from_latency(doc, device="dev", artifact=ART, key="k", protocol_name="fast")
+    lat, rss = MeasurementRecord.from_latency(Measurement.from_json({"model": "/x.tflite", **doc}), device="dev",
+                                              artifact=ART, key="k", protocol_name="fast")  # fmt: skip
     assert (lat.metric, lat.value, lat.ci_low, lat.ci_high, lat.n) == ("latency_ms", 1.19, 1.17, 1.22, 60)
     assert lat.record["kernel_path"] == "xnnpack" and lat.artifact_sha256 == ART.sha256
     assert rss.metric == "peak_rss_bytes" and rss.value == 63e6 and rss.key != lat.key
-    (failed,) = MeasurementRecord.from_latency({"status": "failed", "error": "timed out after 60 s"}, device="dev",
-                                               artifact=ART, key="k", protocol_name="fast")  # fmt: skip
+    timed_out = Measurement.failed("timed out after 60 s", "timeout", model="/x.tflite")
+    (failed,) = MeasurementRecord.from_latency(timed_out, device="dev", artifact=ART, key="k", protocol_name="fast")
     assert failed.status == "failed" and failed.error == "timed out after 60 s" and failed.value is None
 
 

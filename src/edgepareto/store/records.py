@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -171,10 +171,10 @@ class MeasurementRecord:
 
     @classmethod
     def from_latency(
-        cls, m: Latency | Mapping[str, Any], *, device: str, artifact: Artifact, key: str, protocol_name: str
+        cls, m: Latency, *, device: str, artifact: Artifact, key: str, protocol_name: str
     ) -> list[MeasurementRecord]:
         """The latency record (and peak memory, when measured) of one ``Measurement``; failed runs stay failed."""
-        doc = m.to_json() if hasattr(m, "to_json") else dict(m)  # a board's answer arrives as JSON
+        doc = m.to_json()
         proto = doc.get("protocol") if isinstance(doc.get("protocol"), dict) else {"name": doc.get("protocol")}
         proto = {**proto, "name": proto.get("name") or protocol_name}
         common = {

@@ -33,10 +33,8 @@ def clusters_of(fp: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def core_of(cluster: dict[str, Any], fp: dict[str, Any]) -> str:
-    for key in ("core", "core_name", "model", "cpu_model", "part_name", "name"):
-        if cluster.get(key):
-            return str(cluster[key])
-    return str(fp.get("cpu_model") or "CPU")
+    """A cluster's core type (``Cluster.to_json``'s ``core``); the CPU model where discovery found no clusters."""
+    return str(cluster.get("core") or fp.get("cpu_model") or "CPU")
 
 
 def device_name(fp: dict[str, Any], cluster: dict[str, Any], *, board: str | None = None, label: Any = None) -> str:
