@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from edgepareto.artifacts.anatomy import Anatomy, TensorInfo, inspect_tflite
 from edgepareto.artifacts.artifact import FORMATS, Artifact, format_of
-from edgepareto.artifacts.exporters import Exporter, export, exporter_for, register_exporter
+from edgepareto.artifacts.exporters import CALIBRATION_SAMPLES, Exporter, export, exporter_for, register_exporter
 from edgepareto.artifacts.files import copy_atomic, home, sha256_file, write_atomic
 from edgepareto.artifacts.folder import ArtifactFolder, HomeCache
 
 __all__ = [
+    "CALIBRATION_SAMPLES",
     "FORMATS",
     "Anatomy",
     "Artifact",

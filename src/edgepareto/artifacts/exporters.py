@@ -18,6 +18,7 @@ from edgepareto.errors import ConfigError
 from edgepareto.models import ModelConfig, Precision
 
 ExportFn = Callable[..., list[Artifact]]
+CALIBRATION_SAMPLES = 100  # int8 calibration images: the one default of export, sizes and plans
 
 
 @dataclass(frozen=True)

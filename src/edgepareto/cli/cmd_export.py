@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.artifacts import CALIBRATION_SAMPLES
 from edgepareto.cli._options import add_model_arguments, model_config
 
 HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
@@ -28,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, help="Keras .h5/.keras weights to load (default: random weights)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=int, default=100, help="calibration images (default 100)")
+    p.add_argument("--calibration-samples", type=int, default=CALIBRATION_SAMPLES,
+                   help=f"calibration images (default {CALIBRATION_SAMPLES})")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgepareto.artifacts import Artifact, Exporter, register_exporter, write_atomic
+from edgepareto.artifacts import CALIBRATION_SAMPLES, Artifact, Exporter, register_exporter, write_atomic
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import ModelConfig, Variant
 from edgepareto.native_output import quiet_native_output
@@ -96,7 +96,7 @@ def export_onnx(
     weights: Path | None = None,
     seed: int = 0,
     calibration_dir: Path | None = None,
-    calibration_samples: int = 100,
+    calibration_samples: int = CALIBRATION_SAMPLES,
 ) -> list[Artifact]:
     """Build (or take) the Keras model and write one ``.onnx`` per precision (fp32, int8) into ``out_dir``."""
     from edgepareto.convert.calibration import calibration_arrays

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts import inspect_tflite
+from edgepareto.artifacts import CALIBRATION_SAMPLES, inspect_tflite
 from edgepareto.convert.tflite import EXPORTER, export_variant
 from edgepareto.models import ModelConfig, cost_of
 
@@ -27,7 +27,7 @@ def size_table(
     *,
     resolution: int = 224,
     calibration_dir: Path | None = None,
-    calibration_samples: int = 32,
+    calibration_samples: int = CALIBRATION_SAMPLES,
     progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per (alpha, precision): bytes, weight share, published size, fp32 ratio, cost model."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from edgepareto.artifacts import Artifact, Exporter, register_exporter, write_atomic
+from edgepareto.artifacts import CALIBRATION_SAMPLES, Artifact, Exporter, register_exporter, write_atomic
 from edgepareto.errors import ConfigError, EdgeParetoError
 from edgepareto.models import ModelConfig, Variant
 from edgepareto.native_output import quiet_native_output
@@ -79,7 +79,7 @@ def export_variant(
     weights: Path | None = None,
     seed: int = 0,
     calibration_dir: Path | None = None,
-    calibration_samples: int = 100,
+    calibration_samples: int = CALIBRATION_SAMPLES,
 ) -> list[Artifact]:
     """Build (or take) the Keras model and write one ``.tflite`` per precision into ``out_dir``."""
     from edgepareto.convert.calibration import representative_dataset

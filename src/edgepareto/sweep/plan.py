@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from edgepareto.artifacts import CALIBRATION_SAMPLES
 from edgepareto.errors import ConfigError
 from edgepareto.models import BUILDABLE, ModelConfig, Precision
 
@@ -41,7 +42,7 @@ class StudyPlan:
     clusters: tuple[str, ...] = ("all",)
     protocol: str = "fast"
     dataset: str | None = None
-    calibration_samples: int = 32
+    calibration_samples: int = CALIBRATION_SAMPLES
     calibration_dir: str | None = None
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)

@@ -51,7 +51,7 @@ class Schedule:
     bn_momentum: float = 0.9
     seed: int = 0
     resolution: int = 32
-    calibration_samples: int = 256
+    calibration_samples: int = 256  # this study's own recipe (real training images), part of its cache key
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 100:
