@@ -67,7 +67,7 @@ def test_non_jpeg_and_broken_files(tmp_path):
     Image.fromarray(rgb).save(tmp_path / "a.png")
     np.testing.assert_array_equal(decode_like_tf(tmp_path / "a.png"), rgb)  # lossless: Pillow's bytes are TF's
     (tmp_path / "b.jpg").write_bytes(b"\xff\xd8 truncated jpeg")
-    with pytest.raises(DatasetError, match="b.jpg: not a readable image"):
+    with pytest.raises(DatasetError, match=r"b\.jpg: not a readable image"):
         decode_like_tf(tmp_path / "b.jpg")
     with pytest.raises(DatasetError, match="not a readable image"):
         decode_like_tf(tmp_path / "missing.jpg")
