@@ -5,10 +5,10 @@ crop keeping ``crop_fraction`` of width and height exactly as ``tf.image.central
 it (offset ``int((W - W*f) / 2)``, size ``W - 2*offset``), bilinear resize to the input side,
 then float ``(x - 127.5) / 127.5``, or for integer inputs the tensor's own scale and zero point.
 
-The resize is PIL's bilinear filter, which widens its support when it shrinks (antialiasing).
-With it, the 48 top-1 predictions of ``../shared/fixtures/imagenet/ground_truth.csv`` are
-reproduced exactly; TF's half-pixel bilinear gives 20/24 and 21/24, TF1's legacy
-(``align_corners=False``, no half-pixel) bilinear 19/24 and 21/24 (quant / float model).
+With the PIL bilinear filter (which widens its support when it shrinks: antialiasing) and
+Pillow's decoder, the 48 top-1 predictions of ``../shared/fixtures/imagenet/ground_truth.csv`` are
+reproduced exactly; TF-slim's own pipeline (TF's fast-IDCT JPEG decoding, TF1's legacy bilinear
+without antialiasing: the ``tf-slim`` preset) reproduces the 48 of ``expected_top1_tfslim.csv``.
 
 Integer inputs: when the tensor's quantization *is* the pixel grid (``scale*std`` within 1% of
 1 and the zero point within one step of ``mean``, or of ``mean - 128`` for int8), pixels are fed
