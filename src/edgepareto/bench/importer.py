@@ -221,9 +221,7 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
         "memory_mb": memory or UNKNOWN,
         "op_profile": [o.__dict__ for o in ops] if ops else UNKNOWN,
     }
-    warm_avg = warm_block.get("avg") if warm_block else None
-    if warm_avg is None and warm_block is not None:
-        warm_avg = summary.get("warmup_avg", warm_block.get("curr"))
+    warm_avg = _warmup_us(warm_block, summary)
     return Measurement(
         status="ok",
         model=params.get("graph") or _search(r"^Loaded model (\S+)", text) or UNKNOWN,
@@ -284,6 +282,17 @@ def import_benchmark_model_file(path: str | Path, **kwargs: Any) -> Measurement:
     if not p.is_file():
         raise ModelFileError(f"{p}: log file not found; save benchmark_model's stdout with `> run.log`")
     return import_benchmark_model(p.read_text(errors="replace"), source_name=str(p), **kwargs)
+
+
+def _warmup_us(warm: dict[str, float] | None, summary: dict[str, float]) -> float | None:
+    """The warm-up mean: its own line's avg, its one time (``count=1 curr=...``), else the summary's."""
+    if warm is None:
+        return None
+    if "avg" in warm:
+        return warm["avg"]
+    if warm["count"] == 1 and "curr" in warm:
+        return warm["curr"]
+    return summary.get("warmup_avg")
 
 
 def _stated(value: int | None) -> int | str:
