@@ -219,3 +219,14 @@ def test_cli_eval_preprocessing_tf_slim_reproduces_the_tfslim_column(model, tmp_
     assert got == expected_top1(model, "tf-slim")
     r = _cli("eval", str(model), "--data-dir", str(IMAGENET / "images"), "--preprocessing", "slim")
     assert r.returncode == 2 and "invalid choice: 'slim'" in r.stderr
+
+
+def test_tf_slim_evaluation_never_imports_tensorflow(fixtures_dir):
+    code = (
+        "import sys; from edgepareto.data.datasets import imagenet; from edgepareto.eval import evaluate; "
+        f"ds = imagenet({str(IMAGENET / 'images')!r}, {str(IMAGENET / 'ground_truth.csv')!r}); "
+        f"r = evaluate({str(FLOAT_MODEL)!r}, ds, preset='tf-slim', limit=2, workers=1, cache=False); "
+        "print(r.preprocessing['preset'], 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["tf-slim", "False"]
