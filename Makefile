@@ -24,4 +24,4 @@ test-all: setup
 	$(BIN)/python -m pytest -q -m ''
 
 lint: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests benchmarks

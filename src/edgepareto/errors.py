@@ -31,3 +31,8 @@ class DeviceError(EdgeParetoError):
 
 class StoreError(EdgeParetoError):
     """The results store cannot be opened or written (disk full, wrong schema)."""
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message (its type when it has none), for one-line errors."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:limit]

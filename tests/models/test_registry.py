@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgepareto.errors import ConfigError
-from edgepareto.models import ModelConfig, format_alpha, get_family, list_families, parse_variant_name
+from edgepareto.models import Variant, get_family, list_families
 
 
 def test_family_registered_and_listed():
@@ -15,33 +14,31 @@ def test_family_registered_and_listed():
     assert all(v.resolution == 224 for v in fam.named_variants)
 
 
-@pytest.mark.parametrize(
-    ("alpha", "text"), [(0.25, "025"), (0.5, "050"), (0.75, "075"), (1.0, "100"), (0.125, "012p5")]
-)
-def test_alpha_names_round_trip(alpha, text):
-    assert format_alpha(alpha) == text
-    config = ModelConfig("mobilenet_v1", alpha, 160, 10)
-    parsed, precision = parse_variant_name(config.name + ".int8")
-    assert parsed == config
-    assert precision == "int8"
+@pytest.mark.parametrize("name", list_families())
+def test_every_registered_family_is_complete(name):
+    """Each family file found by the registry registers a builder, a cost model and named variants that parse."""
+    fam = get_family(name)
+    assert fam.name == name and callable(fam.build) and fam.description
+    for config in fam.named_variants:
+        assert config.family == name
+        report = fam.cost(config)
+        assert report.macs > 0 and report.params > 0
+        assert Variant.parse(config.name + ".fp32").config == config
 
 
-@pytest.mark.parametrize("alpha", [0.0, -0.5, 1.01, 2])
-def test_alpha_out_of_range_is_rejected(alpha):
-    with pytest.raises(ConfigError, match=r"alpha must be in \(0, 1\]"):
-        ModelConfig("mobilenet_v1", alpha)
+def test_the_registry_finds_a_new_family_file_without_being_edited(tmp_path, monkeypatch):
+    """A family is one file in models/families: the registry imports every module found there."""
+    import edgepareto.models.families as families
+    from edgepareto.models import _registry
 
-
-@pytest.mark.parametrize("res", [0, 100, 225, 16])
-def test_bad_resolution_is_rejected(res):
-    with pytest.raises(ConfigError, match="multiple of 32"):
-        ModelConfig("mobilenet_v1", 1.0, res)
-
-
-def test_unknown_family_and_bad_names():
-    with pytest.raises(ConfigError, match="unknown model family 'vgg'"):
-        get_family("vgg")
-    with pytest.raises(ConfigError, match="cannot parse"):
-        parse_variant_name("mobilenet")
-    with pytest.raises(ConfigError, match="unknown precision"):
-        parse_variant_name("mobilenet_v1_050_224.int4")
+    (tmp_path / "toy_net.py").write_text(
+        "from edgepareto.models._registry import ModelFamily, register_family\n"
+        "from edgepareto.models.families.mobilenet_v1 import build, cost\n"
+        "register_family(ModelFamily('toy_net', 'a test family', build, cost))\n"
+    )
+    monkeypatch.setattr(families, "__path__", [*families.__path__, str(tmp_path)])
+    monkeypatch.setattr(_registry, "_FAMILIES", dict(_registry._FAMILIES))
+    monkeypatch.setattr(_registry, "_LOADED", [])
+    monkeypatch.delitem(__import__("sys").modules, "edgepareto.models.families.toy_net", raising=False)
+    assert "toy_net" in list_families() and "mobilenet_v1" in list_families()
+    assert get_family("toy_net").description == "a test family"

@@ -106,7 +106,8 @@ def test_sweep_on_two_boards_killed_mid_run_then_resumed(tmp_path, make_board, f
 
 
 def test_board_devices_follow_the_plans_clusters(tmp_path, make_board):
-    from edgepareto.remote.sweep import board_devices, parse_devices
+    from edgepareto.remote import parse_devices
+    from edgepareto.sweep import board_devices
 
     xu4, _ = make_board("xu4", env=tuple(sorted(make_exynos5422(tmp_path / "fx").items())), clusters=("A7", "A15"))
     rpi4, _ = make_board("rpi4", env=tuple(sorted(make_rpi4(tmp_path / "fr").items())))

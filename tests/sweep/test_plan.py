@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from edgepareto.errors import ConfigError
-from edgepareto.store import ArtifactRecord, Store, Variant
+from edgepareto.store import ArtifactRecord, MeasurementRecord, Store, Variant
 from edgepareto.sweep import load_plan
-from edgepareto.sweep._tasks import Context, expand, fashion_records, measurement_records
 from edgepareto.sweep.plan import StudyPlan
+from edgepareto.sweep.tasks import Context, accuracy_records, expand
 
 
 def test_default_plan_holds_the_two_studies():
@@ -60,12 +60,12 @@ def test_latency_records_from_a_measurement_document():
     doc = {"status": "ok", "median_ms": 1.19, "ci95_median_ms": [1.17, 1.22], "runs": 60, "engine": "litert",
            "engine_version": "2.3.0", "threads": 1, "peak_rss_bytes": 63_000_000, "protocol": {"name": "fast"},
            "kernel_path": "xnnpack"}  # fmt: skip
-    lat, rss = measurement_records(doc, ART.variant, "dev", ART, "k", "fast")
+    lat, rss = MeasurementRecord.from_latency(doc, device="dev", artifact=ART, key="k", protocol_name="fast")
     assert (lat.metric, lat.value, lat.ci_low, lat.ci_high, lat.n) == ("latency_ms", 1.19, 1.17, 1.22, 60)
     assert lat.record["kernel_path"] == "xnnpack" and lat.artifact_sha256 == ART.sha256
     assert rss.metric == "peak_rss_bytes" and rss.value == 63e6 and rss.key != lat.key
-    (failed,) = measurement_records({"status": "failed", "error": "timed out after 60 s"}, ART.variant, "dev", ART,
-                                    "k", "fast")  # fmt: skip
+    (failed,) = MeasurementRecord.from_latency({"status": "failed", "error": "timed out after 60 s"}, device="dev",
+                                               artifact=ART, key="k", protocol_name="fast")  # fmt: skip
     assert failed.status == "failed" and failed.error == "timed out after 60 s" and failed.value is None
 
 
@@ -73,27 +73,27 @@ def test_fashion_records_in_percent_with_wilson_cis():
     train = pytest.importorskip("edgepareto.train")
     study = StudyPlan("fm", "fashion-mnist")
     rec = train.StudyRecord(
-        variant="mobilenet_v1_050_32_c10.int8", family="mobilenet_v1", alpha=0.5, resolution=32, precision="int8",
+        variant=Variant.parse("mobilenet_v1_050_32_c10.int8"),
         scheme="int8 PTQ", artifact="/a.tflite", bytes=1000, sha256="c" * 64, top1=0.8312, top5=0.99, n=10000,
         ci95_top1=(0.8238, 0.8383), ci95_top5=(0.988, 0.992), preprocessing={}, dataset="fashion-mnist test",
         schedule={}, train_seconds=60.0, extra={"engine": "2.3.0"},
     )  # fmt: skip
-    variant, art, recs = fashion_records(study, rec, "sched")
-    assert variant == Variant("mobilenet_v1", 0.5, 32, 10, "int8") and art["path"] == "/a.tflite"
+    recs = accuracy_records(study, rec, "sched")
+    assert all(r.variant == Variant("mobilenet_v1", 0.5, 32, 10, "int8") for r in recs)
     top1 = next(r for r in recs if r.metric == "top1")
     assert top1.value == pytest.approx(83.12) and (top1.ci_low, top1.ci_high) == pytest.approx((82.38, 83.83))
     assert top1.dataset == "fashion-mnist-test" and top1.n == 10000 and top1.source == "measured"
     assert top1.engine == "litert" and top1.engine_version == "2.3.0"
     # The schedule is part of the key: a new schedule is a new measurement, not a cached one.
-    assert top1.key != fashion_records(study, rec, "other")[2][0].key
+    assert top1.key != accuracy_records(study, rec, "other")[0].key
 
 
 def test_conversions_are_reused_from_the_home_cache(tmp_path, monkeypatch, fixtures_dir):
     """A fresh store (a fresh clone) finds a recipe's file under $EDGEPARETO_HOME instead of converting."""
     import json
 
-    from edgepareto.convert.tflite import sha256_file
-    from edgepareto.sweep._tasks import recipe_of, size_key
+    from edgepareto.artifacts import sha256_file
+    from edgepareto.sweep.keys import recipe_of, size_key
     from tests.conftest import QUANT_MODEL
 
     monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))

@@ -19,6 +19,8 @@ from edgepareto.analysis.pareto import (
 )
 from edgepareto.analysis.points import FrontEntry, Point, analyse_front, collect_points
 from edgepareto.analysis.recommend import Budget, recommend
+from edgepareto.analysis.reference import load_reference, open_results
+from edgepareto.analysis.select import choose_dataset, front, parse_objectives, recommend_on, resolve_device
 from edgepareto.analysis.speedup import SpeedupTables, speedup_tables
 
 __all__ = [
@@ -32,12 +34,19 @@ __all__ = [
     "Point",
     "SpeedupTables",
     "analyse_front",
+    "choose_dataset",
     "collect_points",
     "cross_device_diff",
     "dominates",
+    "front",
+    "load_reference",
     "moves",
+    "open_results",
     "pareto_front",
+    "parse_objectives",
     "recommend",
+    "recommend_on",
+    "resolve_device",
     "speedup_tables",
     "status_under_uncertainty",
 ]

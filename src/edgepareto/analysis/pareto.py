@@ -113,11 +113,6 @@ def dominators(rows: Sequence[Sequence[float]], senses: Sequence[str], i: int) -
     return [j for j, q in enumerate(rows) if j != i and dominates(q, rows[i], senses)]
 
 
-def front_line(xs: Sequence[float], ys: Sequence[float], front: Sequence[int], y_sense: str = "max") -> list[int]:
-    """Front indices ordered along x, for drawing the seed's red line."""
-    return sorted(front, key=lambda i: (xs[i], -ys[i] if y_sense == "max" else ys[i]))
-
-
 def status_under_uncertainty(points: Sequence[Sequence[Estimate]], senses: Sequence[str]) -> list[str]:
     """Each point's status given the intervals: dominated, on the front, or too close to call."""
     _check(points, senses)

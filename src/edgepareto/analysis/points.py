@@ -20,14 +20,10 @@ from edgepareto.analysis.pareto import (
     status_under_uncertainty,
 )
 from edgepareto.errors import ConfigError
-from edgepareto.store.records import MeasurementRecord, Variant
+from edgepareto.models import Variant
+from edgepareto.store import MeasurementRecord
 
 DEFAULT_PREFERENCE: tuple[str, ...] = ("measured", "published", "predicted")
-DERIVED: dict[str, str] = {
-    "fps": "frames per second, 1000 / latency_ms",
-    "size_mb": "size_bytes / 1e6",
-    "gmacs_per_s": "cost-model multiply-adds / latency, in 10^9 per second",
-}
 
 
 @dataclass(frozen=True)

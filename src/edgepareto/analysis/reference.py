@@ -11,9 +11,11 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from edgepareto.store.records import Dataset, Device, MeasurementRecord, Variant
+from edgepareto.models import Variant
+from edgepareto.store import DEFAULT_PATH, Dataset, Device, MeasurementRecord, Store
 
 FAMILY = "mobilenet_v1"
 A15 = "ODROID-XU4 Cortex-A15"
@@ -154,3 +156,10 @@ def load_reference(store: Any) -> int:
         store.add_device(device)
     store.add_dataset(IMAGENET_DATASET)
     return store.add_many(reference_records())
+
+
+def open_results(path: str | Path = DEFAULT_PATH) -> Store:
+    """The results store at ``path`` (created and migrated if needed) with the shipped reference rows in it."""
+    store = Store(Path(path))
+    load_reference(store)
+    return store

@@ -7,7 +7,7 @@ which is how the seed's 4.8x/4.1x come out of its table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import permutations
 from statistics import fmean
@@ -116,11 +116,3 @@ def cluster_ratio(latency: Mapping[Key, float]) -> tuple[list[dict[str, Any]], l
 def speedup_tables(latency: Mapping[Key, float], baseline: str = "fp32") -> SpeedupTables:
     rows, means = cluster_ratio(latency)
     return SpeedupTables(alpha_scaling(latency), precision_gain(latency, baseline), rows, means)
-
-
-def headline_alpha_speedup(rows: Sequence[dict[str, Any]], device: str, precision: str) -> float | None:
-    """Largest-to-smallest alpha speed-up (the seed's 1.0 -> 0.25) for one device and precision."""
-    cand = [r for r in rows if r["device"] == device and r["precision"] == precision]
-    if not cand:
-        return None
-    return max(cand, key=lambda r: r["from_alpha"] - r["to_alpha"])["speedup"]

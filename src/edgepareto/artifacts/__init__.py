@@ -1,7 +1,29 @@
-"""Artifact anatomy: what is inside a model file, read without executing it."""
+"""Artifacts: the one Artifact type, the exporter registry, the content-addressed folder and home cache,
+and the anatomy of a .tflite file read without executing it."""
 
 from __future__ import annotations
 
 from edgepareto.artifacts.anatomy import Anatomy, TensorInfo, inspect_tflite
+from edgepareto.artifacts.artifact import FORMATS, Artifact, format_of
+from edgepareto.artifacts.exporters import Exporter, export, exporter_for, register_exporter
+from edgepareto.artifacts.files import copy_atomic, home, sha256_file, write_atomic
+from edgepareto.artifacts.folder import ArtifactFolder, HomeCache
 
-__all__ = ["Anatomy", "TensorInfo", "inspect_tflite"]
+__all__ = [
+    "FORMATS",
+    "Anatomy",
+    "Artifact",
+    "ArtifactFolder",
+    "Exporter",
+    "HomeCache",
+    "TensorInfo",
+    "copy_atomic",
+    "export",
+    "exporter_for",
+    "format_of",
+    "home",
+    "inspect_tflite",
+    "register_exporter",
+    "sha256_file",
+    "write_atomic",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,79 +91,20 @@ def _parse(path: Path, data: bytes) -> Anatomy:
 
     size = len(data)
     model = schema.Model.GetRootAs(data, 0)
-    type_names = _enum_names(schema.TensorType)
-    op_names = _enum_names(schema.BuiltinOperator)
 
     def check(cond: bool, what: str) -> None:
         if not cond:
             raise ModelFileError(f"{path}: truncated or corrupt TFLite file ({what})")
 
-    # Buffers: inline data vectors, or (offset, size) ranges appended after the flatbuffer.
-    n_buffers = model.BuffersLength()
-    buffer_bytes: list[int] = []
-    for i in range(n_buffers):
-        buf = model.Buffers(i)
-        check(buf is not None, f"buffer {i} unreadable")
-        if buf.Offset() > 1:
-            check(buf.Offset() + buf.Size() <= size, f"buffer {i} extends past the end of the file")
-            buffer_bytes.append(int(buf.Size()))
-        else:
-            n = buf.DataLength()
-            if n:
-                vec = buf.DataAsNumpy()
-                check(vec.size == n, f"buffer {i} shorter than declared")
-            buffer_bytes.append(int(n))
-
-    metadata_names, metadata_buffers = [], set()
-    for i in range(model.MetadataLength()):
-        md = model.Metadata(i)
-        metadata_names.append((md.Name() or b"").decode("utf-8", "replace"))
-        check(0 <= md.Buffer() < n_buffers, f"metadata {i} points at a missing buffer")
-        metadata_buffers.add(md.Buffer())
-
-    opcodes = []
-    for i in range(model.OperatorCodesLength()):
-        oc = model.OperatorCodes(i)
-        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
-        if code == schema.BuiltinOperator.CUSTOM:
-            opcodes.append("CUSTOM:" + (oc.CustomCode() or b"").decode("utf-8", "replace"))
-        else:
-            opcodes.append(op_names.get(code, f"UNKNOWN_{code}"))
-
+    buffer_bytes = _buffer_sizes(model, size, check)
+    metadata_names, metadata_buffers = _metadata(model, len(buffer_bytes), check)
     check(model.SubgraphsLength() >= 1, "no subgraph")
-    operators: Counter[str] = Counter()
-    weight_buffers: set[int] = set()
-    weight_dtypes: Counter[str] = Counter()
-    quant_bytes = 0
-    n_tensors = 0
-    inputs: list[TensorInfo] = []
-    outputs: list[TensorInfo] = []
+    g = _Graph(buffer_bytes, metadata_buffers, _enum_names(schema.TensorType), _opcodes(model, schema))
     for s in range(model.SubgraphsLength()):
-        sg = model.Subgraphs(s)
-        n_tensors += sg.TensorsLength()
-        for t in range(sg.TensorsLength()):
-            tensor = sg.Tensors(t)
-            b = tensor.Buffer()
-            check(0 <= b < n_buffers, f"tensor {t} points at buffer {b} of {n_buffers}")
-            if b and buffer_bytes[b] and b not in metadata_buffers and b not in weight_buffers:
-                weight_buffers.add(b)
-                weight_dtypes[type_names.get(tensor.Type(), str(tensor.Type()))] += buffer_bytes[b]
-            q = tensor.Quantization()
-            if q is not None:
-                quant_bytes += 4 * (q.ScaleLength() + q.MinLength() + q.MaxLength()) + 8 * q.ZeroPointLength()
-        for o in range(sg.OperatorsLength()):
-            idx = sg.Operators(o).OpcodeIndex()
-            check(idx < len(opcodes), f"operator {o} uses opcode {idx} of {len(opcodes)}")
-            operators[opcodes[idx]] += 1
-        if s == 0:
-            inputs = [_tensor_info(sg.Tensors(i), type_names) for i in sg.InputsAsNumpy()] if sg.InputsLength() else []
-            outputs = (
-                [_tensor_info(sg.Tensors(i), type_names) for i in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
-            )
-
-    weight_bytes = sum(buffer_bytes[b] for b in weight_buffers)
+        g.read(model.Subgraphs(s), first=s == 0, check=check)
+    weight_bytes = sum(buffer_bytes[b] for b in g.weight_buffers)
     metadata_bytes = sum(buffer_bytes[b] for b in metadata_buffers)
-    check(weight_bytes + metadata_bytes + quant_bytes <= size, "declared contents exceed the file size")
+    check(weight_bytes + metadata_bytes + g.quant_bytes <= size, "declared contents exceed the file size")
     return Anatomy(
         path=str(path),
         bytes=size,
@@ -170,17 +112,100 @@ def _parse(path: Path, data: bytes) -> Anatomy:
         schema_version=int(model.Version()),
         description=(model.Description() or b"").decode("utf-8", "replace"),
         subgraphs=model.SubgraphsLength(),
-        tensors=n_tensors,
-        inputs=inputs,
-        outputs=outputs,
-        operators=dict(operators.most_common()),
+        tensors=g.tensors,
+        inputs=g.inputs,
+        outputs=g.outputs,
+        operators=dict(g.operators.most_common()),
         weight_bytes=weight_bytes,
         metadata_bytes=metadata_bytes,
-        quantization_param_bytes=quant_bytes,
-        other_bytes=size - weight_bytes - metadata_bytes - quant_bytes,
+        quantization_param_bytes=g.quant_bytes,
+        other_bytes=size - weight_bytes - metadata_bytes - g.quant_bytes,
         metadata_names=metadata_names,
-        weight_dtypes=dict(weight_dtypes),
+        weight_dtypes=dict(g.weight_dtypes),
     )
+
+
+Check = Callable[[bool, str], None]
+
+
+def _buffer_sizes(model: Any, size: int, check: Check) -> list[int]:
+    """Buffers: inline data vectors, or (offset, size) ranges appended after the flatbuffer."""
+    out: list[int] = []
+    for i in range(model.BuffersLength()):
+        buf = model.Buffers(i)
+        check(buf is not None, f"buffer {i} unreadable")
+        if buf.Offset() > 1:
+            check(buf.Offset() + buf.Size() <= size, f"buffer {i} extends past the end of the file")
+            out.append(int(buf.Size()))
+            continue
+        n = buf.DataLength()
+        if n:
+            check(buf.DataAsNumpy().size == n, f"buffer {i} shorter than declared")
+        out.append(int(n))
+    return out
+
+
+def _metadata(model: Any, n_buffers: int, check: Check) -> tuple[list[str], set[int]]:
+    names, buffers = [], set()
+    for i in range(model.MetadataLength()):
+        md = model.Metadata(i)
+        names.append((md.Name() or b"").decode("utf-8", "replace"))
+        check(0 <= md.Buffer() < n_buffers, f"metadata {i} points at a missing buffer")
+        buffers.add(md.Buffer())
+    return names, buffers
+
+
+def _opcodes(model: Any, schema: Any) -> list[str]:
+    op_names = _enum_names(schema.BuiltinOperator)
+    out = []
+    for i in range(model.OperatorCodesLength()):
+        oc = model.OperatorCodes(i)
+        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+        if code == schema.BuiltinOperator.CUSTOM:
+            out.append("CUSTOM:" + (oc.CustomCode() or b"").decode("utf-8", "replace"))
+        else:
+            out.append(op_names.get(code, f"UNKNOWN_{code}"))
+    return out
+
+
+@dataclass
+class _Graph:
+    """Tensors, operators and quantization parameters, accumulated over the subgraphs."""
+
+    buffer_bytes: list[int]
+    metadata_buffers: set[int]
+    type_names: dict[int, str]
+    opcodes: list[str]
+    operators: Counter[str] = field(default_factory=Counter)
+    weight_buffers: set[int] = field(default_factory=set)
+    weight_dtypes: Counter[str] = field(default_factory=Counter)
+    quant_bytes: int = 0
+    tensors: int = 0
+    inputs: list[TensorInfo] = field(default_factory=list)
+    outputs: list[TensorInfo] = field(default_factory=list)
+
+    def read(self, sg: Any, *, first: bool, check: Check) -> None:
+        n_buffers = len(self.buffer_bytes)
+        self.tensors += sg.TensorsLength()
+        for t in range(sg.TensorsLength()):
+            tensor = sg.Tensors(t)
+            b = tensor.Buffer()
+            check(0 <= b < n_buffers, f"tensor {t} points at buffer {b} of {n_buffers}")
+            if b and self.buffer_bytes[b] and b not in self.metadata_buffers and b not in self.weight_buffers:
+                self.weight_buffers.add(b)
+                self.weight_dtypes[self.type_names.get(tensor.Type(), str(tensor.Type()))] += self.buffer_bytes[b]
+            q = tensor.Quantization()
+            if q is not None:
+                self.quant_bytes += 4 * (q.ScaleLength() + q.MinLength() + q.MaxLength()) + 8 * q.ZeroPointLength()
+        for o in range(sg.OperatorsLength()):
+            idx = sg.Operators(o).OpcodeIndex()
+            check(idx < len(self.opcodes), f"operator {o} uses opcode {idx} of {len(self.opcodes)}")
+            self.operators[self.opcodes[idx]] += 1
+        if first:
+            ins = sg.InputsAsNumpy() if sg.InputsLength() else []
+            outs = sg.OutputsAsNumpy() if sg.OutputsLength() else []
+            self.inputs = [_tensor_info(sg.Tensors(i), self.type_names) for i in ins]
+            self.outputs = [_tensor_info(sg.Tensors(i), self.type_names) for i in outs]
 
 
 def _tensor_info(tensor: Any, type_names: dict[int, str]) -> TensorInfo:

@@ -21,7 +21,7 @@ from typing import Any
 from edgepareto.bench._child import PROGRESS
 from edgepareto.bench.cpus import discover_host, resolve_cpus
 from edgepareto.bench.protocol import Measurement, Protocol
-from edgepareto.errors import ConfigError, EngineError
+from edgepareto.errors import ConfigError
 
 CHILD = Path(__file__).with_name("_child.py")
 
@@ -56,14 +56,9 @@ def child_request(
 
 
 def _check_engine(engine: str) -> None:
-    from edgepareto.engines import engine_names
-    from edgepareto.engines._base import engines
+    from edgepareto.engines import check_engine
 
-    if engine not in engine_names():
-        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(engine_names())}")
-    fix = engines()[engine].available()
-    if fix is not None:
-        raise EngineError(f"engine {engine} is not installed: {fix}")
+    check_engine(engine)
 
 
 def measure(

@@ -78,6 +78,17 @@ class Protocol:
         base = cls(name="fast")
         return replace(base, **overrides) if overrides else base
 
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> Protocol:
+        """A named preset (``fast``, ``paper``) with overrides; the one place a name becomes a protocol."""
+        presets = {"fast": cls.fast, "paper": cls.paper}
+        if name not in presets:
+            raise ConfigError(f"protocol must be one of {', '.join(presets)}, got {name!r}")
+        try:
+            return presets[name](**overrides)
+        except TypeError as exc:
+            raise ConfigError(f"unknown protocol option in {sorted(overrides)}: {exc}") from None
+
     @property
     def adaptive(self) -> bool:
         return self.runs is None

@@ -15,18 +15,17 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from edgepareto import __version__
 from edgepareto.errors import EdgeParetoError
+from edgepareto.version import __version__
 
 
 def _commands() -> dict[str, ModuleType]:
-    import edgepareto.cli as pkg
-
     found: dict[str, ModuleType] = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if info.name.startswith("cmd_"):
             found[info.name[4:].replace("_", "-")] = importlib.import_module(f"edgepareto.cli.{info.name}")
     return dict(sorted(found.items()))

@@ -48,7 +48,3 @@ def fmt(value: Any) -> str:
 
 def millions(n: int | float) -> str:
     return f"{n / 1e6:.2f} M"
-
-
-def megabytes(n: int | float) -> str:
-    return f"{n / 1e6:.2f} MB"

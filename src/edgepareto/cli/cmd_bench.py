@@ -64,14 +64,13 @@ def protocol_from_args(args: argparse.Namespace) -> Any:
             over[name] = value
     if args.target_ci is not None:
         over["target_ci"] = args.target_ci / 100.0
-    preset = Protocol.paper if args.protocol == "paper" else Protocol.fast
-    return preset(**over)
+    return Protocol.preset(args.protocol, **over)
 
 
 def engine_for(path: Path, engine: str | None) -> str:
-    if engine:
-        return engine
-    return "onnxruntime" if path.suffix == ".onnx" else "litert"
+    from edgepareto.engines import engine_for as by_suffix
+
+    return engine or by_suffix(path)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edgepareto.cli.cmd_train import add_schedule_arguments, schedule_from
+from edgepareto.cli._options import add_schedule_arguments, schedule_from
 
 HELP = "accuracy vs bit width (2-16, per-channel vs per-tensor) beside the TFLite int8 artifact"
 

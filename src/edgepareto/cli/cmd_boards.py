@@ -61,15 +61,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.bench import Protocol
-    from edgepareto.errors import ConfigError, ModelFileError
+    from edgepareto.errors import ModelFileError
     from edgepareto.remote import Job, RetryPolicy, load_inventory, run_farm, select_boards
 
     if not args.measure.is_file():
         raise ModelFileError(f"{args.measure}: model file not found")
-    presets = {"fast": Protocol.fast, "paper": Protocol.paper}
-    if args.protocol not in presets:
-        raise ConfigError(f"--protocol must be one of {', '.join(presets)}, got {args.protocol!r}")
-    protocol = presets[args.protocol]()
+    protocol = Protocol.preset(args.protocol)
     boards = select_boards(load_inventory(args.inventory), args.devices)
     jobs = [Job(b.name, args.measure, protocol, threads=args.threads, cluster=args.cluster) for b in boards]
     results: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli.cmd_cost import add_model_arguments, model_config
+from edgepareto.cli._options import add_model_arguments, model_config
 
 HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
 
@@ -32,25 +32,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.convert import export_variant
-    from edgepareto.convert.tflite import parse_precisions
+    from edgepareto.artifacts import export, exporter_for
 
     config = model_config(args)
-    precisions = parse_precisions(args.precision)  # fail before building anything
     formats = _formats(args.format)
-    opts = {"calibration_dir": args.calibration_dir, "calibration_samples": args.calibration_samples}
-    arts = []
-    model = None
-    if "onnx" in formats:
-        from edgepareto.convert.onnx import export_onnx, parse_onnx_precisions
-        from edgepareto.models import build_model
-
-        parse_onnx_precisions(precisions)
-        model = build_model(config, seed=args.seed, weights=args.weights)
-    if "tflite" in formats:
-        arts += export_variant(config, precisions, args.out, model=model, weights=args.weights, seed=args.seed, **opts)
-    if "onnx" in formats:
-        arts += export_onnx(config, precisions, args.out, model=model, **opts)
+    for f in formats:  # fail before building anything
+        exporter_for(f).check(args.precision.split(","))
+    arts = export(
+        config, args.precision.split(","), args.out, formats=formats, weights=args.weights, seed=args.seed,
+        calibration_dir=args.calibration_dir, calibration_samples=args.calibration_samples,
+    )  # fmt: skip
     doc = {"model": config.name, "artifacts": [a.to_json() for a in arts]}
     for a in doc["artifacts"]:
         fp32 = next((b for b in arts if b.precision == "fp32" and b.format == a["format"]), None)

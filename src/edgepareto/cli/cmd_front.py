@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edgepareto.cli.cmd_recommend import choose_dataset, resolve_device
-from edgepareto.cli.cmd_results import add_store_argument, open_store
+from edgepareto.cli._options import add_store_argument, open_store
 
 HELP = "Pareto front over any metrics (2 or more) for a device, with status under uncertainty"
 
@@ -25,28 +24,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.analysis import Objective, analyse_front, collect_points
-    from edgepareto.errors import ConfigError
+    from edgepareto.analysis import front
 
-    objectives = [Objective.parse(o) for o in args.objectives.split(",") if o.strip()]
-    if not objectives:
-        raise ConfigError("--objectives needs at least one metric, e.g. latency_ms,top1")
     with open_store(args) as store:
-        device = resolve_device(args.device, [d.name for d in store.devices()]) if args.device else None
-        records = store.measurements()
-    if device is not None:
-        dataset, _ = choose_dataset(records, device, args.dataset)
-    else:
-        dataset = args.dataset or "imagenet-val"
-    points = collect_points(records, device=device, dataset=dataset, require=[o.metric for o in objectives])
-    entries = analyse_front(points, objectives)
-    return {
-        "device": device,
-        "dataset": dataset,
-        "objectives": [{"metric": o.metric, "sense": o.sense} for o in objectives],
-        "points": [e.to_json() for e in entries],
-        "front": [e.point.label for e in entries if e.on_front],
-    }
+        return front(store, device=args.device, objectives=args.objectives, dataset=args.dataset)
 
 
 def render(doc: dict[str, Any], console) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edgepareto.cli.cmd_results import add_store_argument, open_store
+from edgepareto.cli._options import add_store_argument, open_store
 
 HELP = "best variants for a device under latency/size/accuracy bounds, with why"
 
@@ -27,54 +27,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=3, help="how many recommendations (default 3)")
 
 
-def resolve_device(name: str, known: list[str]) -> str:
-    from edgepareto.errors import DeviceError
-
-    if name in known:
-        return name
-    hits = [d for d in known if name.lower() in d.lower()]
-    if len(hits) == 1:
-        return hits[0]
-    what = "matches several devices" if hits else "is not in the store"
-    raise DeviceError(f"device {name!r} {what}; choose one of: {'; '.join(known)}")
-
-
-def choose_dataset(records: list, device: str, dataset: str | None) -> tuple[str | None, list[str]]:
-    """The dataset whose accuracy applies to the variants measured on ``device`` (ImageNet first)."""
-    from edgepareto.errors import DatasetError
-
-    on_device = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms"}
-    datasets = sorted({r.dataset for r in records if r.metric == "top1" and r.variant.name in on_device})
-    if dataset is not None:
-        if dataset not in datasets:
-            raise DatasetError(
-                f"no top-1 on dataset {dataset!r} for variants measured on {device}; "
-                f"choose one of: {', '.join(datasets) or '(none: run edgepareto sweep)'}"
-            )
-        return dataset, datasets
-    if not datasets:
-        return None, datasets
-    return ("imagenet-val" if "imagenet-val" in datasets else datasets[0]), datasets
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.analysis import Budget, collect_points, recommend
+    from edgepareto.analysis import Budget, recommend_on
 
     budget = Budget(args.max_latency_ms, args.max_size_mb, args.min_top1)
     with open_store(args) as store:
-        device = resolve_device(args.device, [d.name for d in store.devices()])
-        records = store.measurements()
-    dataset, datasets = choose_dataset(records, device, args.dataset)
-    points = collect_points(records, device=device, dataset=dataset, require=("latency_ms", "top1"))
-    if args.engine:
-        points = [p for p in points if p.engine == args.engine]
-    doc = {
-        "device": device,
-        "dataset": dataset,
-        "datasets_available": datasets,
-        **recommend(points, budget, top=args.top),
-    }
-    return doc
+        return recommend_on(store, args.device, budget, dataset=args.dataset, engine=args.engine, top=args.top)
 
 
 def render(doc: dict[str, Any], console) -> None:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli.cmd_results import add_store_argument, open_store
+from edgepareto.cli._options import add_store_argument, open_store
 
 HELP = "write the HTML + Markdown report with its plots (PNG, SVG) from the results store"
 

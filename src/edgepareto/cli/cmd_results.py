@@ -13,26 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edgepareto.cli._options import add_store_argument, open_store
+
 HELP = "export the results store (CSV or JSON) or summarise it"
-
-
-def add_store_argument(p: argparse.ArgumentParser) -> None:
-    """The ``--store`` flag shared by every command that reads or writes results."""
-    from edgepareto.store import DEFAULT_PATH
-
-    p.add_argument(
-        "--store", type=Path, default=DEFAULT_PATH, help=f"results store (SQLite file; default ./{DEFAULT_PATH})"
-    )
-
-
-def open_store(args: argparse.Namespace):
-    """Open (creating and migrating if needed) the store and make sure the reference data is in it."""
-    from edgepareto.analysis.reference import load_reference
-    from edgepareto.store import Store
-
-    store = Store(args.store)
-    load_reference(store)
-    return store
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli.cmd_results import add_store_argument
+from edgepareto.cli._options import add_store_argument
 
 HELP = "run a plan (default: the seed study + the Fashion-MNIST study), resumably; write the report"
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     plan = load_plan(args.plan)
     boards, host = None, True
     if args.devices:
-        from edgepareto.remote.sweep import parse_devices
+        from edgepareto.remote import parse_devices
 
         boards, host = parse_devices(args.devices, args.inventory)
     report_dir = None if args.no_report else (args.report or Path(args.store).parent / "report")

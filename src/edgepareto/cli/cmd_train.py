@@ -15,39 +15,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from edgepareto.cli._options import add_schedule_arguments, schedule_from
+
 HELP = "train MobileNet v1 on Fashion-MNIST (several alphas), export fp32/int8, measure test accuracy"
-
-
-def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
-    """The schedule flags, shared with ``edgepareto bitwidth``."""
-    from edgepareto.train import Schedule
-
-    d = Schedule()
-    p.add_argument("--epochs", type=int, default=d.epochs, help=f"training epochs (default {d.epochs})")
-    p.add_argument("--train-images", type=int, default=d.train_images,
-                   help=f"seed-fixed subset of the 60,000 training images (default {d.train_images})")  # fmt: skip
-    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
-    p.add_argument("--lr", type=float, default=d.learning_rate, help=f"Adam learning rate (default {d.learning_rate})")
-    p.add_argument("--bn-momentum", type=float, default=d.bn_momentum, help=f"default {d.bn_momentum}")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
-    p.add_argument("--resolution", type=int, default=d.resolution, help=f"input side (default {d.resolution})")
-    p.add_argument("--calibration-samples", type=int, default=d.calibration_samples,
-                   help=f"training images for int8 calibration (default {d.calibration_samples})")  # fmt: skip
-
-
-def schedule_from(args: argparse.Namespace):
-    from edgepareto.train import Schedule
-
-    return Schedule(
-        epochs=args.epochs,
-        train_images=args.train_images,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        bn_momentum=args.bn_momentum,
-        seed=args.seed,
-        resolution=args.resolution,
-        calibration_samples=args.calibration_samples,
-    )
 
 
 def parse_alphas(text: str) -> tuple[float, ...]:
@@ -69,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from edgepareto.artifacts import home
     from edgepareto.cli._output import err_console
-    from edgepareto.eval.cache import home
     from edgepareto.models import ModelConfig
     from edgepareto.train import fashion_study
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from edgepareto.convert._quiet import stdout_to_stderr
-from edgepareto.convert.tflite import Artifact, write_atomic
-from edgepareto.errors import ConfigError, EdgeParetoError
-from edgepareto.models import ModelConfig
+from edgepareto.artifacts import Artifact, Exporter, register_exporter, write_atomic
+from edgepareto.errors import EdgeParetoError
+from edgepareto.models import ModelConfig, Variant
+from edgepareto.native_output import quiet_native_output
 
 if TYPE_CHECKING:
     import keras
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OPSET = 17
-ONNX_PRECISIONS = ("fp32", "int8")
 SCHEMES: dict[str, str] = {
     "fp32": f"float32 weights and activations, float32 I/O (ONNX opset {OPSET}, tf2onnx)",
     "int8": (
@@ -39,17 +38,7 @@ SCHEMES: dict[str, str] = {
 
 
 def onnx_artifact_name(config: ModelConfig, precision: str) -> str:
-    return f"{config.name}.{precision}.onnx"
-
-
-def parse_onnx_precisions(precisions: Iterable[str]) -> tuple[str, ...]:
-    out = tuple(dict.fromkeys(p.strip() for p in precisions if p.strip()))
-    bad = [p for p in out if p not in ONNX_PRECISIONS]
-    if bad:
-        raise ConfigError(
-            f"ONNX artifacts come in {', '.join(ONNX_PRECISIONS)}, not {', '.join(bad)}; drop them or use tflite"
-        )
-    return out
+    return f"{Variant.of(config, precision).name}.onnx"
 
 
 def keras_to_onnx(model: keras.Model, resolution: int) -> bytes:
@@ -57,7 +46,7 @@ def keras_to_onnx(model: keras.Model, resolution: int) -> bytes:
     import tensorflow as tf
     import tf2onnx
 
-    with stdout_to_stderr():
+    with quiet_native_output():
         fn = tf.function(lambda x: model(x, training=False))
         spec = [tf.TensorSpec((1, resolution, resolution, 3), tf.float32, name="input")]
         proto, _ = tf2onnx.convert.from_function(fn, input_signature=spec, opset=OPSET)
@@ -80,7 +69,7 @@ def quantize_int8(fp32: bytes, calibration: np.ndarray) -> bytes:
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    with tempfile.TemporaryDirectory(prefix="edgepareto-onnx-") as tmp, stdout_to_stderr():
+    with tempfile.TemporaryDirectory(prefix="edgepareto-onnx-") as tmp, quiet_native_output():
         src, pre, dst = Path(tmp, "fp32.onnx"), Path(tmp, "pre.onnx"), Path(tmp, "int8.onnx")
         src.write_bytes(fp32)
         quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
@@ -113,7 +102,7 @@ def export_onnx(
     from edgepareto.convert.calibration import calibration_arrays
     from edgepareto.models import build_model
 
-    precisions = parse_onnx_precisions(precisions)
+    precisions = EXPORTER.check(precisions)
     if model is None:
         model = build_model(config, seed=seed, weights=weights)
     try:
@@ -135,8 +124,8 @@ def export_onnx(
                 raise EdgeParetoError(f"ONNX int8 quantization of {config.name} failed: {exc}") from exc
         path = out_dir / onnx_artifact_name(config, precision)
         write_atomic(path, data)
-        out.append(Artifact(str(path), len(data), precision, scheme, hashlib.sha256(data).hexdigest(), config.name,
-                            format="onnx"))  # fmt: skip
+        sha = hashlib.sha256(data).hexdigest()
+        out.append(Artifact(sha, Variant.of(config, precision), "onnx", str(path), len(data), scheme))
         log.debug("wrote %s (%d bytes)", path, len(data))
     return out
 
@@ -150,3 +139,6 @@ def describe(path: str | Path) -> dict[str, Any]:
     for n in m.graph.node:
         ops[n.op_type] = ops.get(n.op_type, 0) + 1
     return {"opset": m.opset_import[0].version, "ops": ops}
+
+
+EXPORTER = register_exporter(Exporter("onnx", export_onnx))

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from edgepareto.convert._quiet import stdout_to_stderr
-from edgepareto.errors import ConfigError, EdgeParetoError, StoreError
-from edgepareto.models import PRECISIONS, ModelConfig
+from edgepareto.artifacts import Artifact, Exporter, register_exporter, write_atomic
+from edgepareto.errors import ConfigError, EdgeParetoError
+from edgepareto.models import ModelConfig, Variant
+from edgepareto.native_output import quiet_native_output
 
 if TYPE_CHECKING:
     import keras
@@ -41,44 +39,6 @@ SCHEMES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Artifact:
-    """One deployable file; identified by its content hash."""
-
-    path: str
-    bytes: int
-    precision: str
-    scheme: str
-    sha256: str
-    variant: str
-    format: str = "tflite"
-
-    def __post_init__(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
-        if self.bytes <= 0:
-            raise ConfigError(f"artifact {self.path} is empty")
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def parse_precisions(text: str | Iterable[str]) -> tuple[str, ...]:
-    items = [p.strip() for p in (text.split(",") if isinstance(text, str) else text) if p.strip()]
-    bad = [p for p in items if p not in PRECISIONS]
-    if bad or not items:
-        raise ConfigError(f"unknown precision {', '.join(bad) or '(none)'}; choose from {', '.join(PRECISIONS)}")
-    return tuple(dict.fromkeys(items))
-
-
 RepresentativeData = Callable[[], Iterator[list[np.ndarray]]]
 
 
@@ -86,9 +46,8 @@ def convert_keras(model: keras.Model, precision: str, representative: Representa
     """Run the TF converter for one precision and return the flatbuffer bytes."""
     import tensorflow as tf
 
-    if precision not in PRECISIONS:
-        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    with stdout_to_stderr():
+    precision = EXPORTER.check([precision])[0]
+    with quiet_native_output():
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         if precision == "fp16":
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -108,25 +67,7 @@ def convert_keras(model: keras.Model, precision: str, representative: Representa
 
 def artifact_name(config: ModelConfig, precision: str) -> str:
     """``mobilenet_v1_050_224.int8.tflite``: family, alpha, resolution, precision at a glance."""
-    return f"{config.name}.{precision}.tflite"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a full disk or Ctrl-C never leaves half a model."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StoreError(
-            f"cannot write {path}: {exc.strerror or exc}; free disk space or choose another --out"
-        ) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return f"{Variant.of(config, precision).name}.tflite"
 
 
 def export_variant(
@@ -144,7 +85,7 @@ def export_variant(
     from edgepareto.convert.calibration import representative_dataset
     from edgepareto.models import build_model
 
-    precisions = parse_precisions(precisions)
+    precisions = EXPORTER.check(precisions)
     if model is None:
         model = build_model(config, seed=seed, weights=weights)
     artifacts = []
@@ -162,8 +103,10 @@ def export_variant(
             raise EdgeParetoError(f"TFLite conversion of {config.name} to {precision} failed: {exc}") from exc
         path = out_dir / artifact_name(config, precision)
         write_atomic(path, data)
-        artifacts.append(
-            Artifact(str(path), len(data), precision, scheme, hashlib.sha256(data).hexdigest(), config.name)
-        )
+        sha = hashlib.sha256(data).hexdigest()
+        artifacts.append(Artifact(sha, Variant.of(config, precision), "tflite", str(path), len(data), scheme))
         log.debug("wrote %s (%d bytes)", path, len(data))
     return artifacts
+
+
+EXPORTER = register_exporter(Exporter("tflite", export_variant))

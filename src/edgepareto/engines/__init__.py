@@ -24,6 +24,8 @@ __all__ = [
     "RunnerError",
     "RunnerInfo",
     "TensorSpec",
+    "check_engine",
+    "engine_for",
     "engine_names",
     "open_runner",
     "register_engine",
@@ -47,16 +49,31 @@ def engine_names() -> list[str]:
     return sorted(engines())
 
 
-def open_runner(path: str | Path, engine: str = "litert", threads: int = 1, **options: Any) -> Runner:
-    """Open ``path`` in ``engine`` with explicit ``threads``; one-line errors for every failure."""
+def engine_for(path: str | Path) -> str:
+    """The engine that runs a model file, from its suffix (the one place this is decided)."""
+    _load_builtin()
+    suffix = Path(path).suffix.lower()
+    for name, entry in sorted(engines().items()):
+        if suffix in entry.formats:
+            return name
+    raise ModelFileError(f"{path}: unknown model format {suffix!r}; pass a .tflite or .onnx file (or --engine)")
+
+
+def check_engine(engine: str) -> None:
+    """Fail with one line if ``engine`` is unknown or not installed here."""
     _load_builtin()
     entries = engines()
     if engine not in entries:
         raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(sorted(entries))}")
-    entry = entries[engine]
-    fix = entry.available()
+    fix = entries[engine].available()
     if fix is not None:
         raise EngineError(f"engine {engine} is not installed: {fix}")
+
+
+def open_runner(path: str | Path, engine: str = "litert", threads: int = 1, **options: Any) -> Runner:
+    """Open ``path`` in ``engine`` with explicit ``threads``; one-line errors for every failure."""
+    check_engine(engine)
+    entry = engines()[engine]
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")

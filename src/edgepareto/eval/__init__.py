@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edgepareto.eval.accuracy import EvalResult, engine_for, evaluate, write_predictions
+from edgepareto.eval.accuracy import EvalResult, evaluate, write_predictions
 from edgepareto.eval.cache import InputCache, home
 from edgepareto.eval.stats import agreement, wilson_interval
 
@@ -10,7 +10,6 @@ __all__ = [
     "EvalResult",
     "InputCache",
     "agreement",
-    "engine_for",
     "evaluate",
     "home",
     "wilson_interval",

@@ -27,13 +27,13 @@ import numpy as np
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
 from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar
 from edgepareto.data.presets import sidecar_preset
-from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError, StoreError
+from edgepareto.engines import engine_for
+from edgepareto.errors import DatasetError, EdgeParetoError, EngineError, StoreError
 from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
 
 TOPK = 5
 SMALL_RUN = 256  # below this many images, the default is one in-process engine
-ENGINE_BY_SUFFIX = {".tflite": "litert", ".onnx": "onnxruntime"}
 
 Progress = Callable[[int, int], None]  # (images done, images total)
 
@@ -103,14 +103,6 @@ class EvalResult:
     @property
     def top1_predictions(self) -> np.ndarray:
         return self.topk[:, 0]
-
-
-def engine_for(path: str | Path) -> str:
-    """The engine that runs a model file, from its suffix."""
-    suffix = Path(path).suffix
-    if suffix not in ENGINE_BY_SUFFIX:
-        raise ConfigError(f"{path}: unknown model format {suffix!r}; pass a .tflite or .onnx file (or --engine)")
-    return ENGINE_BY_SUFFIX[suffix]
 
 
 # --- the per-process evaluator --------------------------------------------------------------
@@ -286,8 +278,6 @@ def evaluate(
     progress: Progress | None = None,
 ) -> EvalResult:
     """Evaluate ``model`` on ``dataset``; see the module docstring for how work is split."""
-    from edgepareto.engines import open_runner
-
     model = str(model)
     engine = engine or engine_for(model)
     full = len(dataset)
@@ -295,6 +285,37 @@ def evaluate(
     subset = "all" if len(dataset) == full else f"{'balanced' if balanced else 'first'} {len(dataset)}"
     if len(dataset) == 0:
         raise DatasetError(f"{dataset.source}: no images to evaluate")
+    spec, encoding, version, num_outputs = _probe(model, engine, spec, dataset, preset)
+    names = _check_labels(model, dataset, spec, num_outputs, labels)
+    total = len(dataset)
+    workers = max(1, min(default_workers(total) if workers is None else workers, total))
+    root = str(cache_root if cache_root is not None else _default_root()) if cache else None
+    run = _run_chunks((model, engine, spec, dataset, root), total, workers, progress)
+    n = int(run.ok.sum())
+    if n == 0:
+        raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
+    y, tk = dataset.labels[run.ok], run.topk[run.ok]
+    c1, c5 = int((tk[:, 0] == y).sum()), int((tk == y[:, None]).any(axis=1).sum())
+    result = EvalResult(
+        model=model, engine=engine, engine_version=version, dataset=dataset.name, source=dataset.source, n=n,
+        top1=c1 / n, top5=c5 / n, ci95_top1=wilson_interval(c1, n), ci95_top5=wilson_interval(c5, n),
+        preprocessing={**spec.to_json(), "description": str(spec)}, input_encoding=encoding.describe(),
+        skipped=tuple(list(dataset.skipped) + run.skipped), requested=total, workers=workers, seconds=run.seconds,
+        cache=_cache_counts(dataset, root is not None, run.hits, n), steady_images_per_s=run.steady, subset=subset,
+        classes=len(np.unique(y)), dataset_classes=len(dataset.class_names),
+        files=tuple(f for f, good in zip(dataset.files, run.ok, strict=True) if good), labels=y, topk=tk,
+    )  # fmt: skip
+    if predictions is not None:
+        write_predictions(result, Path(predictions), names, dataset.class_names, spec.label_offset)
+    return result
+
+
+def _probe(
+    model: str, engine: str, spec: PreprocessingSpec | None, dataset: Dataset, preset: str | None = None
+) -> tuple[PreprocessingSpec, InputEncoding, str, int]:
+    """Open the model once here: its preprocessing, input encoding, engine version and output count."""
+    from edgepareto.engines import open_runner
+
     probe = open_runner(model, engine, threads=1)
     try:
         if len(probe.inputs) != 1 or not probe.outputs:
@@ -302,45 +323,56 @@ def evaluate(
         num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
         spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset, preset)
         inp = probe.inputs[0]
-        encoding: InputEncoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
-        info = probe.info
+        return spec, spec.encoding(inp.dtype, inp.scale, inp.zero_point), probe.info.version, num_outputs
     finally:
         probe.close()
+
+
+def _check_labels(
+    model: str, dataset: Dataset, spec: PreprocessingSpec, num_outputs: int, labels: str | Path | None
+) -> list[str] | None:
+    """The model's outputs must match the data set's classes (and a labels file, if given)."""
     classes = len(dataset.class_names)
     if num_outputs - spec.label_offset != classes:
         raise DatasetError(
             f"{model}: {num_outputs} outputs (label offset {spec.label_offset}) but {dataset.name} has {classes} "
             "classes; pick the matching model or data set"
         )
-    names = None
-    if labels is not None:
-        names = read_labels(labels)
-        if len(names) != num_outputs:
-            raise DatasetError(
-                f"{labels}: {len(names)} names but the model has {num_outputs} outputs; pass the labels file "
-                "of this model (one line per output, e.g. 1001 with background first)"
-            )
+    if labels is None:
+        return None
+    names = read_labels(labels)
+    if len(names) != num_outputs:
+        raise DatasetError(
+            f"{labels}: {len(names)} names but the model has {num_outputs} outputs; pass the labels file "
+            "of this model (one line per output, e.g. 1001 with background first)"
+        )
+    return names
 
-    total = len(dataset)
-    if workers is None:
-        workers = default_workers(total)
-    workers = max(1, min(workers, total))
-    root = str(cache_root if cache_root is not None else _default_root()) if cache else None
-    topk = np.full((total, TOPK), -1, np.int64)
-    ok = np.zeros(total, bool)
-    skipped: list[dict[str, str]] = list(dataset.skipped)
-    hits = done = 0
+
+@dataclass
+class _Run:
+    """What the chunks brought back: top-k per image, which images were read, and how fast."""
+
+    topk: np.ndarray
+    ok: np.ndarray
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    hits: int = 0
+    seconds: float = 0.0
+    steady: float = 0.0
+
+
+def _run_chunks(args: tuple[Any, ...], total: int, workers: int, progress: Progress | None) -> _Run:
+    run = _Run(np.full((total, TOPK), -1, np.int64), np.zeros(total, bool))
+    model, engine = args[0], args[1]
+    done = returned = 0
     first: tuple[float, int] | None = None  # (time, images) once as many chunks as workers came back
     t0 = time.perf_counter()
-    args = (model, engine, spec, dataset, root)
-    bounds = chunk_bounds(total, workers)
-    returned = 0
     try:
-        with _chunk_results(args, bounds, workers) as results:
+        with _chunk_results(args, chunk_bounds(total, workers), workers) as results:
             for start, k, m, skip, h in results:
-                topk[start : start + len(k)], ok[start : start + len(m)] = k, m
-                skipped += skip
-                hits += h
+                run.topk[start : start + len(k)], run.ok[start : start + len(m)] = k, m
+                run.skipped += skip
+                run.hits += h
                 done += len(k)
                 returned += 1
                 if first is None and returned >= workers:
@@ -357,46 +389,10 @@ def evaluate(
     except Exception as exc:  # an engine crash inside a worker arrives here re-raised
         raise EngineError(f"{model}: evaluation failed in {engine} ({type(exc).__name__}: {exc})") from exc
     t_end = time.perf_counter()
-    seconds = t_end - t0
-    steady = (total - first[1]) / (t_end - first[0]) if first and total > first[1] and t_end > first[0] else 0.0
-
-    n = int(ok.sum())
-    if n == 0:
-        raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
-    y = dataset.labels[ok]
-    tk = topk[ok]
-    c1 = int((tk[:, 0] == y).sum())
-    c5 = int((tk == y[:, None]).any(axis=1).sum())
-    files = tuple(f for f, good in zip(dataset.files, ok, strict=True) if good)
-    result = EvalResult(
-        model=model,
-        engine=engine,
-        engine_version=info.version,
-        dataset=dataset.name,
-        source=dataset.source,
-        n=n,
-        top1=c1 / n,
-        top5=c5 / n,
-        ci95_top1=wilson_interval(c1, n),
-        ci95_top5=wilson_interval(c5, n),
-        preprocessing={**spec.to_json(), "description": str(spec)},
-        input_encoding=encoding.describe(),
-        skipped=tuple(skipped),
-        requested=total,
-        workers=workers,
-        seconds=seconds,
-        cache=_cache_counts(dataset, root is not None, hits, n),
-        steady_images_per_s=steady,
-        subset=subset,
-        classes=len(np.unique(y)),
-        dataset_classes=classes,
-        files=files,
-        labels=y,
-        topk=tk,
-    )
-    if predictions is not None:
-        write_predictions(result, Path(predictions), names, dataset.class_names, spec.label_offset)
-    return result
+    run.seconds = t_end - t0
+    if first and total > first[1] and t_end > first[0]:
+        run.steady = (total - first[1]) / (t_end - first[0])
+    return run
 
 
 def _cache_counts(dataset: Dataset, cached: bool, hits: int, n: int) -> dict[str, int]:
@@ -406,7 +402,7 @@ def _cache_counts(dataset: Dataset, cached: bool, hits: int, n: int) -> dict[str
 
 
 def _default_root() -> Path:
-    from edgepareto.eval.cache import home
+    from edgepareto.artifacts import home
 
     return home()
 

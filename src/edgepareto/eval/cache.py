@@ -17,15 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from edgepareto.artifacts.files import home
 from edgepareto.data.preprocessing import PreprocessingSpec
 
 PACK, INDEX = ".u8", ".idx"
-
-
-def home() -> Path:
-    """The edgepareto cache folder: ``$EDGEPARETO_HOME`` or ``~/.cache/edgepareto``."""
-    env = os.environ.get("EDGEPARETO_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "edgepareto"
 
 
 class InputCache:

@@ -1,37 +1,44 @@
-"""Model zoo: a registry of families (one file each), variant names, and the analytic cost model."""
+"""Model zoo and vocabulary: Precision and Variant (parsed once), a registry of families, the cost model."""
 
 from __future__ import annotations
 
-from edgepareto.models._registry import (
+from typing import Any
+
+from edgepareto.models._registry import ModelFamily, get_family, list_families, register_family
+from edgepareto.models.cost import CostReport, LayerSpec, keras_param_count
+from edgepareto.models.variant import (
+    BUILDABLE,
+    FILE_FAMILY,
     PRECISIONS,
     ModelConfig,
-    ModelFamily,
+    PlotStyle,
+    Precision,
+    Variant,
     format_alpha,
-    get_family,
-    list_families,
-    parse_variant_name,
-    register_family,
 )
-from edgepareto.models.cost import CostReport, LayerSpec, keras_param_count
 
 __all__ = [
+    "BUILDABLE",
+    "FILE_FAMILY",
     "PRECISIONS",
     "CostReport",
     "LayerSpec",
     "ModelConfig",
     "ModelFamily",
+    "PlotStyle",
+    "Precision",
+    "Variant",
     "build_model",
     "cost_of",
     "format_alpha",
     "get_family",
     "keras_param_count",
     "list_families",
-    "parse_variant_name",
     "register_family",
 ]
 
 
-def build_model(config: ModelConfig, **kwargs):  # -> keras.Model
+def build_model(config: ModelConfig, **kwargs: Any) -> Any:  # -> keras.Model
     """Build a Keras model for ``config`` with its family's builder (seed/weights/bn_momentum)."""
     return get_family(config.family).build(config, **kwargs)
 

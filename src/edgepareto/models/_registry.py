@@ -3,82 +3,19 @@
 from __future__ import annotations
 
 import fnmatch
-import re
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from edgepareto.errors import ConfigError
+from edgepareto.models.variant import ModelConfig
 
 if TYPE_CHECKING:  # Keras is imported lazily: `edgepareto --help` must not pay for TensorFlow.
     import keras
 
     from edgepareto.models.cost import CostReport
-
-PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "int8-dynamic", "int8")
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """One architecture instance: family, width multiplier, input side and class count."""
-
-    family: str
-    alpha: float = 1.0
-    resolution: int = 224
-    num_classes: int = 1000
-
-    def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.family)):
-            raise ConfigError(f"model family must be a lower-case identifier, got {self.family!r}")
-        if not isinstance(self.alpha, (int, float)) or not (0.0 < float(self.alpha) <= 1.0):
-            raise ConfigError(f"alpha must be in (0, 1], got {self.alpha!r}")
-        object.__setattr__(self, "alpha", float(self.alpha))
-        if not isinstance(self.resolution, int) or self.resolution < 32 or self.resolution % 32:
-            raise ConfigError(
-                f"resolution must be a multiple of 32 and at least 32 (e.g. 128, 160, 192, 224), "
-                f"got {self.resolution!r}"
-            )
-        if not isinstance(self.num_classes, int) or self.num_classes < 1:
-            raise ConfigError(f"num_classes must be a positive integer, got {self.num_classes!r}")
-
-    @property
-    def name(self) -> str:
-        """timm-style name that carries the variant: ``mobilenet_v1_050_224`` (+ ``_c10`` if not 1000)."""
-        suffix = "" if self.num_classes == 1000 else f"_c{self.num_classes}"
-        return f"{self.family}_{format_alpha(self.alpha)}_{self.resolution}{suffix}"
-
-    def __str__(self) -> str:
-        return f"{self.family} alpha={self.alpha:g} {self.resolution}x{self.resolution} {self.num_classes} classes"
-
-
-def format_alpha(alpha: float) -> str:
-    """0.25 -> '025', 1.0 -> '100', 0.125 -> '012p5': sortable and unambiguous."""
-    hundredths = round(alpha * 100, 6)
-    if hundredths == int(hundredths):
-        return f"{int(hundredths):03d}"
-    whole, frac = f"{hundredths:.6f}".rstrip("0").split(".")
-    return f"{int(whole):03d}p{frac}"
-
-
-_NAME_RE = re.compile(
-    r"^(?P<family>[a-z][a-z0-9_]*?)_(?P<alpha>\d{3}(?:p\d+)?)_(?P<res>\d+)(?:_c(?P<classes>\d+))?"
-    r"(?:\.(?P<precision>[a-z0-9-]+))?$"
-)
-
-
-def parse_variant_name(name: str) -> tuple[ModelConfig, str | None]:
-    """Parse ``mobilenet_v1_050_224[_c10][.int8]`` into a config and an optional precision."""
-    m = _NAME_RE.match(name)
-    if not m:
-        raise ConfigError(
-            f"cannot parse variant name {name!r}; expected FAMILY_AAA_RES[.PRECISION], e.g. mobilenet_v1_050_224.int8"
-        )
-    alpha = float(m["alpha"].replace("p", ".")) / 100
-    precision = m["precision"]
-    if precision is not None and precision not in PRECISIONS:
-        raise ConfigError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
-    classes = int(m["classes"]) if m["classes"] else 1000
-    return ModelConfig(m["family"], alpha, int(m["res"]), classes), precision
 
 
 @dataclass(frozen=True)
@@ -131,4 +68,14 @@ def list_families(pattern: str = "*") -> list[str]:
 
 
 def _load_builtin_families() -> None:
-    from edgepareto.models import mobilenet_v1  # noqa: F401  (registers on import)
+    """Import every module of ``edgepareto.models.families`` (each registers itself), once."""
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    package = importlib.import_module(f"{__package__}.families")
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+_LOADED: list[bool] = []

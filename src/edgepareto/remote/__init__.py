@@ -18,19 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from edgepareto.remote.errors import AuthError, BoardRuntimeError, BoardUnreachable, HostKeyError, RemoteError
-from edgepareto.remote.inventory import Board, default_inventory_path, load_inventory, select_boards
+from edgepareto.remote.inventory import Board, default_inventory_path, load_inventory, parse_devices, select_boards
 
 if TYPE_CHECKING:
     from edgepareto.remote._ssh import Completed, Connection, key_fingerprint
     from edgepareto.remote.board import RemoteBoard, agent_bundle, describe
-    from edgepareto.remote.farm import FarmReport, Job, RetryPolicy, run_farm
+    from edgepareto.remote.farm import FarmReport, Job, OnEvent, RetryPolicy, run_farm
 
 # The SSH layer (Paramiko, ~0.3 s to import) loads on first use: reading an inventory or
 # listing local devices should not pay for it.
 _LAZY = {
     **dict.fromkeys(("Completed", "Connection", "key_fingerprint"), "_ssh"),
     **dict.fromkeys(("RemoteBoard", "agent_bundle", "describe"), "board"),
-    **dict.fromkeys(("FarmReport", "Job", "RetryPolicy", "run_farm"), "farm"),
+    **dict.fromkeys(("FarmReport", "Job", "OnEvent", "RetryPolicy", "run_farm"), "farm"),
 }
 
 
@@ -50,6 +50,7 @@ __all__ = [
     "FarmReport",
     "HostKeyError",
     "Job",
+    "OnEvent",
     "RemoteBoard",
     "RemoteError",
     "RetryPolicy",
@@ -61,6 +62,7 @@ __all__ = [
     "list_boards",
     "load_inventory",
     "measure",
+    "parse_devices",
     "run_farm",
     "select_boards",
 ]

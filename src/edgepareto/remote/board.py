@@ -213,7 +213,7 @@ class RemoteBoard:
         board. A model that fails there gives a failed Measurement (one-line error); a board that
         cannot be reached raises :class:`BoardUnreachable` (the farm retries it).
         """
-        from edgepareto.bench._run import child_request
+        from edgepareto.bench import child_request
         from edgepareto.bench.protocol import Measurement, Protocol
 
         protocol = protocol if protocol is not None else Protocol.fast()

@@ -218,3 +218,15 @@ def select_boards(inventory: Mapping[str, Board], names: str | list[str] | None)
     if len(set(wanted)) != len(wanted):
         raise ConfigError(f"board list {','.join(wanted)} names a board twice")
     return [inventory[n] for n in wanted]
+
+
+HOST = "host"  # in --devices: this host's clusters as well
+
+
+def parse_devices(devices: str, inventory: str | Path | None = None) -> tuple[list[Board], bool]:
+    """``--devices a,b,host`` -> (the inventory boards named, whether this host measures too)."""
+    names = [n.strip() for n in devices.split(",") if n.strip()]
+    host = HOST in names
+    names = [n for n in names if n != HOST]
+    boards = select_boards(load_inventory(inventory), names) if names else []
+    return boards, host

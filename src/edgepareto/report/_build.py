@@ -16,8 +16,7 @@ from edgepareto.analysis.diff import cross_device_diff, moves
 from edgepareto.analysis.paper import reproduce
 from edgepareto.analysis.points import FrontEntry
 from edgepareto.report.plots import plot_tradeoff
-from edgepareto.store import MeasurementRecord, Store
-from edgepareto.store._sqlite import now
+from edgepareto.store import MeasurementRecord, Store, now
 
 REALTIME_FPS = 30.0  # the seed's real-time criterion
 LAT = [Objective("latency_ms", "min"), Objective("top1", "max")]
@@ -63,70 +62,16 @@ def _views(records: list[MeasurementRecord], dataset: str) -> dict[str, list]:
     return views
 
 
+PAPER_KEYS = ("alpha_speedup", "cluster_ratio_mean", "int8_gain_range", "moves", "flagged", "summary")
+
+
 def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
     """Compute every section and draw every plot into ``out_dir``; returns the report document."""
     records = store.measurements()
     datasets = {d.name: d for d in store.datasets()}
     devices = {d.name: d for d in store.devices()}
-    studies = []
-    for ds in sorted(
-        {r.dataset for r in records if r.metric == "top1" and r.dataset}, key=lambda n: n != "imagenet-val"
-    ):
-        study: dict[str, Any] = {"dataset": ds, "description": datasets[ds].description if ds in datasets else ds}
-        mem_pts = collect_points(records, device=None, dataset=ds, require=("size_mb", "top1"))
-        plots: list[dict[str, Any]] = []
-        if mem_pts:
-            mem = analyse_front(mem_pts, MEM)
-            srcs = sorted({s for p in mem_pts for s in p.sources().values()})
-            png, svg = plot_tradeoff(
-                mem, "size_mb", "top1", f"Memory vs top-1 on {ds}", out_dir / f"memory-{_slug(ds)}",
-                subtitle=f"hardware-independent; sources: {', '.join(srcs)}",
-            )  # fmt: skip
-            study["memory"] = [_entry_row(e) for e in mem]
-            plots.append({"kind": "memory", "title": f"Memory vs top-1 ({ds})", "png": png.name, "svg": svg.name})
-        views = _views(records, ds)
-        study["devices"] = {}
-        latency_map: dict[tuple[str, float, str], float] = {}
-        res_count = Counter(p.variant.resolution for pts in views.values() for p in pts)
-        main_res = res_count.most_common(1)[0][0] if res_count else None
-        fronts: dict[str, set[str]] = {}
-        present: dict[str, set[str]] = {}
-        recs_by_view: dict[str, Any] = {}
-        for view, pts in views.items():
-            entries = analyse_front(pts, LAT)
-            srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
-            png, svg = plot_tradeoff(
-                entries, "latency_ms", "top1", f"{view}: latency vs top-1 on {ds}",
-                out_dir / f"latency-{_slug(ds)}-{_slug(view)}", subtitle="; ".join(srcs),
-            )  # fmt: skip
-            plots.append({"kind": "latency", "device": view, "title": view, "png": png.name, "svg": svg.name})
-            study["devices"][view] = [_entry_row(e) for e in entries]
-            fronts[view] = {e.point.label for e in entries if e.on_front}
-            present[view] = {e.point.label for e in entries}
-            for p in pts:
-                if p.variant.resolution == main_res:
-                    latency_map[(view, p.variant.alpha, p.variant.precision)] = p.value("latency_ms")
-            rt = recommend(pts, Budget(max_latency_ms=1000.0 / REALTIME_FPS), top=1)
-            best = recommend(pts, Budget(), top=1)
-            recs_by_view[view] = {
-                "real_time": rt["recommendations"][:1] or rt.get("nearest", [])[:1],
-                "real_time_met": bool(rt["recommendations"]),
-                "most_accurate_on_front": best["recommendations"][:1],
-            }
-        study["sizes"] = _size_rows(records, {p.variant.name for pts in views.values() for p in pts})
-        study["plots"] = plots
-        study["resolution"] = main_res
-        study["speedups"] = speedup_tables(latency_map).to_json()
-        study["fps_table"] = [
-            {"device": d, "alpha": a, "precision": p, "latency_ms": v, "fps": 1000.0 / v}
-            for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))
-        ]
-        diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
-        study["cross_device"] = diff
-        study["moves"] = moves(diff)
-        study["recommendations"] = recs_by_view
-        studies.append(study)
-
+    names = sorted({r.dataset for r in records if r.metric == "top1" and r.dataset}, key=lambda n: n != "imagenet-val")
+    studies = [_study(records, ds, datasets[ds].description if ds in datasets else ds, out_dir) for ds in names]
     paper = reproduce()
     return {
         "title": "edgepareto report: which MobileNet variant for which CPU?",
@@ -136,17 +81,64 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
         "counts": dict(Counter(r.source for r in records)),
         "devices": [{"name": d.name, "kind": d.kind, "fingerprint": d.fingerprint} for d in devices.values()],
         "studies": studies,
-        "paper": {
-            "alpha_speedup": paper["alpha_speedup"],
-            "cluster_ratio_mean": paper["cluster_ratio_mean"],
-            "int8_gain_range": paper["int8_gain_range"],
-            "moves": paper["moves"],
-            "flagged": paper["flagged"],
-            "summary": paper["summary"],
-        },
+        "paper": {k: paper[k] for k in PAPER_KEYS},
         "protocols": _protocols(records),
         "provenance": [_provenance(r) for r in records],
         "runs": store.runs(),
+    }
+
+
+def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir: Path) -> dict[str, Any]:
+    """One data set's section: the memory front, a latency front per device, sizes, speed-ups, moves."""
+    study: dict[str, Any] = {"dataset": ds, "description": description}
+    plots: list[dict[str, Any]] = []
+    mem_pts = collect_points(records, device=None, dataset=ds, require=("size_mb", "top1"))
+    if mem_pts:
+        mem = analyse_front(mem_pts, MEM)
+        srcs = sorted({s for p in mem_pts for s in p.sources().values()})
+        png, svg = plot_tradeoff(
+            mem, "size_mb", "top1", f"Memory vs top-1 on {ds}", out_dir / f"memory-{_slug(ds)}",
+            subtitle=f"hardware-independent; sources: {', '.join(srcs)}",
+        )  # fmt: skip
+        study["memory"] = [_entry_row(e) for e in mem]
+        plots.append({"kind": "memory", "title": f"Memory vs top-1 ({ds})", "png": png.name, "svg": svg.name})
+    views = _views(records, ds)
+    res_count = Counter(p.variant.resolution for pts in views.values() for p in pts)
+    main_res = res_count.most_common(1)[0][0] if res_count else None
+    study["devices"], fronts, present, recs_by_view = {}, {}, {}, {}
+    latency_map: dict[tuple[str, float, str], float] = {}
+    for view, pts in views.items():
+        entries = analyse_front(pts, LAT)
+        srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
+        png, svg = plot_tradeoff(
+            entries, "latency_ms", "top1", f"{view}: latency vs top-1 on {ds}",
+            out_dir / f"latency-{_slug(ds)}-{_slug(view)}", subtitle="; ".join(srcs),
+        )  # fmt: skip
+        plots.append({"kind": "latency", "device": view, "title": view, "png": png.name, "svg": svg.name})
+        study["devices"][view] = [_entry_row(e) for e in entries]
+        fronts[view] = {e.point.label for e in entries if e.on_front}
+        present[view] = {e.point.label for e in entries}
+        latency_map.update({(view, p.variant.alpha, p.variant.precision): p.value("latency_ms")
+                            for p in pts if p.variant.resolution == main_res})  # fmt: skip
+        recs_by_view[view] = _view_recommendations(pts)
+    diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
+    study.update(
+        sizes=_size_rows(records, {p.variant.name for pts in views.values() for p in pts}), plots=plots,
+        resolution=main_res, speedups=speedup_tables(latency_map).to_json(),
+        fps_table=[{"device": d, "alpha": a, "precision": p, "latency_ms": v, "fps": 1000.0 / v}
+                   for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))],
+        cross_device=diff, moves=moves(diff), recommendations=recs_by_view,
+    )  # fmt: skip
+    return study
+
+
+def _view_recommendations(pts: list[Any]) -> dict[str, Any]:
+    rt = recommend(pts, Budget(max_latency_ms=1000.0 / REALTIME_FPS), top=1)
+    best = recommend(pts, Budget(), top=1)
+    return {
+        "real_time": rt["recommendations"][:1] or rt.get("nearest", [])[:1],
+        "real_time_met": bool(rt["recommendations"]),
+        "most_accurate_on_front": best["recommendations"][:1],
     }
 
 

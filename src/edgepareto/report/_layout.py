@@ -66,10 +66,6 @@ def _md_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _src(sources: dict[str, str], metric: str) -> str:
-    return sources.get(metric, "")
-
-
 def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str], list[list[Any]]]:
     if latency:
         cols = ["variant", "engine", "latency ms [CI]", "FPS", "GMAC/s", "top-1 % [CI]", "sources", "status",
@@ -291,7 +287,3 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
     path = out_dir / "report.md"
     path.write_text("\n".join(md), encoding="utf-8")
     return path
-
-
-def file_list(out_dir: Path) -> list[str]:
-    return sorted(str(p) for p in Path(out_dir).iterdir() if p.suffix in (".png", ".svg", ".html", ".md"))

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from edgepareto.artifacts import Artifact
+from edgepareto.models import Variant
 from edgepareto.store._export import CSV_COLUMNS, export_csv, export_json, flat_row
 from edgepareto.store._schema import SCHEMA_VERSION
-from edgepareto.store._sqlite import DEFAULT_PATH, Store, tool_versions
-from edgepareto.store.records import (
-    METRICS,
-    SOURCES,
-    ArtifactRecord,
-    Dataset,
-    Device,
-    MeasurementRecord,
-    Variant,
-)
+from edgepareto.store._sqlite import DEFAULT_PATH, Store, now, tool_versions
+from edgepareto.store.records import METRICS, SOURCES, Dataset, Device, MeasurementRecord
+
+ArtifactRecord = Artifact  # the store persists the one Artifact type
 
 __all__ = [
     "CSV_COLUMNS",
@@ -21,6 +17,7 @@ __all__ = [
     "METRICS",
     "SCHEMA_VERSION",
     "SOURCES",
+    "Artifact",
     "ArtifactRecord",
     "Dataset",
     "Device",
@@ -30,5 +27,6 @@ __all__ = [
     "export_csv",
     "export_json",
     "flat_row",
+    "now",
     "tool_versions",
 ]

@@ -92,6 +92,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE measurements ADD COLUMN run_id INTEGER REFERENCES runs(id);
     """,
+    # 3: variants say whether the model has a background output (Google's 1001-output files) and carry
+    # the stem of a given file; alpha is 0 for a given file of unknown family. Read back by name.
+    """
+    ALTER TABLE variants ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE variants ADD COLUMN tag TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,9 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from edgepareto.artifacts import Artifact as ArtifactRecord
 from edgepareto.errors import StoreError
+from edgepareto.models import Variant
 from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
-from edgepareto.store.records import ArtifactRecord, Dataset, Device, MeasurementRecord, Variant
+from edgepareto.store.records import Dataset, Device, MeasurementRecord
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def tool_versions() -> dict[str, str]:
     import platform
     from importlib import metadata
 
-    from edgepareto import __version__
+    from edgepareto.version import __version__
 
     versions = {"edgepareto": __version__, "python": platform.python_version()}
     for dist in ("ai-edge-litert", "onnxruntime", "tensorflow-cpu", "keras", "numpy", "tf2onnx"):
@@ -162,9 +164,9 @@ class Store:
     @staticmethod
     def _variant_id(db: sqlite3.Connection, v: Variant) -> int:
         db.execute(
-            "INSERT OR IGNORE INTO variants(name, family, alpha, resolution, num_classes, precision) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (v.name, v.family, v.alpha, v.resolution, v.num_classes, v.precision),
+            "INSERT OR IGNORE INTO variants(name, family, alpha, resolution, num_classes, precision, background, tag) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (v.name, v.family, v.alpha or 0.0, v.resolution, v.num_classes, v.precision.value, v.background, v.tag),
         )
         return int(db.execute("SELECT id FROM variants WHERE name = ?", (v.name,)).fetchone()[0])
 
@@ -365,7 +367,7 @@ def _statements(script: str) -> list[str]:
 def _artifact(row: sqlite3.Row) -> ArtifactRecord:
     return ArtifactRecord(
         sha256=row["sha256"],
-        variant=Variant.from_name(row["variant_name"]),
+        variant=Variant.parse(row["variant_name"]),
         format=row["format"],
         path=row["path"],
         bytes=row["bytes"],
@@ -378,7 +380,7 @@ def _artifact(row: sqlite3.Row) -> ArtifactRecord:
 
 def _measurement(row: sqlite3.Row) -> MeasurementRecord:
     return MeasurementRecord(
-        variant=Variant.from_name(row["variant_name"]),
+        variant=Variant.parse(row["variant_name"]),
         metric=row["metric"],
         value=row["value"],
         source=row["source"],

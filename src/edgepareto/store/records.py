@@ -1,6 +1,6 @@
 """What the store holds, as frozen dataclasses validated on construction.
 
-A :class:`MeasurementRecord` is DESIGN.md's Measurement: (variant, device or dataset,
+A :class:`MeasurementRecord` is the design's Measurement (``../shared/DESIGN.md``): (variant, device or dataset,
 metric, value, CI, n, protocol, source). Records from the latency and accuracy producers,
 published tables and predictions all take this one shape, so analysis never asks where a
 number came from except to show it.
@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from edgepareto.errors import ConfigError
-from edgepareto.models import PRECISIONS, ModelConfig, parse_variant_name
+from edgepareto.models import Variant
+
+if TYPE_CHECKING:
+    from edgepareto.artifacts import Artifact
 
 SOURCES: tuple[str, ...] = ("measured", "published", "predicted")
 STATUSES: tuple[str, ...] = ("ok", "failed")
@@ -31,49 +35,20 @@ METRICS: dict[str, tuple[str, bool, bool]] = {
 }
 
 
-@dataclass(frozen=True)
-class Variant:
-    """What is deployed: architecture instance plus precision (the engine belongs to a measurement)."""
+class Accuracy(Protocol):
+    """What an accuracy producer reports (``eval``'s EvalResult, ``train``'s StudyRecord): fractions in [0, 1]."""
 
-    family: str
-    alpha: float
-    resolution: int
-    num_classes: int
-    precision: str
+    top1: float
+    top5: float
+    ci95_top1: tuple[float, float]
+    ci95_top5: tuple[float, float]
+    n: int
 
-    def __post_init__(self) -> None:
-        ModelConfig(self.family, self.alpha, self.resolution, self.num_classes)  # validates the architecture
-        object.__setattr__(self, "alpha", float(self.alpha))
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"variant precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
-    @classmethod
-    def of(cls, config: ModelConfig, precision: str) -> Variant:
-        return cls(config.family, config.alpha, config.resolution, config.num_classes, precision)
+class Latency(Protocol):
+    """What the latency producer reports (``bench``'s Measurement)."""
 
-    @classmethod
-    def from_name(cls, name: str) -> Variant:
-        config, precision = parse_variant_name(name)
-        if precision is None:
-            raise ConfigError(f"variant name {name!r} lacks a precision; e.g. mobilenet_v1_050_224.int8")
-        return cls.of(config, precision)
-
-    @property
-    def config(self) -> ModelConfig:
-        return ModelConfig(self.family, self.alpha, self.resolution, self.num_classes)
-
-    @property
-    def name(self) -> str:
-        return f"{self.config.name}.{self.precision}"
-
-    @property
-    def label(self) -> str:
-        """The seed's way of naming a point: ``alpha=0.5-FP32``."""
-        a = f"{self.alpha:g}"
-        return f"alpha={a if '.' in a else a + '.0'}-{self.precision.upper()}"
-
-    def __str__(self) -> str:
-        return self.name
+    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -103,29 +78,6 @@ class Dataset:
             raise ConfigError("dataset name must not be empty")
         if self.size is not None and self.size < 1:
             raise ConfigError(f"dataset size must be >= 1, got {self.size}")
-
-
-@dataclass(frozen=True)
-class ArtifactRecord:
-    """A model file known to the store; ``recipe_key`` identifies what built it (the conversion cache)."""
-
-    sha256: str
-    variant: Variant
-    format: str
-    path: str
-    bytes: int
-    scheme: str
-    weight_bytes: int | None = None
-    recipe_key: str | None = None
-    anatomy: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        if len(self.sha256) != 64:
-            raise ConfigError(f"artifact sha256 must be 64 hex digits, got {self.sha256!r}")
-        if self.bytes <= 0:
-            raise ConfigError(f"artifact bytes must be positive, got {self.bytes}")
-        if self.format not in ("tflite", "onnx"):
-            raise ConfigError(f"artifact format must be tflite or onnx, got {self.format!r}")
 
 
 @dataclass(frozen=True)
@@ -213,3 +165,59 @@ class MeasurementRecord:
         doc["variant"] = self.variant.name
         doc["unit"] = self.unit
         return doc
+
+    def with_artifact(self, sha256: str) -> MeasurementRecord:
+        return replace(self, artifact_sha256=sha256)
+
+    @classmethod
+    def from_latency(
+        cls, m: Latency | Mapping[str, Any], *, device: str, artifact: Artifact, key: str, protocol_name: str
+    ) -> list[MeasurementRecord]:
+        """The latency record (and peak memory, when measured) of one ``Measurement``; failed runs stay failed."""
+        doc = m.to_json() if hasattr(m, "to_json") else dict(m)  # a board's answer arrives as JSON
+        proto = doc.get("protocol") if isinstance(doc.get("protocol"), dict) else {"name": doc.get("protocol")}
+        proto = {**proto, "name": proto.get("name") or protocol_name}
+        common = {
+            "variant": artifact.variant, "source": "measured", "device": device, "artifact_sha256": artifact.sha256,
+            "engine": doc.get("engine"), "engine_version": doc.get("engine_version"),
+            "threads": doc.get("threads") or None, "protocol": proto, "record": doc,
+        }  # fmt: skip
+        if doc.get("status", "ok") != "ok" or doc.get("median_ms") is None:
+            err = doc.get("error") or "measurement failed without an error message"
+            return [cls(metric="latency_ms", value=None, status="failed", error=err, key=key, **common)]
+        value = float(doc["median_ms"])
+        lo, hi = _interval(doc.get("ci95_median_ms"), value)
+        runs = doc.get("runs")
+        n = runs if isinstance(runs, int) else (len(runs) if isinstance(runs, list) else None)
+        out = [cls(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=n or None, key=key, **common)]
+        if doc.get("peak_rss_bytes"):
+            rss_key = hashlib.sha256(json.dumps([key, "rss"], sort_keys=True).encode()).hexdigest()[:24]
+            out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss_key, **common))
+        return out
+
+    @classmethod
+    def from_accuracy(
+        cls,
+        result: Accuracy,
+        *,
+        variant: Variant,
+        dataset: str,
+        key: Callable[[str], str],
+        artifact_sha256: str | None = None,
+        **extra: Any,
+    ) -> list[MeasurementRecord]:
+        """top-1 and top-5 as percentages with their Wilson intervals; ``key(metric)`` names each record."""
+        out = []
+        for metric in ("top1", "top5"):
+            value = 100.0 * getattr(result, metric)
+            lo, hi = _interval([None if c is None else 100.0 * c for c in getattr(result, f"ci95_{metric}")], value)
+            out.append(cls(variant=variant, metric=metric, value=value, source="measured", dataset=dataset,
+                           ci_low=lo, ci_high=hi, n=result.n, artifact_sha256=artifact_sha256, key=key(metric),
+                           **extra))  # fmt: skip
+        return out
+
+
+def _interval(ci: Any, value: float) -> tuple[float | None, float | None]:
+    """A CI that contains its value (rounding may put a bound a hair inside it)."""
+    lo, hi = [*list(ci), None, None][:2] if ci else (None, None)
+    return (None if lo is None else min(float(lo), value), None if hi is None else max(float(hi), value))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.errors import ConfigError
-from edgepareto.models import PRECISIONS, ModelConfig
+from edgepareto.models import BUILDABLE, ModelConfig, Precision
 
 KINDS: dict[str, str] = {
     "imagenet-published": "built and converted here; ImageNet top-1 from the published table",
@@ -65,9 +65,10 @@ class StudyPlan:
             ModelConfig(self.family, a, 224)  # alpha range and family name
         for r in self.resolutions:
             ModelConfig(self.family, 1.0, r)
-        bad = [p for p in self.precisions if p not in PRECISIONS]
+        bad = [str(p) for p in self.precisions if str(p) not in BUILDABLE]
         if bad:
-            fail(f"precisions must be among {', '.join(PRECISIONS)}, got {', '.join(bad)}")
+            fail(f"precisions must be among {', '.join(BUILDABLE)}, got {', '.join(bad)}")
+        object.__setattr__(self, "precisions", tuple(dict.fromkeys(Precision.parse(p) for p in self.precisions)))
         bad = [e for e in self.engines if e not in ENGINES]
         if bad:
             fail(f"engines must be among {', '.join(ENGINES)}, got {', '.join(bad)}")

@@ -19,9 +19,9 @@ from edgepareto.train.fashion import Progress, Schedule, study_variant, train_mo
 
 
 def _keras_top1(model: Any, x: np.ndarray, y: np.ndarray) -> float:
-    from edgepareto.convert._quiet import stdout_to_stderr
+    from edgepareto.native_output import quiet_native_output
 
-    with stdout_to_stderr():
+    with quiet_native_output():
         scores = model.predict(x, batch_size=500, verbose=0)
     return float((np.argmax(scores, axis=1) == y).mean())
 

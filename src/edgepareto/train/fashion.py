@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from edgepareto.errors import ConfigError, EdgeParetoError, StoreError
+from edgepareto.models import Variant
 
 if TYPE_CHECKING:
     import keras
@@ -86,11 +87,7 @@ class Schedule:
 class StudyRecord:
     """One evaluated artifact of the study: what the sweep stores as a measured accuracy."""
 
-    variant: str
-    family: str
-    alpha: float
-    resolution: int
-    precision: str
+    variant: Variant
     scheme: str
     artifact: str
     bytes: int
@@ -108,14 +105,26 @@ class StudyRecord:
     source: str = "measured"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def alpha(self) -> float:
+        return float(self.variant.alpha or 0.0)
+
+    @property
+    def precision(self) -> str:
+        return self.variant.precision.value
+
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        v = self.variant
+        d = {"variant": v.name, "family": v.family, "alpha": v.alpha, "resolution": v.resolution,
+             "precision": v.precision.value, **asdict(self)}  # fmt: skip
+        d["variant"] = v.name
         d["ci95_top1"], d["ci95_top5"] = list(self.ci95_top1), list(self.ci95_top5)
         return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> StudyRecord:
-        d = dict(d)
+        d = {k: x for k, x in d.items() if k not in ("family", "alpha", "resolution", "precision")}
+        d["variant"] = Variant.parse(d["variant"])
         d["ci95_top1"], d["ci95_top5"] = tuple(d["ci95_top1"]), tuple(d["ci95_top5"])
         return cls(**d)
 
@@ -127,7 +136,7 @@ def model_config(alpha: float, schedule: Schedule) -> ModelConfig:
 
 
 def study_dir(config: ModelConfig, schedule: Schedule, cache_dir: Path | None = None) -> Path:
-    from edgepareto.eval.cache import home
+    from edgepareto.artifacts import home
 
     return (cache_dir if cache_dir is not None else home()) / "fashion-mnist" / f"{config.name}-{schedule.key}"
 
@@ -152,8 +161,8 @@ def train_model(
     alpha: float, schedule: Schedule = Schedule(), cache_dir: Path | None = None, progress: Progress | None = None
 ) -> tuple[keras.Model, dict[str, Any]]:
     """The trained Keras model for ``alpha``: loaded from the cache, or trained and saved there."""
-    from edgepareto.convert._quiet import stdout_to_stderr
     from edgepareto.models import build_model
+    from edgepareto.native_output import quiet_native_output
 
     config = model_config(alpha, schedule)
     folder = study_dir(config, schedule, cache_dir)
@@ -173,7 +182,7 @@ def train_model(
         metrics=["accuracy"],
     )
     t0 = time.perf_counter()
-    with stdout_to_stderr():
+    with quiet_native_output():
         hist = model.fit(x, y, batch_size=schedule.batch_size, epochs=schedule.epochs, shuffle=True, verbose=0)
     seconds = time.perf_counter() - t0
     info = {
@@ -195,7 +204,7 @@ def train_model(
 
 
 def _artifacts_intact(records: list[StudyRecord]) -> bool:
-    from edgepareto.convert.tflite import sha256_file
+    from edgepareto.artifacts import sha256_file
 
     for r in records:
         p = Path(r.artifact)
@@ -257,11 +266,7 @@ def study_variant(
         agree = None if precision == "fp32" else agreement(list(fp32_top1), list(res.top1_predictions))
         records.append(
             StudyRecord(
-                variant=f"{config.name}.{precision}",
-                family=FAMILY,
-                alpha=config.alpha,
-                resolution=config.resolution,
-                precision=precision,
+                variant=Variant.of(config, precision),
                 scheme=art.scheme,
                 artifact=art.path,
                 bytes=art.bytes,

@@ -7,8 +7,8 @@ bare ``t0 = perf_counter_ns(); invoke(); t1`` loop; the overhead is the differen
 per run (median over blocks). A third variant adds per-run telemetry reads from a fake
 Exynos 5422 tree (4 frequency + 5 thermal files), as on a board.
 
-Run: .venv/bin/python bench/harness_overhead.py [--blocks 15] [--runs 2000] [--cpu N]
-Writes bench/results/harness_overhead.{json,md}.
+Run: .venv/bin/python benchmarks/harness_overhead.py [--blocks 15] [--runs 2000] [--cpu N]
+Writes benchmarks/results/harness_overhead.{json,md}.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ the original training took) MobileNet v1 at alpha 0.25-1.0 with the default sche
 writes every record with its Wilson interval and the top-1 agreement between each trained
 fp32 model and its int8 artifact on the 10,000 test images.
 
-Run: .venv/bin/python bench/fashion_study.py [--alphas 0.25,0.5,0.75,1.0]
-Writes bench/results/fashion_study.{json,md}.
+Run: .venv/bin/python benchmarks/fashion_study.py [--alphas 0.25,0.5,0.75,1.0]
+Writes benchmarks/results/fashion_study.{json,md}.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def main() -> None:
             f"| {r.variant} | {r.bytes:,} | {100 * r.top1:.2f}% | [{100 * lo:.2f}, {100 * hi:.2f}] | "
             f"{100 * r.top5:.2f}% | {agree} | {r.train_seconds:.0f} |"
         )
-    train_total = sum({r.variant.rsplit(".", 1)[0]: r.train_seconds for r in records}.values())
+    train_total = sum({r.variant.config.name: r.train_seconds for r in records}.values())
     lines.append(f"\nTraining time, all alphas: {train_total:.0f} s (measured when trained; see loadavg).")
     lines.append(f"This run: {wall:.1f} s wall (cached runs read the records back). loadavg {os.getloadavg()}")
     doc = {

@@ -6,17 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from edgepareto.models import ModelConfig, Variant
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = ROOT / "artifacts" / "bench"  # /artifacts/ is git-ignored
 
 
-def alpha_tag(alpha: float) -> str:
-    return f"{round(alpha * 100):03d}"
-
-
 def artifact(folder: Path, alpha: float, precision: str, fmt: str = "tflite", resolution: int = 224) -> Path:
     """Path of one artifact, exported with the CLI on first use."""
-    path = folder / f"mobilenet_v1_{alpha_tag(alpha)}_{resolution}.{precision}.{fmt}"
+    path = folder / f"{Variant.of(ModelConfig('mobilenet_v1', alpha, resolution), precision).name}.{fmt}"
     if not path.is_file():
         exe = Path(sys.executable).with_name("edgepareto")
         cmd = [

@@ -10,7 +10,7 @@ conversion cache if it lacks it. Targets: (1) <= 600 s, (2) <= 180 s on this 2-c
 Wall time of the sweep command only (the venv is already set up). The machine is shared: the
 load average at the start of each run is recorded with it.
 
-    .venv/bin/python bench/sweep_budget.py [--keep DIR] [--home DIR]
+    .venv/bin/python benchmarks/sweep_budget.py [--keep DIR] [--home DIR]
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ processes; the two tools alternate ``--reps`` times per model (interleaved, so l
 this shared machine hit both) and the ratio of the medians of their medians is reported.
 Target: within ±3% (fp32 and int8, alpha 0.25 and 1.0).
 
-Run: .venv/bin/python bench/latency_agreement.py [--reps 5] [--runs 100] [--cpu N]
-Writes bench/results/latency_agreement.{json,md}.
+Run: .venv/bin/python benchmarks/latency_agreement.py [--reps 5] [--runs 100] [--cpu N]
+Writes benchmarks/results/latency_agreement.{json,md}.
 """
 
 from __future__ import annotations

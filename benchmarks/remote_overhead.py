@@ -7,7 +7,7 @@ CPU, so their medians can be compared as ratios on this shared, noisy machine. A
 wall time of one measure() call each way (the remote one includes connect, agent start and the
 JSON round trip), and bytes uploaded by a first session and by a rerun (content addressing).
 
-    .venv/bin/python bench/remote_overhead.py [--rounds 5]
+    .venv/bin/python benchmarks/remote_overhead.py [--rounds 5]
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ this host's speed drifts by tens of percent within seconds, so only paired figur
 the unpaired median of each protocol's medians beside it, and the ratio of measuring time, warm-up
 included, process start and model load excluded (target ≤ 1/5).
 
-Run: .venv/bin/python bench/fast_vs_paper.py [--reps 15] [--cpu N]
-Writes bench/results/fast_vs_paper.{json,md}.
+Run: .venv/bin/python benchmarks/fast_vs_paper.py [--reps 15] [--cpu N]
+Writes benchmarks/results/fast_vs_paper.{json,md}.
 """
 
 from __future__ import annotations

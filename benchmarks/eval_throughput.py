@@ -21,8 +21,8 @@ figure beside them. Target: warm all-core evaluation >= 1.7x the evaluation rate
 (the same pipeline, ``workers=1``: read from cache, encode, invoke, top-5). The stricter ratio against a bare
 ``invoke()`` loop on one fixed input (no reading, no encoding, no top-k) is reported beside it.
 
-Run: .venv/bin/python bench/eval_throughput.py [--images 6000] [--repeats 25] [--model PATH]
-Writes bench/results/eval_throughput.{json,md}.
+Run: .venv/bin/python benchmarks/eval_throughput.py [--images 6000] [--repeats 25] [--model PATH]
+Writes benchmarks/results/eval_throughput.{json,md}.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edgepareto.errors import ConfigError, ModelFileError
-from edgepareto.models._registry import ModelConfig, ModelFamily, register_family
+from edgepareto.models._registry import ModelFamily, register_family
 from edgepareto.models.cost import CostReport, LayerSpec
+from edgepareto.models.variant import ModelConfig
 
 if TYPE_CHECKING:
     import keras

@@ -1,0 +1,104 @@
+"""What a question about the store is about: which device, which data set's accuracy, which objectives.
+
+The CLI and the Python API ask the same questions (``front``, ``recommend``) through here, so
+a device named by a part of its name, or a data set left to its default, means the same in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from edgepareto.analysis.pareto import Objective
+from edgepareto.analysis.points import analyse_front, collect_points
+from edgepareto.analysis.recommend import Budget, recommend
+from edgepareto.errors import ConfigError, DatasetError, DeviceError
+from edgepareto.store import Device, MeasurementRecord
+
+
+class Results(Protocol):
+    """What these questions read: the store's devices and measurements."""
+
+    def devices(self) -> list[Device]: ...
+    def measurements(self) -> list[MeasurementRecord]: ...
+
+
+def resolve_device(name: str, known: list[str]) -> str:
+    """A device by its name or a unique part of it (``Cortex-A7``)."""
+    if name in known:
+        return name
+    hits = [d for d in known if name.lower() in d.lower()]
+    if len(hits) == 1:
+        return hits[0]
+    what = "matches several devices" if hits else "is not in the store"
+    raise DeviceError(f"device {name!r} {what}; choose one of: {'; '.join(known)}")
+
+
+def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str | None) -> tuple[str | None, list[str]]:
+    """The dataset whose accuracy applies to the variants measured on ``device`` (ImageNet first)."""
+    on_device = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms"}
+    datasets = sorted({r.dataset for r in records if r.metric == "top1" and r.variant.name in on_device and r.dataset})
+    if dataset is not None:
+        if dataset not in datasets:
+            raise DatasetError(
+                f"no top-1 on dataset {dataset!r} for variants measured on {device}; "
+                f"choose one of: {', '.join(datasets) or '(none: run edgepareto sweep)'}"
+            )
+        return dataset, datasets
+    if not datasets:
+        return None, datasets
+    return ("imagenet-val" if "imagenet-val" in datasets else datasets[0]), datasets
+
+
+def parse_objectives(objectives: str | Iterable[str | Objective]) -> list[Objective]:
+    items = objectives.split(",") if isinstance(objectives, str) else list(objectives)
+    out = [o if isinstance(o, Objective) else Objective.parse(o) for o in items if str(o).strip()]
+    if not out:
+        raise ConfigError("objectives need at least one metric, e.g. latency_ms,top1")
+    return out
+
+
+def front(
+    results: Results,
+    *,
+    device: str | None = None,
+    objectives: str | Iterable[str | Objective] = "latency_ms,top1",
+    dataset: str | None = None,
+) -> dict[str, Any]:
+    """The Pareto front of one device (or, without one, the hardware-independent one) with each point's status."""
+    objs = parse_objectives(objectives)
+    device = resolve_device(device, [d.name for d in results.devices()]) if device else None
+    records = results.measurements()
+    if device is not None:
+        dataset, _ = choose_dataset(records, device, dataset)
+    else:
+        dataset = dataset or "imagenet-val"
+    points = collect_points(records, device=device, dataset=dataset, require=[o.metric for o in objs])
+    entries = analyse_front(points, objs)
+    return {
+        "device": device,
+        "dataset": dataset,
+        "objectives": [{"metric": o.metric, "sense": o.sense} for o in objs],
+        "points": [e.to_json() for e in entries],
+        "front": [e.point.label for e in entries if e.on_front],
+    }
+
+
+def recommend_on(
+    results: Results,
+    device: str,
+    budget: Budget | None = None,
+    *,
+    dataset: str | None = None,
+    engine: str | None = None,
+    top: int = 3,
+) -> dict[str, Any]:
+    """The best variants for ``device`` under ``budget``, each with why (see :func:`recommend`)."""
+    device = resolve_device(device, [d.name for d in results.devices()])
+    records = results.measurements()
+    dataset, datasets = choose_dataset(records, device, dataset)
+    points = collect_points(records, device=device, dataset=dataset, require=("latency_ms", "top1"))
+    if engine:
+        points = [p for p in points if p.engine == engine]
+    return {"device": device, "dataset": dataset, "datasets_available": datasets,
+            **recommend(points, budget or Budget(), top=top)}  # fmt: skip

@@ -1,0 +1,91 @@
+"""The sweep's remote half: latency tasks of board devices run as one farm (``edgepareto.remote``).
+
+Boards run in parallel, one measurement at a time per board, each result committed to the
+store the moment it arrives. A board that drops off is retried with back-off and then given
+up; its unfinished tasks stay pending, so the same command run again measures exactly those.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edgepareto.errors import EdgeParetoError
+from edgepareto.remote import Board, Job, OnEvent, RetryPolicy, run_farm
+from edgepareto.sweep.tasks import Context, Task
+
+OnTask = Callable[[Task, float, str, int], None]
+
+
+@dataclass
+class RemoteOutcome:
+    """What the farm part of a sweep did, in the sweep's own terms."""
+
+    done: int = 0
+    failed: int = 0
+    new_records: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def fail(self, task: Task, why: str) -> None:
+        self.failed += 1
+        self.failures.append({"task": task.label, "error": why})
+
+
+def _jobs(ctx: Context, tasks: list[Task], out: RemoteOutcome) -> list[Job]:
+    """One farm job per task; the artifact is built or found first (here, on the host)."""
+    jobs = []
+    for task in tasks:
+        j = task.job
+        assert j is not None, "board tasks are latency tasks"
+        try:
+            art = ctx.artifact(j.recipe)
+        except EdgeParetoError as exc:
+            out.fail(task, str(exc))
+            continue
+        where = ctx.devices[j.device]
+        jobs.append(Job(where["board"], Path(art.path), protocol=j.protocol_preset(), threads=j.threads,
+                        cluster=where.get("cluster"), engine=j.engine, tag=(task, art)))  # fmt: skip
+    return jobs
+
+
+def run_remote_tasks(
+    ctx: Context,
+    tasks: list[Task],
+    boards: list[Board],
+    *,
+    policy: RetryPolicy | None = None,
+    accept_new_host_key: bool = False,
+    on_event: OnEvent | None = None,
+    on_task: OnTask | None = None,
+) -> RemoteOutcome:
+    """Run the remote latency ``tasks`` on the farm; every result is in the store when this returns."""
+    out = RemoteOutcome()
+    jobs = _jobs(ctx, tasks, out)
+    since: dict[str, float] = {}  # board -> when its previous job ended: a task's time is its board's time
+    started = time.monotonic()
+
+    def on_result(job: Job, m: Any) -> None:
+        now = time.monotonic()
+        seconds, since[job.board] = now - since.get(job.board, started), now
+        task, art = job.tag
+        ctx.store.forget_failed(task.job.key)
+        records = task.job.records(m, art)
+        n = ctx.store.add_many(records, run_id=ctx.run_id)
+        out.new_records += n
+        ok = records[0].status == "ok"
+        if ok:
+            out.done += 1
+        else:
+            out.fail(task, str(records[0].error))
+        if on_task:
+            on_task(task, seconds, "ok" if ok else "failed", n)
+
+    by_name = {b.name: b for b in boards}
+    report = run_farm([by_name[n] for n in sorted({j.board for j in jobs})], jobs, on_result, policy=policy,
+                      accept_new_host_key=accept_new_host_key, on_event=on_event)  # fmt: skip
+    for job, why in report.not_done:
+        out.fail(job.tag[0], why)
+    return out

@@ -1,0 +1,78 @@
+"""Store keys of the sweep's tasks: every key is known before anything runs, so a rerun skips finished work.
+
+An artifact is identified by its *recipe* (what built it: variant, seed, calibration, converter
+version), a size by its recipe, a latency by (recipe, engine, threads, device, protocol), an
+accuracy by (study, variant, dataset, metric, training schedule). Changing how a key is
+derived re-measures everything: these functions are the store's compatibility contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any
+
+from edgepareto.models import ModelConfig, Precision, Variant
+from edgepareto.sweep.plan import StudyPlan
+
+
+def digest(obj: Any, n: int = 24) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:n]
+
+
+@lru_cache(maxsize=1)
+def converter_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("tensorflow-cpu")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def recipe_of(study: StudyPlan, config: ModelConfig, precision: Precision | str, fmt: str) -> str:
+    precision = Precision.parse(precision)
+    return digest(
+        {
+            "kind": "convert",
+            "variant": Variant.of(config, precision).name,
+            "format": fmt,
+            "seed": study.seed,
+            "calibration": [study.calibration_samples, study.calibration_dir] if precision == "int8" else None,
+            "converter": converter_version(),
+        }
+    )
+
+
+def size_key(recipe: str) -> str:
+    return digest({"size_of": recipe})
+
+
+def protocol_id(study: StudyPlan) -> str:
+    """The protocol as the latency key sees it: preset name plus any overrides."""
+    overrides = study.options.get("protocol") or {}
+    return study.protocol + (f"+{digest(overrides, 8)}" if overrides else "")
+
+
+def latency_key(recipe: str, engine: str, threads: int, device: str, protocol: str) -> str:
+    return digest({"latency_of": recipe, "engine": engine, "threads": threads, "device": device, "protocol": protocol})
+
+
+def accuracy_key(study: str, alpha: float, precision: str, dataset: str, metric: str, schedule: str = "") -> str:
+    ident = {"study": study, "alpha": alpha, "precision": str(precision), "dataset": dataset, "metric": metric}
+    if schedule:
+        ident["schedule"] = schedule
+    return digest(ident)
+
+
+def schedule_key() -> str:
+    """The training schedule's cache key (changes when the schedule or the training code does)."""
+    from edgepareto.train import Schedule
+
+    return str(Schedule().key)
+
+
+def fashion_recipe(study: StudyPlan, alpha: float, precision: str) -> str:
+    return digest({"kind": "fashion-mnist", "alpha": alpha, "precision": str(precision), "seed": study.seed,
+                   "schedule": schedule_key(), "options": study.options})  # fmt: skip
