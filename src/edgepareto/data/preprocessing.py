@@ -395,7 +395,6 @@ def default_spec(
     The label offset is 1 when the model has one output more than the data set has classes
     (the 1001-output "background" convention of Google's models).
     """
-    from edgepareto.data.presets import DEFAULT_PRESET, preset_spec
 
     if len(input_shape) != 4 or input_shape[1] != input_shape[2] or input_shape[3] not in (1, 3):
         raise ConfigError(f"expected a square NHWC image input with 1 or 3 channels, got shape {list(input_shape)}")
@@ -458,3 +457,44 @@ def list_images(folder: str | Path) -> list[Path]:
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder; pass a folder of images")
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+# --- named presets (described in edgepareto.data.presets) ------------------------------------
+PRESETS = ("tf-slim", "pil-bilinear", "torchvision", "keras-mobilenet")
+DEFAULT_PRESET = "tf-slim"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _fields(name: str, size: int) -> dict[str, Any]:
+    if name == "tf-slim":
+        return {"resize_filter": "tf1-bilinear", "decoder": "tf", "mean": 0.5, "std": 0.5}
+    if name == "pil-bilinear":
+        return {}
+    if name == "torchvision":
+        return {"crop_fraction": 1.0, "short_side": int(size / 0.875), "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
+                "normalization": "unit-centred"}  # fmt: skip
+    return {"crop_fraction": 1.0, "resize_filter": "nearest", "normalization": "divide-first"}
+
+
+def check_preset(name: str) -> str:
+    """``name`` if it is a preset, else a one-line ConfigError listing them."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preprocessing preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return name
+
+
+def preset_spec(name: str, size: int, label_offset: int = 0) -> PreprocessingSpec:
+    """The spec of preset ``name`` for a square RGB input of ``size`` pixels."""
+    check_preset(name)
+    return PreprocessingSpec(size=size, label_offset=label_offset, preset=name, **_fields(name, size))
+
+
+def sidecar_preset(doc: dict[str, Any]) -> tuple[str, int | None] | None:
+    """(preset, label offset or None) when a sidecar only names a preset, e.g. ``{"preset": "tf-slim"}``."""
+    if set(doc) - {"preset", "label_offset"} or "preset" not in doc:
+        return None
+    offset = doc.get("label_offset")
+    if offset is not None and offset not in (0, 1):
+        raise ConfigError(f"label_offset must be 0 or 1, got {offset!r}")
+    return check_preset(str(doc["preset"])), offset
