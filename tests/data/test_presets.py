@@ -105,3 +105,15 @@ def test_default_is_tf_slim_and_sidecars_may_name_a_preset(tmp_path):
 def test_bad_preset_fields_name_the_field(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         PreprocessingSpec(size=128, **kwargs)
+
+
+def test_naming_a_preset_beside_an_artifact(tmp_path):
+    from edgepareto.data.presets import name_preset_beside
+
+    model = tmp_path / "m.tflite"
+    assert name_preset_beside(model, "torchvision") == "torchvision"
+    assert read_sidecar(model) == {"preset": "torchvision"}
+    assert name_preset_beside(model, "tf-slim", replace=False) == "torchvision"  # kept: another study's choice
+    assert name_preset_beside(model, "tf-slim") == "tf-slim" and read_sidecar(model) == {"preset": "tf-slim"}
+    with pytest.raises(ConfigError, match="unknown preprocessing preset"):
+        name_preset_beside(model, "caffe")

@@ -490,6 +490,18 @@ def preset_spec(name: str, size: int, label_offset: int = 0) -> PreprocessingSpe
     return PreprocessingSpec(size=size, label_offset=label_offset, preset=name, **_fields(name, size))
 
 
+def name_preset_beside(artifact: str | Path, preset: str, *, replace: bool = True) -> str:
+    """Write ``<artifact>.preprocessing.json`` naming ``preset`` (``{"preset": NAME}``), so the choice
+    travels with the file; with ``replace=False`` an existing sidecar is kept. The preset it names after."""
+    check_preset(preset)
+    doc = read_sidecar(artifact)
+    if doc is not None and not replace:
+        named = sidecar_preset(doc)
+        return named[0] if named is not None else str(doc.get("preset", "custom"))
+    Path(str(artifact) + SIDECAR_SUFFIX).write_text(json.dumps({"preset": preset}) + "\n")
+    return preset
+
+
 def sidecar_preset(doc: dict[str, Any]) -> tuple[str, int | None] | None:
     """(preset, label offset or None) when a sidecar only names a preset, e.g. ``{"preset": "tf-slim"}``."""
     if set(doc) - {"preset", "label_offset"} or "preset" not in doc:

@@ -20,6 +20,7 @@ from edgepareto.data.preprocessing import (
     IMAGENET_STD,
     PRESETS,
     check_preset,
+    name_preset_beside,
     preset_spec,
     sidecar_preset,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "IMAGENET_STD",
     "PRESETS",
     "check_preset",
+    "name_preset_beside",
     "preset_spec",
     "sidecar_preset",
 ]
