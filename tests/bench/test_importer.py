@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from edgepareto.bench import import_benchmark_model
+from edgepareto.bench.importer import import_benchmark_model_runs
 from edgepareto.errors import ModelFileError
 
 LOG_1X = """STARTING!
@@ -68,9 +74,80 @@ def test_tflite_2x_log_with_median_and_memory():
     assert m.threads == 4 and m.runs == 50 and m.kernel_path == "XNNPACK delegate"
     assert m.median_ms == pytest.approx(34.7) and m.mean_ms == pytest.approx(34.7557)
     assert m.peak_rss_bytes == int(36.5 * 1024 * 1024)
-    assert m.protocol["pause_s"] == 0.0 and m.protocol["warmup"] == 14
+    assert m.protocol["pause_s"] == "unknown" and m.protocol["warmup"] == 14  # the log states no delay
 
 
 def test_not_a_log_is_one_line():
     with pytest.raises(ModelFileError, match=r"no 'count=\.\.\. avg=\.\.\.' lines"):
         import_benchmark_model("hello\nworld\n")
+
+
+# --- the corpus: logs in the formats TFLite versions print (see benchmark_model_logs/README.md) ----------------
+CORPUS = Path(__file__).parent / "benchmark_model_logs"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text())
+FAST_DEFAULTS = {"min_runs", "max_runs", "target_ci", "time_limit_s", "timeout_s", "cool_down_to_c", "seed"}
+
+
+def test_every_corpus_log_has_an_expectation():
+    assert sorted(EXPECTED) == sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".log", ".txt"))
+
+
+def _check_run(m, exp: dict) -> None:
+    assert m.ok and m.source == "imported"
+    assert m.runs == exp["count"] and m.protocol["runs"] == exp["count"]
+    assert m.mean_ms == pytest.approx(exp["mean_ms"], rel=1e-9)
+    assert m.median_ms == (pytest.approx(exp["median_ms"]) if "median_ms" in exp else None)
+    assert m.protocol["warmup"] == exp["warmup"] and m.warmup_ms == [pytest.approx(exp["warmup_ms"], rel=1e-9)]
+    assert m.protocol["threads"] == exp["threads"] == m.imported["threads"]
+    assert m.threads == (exp["threads"] if isinstance(exp["threads"], int) else 0)  # 0: not stated, never 1
+    assert m.protocol["pause_s"] == exp["pause_s"]
+    assert m.kernel_path == exp["delegate"] == m.imported["delegate"]
+    assert m.imported["processor"] == exp["processor"]
+    peak = exp["peak_mb"]
+    assert m.peak_rss_bytes == (None if peak is None else int(peak * 1024 * 1024))
+    assert m.imported["memory_mb"] == exp["memory"]
+    ops = m.imported["op_profile"]
+    assert (0 if ops == "unknown" else len(ops)) == exp["ops"]
+    for key, at in (("first_op", 0), ("last_op", -1)):
+        if key in exp:
+            row = ops[at]
+            got = [row["node_type"], row["name"], row["avg_ms"], row["percent"], row["times_called"]]
+            assert got == exp[key]
+    if "warning" in exp:
+        assert any(exp["warning"] in w for w in m.warnings)
+    assert not FAST_DEFAULTS & set(m.protocol)  # the fast protocol's defaults are never written in
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_log_gives_the_right_runs_or_a_one_line_refusal(name):
+    exp, text = EXPECTED[name], (CORPUS / name).read_text()
+    if "refusal" in exp:
+        with pytest.raises(ModelFileError, match=exp["refusal"]) as info:
+            import_benchmark_model_runs(text, source_name=name)
+        assert "\n" not in str(info.value)
+        return
+    runs = import_benchmark_model_runs(text, source_name=name)
+    assert len(runs) == len(exp["runs"])
+    for i, (m, e) in enumerate(zip(runs, exp["runs"], strict=True)):
+        assert m.imported["run"] == i + 1 and m.imported["runs_in_log"] == len(runs)
+        _check_run(m, e)
+    if len(runs) == 1:
+        single = import_benchmark_model(text).to_json()
+        assert {**single, "created": None} == {**runs[0].to_json(), "created": None}
+    else:
+        with pytest.raises(ModelFileError, match=rf"holds {len(runs)} benchmark_model runs") as info:
+            import_benchmark_model(text, source_name=name)
+        assert "\n" not in str(info.value)
+
+
+def test_cli_import_refuses_a_two_run_log_in_one_line(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "edgepareto", "bench", str(CORPUS / "tf2x_two_runs.log"), "--import",
+                        "--json"], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert r.returncode != 0 and r.stdout == ""
+    assert r.stderr.strip().count("\n") == 0 and "holds 2 benchmark_model runs" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "edgepareto", "bench", str(CORPUS / "tf2x_gpu_delegate.log"), "--import",
+                        "--json"], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["kernel_path"] == "GPU delegate"
+    assert doc["imported"]["op_profile"][0]["node_type"] == "TfLiteGpuDelegateV2"

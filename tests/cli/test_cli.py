@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,13 @@ def test_inspect_json_and_error_exit(tmp_path, fixtures_dir):
     r = cli("inspect", str(bad), "--json")
     assert r.returncode != 0 and r.stdout == ""
     assert r.stderr.strip().count("\n") == 0 and str(bad) in r.stderr
+
+
+def test_export_names_the_preprocessing_preset_beside_each_artifact(tmp_path):
+    r = cli("export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "32", "--classes", "10", "--precision",
+            "fp32", "--out", str(tmp_path), "--preprocessing", "keras-mobilenet", "--json")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["preprocessing"] == "keras-mobilenet"
+    for art in doc["artifacts"]:
+        assert json.loads(Path(art["path"] + ".preprocessing.json").read_text()) == {"preset": "keras-mobilenet"}

@@ -58,7 +58,8 @@ def test_google_uint8_input_takes_raw_pixels_and_other_grids_requantize():
 
 def test_default_spec_label_offset_and_shape():
     s = default_spec((1, 128, 128, 3), 1001, 1000)
-    assert (s.size, s.label_offset, s.crop_fraction, s.resize_filter) == (128, 1, 0.875, "bilinear")
+    assert (s.size, s.label_offset, s.crop_fraction, s.resize_filter) == (128, 1, 0.875, "tf1-bilinear")
+    assert s.preset == "tf-slim"  # the ImageNet default: what Google's published table used
     assert default_spec((1, 224, 224, 3), 1000, 1000).label_offset == 0
     with pytest.raises(ConfigError, match="square NHWC"):
         default_spec((1, 3, 224, 224), 1000, 1000)

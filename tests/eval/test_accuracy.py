@@ -28,24 +28,58 @@ EXPECTED = {
 }
 
 
-def expected_top1(model: Path) -> dict[str, int]:
+REFERENCE = {"pil-bilinear": "ground_truth.csv", "tf-slim": "expected_top1_tfslim.csv"}
+
+
+def expected_top1(model: Path, preset: str = "pil-bilinear") -> dict[str, int]:
+    """The fixture's top-1 per file, as 0-based class indices (the CSVs count the background as 0)."""
     col = EXPECTED[model]
-    return {r["file"]: int(r[col]) - 1 for r in csv.DictReader((IMAGENET / "ground_truth.csv").open())}
+    return {r["file"]: int(r[col]) - 1 for r in csv.DictReader((IMAGENET / REFERENCE[preset]).open())}
+
+
+def predictions(result) -> dict[str, int]:
+    return {Path(f).name: int(p) for f, p in zip(result.files, result.top1_predictions, strict=True)}
+
+
+@pytest.mark.parametrize("model,workers", [(QUANT_MODEL, 1), (FLOAT_MODEL, 2)])
+def test_tf_slim_reproduces_every_tfslim_prediction_and_is_the_default(model, workers, tmp_path, fixtures_dir):
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+    pil = evaluate(model, ds, preset="pil-bilinear", workers=workers, cache_root=tmp_path)
+    res = evaluate(model, ds, workers=workers, cache_root=tmp_path)  # same cache: the preset is in its key
+    assert res.preprocessing["preset"] == "tf-slim" == res.to_json()["preprocessing_preset"]
+    assert res.cache == {"hits": 0, "decoded": 24}  # never the pil-bilinear pixels of the same size
+    assert predictions(res) == expected_top1(model, "tf-slim")  # 24 per model: all 48
+    assert predictions(pil) == expected_top1(model, "pil-bilinear")
+    assert predictions(res) != predictions(pil)  # 7 (quant) and 3 (float) images differ
+    warm = evaluate(model, ds, preset="tf-slim", workers=workers, cache_root=tmp_path)
+    assert warm.cache == {"hits": 24, "decoded": 0}  # float32 pixels come back from the cache bit for bit
+    np.testing.assert_array_equal(warm.topk, res.topk)
 
 
 @pytest.mark.parametrize("model,workers", [(QUANT_MODEL, 1), (FLOAT_MODEL, 2)])
 def test_reproduces_every_fixture_prediction(model, workers, tmp_path, fixtures_dir):
     ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
-    cold = evaluate(model, ds, workers=workers, cache_root=tmp_path)
+    cold = evaluate(model, ds, preset="pil-bilinear", workers=workers, cache_root=tmp_path)
     exp = expected_top1(model)
     got = {Path(f).name: int(p) for f, p in zip(cold.files, cold.top1_predictions, strict=True)}
     assert got == exp  # all 24 for this model: 48 over the two models
     assert cold.n == 24 and cold.cache == {"hits": 0, "decoded": 24}
     assert cold.top1 == sum(int(got[Path(f).name] == y) for f, y in zip(cold.files, cold.labels, strict=True)) / 24
     assert cold.preprocessing["label_offset"] == 1 and cold.preprocessing["crop_fraction"] == 0.875
-    warm = evaluate(model, ds, workers=workers, cache_root=tmp_path)
+    warm = evaluate(model, ds, preset="pil-bilinear", workers=workers, cache_root=tmp_path)
     assert warm.cache == {"hits": 24, "decoded": 0}
     np.testing.assert_array_equal(warm.topk, cold.topk)
+
+
+def test_sidecar_naming_a_preset_is_used_and_recorded(tmp_path, fixtures_dir):
+    model = tmp_path / QUANT_MODEL.name
+    shutil.copy(QUANT_MODEL, model)
+    Path(str(model) + ".preprocessing.json").write_text('{"preset": "pil-bilinear"}')
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+    res = evaluate(model, ds, workers=1, cache=False)
+    assert res.preprocessing["preset"] == "pil-bilinear" and res.preprocessing["label_offset"] == 1
+    assert predictions(res) == expected_top1(QUANT_MODEL, "pil-bilinear")
+    assert evaluate(model, ds, preset="tf-slim", limit=2, workers=1, cache=False).preprocessing["preset"] == "tf-slim"
 
 
 def test_onnx_model_gives_the_same_predictions(tmp_path, fixtures_dir):
@@ -57,7 +91,7 @@ def test_onnx_model_gives_the_same_predictions(tmp_path, fixtures_dir):
     onnx_path = tmp_path / "float.onnx"
     tf2onnx.convert.from_tflite(str(FLOAT_MODEL), opset=17, output_path=str(onnx_path))
     ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
-    res = evaluate(onnx_path, ds, workers=1, cache_root=tmp_path)
+    res = evaluate(onnx_path, ds, preset="pil-bilinear", workers=1, cache_root=tmp_path)
     assert res.engine == "onnxruntime"
     got = {Path(f).name: int(p) for f, p in zip(res.files, res.top1_predictions, strict=True)}
     assert got == expected_top1(FLOAT_MODEL)
@@ -73,7 +107,7 @@ def test_unreadable_files_are_skipped_counted_and_listed(tmp_path, fixtures_dir)
     ds = imagenet(folder, gt)
     pred = tmp_path / "out" / "pred.csv"
     res = evaluate(QUANT_MODEL, ds, workers=2, cache_root=tmp_path / "c", predictions=pred,
-                   labels=IMAGENET / "labels.txt")  # fmt: skip
+                   labels=IMAGENET / "labels.txt", preset="pil-bilinear")  # fmt: skip
     assert res.requested == 25 and res.n == 24
     assert sorted(Path(s["file"]).name for s in res.skipped) == ["ILSVRC2012_val_00099999.JPEG", "README"]
     rows = list(csv.DictReader(pred.open()))
@@ -170,3 +204,29 @@ def test_cli_eval_json_and_errors(tmp_path, fixtures_dir):
     r = _cli("eval", str(QUANT_MODEL), "--data-dir", str(empty), "--json")
     assert r.returncode == 2 and r.stdout == "" and r.stderr.strip().count("\n") == 0
     assert "no synset sub-folders" in r.stderr
+
+
+@pytest.mark.parametrize("model", [QUANT_MODEL, FLOAT_MODEL])
+def test_cli_eval_preprocessing_tf_slim_reproduces_the_tfslim_column(model, tmp_path, fixtures_dir):
+    pred = tmp_path / "pred.csv"
+    r = _cli("eval", str(model), "--data-dir", str(IMAGENET / "images"), "--ground-truth",
+             str(IMAGENET / "ground_truth.csv"), "--preprocessing", "tf-slim", "--predictions", str(pred), "--no-cache",
+             "--json")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["preprocessing_preset"] == "tf-slim" and doc["preprocessing"]["decoder"] == "tf"
+    got = {Path(row["file"]).name: int(row["top1"]) for row in csv.DictReader(pred.open())}
+    assert got == expected_top1(model, "tf-slim")
+    r = _cli("eval", str(model), "--data-dir", str(IMAGENET / "images"), "--preprocessing", "slim")
+    assert r.returncode == 2 and "invalid choice: 'slim'" in r.stderr
+
+
+def test_tf_slim_evaluation_never_imports_tensorflow(fixtures_dir):
+    code = (
+        "import sys; from edgepareto.data.datasets import imagenet; from edgepareto.eval import evaluate; "
+        f"ds = imagenet({str(IMAGENET / 'images')!r}, {str(IMAGENET / 'ground_truth.csv')!r}); "
+        f"r = evaluate({str(FLOAT_MODEL)!r}, ds, preset='tf-slim', limit=2, workers=1, cache=False); "
+        "print(r.preprocessing['preset'], 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["tf-slim", "False"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from edgepareto.bench import Measurement
@@ -115,3 +117,52 @@ def test_conversions_are_reused_from_the_home_cache(tmp_path, monkeypatch, fixtu
         art = store.artifact_by_recipe(recipe)
         assert art.sha256 == meta["sha256"] and art.bytes == QUANT_MODEL.stat().st_size
         assert store.has(size_key(recipe)) and convert.done(store)
+
+
+def test_a_studys_preprocessing_preset_travels_with_its_artifacts(tmp_path, monkeypatch, fixtures_dir):
+    """options.preprocessing names the preset in each artifact's sidecar; eval then uses it."""
+    import json
+
+    from edgepareto.artifacts import sha256_file
+    from edgepareto.data.datasets import imagenet
+    from edgepareto.eval import evaluate
+    from edgepareto.sweep.keys import recipe_of
+    from tests.conftest import IMAGENET, QUANT_MODEL
+
+    monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
+    study = StudyPlan("s", "latency-only", alphas=(0.25,), resolutions=(128,), precisions=("int8",),
+                      options={"preprocessing": "pil-bilinear"})  # fmt: skip
+    assert study.preprocessing == "pil-bilinear"
+    assert StudyPlan("t", "latency-only").preprocessing == "tf-slim"  # the ImageNet default
+    (config,) = study.configs()
+    recipe = recipe_of(study, config, "int8", "tflite")
+    cached = tmp_path / "home" / "artifacts" / recipe
+    cached.mkdir(parents=True)
+    (cached / "m.int8.tflite").write_bytes(QUANT_MODEL.read_bytes())
+    meta = {"file": "m.int8.tflite", "sha256": sha256_file(QUANT_MODEL), "scheme": "uint8 QAT (Google)"}
+    (cached / "artifact.json").write_text(json.dumps(meta))
+    with Store(tmp_path / "r.sqlite") as store:
+        ctx = Context(store, tmp_path / "artifacts")
+        (convert, _) = expand(study, ["dev"], ctx)
+        assert convert.run(ctx) == 1
+        art = store.artifact_by_recipe(recipe)
+    sidecar = Path(art.path + ".preprocessing.json")
+    assert json.loads(sidecar.read_text()) == {"preset": "pil-bilinear"}
+    res = evaluate(art.path, imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv"), limit=3, workers=1,
+                   cache=False)  # fmt: skip
+    assert res.preprocessing["preset"] == "pil-bilinear"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"preprocessing": "slim"}, "options.preprocessing must be one of tf-slim, pil-bilinear"),
+        ({"resize": "x"}, "options holds a 'protocol' table"),
+    ],
+)
+def test_bad_preprocessing_option_is_one_line(options, message):
+    with pytest.raises(ConfigError, match=message) as exc:
+        StudyPlan("s", "latency-only", options=options)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ConfigError, match="does not apply to fashion-mnist"):
+        StudyPlan("f", "fashion-mnist", options={"preprocessing": "tf-slim"})

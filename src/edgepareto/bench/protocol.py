@@ -244,6 +244,7 @@ class Measurement:
     warnings: list[str] = field(default_factory=list)
     source: str = "measured"
     created: float | None = None
+    imported: dict[str, Any] | None = None  # benchmark_model imports: delegate, memory, op table, as the log says
 
     def __post_init__(self) -> None:
         if self.status not in ("ok", "failed"):

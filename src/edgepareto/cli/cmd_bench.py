@@ -157,15 +157,22 @@ def render(doc: dict[str, Any], console) -> None:
         ("p90 / p99", doc.get("p90_ms"), f"p99 {doc['p99_ms']:.4g}" if doc.get("p99_ms") is not None else ""),
         ("min / max", doc.get("min_ms"), f"max {doc['max_ms']:.4g}" if doc.get("max_ms") is not None else ""),
         ("FPS", doc.get("fps"), ""),
-        ("peak RSS MB", (doc.get("peak_rss_bytes") or 0) / 1e6 or None, "child process (engine + model)"),
-    ]
+        ("peak RSS MB", (doc.get("peak_rss_bytes") or 0) / 1e6 or None,
+         "benchmark_model's peak footprint" if doc.get("imported") else "child process (engine + model)"),
+    ]  # fmt: skip
+    imported = doc.get("imported") or {}
     title = f"{Path(doc['model']).name} · {doc['engine_version'] or doc['engine']} · {doc['kernel_path']}"
     console.print(table(title, ["figure", "ms", ""], rows, right=(1,)))
     proto = doc["protocol"]
     pin = (doc.get("pinning") or {}).get("status", "")
+    threads = imported.get("threads", doc["threads"])
     console.print(
-        f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {doc['threads']} thread(s) on CPUs "
+        f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {threads} thread(s) on CPUs "
         f"{doc.get('cpus')} [{pin}], protocol {proto.get('name')}, {doc.get('outliers', 0)} outliers"
     )
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")
+    if isinstance(imported.get("op_profile"), list):
+        top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
+        console.print("slowest operators: " + "; ".join(
+            f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top))  # fmt: skip

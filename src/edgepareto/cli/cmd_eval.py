@@ -1,10 +1,12 @@
 """Top-1/top-5 accuracy of a .tflite or .onnx model on labelled images, with Wilson 95% intervals.
 
-Preprocessing comes from ``FILE.preprocessing.json`` beside the model when present, else the
-standard TF-slim evaluation preprocessing for the model's input (central crop 0.875, PIL
-bilinear resize, (x-127.5)/127.5; uint8/int8 inputs from the tensor's scale and zero point;
-label offset 1 for 1001-output models). Decoded inputs are cached on disk per preprocessing
-(``$EDGEPARETO_HOME/inputs``), and images are spread over worker processes, one
+Preprocessing is ``--preprocessing PRESET`` when given, else ``FILE.preprocessing.json`` beside the
+model (a whole spec, or ``{"preset": "tf-slim"}``), else the ``tf-slim`` preset: TF-slim's exact
+evaluation preprocessing (TensorFlow's JPEG decoder, central crop 0.875, TF1 bilinear resize without
+antialiasing, (x - 0.5) * 2; uint8/int8 inputs from the tensor's scale and zero point; label offset 1
+for 1001-output models). ``pil-bilinear`` resizes with Pillow's antialiasing filter instead;
+``torchvision`` and ``keras-mobilenet`` follow those libraries' conventions. Decoded inputs are
+cached on disk per preprocessing (``$EDGEPARETO_HOME/inputs``), and images are spread over worker processes, one
 single-thread engine each. Unreadable files are skipped and listed; ``n`` counts only the
 images actually evaluated.
 
@@ -19,6 +21,8 @@ import argparse
 import time
 from pathlib import Path
 from typing import Any
+
+from edgepareto.data.presets import PRESETS
 
 HELP = "accuracy of a model file on ImageNet, an image folder or Fashion-MNIST (top-1/top-5, Wilson CIs)"
 
@@ -38,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--predictions", type=Path, help="write file,label,top1,top5,... per image to this CSV")
     p.add_argument("--engine", choices=("litert", "onnxruntime"), help="default: from the file suffix")
+    p.add_argument(
+        "--preprocessing",
+        choices=PRESETS,
+        help="preprocessing preset (default: the model's sidecar, else tf-slim, which Google's table used)",
+    )
     p.add_argument("--workers", type=int, help="worker processes (default: one per usable CPU)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the decoded-input cache")
 
@@ -79,6 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.file,
             dataset,
             engine=args.engine,
+            preset=args.preprocessing,
             limit=args.limit,
             balanced=args.balanced,
             workers=args.workers,

@@ -2,7 +2,9 @@
 
 ``int8`` is full-integer post-training quantization (int8 symmetric per-channel weights,
 int8 asymmetric per-tensor activations, int8 I/O), calibrated on ``--calibration-dir``
-images or, when none is given, on a logged synthetic fallback.
+images or, when none is given, on a logged synthetic fallback. Each artifact gets a sidecar
+``FILE.preprocessing.json`` naming its preprocessing preset (``--preprocessing``, default ``tf-slim``),
+which ``edgepareto eval`` then uses.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from edgepareto.artifacts import CALIBRATION_SAMPLES
 from edgepareto.cli._options import add_model_arguments, model_config
+from edgepareto.data.presets import DEFAULT_PRESET, PRESETS, name_preset_beside
 
 HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
 
@@ -31,6 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
     p.add_argument("--calibration-samples", type=int, default=CALIBRATION_SAMPLES,
                    help=f"calibration images (default {CALIBRATION_SAMPLES})")  # fmt: skip
+    p.add_argument(
+        "--preprocessing",
+        choices=PRESETS,
+        default=DEFAULT_PRESET,
+        help=f"preset named in each artifact's FILE.preprocessing.json, used by eval (default {DEFAULT_PRESET})",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -44,8 +53,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         config, args.precision.split(","), args.out, formats=formats, weights=args.weights, seed=args.seed,
         calibration_dir=args.calibration_dir, calibration_samples=args.calibration_samples,
     )  # fmt: skip
-    doc = {"model": config.name, "artifacts": [a.to_json() for a in arts]}
+    doc = {"model": config.name, "preprocessing": args.preprocessing, "artifacts": [a.to_json() for a in arts]}
     for a in doc["artifacts"]:
+        name_preset_beside(a["path"], args.preprocessing)
         fp32 = next((b for b in arts if b.precision == "fp32" and b.format == a["format"]), None)
         if fp32 is not None:
             a["ratio_to_fp32"] = fp32.bytes / a["bytes"]

@@ -5,10 +5,10 @@ crop keeping ``crop_fraction`` of width and height exactly as ``tf.image.central
 it (offset ``int((W - W*f) / 2)``, size ``W - 2*offset``), bilinear resize to the input side,
 then float ``(x - 127.5) / 127.5``, or for integer inputs the tensor's own scale and zero point.
 
-The resize is PIL's bilinear filter, which widens its support when it shrinks (antialiasing).
-With it, the 48 top-1 predictions of ``../shared/fixtures/imagenet/ground_truth.csv`` are
-reproduced exactly; TF's half-pixel bilinear gives 20/24 and 21/24, TF1's legacy
-(``align_corners=False``, no half-pixel) bilinear 19/24 and 21/24 (quant / float model).
+With the PIL bilinear filter (which widens its support when it shrinks: antialiasing) and
+Pillow's decoder, the 48 top-1 predictions of ``../shared/fixtures/imagenet/ground_truth.csv`` are
+reproduced exactly; TF-slim's own pipeline (TF's fast-IDCT JPEG decoding, TF1's legacy bilinear
+without antialiasing: the ``tf-slim`` preset) reproduces the 48 of ``expected_top1_tfslim.csv``.
 
 Integer inputs: when the tensor's quantization *is* the pixel grid (``scale*std`` within 1% of
 1 and the zero point within one step of ``mean``, or of ``mean - 128`` for int8), pixels are fed
@@ -16,6 +16,11 @@ as integers (uint8 as is, int8 minus 128), as TFLite's own ImageNet evaluation t
 otherwise they are requantized, ``round((x - mean) / std / scale + zero_point)``. Google's
 uint8 models (scale 1/128, zero point 128) take the first path: requantizing them would move
 every pixel above 128 by one step and change one of the 24 fixture predictions.
+
+Named presets (:mod:`edgepareto.data.presets`) fill these fields for one convention each; the
+``tf-slim`` one decodes with TensorFlow's JPEG settings and resizes with TF1's legacy bilinear
+(:mod:`edgepareto.data.tf_slim`), so its pixels are float32 in [0, 1] (``convert_image_dtype``)
+rather than uint8, and ``mean``/``std`` are in those units.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ import numpy as np
 from edgepareto.errors import ConfigError, DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-FILTERS = ("bilinear", "bicubic", "nearest", "lanczos", "pad")
+FILTERS = ("bilinear", "bicubic", "nearest", "lanczos", "pad", "tf1-bilinear")
+DECODERS = ("pil", "tf")  # tf: libjpeg-turbo's fast IDCT, as tf.io.decode_jpeg's default
+NORMALIZATIONS = ("centred", "unit-centred", "divide-first")
 COLORS = ("RGB", "BGR", "L")
 INTEGER_INPUT = ("auto", "pixels", "requantize")
 SIDECAR_SUFFIX = ".preprocessing.json"
@@ -70,6 +77,12 @@ class PreprocessingSpec:
 
     ``resize_filter="pad"`` centres the (cropped) image on a black square of ``size`` without
     resampling (Fashion-MNIST 28 -> 32); ``color="L"`` with ``channels=3`` replicates grey.
+    ``resize_filter="tf1-bilinear"`` scales to [0, 1] and resizes as TF1 does (float32 pixels).
+    ``short_side > 0`` resizes the short side to it and then centre-crops ``size`` (torchvision's
+    ``Resize`` + ``CenterCrop``) instead of cropping ``crop_fraction`` first. ``mean``/``std`` may be
+    per channel. ``normalization``: ``centred`` is ``(x - mean) / std``, ``unit-centred`` is
+    ``(x / 255 - mean) / std`` (torchvision's ``ToTensor`` + ``Normalize``), ``divide-first`` is
+    ``x / std - mean / std`` (Keras's ``x / 127.5 - 1``). ``preset`` names the convention.
     """
 
     size: int
@@ -81,6 +94,10 @@ class PreprocessingSpec:
     std: float = 127.5
     label_offset: int = 0
     integer_input: str = "auto"
+    preset: str = "custom"
+    decoder: str = "pil"
+    short_side: int = 0
+    normalization: str = "centred"
 
     def __post_init__(self) -> None:
         if not isinstance(self.size, int) or self.size < 1:
@@ -93,26 +110,79 @@ class PreprocessingSpec:
             raise ConfigError(f"color must be one of {', '.join(COLORS)}, got {self.color!r}")
         if self.channels not in (1, 3) or (self.channels == 1 and self.color != "L"):
             raise ConfigError(f"channels must be 3, or 1 with color 'L'; got {self.channels} with {self.color}")
-        if self.std <= 0:
-            raise ConfigError(f"std must be positive, got {self.std}")
+        self._check_scaling()
         if self.label_offset not in (0, 1):
             raise ConfigError(f"label_offset must be 0 or 1 (1 for a 1001-output model), got {self.label_offset}")
         if self.integer_input not in INTEGER_INPUT:
             raise ConfigError(f"integer_input must be one of {', '.join(INTEGER_INPUT)}, got {self.integer_input!r}")
+        self._check_pipeline()
+
+    def _check_scaling(self) -> None:
+        for name in ("mean", "std"):
+            value = getattr(self, name)
+            if isinstance(value, list | tuple):
+                if len(value) != self.channels or not all(isinstance(v, int | float) for v in value):
+                    raise ConfigError(f"{name} per channel needs {self.channels} numbers, got {value!r}")
+                object.__setattr__(self, name, tuple(float(v) for v in value))
+        if min(_as_tuple(self.std)) <= 0:
+            raise ConfigError(f"std must be positive, got {self.std}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ConfigError(
+                f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}"
+            )
+
+    def _check_pipeline(self) -> None:
+        if self.decoder not in DECODERS:
+            raise ConfigError(f"decoder must be one of {', '.join(DECODERS)}, got {self.decoder!r}")
+        if not isinstance(self.short_side, int) or self.short_side < 0:
+            raise ConfigError(f"short_side must be 0 or a positive integer, got {self.short_side!r}")
+        if self.short_side and (self.short_side < self.size or self.crop_fraction != 1.0):
+            raise ConfigError(
+                f"short_side {self.short_side} needs crop_fraction 1 and at least size {self.size} "
+                "(it resizes, then centre-crops size x size)"
+            )
+        if self.resize_filter == "tf1-bilinear" and (self.short_side or self.color == "L"):
+            raise ConfigError("resize_filter tf1-bilinear works on RGB/BGR images without short_side")
+        if not isinstance(self.preset, str) or not self.preset:
+            raise ConfigError(f"preset must be a non-empty name, got {self.preset!r}")
 
     # --- identity -----------------------------------------------------------------------
     @property
     def pixel_key(self) -> str:
         """Identifies the uint8 pixels (crop, resize, colour): the key of the on-disk input cache."""
-        return f"s{self.size}-c{self.crop_fraction:g}-{self.resize_filter}-{self.color}{self.channels}"
+        key = f"s{self.size}-c{self.crop_fraction:g}-{self.resize_filter}-{self.color}{self.channels}"
+        if self.preset != "custom":  # a preset's pixels are its own: never share them with another's
+            key = f"{self.preset}-{key}"
+        if self.decoder != "pil":
+            key += f"-dec{self.decoder}"
+        if self.short_side:
+            key += f"-short{self.short_side}"
+        return key
 
     @property
     def key(self) -> str:
         """Identifies the whole spec, scaling included."""
-        return f"{self.pixel_key}-m{self.mean:g}-d{self.std:g}-o{self.label_offset}-{self.integer_input}"
+        return (
+            f"{self.pixel_key}-m{_fmt(self.mean)}-d{_fmt(self.std)}-o{self.label_offset}-{self.integer_input}"
+            + ("" if self.normalization == "centred" else f"-{self.normalization}")
+        )
+
+    @property
+    def pixel_dtype(self) -> np.dtype:
+        """uint8 pixels, or float32 in [0, 1] for TF's resize (the on-disk cache stores these)."""
+        return np.dtype(np.float32 if self.resize_filter == "tf1-bilinear" else np.uint8)
+
+    @property
+    def pixel_unit(self) -> float:
+        """The value of one 8-bit step in this spec's pixels (1/255 for [0, 1] pixels)."""
+        return 1.0 / 255.0 if self.pixel_dtype.kind == "f" else 1.0
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        doc = asdict(self)
+        for name in ("mean", "std"):
+            if isinstance(doc[name], tuple):
+                doc[name] = list(doc[name])
+        return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> PreprocessingSpec:
@@ -125,27 +195,68 @@ class PreprocessingSpec:
     def __str__(self) -> str:
         resize = "pad" if self.resize_filter == "pad" else f"{self.resize_filter} resize"
         grey = "grey" + (" x3" if self.channels == 3 else "") if self.color == "L" else self.color
-        return (
-            f"central crop {self.crop_fraction:g}, {resize} to {self.size}x{self.size}, {grey}, "
-            f"(x - {self.mean:g}) / {self.std:g}, label offset {self.label_offset}"
-        )
+        if self.short_side:
+            crop = f"short side to {self.short_side}, centre crop {self.size}x{self.size} ({resize})"
+        else:
+            crop = f"central crop {self.crop_fraction:g}, {resize} to {self.size}x{self.size}"
+        scaling = {
+            "centred": f"(x - {_fmt(self.mean)}) / {_fmt(self.std)}",
+            "unit-centred": f"(x / 255 - {_fmt(self.mean)}) / {_fmt(self.std)}",
+            "divide-first": f"x / {_fmt(self.std)} - {_fmt(self.mean)} / {_fmt(self.std)}",
+        }[self.normalization]
+        if self.pixel_dtype.kind == "f":
+            scaling = f"x in [0, 1], {scaling}"
+        decoder = ", TF's JPEG decoder" if self.decoder == "tf" else ""
+        text = f"{crop}, {grey}{decoder}, {scaling}, label offset {self.label_offset}"
+        return text if self.preset == "custom" else f"{self.preset}: {text}"
 
     # --- pixels -------------------------------------------------------------------------
     def load(self, path: str | Path) -> np.ndarray:
-        """Decode, centrally crop and resize one image file: uint8 (size, size, channels)."""
+        """Decode, centrally crop and resize one image file: (size, size, channels) of :attr:`pixel_dtype`."""
         from PIL import Image, UnidentifiedImageError
 
+        if self.decoder == "tf" or self.resize_filter == "tf1-bilinear":
+            return self.prepare_decoded(self._decode(path))
         try:
             with Image.open(path) as im:
                 return self.prepare_pil(im)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
+    def _decode(self, path: str | Path) -> np.ndarray:
+        if self.decoder == "tf":
+            from edgepareto.data.tf_slim import decode_like_tf
+
+            return decode_like_tf(path, grey=self.color == "L")
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as im:
+                return np.asarray(im.convert("L" if self.color == "L" else "RGB"), dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise DatasetError(f"{path}: not a readable image ({exc})") from exc
+
+    def prepare_decoded(self, arr: np.ndarray) -> np.ndarray:
+        """The pixel pipeline on a decoded uint8 (H, W) or (H, W, C) array (RGB or grey)."""
+        if self.resize_filter != "tf1-bilinear":
+            return self.prepare_pil(_to_pil(arr))
+        from edgepareto.data.tf_slim import resize_bilinear_tf1
+
+        if arr.ndim == 2:
+            arr = arr[..., None]
+        if self.crop_fraction < 1.0:
+            left, top, right, bottom = central_crop_box(arr.shape[1], arr.shape[0], self.crop_fraction)
+            arr = arr[top:bottom, left:right]
+        unit = arr.astype(np.float32) * np.float32(1.0 / 255.0)  # tf.image.convert_image_dtype
+        return self._finish(resize_bilinear_tf1(unit, self.size, self.size))
+
     def prepare_pil(self, im: Any) -> np.ndarray:
         """The pixel pipeline on a PIL image (decoded lazily by PIL on first access)."""
         from PIL import Image
 
         im = im.convert("L" if self.color == "L" else "RGB")
+        if self.short_side:
+            return self._finish(_short_side_crop(im, self.short_side, self.size))
         if self.crop_fraction < 1.0:
             im = im.crop(central_crop_box(im.size[0], im.size[1], self.crop_fraction))
         if self.resize_filter == "pad":
@@ -159,6 +270,8 @@ class PreprocessingSpec:
         pixels = np.asarray(pixels)
         if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
             raise ConfigError(f"expected a uint8 image (H, W) or (H, W, C), got {pixels.dtype} {pixels.shape}")
+        if self.resize_filter == "tf1-bilinear":
+            return self.prepare_decoded(pixels if pixels.ndim == 3 and pixels.shape[2] == 3 else _rgb(pixels))
         if self.resize_filter == "pad" and self.crop_fraction == 1.0:
             if self.color == "L" and pixels.ndim == 3:
                 return self.prepare_pil(_to_pil(pixels))
@@ -169,7 +282,7 @@ class PreprocessingSpec:
 
     def prepare_batch(self, images: np.ndarray) -> np.ndarray:
         """:meth:`prepare_array` over a stack of images: uint8 (N, size, size, channels)."""
-        return np.stack([self.prepare_array(im) for im in images]) if len(images) else np.zeros((0,), np.uint8)
+        return np.stack([self.prepare_array(im) for im in images]) if len(images) else np.zeros((0,), self.pixel_dtype)
 
     def _finish(self, arr: np.ndarray) -> np.ndarray:
         if arr.ndim == 2:
@@ -182,11 +295,26 @@ class PreprocessingSpec:
 
     # --- model input --------------------------------------------------------------------
     def to_float(self, pixels: np.ndarray) -> np.ndarray:
-        """Float model input from uint8 pixels: (x - mean) / std."""
+        """Float model input from pixels, in this spec's :attr:`normalization` order (float32 throughout)."""
         x = pixels.astype(np.float32)
-        x -= np.float32(self.mean)
-        x /= np.float32(self.std)
+        mean, std = np.asarray(self.mean, np.float32), np.asarray(self.std, np.float32)
+        if self.normalization == "unit-centred":
+            x /= np.float32(255.0)  # torchvision's ToTensor divides; then Normalize
+        if self.normalization == "divide-first":
+            x /= std  # Keras's "tf" mode: x /= 127.5; x -= 1
+            x -= mean / std
+            return x
+        x -= mean
+        x /= std
         return x
+
+    def _grid(self) -> tuple[float, float] | None:
+        """(std, mean) in 8-bit pixel steps when both are one number, else None (no pixel grid)."""
+        mean, std = _as_tuple(self.mean), _as_tuple(self.std)
+        if len(set(mean)) != 1 or len(set(std)) != 1:
+            return None
+        unit = 1.0 / 255.0 if self.normalization == "unit-centred" else self.pixel_unit
+        return std[0] / unit, mean[0] / unit
 
     def encoding(self, dtype: Any, scale: float = 0.0, zero_point: int = 0) -> InputEncoding:
         """Choose how pixels become an input of ``dtype`` with the tensor's (scale, zero_point)."""
@@ -197,8 +325,9 @@ class PreprocessingSpec:
             raise ConfigError(f"unsupported model input dtype {dt.name}; image models take float, uint8 or int8")
         if scale <= 0:
             raise ConfigError(f"the {dt.name} model input has no quantization scale; cannot map pixels onto it")
-        grid_zero = self.mean - (128 if dt.name == "int8" else 0)
-        on_grid = abs(scale * self.std - 1.0) <= 0.01 and abs(zero_point - grid_zero) <= 1.0
+        grid = self._grid()
+        on_grid = grid is not None and abs(scale * grid[0] - 1.0) <= 0.01
+        on_grid = on_grid and abs(zero_point - grid[1] + (128 if dt.name == "int8" else 0)) <= 1.0  # type: ignore[index]
         mode = self.integer_input
         if mode == "auto":
             mode = "pixels" if on_grid else "requantize"
@@ -209,6 +338,8 @@ class PreprocessingSpec:
         if enc.mode == "float":
             return self.to_float(pixels).astype(enc.dtype, copy=False)
         if enc.mode == "pixels":
+            if pixels.dtype.kind == "f":  # [0, 1] pixels: the nearest 8-bit step
+                pixels = np.clip(np.round(pixels * np.float32(255.0)), 0, 255).astype(np.uint8)
             if enc.dtype == "uint8":
                 return pixels.astype(np.uint8, copy=False)
             return (pixels.astype(np.int16) - 128).astype(np.int8)
@@ -228,29 +359,78 @@ class PreprocessingSpec:
         return path
 
 
-def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
-    """The spec saved beside ``artifact`` by :meth:`PreprocessingSpec.save_beside`, if any."""
+def read_sidecar(artifact: str | Path) -> dict[str, Any] | None:
+    """The JSON object of ``<artifact>.preprocessing.json``: a whole spec, or ``{"preset": NAME}``."""
     path = Path(str(artifact) + SIDECAR_SUFFIX)
     if not path.is_file():
         return None
     try:
-        return PreprocessingSpec.from_json(json.loads(path.read_text()))
-    except (json.JSONDecodeError, TypeError) as exc:
+        doc = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: not a preprocessing spec (a JSON object); delete it or fix the JSON")
+    return doc
+
+
+def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
+    """The whole spec saved beside ``artifact`` by :meth:`PreprocessingSpec.save_beside`, if any
+    (None also for a sidecar that only names a preset: that one needs the model's input size)."""
+    doc = read_sidecar(artifact)
+    if doc is None or set(doc) <= {"preset", "label_offset"}:
+        return None
+    try:
+        return PreprocessingSpec.from_json(doc)
+    except TypeError as exc:
+        path = str(artifact) + SIDECAR_SUFFIX
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
 
 
-def default_spec(input_shape: tuple[int, ...], num_outputs: int, num_classes: int | None = None) -> PreprocessingSpec:
-    """The standard spec for a model with NHWC ``input_shape``: TF-slim's for 3 channels.
+def default_spec(
+    input_shape: tuple[int, ...], num_outputs: int, num_classes: int | None = None, preset: str | None = None
+) -> PreprocessingSpec:
+    """The standard spec for a model with NHWC ``input_shape``: preset ``preset`` (default TF-slim's)
+    for 3 channels, Pillow bilinear on grey for 1 channel.
 
     The label offset is 1 when the model has one output more than the data set has classes
     (the 1001-output "background" convention of Google's models).
     """
+
     if len(input_shape) != 4 or input_shape[1] != input_shape[2] or input_shape[3] not in (1, 3):
         raise ConfigError(f"expected a square NHWC image input with 1 or 3 channels, got shape {list(input_shape)}")
     offset = 1 if num_classes is not None and num_outputs == num_classes + 1 else 0
     if input_shape[3] == 1:
+        if preset is not None:
+            raise ConfigError(f"preset {preset} is for RGB inputs; this model takes 1 channel (omit the preset)")
         return PreprocessingSpec(size=int(input_shape[1]), color="L", channels=1, label_offset=offset)
-    return PreprocessingSpec(size=int(input_shape[1]), label_offset=offset)
+    return preset_spec(preset or DEFAULT_PRESET, int(input_shape[1]), offset)
+
+
+def _as_tuple(value: float | tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(value) if isinstance(value, tuple | list) else (float(value),)
+
+
+def _fmt(value: float | tuple[float, ...]) -> str:
+    return ",".join(f"{v:g}" for v in _as_tuple(value))
+
+
+def _rgb(pixels: np.ndarray) -> np.ndarray:
+    grey = pixels if pixels.ndim == 2 else pixels[..., 0]
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def _short_side_crop(im: Any, short: int, size: int) -> np.ndarray:
+    """torchvision's ``Resize(short)`` (PIL bilinear, long side truncated) then ``CenterCrop(size)``."""
+    from PIL import Image
+
+    w, h = im.size
+    new = (short, int(short * h / w)) if w <= h else (int(short * w / h), short)
+    if new != (w, h):
+        im = im.resize(new, Image.Resampling.BILINEAR)
+    arr = np.asarray(im, dtype=np.uint8)
+    top = round((arr.shape[0] - size) / 2.0)
+    left = round((arr.shape[1] - size) / 2.0)
+    return arr[top : top + size, left : left + size]
 
 
 def _pad(arr: np.ndarray, size: int) -> np.ndarray:
@@ -277,3 +457,56 @@ def list_images(folder: str | Path) -> list[Path]:
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder; pass a folder of images")
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+# --- named presets (described in edgepareto.data.presets) ------------------------------------
+PRESETS = ("tf-slim", "pil-bilinear", "torchvision", "keras-mobilenet")
+DEFAULT_PRESET = "tf-slim"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _fields(name: str, size: int) -> dict[str, Any]:
+    if name == "tf-slim":
+        return {"resize_filter": "tf1-bilinear", "decoder": "tf", "mean": 0.5, "std": 0.5}
+    if name == "pil-bilinear":
+        return {}
+    if name == "torchvision":
+        return {"crop_fraction": 1.0, "short_side": int(size / 0.875), "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
+                "normalization": "unit-centred"}  # fmt: skip
+    return {"crop_fraction": 1.0, "resize_filter": "nearest", "normalization": "divide-first"}
+
+
+def check_preset(name: str) -> str:
+    """``name`` if it is a preset, else a one-line ConfigError listing them."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preprocessing preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return name
+
+
+def preset_spec(name: str, size: int, label_offset: int = 0) -> PreprocessingSpec:
+    """The spec of preset ``name`` for a square RGB input of ``size`` pixels."""
+    check_preset(name)
+    return PreprocessingSpec(size=size, label_offset=label_offset, preset=name, **_fields(name, size))
+
+
+def name_preset_beside(artifact: str | Path, preset: str, *, replace: bool = True) -> str:
+    """Write ``<artifact>.preprocessing.json`` naming ``preset`` (``{"preset": NAME}``), so the choice
+    travels with the file; with ``replace=False`` an existing sidecar is kept. The preset it names after."""
+    check_preset(preset)
+    doc = read_sidecar(artifact)
+    if doc is not None and not replace:
+        named = sidecar_preset(doc)
+        return named[0] if named is not None else str(doc.get("preset", "custom"))
+    Path(str(artifact) + SIDECAR_SUFFIX).write_text(json.dumps({"preset": preset}) + "\n")
+    return preset
+
+
+def sidecar_preset(doc: dict[str, Any]) -> tuple[str, int | None] | None:
+    """(preset, label offset or None) when a sidecar only names a preset, e.g. ``{"preset": "tf-slim"}``."""
+    if set(doc) - {"preset", "label_offset"} or "preset" not in doc:
+        return None
+    offset = doc.get("label_offset")
+    if offset is not None and offset not in (0, 1):
+        raise ConfigError(f"label_offset must be 0 or 1, got {offset!r}")
+    return check_preset(str(doc["preset"])), offset

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ import numpy as np
 
 from edgepareto.artifacts import write_atomic
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
-from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, spec_beside
+from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar
+from edgepareto.data.presets import sidecar_preset
 from edgepareto.engines import engine_for
 from edgepareto.errors import DatasetError, EdgeParetoError, EngineError
 from edgepareto.eval.cache import InputCache
@@ -84,6 +85,7 @@ class EvalResult:
             "n": self.n,
             "ci95_top1": list(self.ci95_top1),
             "ci95_top5": list(self.ci95_top5),
+            "preprocessing_preset": self.preprocessing.get("preset", "custom"),
             "preprocessing": self.preprocessing,
             "input_encoding": self.input_encoding,
             "requested": self.requested,
@@ -145,7 +147,7 @@ class _Evaluator:
         topk = np.full((n, TOPK), -1, np.int64)
         ok = np.zeros(n, bool)
         skipped, hits = [], 0
-        pixels = np.empty((n, self.spec.size, self.spec.size, self.spec.channels), np.uint8)
+        pixels = np.empty((n, self.spec.size, self.spec.size, self.spec.channels), self.spec.pixel_dtype)
         for j, i in enumerate(range(start, stop)):
             try:
                 hits += self.pixels_into(i, pixels[j])
@@ -235,19 +237,29 @@ def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers
 
 
 # --- public API ------------------------------------------------------------------------------
-def resolve_spec(model: str | Path, runner_inputs: Any, num_outputs: int, dataset: Dataset) -> PreprocessingSpec:
-    """The spec saved beside the artifact, else the data set's standard one for this input shape."""
-    spec = spec_beside(model)
-    if spec is not None:
-        return spec
+def resolve_spec(
+    model: str | Path, runner_inputs: Any, num_outputs: int, dataset: Dataset, preset: str | None = None
+) -> PreprocessingSpec:
+    """``preset`` when given (``eval --preprocessing``, a study's option), else the spec saved beside the
+    artifact (a whole spec, or one naming a preset), else the data set's standard one for this input."""
     shape = tuple(int(s) for s in runner_inputs[0].shape)
     if _is_nchw(shape):
         shape = (shape[0], shape[2], shape[3], shape[1])
+    classes = len(dataset.class_names)
+    if preset is not None:
+        return default_spec(shape, num_outputs, classes, preset=preset)
+    doc = read_sidecar(model)
+    named = sidecar_preset(doc) if doc is not None else None
+    if named is not None:
+        spec = default_spec(shape, num_outputs, classes, preset=named[0])
+        return spec if named[1] is None else replace(spec, label_offset=named[1])
+    if doc is not None:
+        return PreprocessingSpec.from_json(doc)
     if dataset.name == "fashion-mnist":
         from edgepareto.data.fashion_mnist import fashion_spec
 
         return fashion_spec(shape[1], channels=shape[3])
-    return default_spec(shape, num_outputs, len(dataset.class_names))
+    return default_spec(shape, num_outputs, classes)
 
 
 def evaluate(
@@ -256,6 +268,7 @@ def evaluate(
     *,
     engine: str | None = None,
     spec: PreprocessingSpec | None = None,
+    preset: str | None = None,
     limit: int | None = None,
     balanced: bool = False,
     workers: int | None = None,
@@ -273,7 +286,7 @@ def evaluate(
     subset = "all" if len(dataset) == full else f"{'balanced' if balanced else 'first'} {len(dataset)}"
     if len(dataset) == 0:
         raise DatasetError(f"{dataset.source}: no images to evaluate")
-    spec, encoding, version, num_outputs = _probe(model, engine, spec, dataset)
+    spec, encoding, version, num_outputs = _probe(model, engine, spec, dataset, preset)
     names = _check_labels(model, dataset, spec, num_outputs, labels)
     total = len(dataset)
     workers = max(1, min(default_workers(total) if workers is None else workers, total))
@@ -299,7 +312,7 @@ def evaluate(
 
 
 def _probe(
-    model: str, engine: str, spec: PreprocessingSpec | None, dataset: Dataset
+    model: str, engine: str, spec: PreprocessingSpec | None, dataset: Dataset, preset: str | None = None
 ) -> tuple[PreprocessingSpec, InputEncoding, str, int]:
     """Open the model once here: its preprocessing, input encoding, engine version and output count."""
     from edgepareto.engines import open_runner
@@ -309,7 +322,7 @@ def _probe(
         if len(probe.inputs) != 1 or not probe.outputs:
             raise EngineError(f"{model}: expected one image input and a score output, got {len(probe.inputs)} inputs")
         num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
-        spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset)
+        spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset, preset)
         inp = probe.inputs[0]
         return spec, spec.encoding(inp.dtype, inp.scale, inp.zero_point), probe.info.version, num_outputs
     finally:

@@ -24,7 +24,8 @@ PACK, INDEX = ".u8", ".idx"
 
 
 class InputCache:
-    """uint8 pixels per (spec, image identity) in ``root/inputs/<pixel_key>/<writer>.u8`` packs.
+    """Pixels per (spec, image identity) in ``root/inputs/<pixel_key>/<writer>.u8`` packs (uint8, or
+    float32 for a spec whose :attr:`~PreprocessingSpec.pixel_dtype` is; the key names the preset).
 
     Raw bytes, no header: an entry is the spec's (size, size, channels) at an offset. Each pack
     has a ``.idx`` of ``<sha1 of identity>\\t<offset>\\n`` lines, written after the pixels: a
@@ -35,7 +36,8 @@ class InputCache:
     def __init__(self, spec: PreprocessingSpec, root: Path | None = None) -> None:
         self.folder = (root if root is not None else home()) / "inputs" / spec.pixel_key
         self.shape = (spec.size, spec.size, spec.channels)
-        self.nbytes = spec.size * spec.size * spec.channels
+        self.dtype = spec.pixel_dtype  # uint8, or float32 for TF's resize
+        self.nbytes = spec.size * spec.size * spec.channels * self.dtype.itemsize
         self._index: dict[str, tuple[str, int]] | None = None  # key -> (pack name, offset)
         self._readers: dict[str, int | None] = {}  # pack name -> open descriptor (None: unreadable)
         self._writer: tuple[str, int, int] | None = None  # (pack name, pack fd, index fd)
@@ -74,11 +76,11 @@ class InputCache:
         return self._readers[pack]
 
     def get(self, identity: str) -> np.ndarray | None:
-        out = np.empty(self.shape, np.uint8)
+        out = np.empty(self.shape, self.dtype)
         return out if self.get_into(identity, out) else None
 
     def get_into(self, identity: str, out: np.ndarray) -> bool:
-        """Read an entry straight into ``out`` (C-contiguous uint8 of the spec's shape); False on a miss.
+        """Read an entry straight into ``out`` (C-contiguous, the spec's shape and pixel dtype); False on a miss.
 
         One ``pread`` from an already open pack: no allocation, no open per image.
         """
@@ -109,7 +111,7 @@ class InputCache:
 
     def put(self, identity: str, pixels: np.ndarray) -> None:
         """Best effort: a full disk or read-only cache only costs a decode next time."""
-        if self._unwritable or pixels.shape != self.shape or pixels.dtype != np.uint8:
+        if self._unwritable or pixels.shape != self.shape or pixels.dtype != self.dtype:
             return
         try:
             name, pack_fd, index_fd = self._writer or self._open_writer()

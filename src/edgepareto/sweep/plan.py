@@ -9,6 +9,7 @@ without arguments.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -79,11 +80,33 @@ class StudyPlan:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
         if not 1 <= self.calibration_samples <= 10000:
             fail(f"calibration_samples must be in [1, 10000], got {self.calibration_samples}")
-        unknown = sorted(set(self.options) - {"protocol"})
+        unknown = sorted(set(self.options) - {"protocol", "preprocessing"})
         if unknown or not isinstance(self.options.get("protocol", {}), dict):
-            fail(f"options holds only a 'protocol' table of overrides (e.g. time_limit_s), got {unknown or 'protocol'}")
+            fail(
+                "options holds a 'protocol' table of overrides (e.g. time_limit_s) and a 'preprocessing' preset, "
+                f"got {unknown or 'protocol'}"
+            )
+        self._check_preprocessing(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
+
+    def _check_preprocessing(self, fail: Callable[[str], None]) -> None:
+        from edgepareto.data.presets import PRESETS
+
+        preset = self.options.get("preprocessing")
+        if preset is None:
+            return
+        if preset not in PRESETS:
+            fail(f"options.preprocessing must be one of {', '.join(PRESETS)}, got {preset!r}")
+        if self.kind == "fashion-mnist":
+            fail("options.preprocessing does not apply to fashion-mnist (28x28 grey, padded to 32)")
+
+    @property
+    def preprocessing(self) -> str:
+        """The preset this study's artifacts name in their sidecar (the ImageNet default unless set)."""
+        from edgepareto.data.presets import DEFAULT_PRESET
+
+        return str(self.options.get("preprocessing", DEFAULT_PRESET))
 
     def configs(self) -> list[ModelConfig]:
         if self.kind == "fashion-mnist":

@@ -147,14 +147,23 @@ class BuildRecipe:
                 arts = export(self.config, [w[0] for w in mine], tmp, formats=(fmt,), model=model,
                               calibration_dir=calib, calibration_samples=self.study.calibration_samples)  # fmt: skip
                 for art, (_, _, recipe) in zip(arts, mine, strict=True):
-                    ctx.register(Path(art.path), art.variant, art.scheme, recipe)
+                    self._name_preset(ctx.register(Path(art.path), art.variant, art.scheme, recipe))
                     cache.put(recipe, Path(art.path), art.scheme)
 
     def _from_cache(self, ctx: Context, cache: HomeCache, wanted: tuple[Precision, str, str]) -> bool:
         hit = cache.get(wanted[2])
         if hit is not None:
-            ctx.register(hit[0], Variant.of(self.config, wanted[0]), hit[1], wanted[2])
+            self._name_preset(ctx.register(hit[0], Variant.of(self.config, wanted[0]), hit[1], wanted[2]))
         return hit is not None
+
+    def _name_preset(self, art: Artifact) -> None:
+        """The study's preprocessing preset travels with the file (``FILE.preprocessing.json``)."""
+        from edgepareto.data.presets import name_preset_beside
+
+        named = name_preset_beside(art.path, self.study.preprocessing, replace=False)
+        if named != self.study.preprocessing:
+            log.warning("%s: its sidecar already names preset %s (another study built the same file); study %s "
+                        "asked for %s", art.path, named, self.study.name, self.study.preprocessing)  # fmt: skip
 
     def counted(self, ctx: Context) -> int:
         """Build, and say how many size records are new."""
