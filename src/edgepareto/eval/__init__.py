@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from edgepareto.eval.accuracy import EvalResult, evaluate, write_predictions
+from edgepareto.eval.accuracy import (
+    ChunkMap,
+    ChunkResult,
+    EvalResult,
+    chunk_bounds,
+    evaluate,
+    evaluate_chunk,
+    write_predictions,
+)
 from edgepareto.eval.cache import InputCache, home
 from edgepareto.eval.stats import agreement, wilson_interval
 
 __all__ = [
+    "ChunkMap",
+    "ChunkResult",
     "EvalResult",
     "InputCache",
     "agreement",
+    "chunk_bounds",
     "evaluate",
+    "evaluate_chunk",
     "home",
     "wilson_interval",
     "write_predictions",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.artifacts import CALIBRATION_SAMPLES
+from edgepareto.compute import ExecutorChoice
 from edgepareto.errors import ConfigError
 from edgepareto.models import BUILDABLE, ModelConfig, Precision
 
@@ -23,7 +24,9 @@ KINDS: dict[str, str] = {
     "imagenet-published": "built and converted here; ImageNet top-1 from the published table",
     "fashion-mnist": "trained on Fashion-MNIST (cached), accuracy measured on the test set",
     "latency-only": "built and converted here; size and latency, no accuracy",
+    "measured": "built and converted here; accuracy measured on `dataset` (imagenet or folder) images in `data_dir`",
 }
+MEASURED_DATASETS = ("imagenet", "folder")
 PROTOCOLS = ("fast", "paper")
 ENGINES = ("litert", "onnxruntime")
 
@@ -47,6 +50,9 @@ class StudyPlan:
     calibration_dir: str | None = None
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    data_dir: str | None = None  # kind "measured": the images (and ground_truth for a flat ImageNet folder)
+    ground_truth: str | None = None
+    limit: int | None = None  # kind "measured": evaluate a class-balanced subset of this many images
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -87,6 +93,10 @@ class StudyPlan:
                 f"got {unknown or 'protocol'}"
             )
         self._check_preprocessing(fail)
+        if self.kind == "measured" and (self.dataset not in MEASURED_DATASETS or not self.data_dir):
+            fail(f"kind 'measured' needs dataset = one of {', '.join(MEASURED_DATASETS)} and data_dir = the images")
+        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
+            fail(f"limit must be a positive integer, got {self.limit!r}")
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
 
@@ -119,6 +129,9 @@ class Plan:
     name: str
     studies: tuple[StudyPlan, ...]
     source: str = "(built in)"
+    # where compute runs (top-level keys): executor = "local" | "ray", ray_address = "HOST:PORT",
+    # shared_paths = true when every Ray node sees the driver's data and artifact paths (read in place)
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def __post_init__(self) -> None:
         if not self.studies:
@@ -128,7 +141,8 @@ class Plan:
             raise ConfigError(f"plan {self.name!r}: study names must be unique, got {names}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies]}
+        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies],
+                "executor": asdict(self.executor)}  # fmt: skip
 
 
 _FIELDS = set(StudyPlan.__dataclass_fields__)
@@ -146,7 +160,17 @@ def parse_plan(doc: dict[str, Any], source: str) -> Plan:
             studies.append(StudyPlan(**raw))
         except TypeError as exc:
             raise ConfigError(f"{source}: study #{i + 1}: {exc}") from exc
-    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source)
+    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source, _executor(doc, source))
+
+
+def _executor(doc: dict[str, Any], source: str) -> ExecutorChoice:
+    address, shared = doc.get("ray_address"), doc.get("shared_paths", False)
+    if not isinstance(shared, bool) or not (address is None or isinstance(address, str)):
+        raise ConfigError(f"{source}: ray_address must be a string (HOST:PORT) and shared_paths true or false")
+    try:
+        return ExecutorChoice(str(doc.get("executor", "local")), address, shared)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def load_plan(path: str | Path | None = None) -> Plan:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.analysis import load_reference
+from edgepareto.compute import ExecutorChoice, make_executor
 from edgepareto.errors import EdgeParetoError, first_line
 from edgepareto.native_output import appended_to
 from edgepareto.remote import Board
@@ -86,8 +87,13 @@ def run_sweep(
     host: bool = True,
     accept_new_host_key: bool = False,
     retries: int = 3,
+    executor: str | None = None,
+    ray_address: str | None = None,
 ) -> SweepOutcome:
     """Run ``plan`` (a Plan, a TOML file, or None: the default) into the store at ``store_path``.
+
+    ``executor`` (``local`` or ``ray``, with ``ray_address``) overrides the plan's: where conversion,
+    training and evaluation run. Latency is measured on its device whatever the executor.
 
     The report is written into ``report_dir`` unless it is None.
 
@@ -121,12 +127,24 @@ def run_sweep(
             outcome.failures = [{"task": t.label, "error": "pending"} for t in pending]
             return outcome
         ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
-        _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+        ctx.executor = make_executor(_choice(plan, executor, ray_address))
+        try:
+            ctx.executor.prepare([spec for t in pending if t.prefetch and (spec := t.prefetch(ctx))])
+            _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+        finally:
+            ctx.executor.close()
         if report_dir is not None:
             outcome.report = _report(store, report_dir, view, log_path)
         outcome.seconds = time.monotonic() - t0
     view.close()
     return outcome
+
+
+def _choice(plan: Plan, executor: str | None, ray_address: str | None) -> ExecutorChoice:
+    """The plan's executor, with what the command line or the API asked for on top."""
+    base = plan.executor
+    name = executor or ("ray" if ray_address else base.name)
+    return ExecutorChoice(name, ray_address or base.address, base.shared_paths)
 
 
 def _run_pending(

@@ -1,8 +1,7 @@
 """Expand a plan into tasks: typed jobs (build, train + evaluate, latency), each with the store keys it promises.
 
-Build tasks come first (they write artifacts, sizes and accuracies), latency tasks after.
-A latency task finds its artifact by recipe and builds it again if its file is gone.
-"""
+Build tasks first (artifacts, sizes, accuracies; compute through ``ctx.executor``), latency after. A latency
+task finds its artifact by recipe and builds it again if its file is gone."""
 
 from __future__ import annotations
 
@@ -13,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache, export
+from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache
 from edgepareto.bench import Protocol, measure
+from edgepareto.compute import ConvertSpec, Executor, LocalExecutor
 from edgepareto.errors import EdgeParetoError
-from edgepareto.models import ModelConfig, Precision, Variant, build_model
+from edgepareto.models import ModelConfig, Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord, Store
 from edgepareto.sweep.keys import (
     accuracy_key,
+    digest,
     fashion_recipe,
     latency_key,
     protocol_id,
@@ -27,8 +28,9 @@ from edgepareto.sweep.keys import (
     schedule_key,
     size_key,
 )
+from edgepareto.sweep.measured import AccuracyJob
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.train import StudyRecord, study_variant
+from edgepareto.train import StudyRecord
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ class Context:
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # device name -> {"cluster": ..., "cpus": ...}
     builders: dict[str, Callable[[Context], Any]] = field(default_factory=dict)  # recipe -> what builds it
     progress: Callable[[str], None] | None = None  # what the task in flight is doing, for the live view
+    executor: Executor = field(default_factory=LocalExecutor)  # where conversion, training and evaluation run
 
     def artifact(self, recipe: str) -> Artifact:
         """The artifact a recipe built, building it again if its file is gone."""
@@ -91,7 +94,7 @@ class LatencyJob:
 
     @property
     def key(self) -> str:
-        name = self.protocol + (f"+{_digest8(dict(self.overrides))}" if self.overrides else "")
+        name = self.protocol + (f"+{digest(dict(self.overrides), 8)}" if self.overrides else "")
         return latency_key(self.recipe, self.engine, self.threads, self.device, name)
 
     def protocol_preset(self) -> Protocol:
@@ -100,12 +103,6 @@ class LatencyJob:
     def records(self, m: Any, art: Artifact) -> list[MeasurementRecord]:
         return MeasurementRecord.from_latency(m, device=self.device, artifact=art, key=self.key,
                                               protocol_name=self.protocol)  # fmt: skip
-
-
-def _digest8(overrides: dict[str, Any]) -> str:
-    from edgepareto.sweep.keys import digest
-
-    return digest(overrides, 8)
 
 
 @dataclass
@@ -117,6 +114,7 @@ class Task:
     estimate_s: float
     run: Callable[[Context], int]  # returns how many new records it wrote
     job: LatencyJob | None = None
+    prefetch: Callable[[Context], ConvertSpec | None] | None = None  # its conversion, to submit ahead
 
     def done(self, store: Store) -> bool:
         return all(store.has(k) for k in self.keys)
@@ -134,21 +132,25 @@ class BuildRecipe:
     wanted: tuple[tuple[Precision, str, str], ...]  # (precision, format, recipe)
 
     def __call__(self, ctx: Context) -> None:
-        cache = HomeCache()
-        todo = [w for w in self.wanted if ctx.store.artifact_by_recipe(w[2]) is None]
-        todo = [w for w in todo if not self._from_cache(ctx, cache, w)]
+        todo = self._todo(ctx, adopt=True)
         if not todo:
             return
-        model = build_model(self.config, seed=self.study.seed)
-        calib = Path(self.study.calibration_dir) if self.study.calibration_dir else None
         with tempfile.TemporaryDirectory(prefix="edgepareto-convert-") as tmp:
-            for fmt in dict.fromkeys(w[1] for w in todo):
-                mine = [w for w in todo if w[1] == fmt]
-                arts = export(self.config, [w[0] for w in mine], tmp, formats=(fmt,), model=model,
-                              calibration_dir=calib, calibration_samples=self.study.calibration_samples)  # fmt: skip
-                for art, (_, _, recipe) in zip(arts, mine, strict=True):
-                    self._name_preset(ctx.register(Path(art.path), art.variant, art.scheme, recipe))
-                    cache.put(recipe, Path(art.path), art.scheme)
+            for built, (_, _, recipe) in zip(ctx.executor.convert(self._spec(todo), Path(tmp)), todo, strict=True):
+                self._name_preset(ctx.register(Path(built.path), built.variant, built.scheme, recipe))
+                HomeCache().put(recipe, Path(built.path), built.scheme)
+
+    def _todo(self, ctx: Context, adopt: bool) -> list[tuple[Precision, str, str]]:  # store lacks, cache cannot give
+        cache = HomeCache()
+        todo = [w for w in self.wanted if ctx.store.artifact_by_recipe(w[2]) is None]
+        return [w for w in todo if not (self._from_cache(ctx, cache, w) if adopt else cache.get(w[2]))]
+
+    def _spec(self, todo: list[tuple[Precision, str, str]]) -> ConvertSpec:
+        s, wanted = self.study, tuple((p, f) for p, f, _ in todo)
+        return ConvertSpec(self.config, wanted, s.seed, s.calibration_dir, s.calibration_samples)
+
+    def prefetch(self, ctx: Context) -> ConvertSpec | None:
+        return self._spec(todo) if (todo := self._todo(ctx, adopt=False)) else None
 
     def _from_cache(self, ctx: Context, cache: HomeCache, wanted: tuple[Precision, str, str]) -> bool:
         hit = cache.get(wanted[2])
@@ -165,10 +167,8 @@ class BuildRecipe:
             log.warning("%s: its sidecar already names preset %s (another study built the same file); study %s "
                         "asked for %s", art.path, named, self.study.name, self.study.preprocessing)  # fmt: skip
 
-    def counted(self, ctx: Context) -> int:
-        """Build, and say how many size records are new."""
-        before = sum(ctx.store.has(size_key(w[2])) for w in self.wanted)
-        self(ctx)
+    def counted(self, ctx: Context) -> int:  # build; how many size records are new
+        before, _ = sum(ctx.store.has(size_key(w[2])) for w in self.wanted), self(ctx)
         return sum(ctx.store.has(size_key(w[2])) for w in self.wanted) - before
 
     @property
@@ -191,7 +191,7 @@ class EvalJob:
     def __call__(self, ctx: Context) -> int:
         ctx.store.add_dataset(FASHION_DATASET)
         written = 0
-        for rec in study_variant(self.alpha, progress=ctx.progress):
+        for rec in ctx.executor.train(self.alpha, ctx.progress):
             if rec.variant.precision not in self.study.precisions:
                 continue
             art = ctx.register(Path(rec.artifact), rec.variant, rec.scheme,
@@ -284,7 +284,11 @@ def _expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[l
             ctx.builders[w[2]] = recipe
         label = f"convert {config.name} to {', '.join(study.precisions)} ({', '.join(fmts)})"
         keys = tuple(size_key(w[2]) for w in wanted)
-        builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted))
+        builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted, None,
+                           recipe.prefetch))  # fmt: skip
+        if study.kind == "measured":
+            jobs = [AccuracyJob(study, Variant.of(config, p), r, f) for p, f, r in wanted]
+            builds += [Task("evaluate", study.name, j.label, j.keys(), j.estimate_s(), j) for j in jobs]
         for p in study.precisions:
             for e in study.engines:
                 latencies += _latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,
