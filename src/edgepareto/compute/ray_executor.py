@@ -121,7 +121,7 @@ class RayExecutor:
         if self.shared_paths:
             return ("path", path)
         sha = self._file_sha(path)
-        return ("blob", sha, Path(path).name, [self._put(sha, lambda: Path(path).read_bytes())])
+        return ("blob", sha, Path(path).name, [self._put(sha, lambda: [Path(path).read_bytes()])])
 
     def _chunk(self, dataset: Any, start: int, stop: int) -> tuple[Any, ...]:
         images = getattr(dataset, "images", None)

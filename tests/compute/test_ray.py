@@ -1,0 +1,206 @@
+"""The Ray executor on a real Ray cluster on loopback: a head and a worker node, each its own `ray start`.
+
+The worker node runs in a private mount namespace where the driver's folder (images, ground truth,
+stores, artifacts) is an empty tmpfs, and in another working directory: whatever it evaluates
+reached it through Ray's object store. Cluster tests are slow (TensorFlow conversions, Ray start-up):
+`make test-all` (or `pytest -m slow tests/compute`) runs them; they skip when Ray is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from edgepareto.errors import ConfigError, EdgeParetoError
+from edgepareto.store import Store
+from edgepareto.sweep import load_plan, run_sweep
+from tests.conftest import IMAGENET
+
+NO_RAY = "Ray is not installed: pip install 'edgepareto[ray]' to run the Ray tests"
+
+PLAN = """
+name = "ray-small"
+[[study]]
+name = "measured-small"
+kind = "measured"
+alphas = [0.25]
+resolutions = [{resolution}]
+precisions = ["fp32", "int8"]
+calibration_samples = 8
+calibration_dir = "{images}"
+dataset = "imagenet"
+data_dir = "{images}"
+ground_truth = "{truth}"
+"""
+
+
+def _can_hide() -> bool:
+    return os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
+@pytest.fixture(scope="module")
+def driver_only(tmp_path_factory) -> Path:
+    """The driver's folder: fixture images copied 8 times (192 files), their ground truth, the stores."""
+    if not IMAGENET.is_dir():
+        pytest.skip(f"shared fixtures not found at {IMAGENET}; put ../shared beside the repository")
+    root = tmp_path_factory.mktemp("driver-only")
+    images = root / "images"
+    images.mkdir()
+    rows = IMAGENET.joinpath("ground_truth.csv").read_text().splitlines()
+    out = ["file,synset"]
+    for copy in range(8):
+        for row in rows[1:]:
+            name, synset = row.split(",")[0], row.split(",")[2]
+            new = name.replace("ILSVRC2012_val_", f"ILSVRC2012_val_{copy}")
+            shutil.copy(IMAGENET / "images" / name, images / new)
+            out.append(f"{new},{synset}")
+    (root / "truth.csv").write_text("\n".join(out) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def cluster(driver_only, tmp_path_factory):
+    pytest.importorskip("ray", reason=NO_RAY)
+    from edgepareto.compute.loopback import LoopbackCluster
+
+    with LoopbackCluster(head_cpus=1, object_store_mb=200) as c:
+        hidden = (driver_only,) if _can_hide() else ()
+        c.add_node(cpus=1, hidden=hidden, cwd=tmp_path_factory.mktemp("worker-cwd"))
+        yield c
+    assert c.leftovers() == []  # every process this cluster started has ended
+
+
+def _plan(root: Path, name: str, resolution: int = 128) -> Path:
+    path = root / f"{name}.toml"
+    path.write_text(PLAN.format(images=root / "images", truth=root / "truth.csv", resolution=resolution))
+    return path
+
+
+def _records(store_path: Path) -> dict[str, tuple]:
+    with Store(store_path) as s:
+        recs = [m for m in s.measurements(source="measured")]
+    keys = [m.key for m in recs]
+    assert len(keys) == len(set(keys)), "a key recorded twice"
+    return {m.key: (m.metric, m.variant.name, m.value if m.metric != "latency_ms" else None, m.n) for m in recs}
+
+
+def _sweep(root: Path, plan: Path, name: str, monkeypatch, **kw):
+    monkeypatch.setenv("EDGEPARETO_HOME", str(root / f"home-{name}"))
+    return run_sweep(plan, root / name / "results.sqlite", live=False, **kw)
+
+
+def _on_node(c, node, fn):
+    """Run ``fn`` on ``node`` (by node id) from a fresh driver connection."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    ray.init(address=c.address, log_to_driver=False, logging_level="ERROR")
+    try:
+        ids = [n["NodeID"] for n in ray.nodes() if n["Alive"] and n["NodeManagerPort"] == node.node_manager_port]
+        strategy = NodeAffinitySchedulingStrategy(ids[0], soft=False)
+        return ray.get(ray.remote(fn).options(scheduling_strategy=strategy, num_cpus=0).remote())
+    finally:
+        ray.shutdown()
+
+
+@pytest.mark.slow
+def test_ray_store_equals_local_and_the_worker_never_sees_the_data(cluster, driver_only, monkeypatch):
+    plan = _plan(driver_only, "plan")
+    local = _sweep(driver_only, plan, "local", monkeypatch)
+    remote = _sweep(driver_only, plan, "ray", monkeypatch, executor="ray", ray_address=cluster.address)
+    assert local.failed == remote.failed == 0, (local.failures, remote.failures)
+    a, b = _records(driver_only / "local" / "results.sqlite"), _records(driver_only / "ray" / "results.sqlite")
+    assert a.keys() == b.keys()
+    accuracy = {k: v for k, v in a.items() if v[0] in ("top1", "top5")}
+    assert len(accuracy) == 4 and all(v[3] == 192 for v in accuracy.values())  # 2 artifacts x top-1/top-5
+    assert {k: b[k] for k in accuracy} == accuracy  # same accuracies, same n
+    assert any(v[0] == "latency_ms" for v in b.values())  # latency measured (here), only its presence compared
+    worker = cluster.nodes[1]
+    shipped = [p for p in (worker.folder / "blobs").rglob("*") if p.is_file() and p.suffix in (".tflite", ".JPEG")]
+    assert any(p.suffix == ".tflite" for p in shipped) and any(p.suffix == ".JPEG" for p in shipped)
+    if _can_hide():  # the driver's folder reads as empty on the worker node
+        images = str(driver_only / "images")
+        assert _on_node(cluster, worker, lambda: os.path.exists(images)) is False
+
+
+@pytest.mark.slow
+def test_raylet_killed_mid_evaluation_completes_every_record_once(cluster, driver_only, monkeypatch):
+    monkeypatch.setenv("EDGEPARETO_HOME", str(driver_only / "home-ray"))  # conversions cached by the test above
+    plan = load_plan(_plan(driver_only, "plan"))
+    worker = cluster.nodes[1]
+    raylet = worker.raylet_pid()
+    killed: list[float] = []
+
+    def kill_when_evaluating() -> None:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and not killed:
+            if any(_task_title(pid) == b"ray::eval_chunk" for pid in _children(raylet)):
+                cluster.kill_raylet(worker)
+                killed.append(time.monotonic())
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=kill_when_evaluating, daemon=True)
+    watcher.start()
+    store = driver_only / "killed" / "results.sqlite"
+    out = run_sweep(plan, store, live=False, executor="ray", ray_address=cluster.address)
+    finished = time.monotonic()
+    killed.append(0.0) if not killed else None
+    watcher.join(timeout=5)
+    assert killed[0] and killed[0] < finished, "the worker's raylet was not killed during the evaluation"
+    assert out.failed == 0, out.failures
+    recs = _records(store)  # asserts every key once
+    want = _records(driver_only / "ray" / "results.sqlite")
+    assert recs.keys() == want.keys()
+    assert {k: v for k, v in recs.items() if v[0] in ("top1", "top5")} == {
+        k: v for k, v in want.items() if v[0] in ("top1", "top5")
+    }
+
+
+def _children(ppid: int | None) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and int((d / "stat").read_text().rsplit(")", 1)[1].split()[1]) == ppid:
+                out.append(int(d.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _task_title(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].strip()
+    except OSError:
+        return b""
+
+
+def test_an_unreachable_cluster_is_one_line_naming_the_address_and_the_fix(tmp_path):
+    pytest.importorskip("ray", reason=NO_RAY)
+    from edgepareto.compute import ExecutorChoice, make_executor
+    from edgepareto.compute.loopback import free_port
+
+    address = f"127.0.0.1:{free_port()}"
+    with pytest.raises(EdgeParetoError) as info:
+        make_executor(ExecutorChoice("ray", address))
+    msg = str(info.value)
+    assert "\n" not in msg and address in msg and "ray start --head" in msg
+
+
+def test_without_ray_the_executor_says_how_to_install_it():
+    code = ("import sys; sys.modules['ray'] = None\n"
+            "from edgepareto.compute import ExecutorChoice, make_executor\n"
+            "make_executor(ExecutorChoice('ray'))")  # fmt: skip
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "pip install 'edgepareto[ray]'" in r.stderr.strip().splitlines()[-1]
+    with pytest.raises(ConfigError, match="executor must be one of local, ray"):
+        from edgepareto.compute import ExecutorChoice
+
+        ExecutorChoice("dask")
