@@ -1,13 +1,15 @@
-"""The Ray executor on a real Ray cluster on loopback: a head and a worker node, each its own `ray start`.
+"""The Ray executor on a real Ray cluster on loopback: a head (no CPUs: it schedules, runs nothing) and two
+worker nodes of one CPU each, each its own `ray start`.
 
-The worker node runs in a private mount namespace where the driver's folder (images, ground truth,
-stores, artifacts) is an empty tmpfs, and in another working directory: whatever it evaluates
-reached it through Ray's object store. Cluster tests are slow (TensorFlow conversions, Ray start-up):
+The worker nodes run in a private mount namespace where the driver's folder (images, ground truth,
+stores, artifacts) is an empty tmpfs, and in another working directory: whatever they convert and
+evaluate reached them through Ray's object store. Cluster tests are slow (TensorFlow conversions, Ray start-up):
 `make test-all` (or `pytest -m slow tests/compute`) runs them; they skip when Ray is not installed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -41,6 +43,9 @@ ground_truth = "{truth}"
 """
 
 
+COMPARED = ("size_bytes", "top1", "top5")
+
+
 def _can_hide() -> bool:
     return os.geteuid() == 0 and shutil.which("unshare") is not None
 
@@ -70,9 +75,10 @@ def cluster(driver_only, tmp_path_factory):
     pytest.importorskip("ray", reason=NO_RAY)
     from edgepareto.compute.loopback import LoopbackCluster
 
-    with LoopbackCluster(head_cpus=1, object_store_mb=200) as c:
+    with LoopbackCluster(head_cpus=0, object_store_mb=200) as c:
         hidden = (driver_only,) if _can_hide() else ()
-        c.add_node(cpus=1, hidden=hidden, cwd=tmp_path_factory.mktemp("worker-cwd"))
+        for _ in range(2):
+            c.add_node(cpus=1, hidden=hidden, cwd=tmp_path_factory.mktemp("worker-cwd"))
         yield c
     assert c.leftovers() == []  # every process this cluster started has ended
 
@@ -88,7 +94,8 @@ def _records(store_path: Path) -> dict[str, tuple]:
         recs = [m for m in s.measurements(source="measured")]
     keys = [m.key for m in recs]
     assert len(keys) == len(set(keys)), "a key recorded twice"
-    return {m.key: (m.metric, m.variant.name, m.value if m.metric != "latency_ms" else None, m.n) for m in recs}
+    # sizes and accuracies by value; what a latency task measures (latency, memory) is re-measured: only present
+    return {m.key: (m.metric, m.variant.name, m.value if m.metric in COMPARED else None, m.n) for m in recs}
 
 
 def _sweep(root: Path, plan: Path, name: str, monkeypatch, **kw):
@@ -121,29 +128,62 @@ def test_ray_store_equals_local_and_the_worker_never_sees_the_data(cluster, driv
     accuracy = {k: v for k, v in a.items() if v[0] in ("top1", "top5")}
     assert len(accuracy) == 4 and all(v[3] == 192 for v in accuracy.values())  # 2 artifacts x top-1/top-5
     assert {k: b[k] for k in accuracy} == accuracy  # same accuracies, same n
+    assert b == a  # sizes (the same bytes converted on a Ray node) and accuracies equal; latencies present
     assert any(v[0] == "latency_ms" for v in b.values())  # latency measured (here), only its presence compared
-    worker = cluster.nodes[1]
-    shipped = [p for p in (worker.folder / "blobs").rglob("*") if p.is_file() and p.suffix in (".tflite", ".JPEG")]
-    assert any(p.suffix == ".tflite" for p in shipped) and any(p.suffix == ".JPEG" for p in shipped)
-    if _can_hide():  # the driver's folder reads as empty on the worker node
+    workers = cluster.nodes[1:]  # the head has no CPUs: every task ran on these
+    shipped = [p for w in workers for p in (w.folder / "blobs").rglob("*") if p.is_file()]
+    assert {".tflite", ".JPEG"} <= {p.suffix for p in shipped}  # artifacts and images arrived as bytes
+    if _can_hide():  # the driver's folder reads as empty on the worker nodes
         images = str(driver_only / "images")
-        assert _on_node(cluster, worker, lambda: os.path.exists(images)) is False
+        assert [_on_node(cluster, w, lambda: os.path.exists(images)) for w in workers] == [False, False]
+
+
+@pytest.mark.slow
+def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
+    """`edgepareto sweep --executor ray` killed (SIGKILL) after its first accuracy: the rerun does only the rest."""
+    store = driver_only / "resumed" / "results.sqlite"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(driver_only / "home-ray")}
+    cmd = [sys.executable, "-m", "edgepareto", "sweep", str(_plan(driver_only, "plan")), "--store", str(store),
+           "--no-report", "--no-live", "--json", "--executor", "ray", "--ray-address", cluster.address]  # fmt: skip
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 300
+    while first.poll() is None and time.monotonic() < deadline and not _accuracies(store):
+        time.sleep(0.2)
+    first.kill()
+    first.wait(timeout=30)
+    before = _records(store)
+    assert len(_accuracies(store)) == 1, "the driver was not killed between two accuracy records"
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    doc = json.loads(rerun.stdout)
+    assert doc["skipped"] >= 1 and doc["failed"] == 0
+    after = _records(store)  # every key once
+    assert after.keys() == _records(driver_only / "ray" / "results.sqlite").keys()
+    assert {k: after[k] for k in before} == before  # what finished before the kill was kept, not redone
+
+
+def _accuracies(store: Path) -> list:
+    if not store.exists():
+        return []
+    with Store(store) as s:
+        return s.measurements(metric="top1", source="measured")
 
 
 @pytest.mark.slow
 def test_raylet_killed_mid_evaluation_completes_every_record_once(cluster, driver_only, monkeypatch):
     monkeypatch.setenv("EDGEPARETO_HOME", str(driver_only / "home-ray"))  # conversions cached by the test above
     plan = load_plan(_plan(driver_only, "plan"))
-    worker = cluster.nodes[1]
-    raylet = worker.raylet_pid()
+    raylets = {w.raylet_pid(): w for w in cluster.nodes[1:]}
     killed: list[float] = []
 
-    def kill_when_evaluating() -> None:
+    def kill_when_evaluating() -> None:  # the first worker node seen running an evaluation chunk loses its raylet
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and not killed:
-            if any(_task_title(pid) == b"ray::eval_chunk" for pid in _children(raylet)):
-                cluster.kill_raylet(worker)
-                killed.append(time.monotonic())
+            for pid, node in raylets.items():
+                if any(_task_title(child) == b"ray::eval_chunk" for child in _children(pid)):
+                    cluster.kill_raylet(node)
+                    killed.append(time.monotonic())
+                    break
             time.sleep(0.05)
 
     watcher = threading.Thread(target=kill_when_evaluating, daemon=True)
