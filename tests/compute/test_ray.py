@@ -170,6 +170,26 @@ def _accuracies(store: Path) -> list:
 
 
 @pytest.mark.slow
+def test_shared_paths_read_in_place(cluster, driver_only, tmp_path, monkeypatch):
+    """``shared_paths = true``: nodes open the driver's paths themselves; the fixture folder every node sees works,
+    and nothing is shipped (no new blobs on the nodes)."""
+    monkeypatch.setenv("EDGEPARETO_HOME", str(driver_only / "home-ray"))  # conversions cached by the first test
+    text = _plan(driver_only, "plan").read_text()  # the same recipes (calibration included): converted already
+    text = text.replace(f'data_dir = "{driver_only / "images"}"', f'data_dir = "{IMAGENET / "images"}"')
+    truth = IMAGENET / "ground_truth.csv"
+    text = text.replace(f'ground_truth = "{driver_only / "truth.csv"}"', f'ground_truth = "{truth}"')
+    plan = tmp_path / "plan.toml"
+    plan.write_text("shared_paths = true\n" + text)
+    blobs = lambda: {p for w in cluster.nodes[1:] for p in (w.folder / "blobs").rglob("*.JPEG")}  # noqa: E731
+    before = blobs()
+    out = run_sweep(plan, tmp_path / "r" / "results.sqlite", live=False, executor="ray", ray_address=cluster.address)
+    assert out.failed == 0, out.failures
+    recs = _records(tmp_path / "r" / "results.sqlite")
+    assert sorted(v[3] for v in recs.values() if v[0] == "top1") == [24, 24]
+    assert blobs() == before
+
+
+@pytest.mark.slow
 def test_raylet_killed_mid_evaluation_completes_every_record_once(cluster, driver_only, monkeypatch):
     monkeypatch.setenv("EDGEPARETO_HOME", str(driver_only / "home-ray"))  # conversions cached by the test above
     plan = load_plan(_plan(driver_only, "plan"))
