@@ -126,8 +126,8 @@ def run_sweep(
         if dry_run:
             outcome.failures = [{"task": t.label, "error": "pending"} for t in pending]
             return outcome
+        ctx.executor = make_executor(_choice(plan, executor, ray_address))  # fails (one line) before the run starts
         ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
-        ctx.executor = make_executor(_choice(plan, executor, ray_address))
         try:
             ctx.executor.prepare([spec for t in pending if t.prefetch and (spec := t.prefetch(ctx))])
             _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
