@@ -13,9 +13,11 @@ STUDY = {"name": "m", "kind": "measured", "alphas": [0.25], "resolutions": [128]
 
 
 def test_the_plan_names_its_executor_at_the_top_level():
-    plan = parse_plan({"executor": "ray", "ray_address": "10.0.0.5:6379", "shared_paths": True, "study": [STUDY]}, "p")
-    assert plan.executor == ExecutorChoice("ray", "10.0.0.5:6379", True)
-    assert plan.to_json()["executor"] == {"name": "ray", "address": "10.0.0.5:6379", "shared_paths": True}
+    doc = {"executor": "ray", "ray_address": "10.0.0.5:6379", "shared_paths": True, "ray_devices": ["rpi5"]}
+    plan = parse_plan({**doc, "study": [STUDY]}, "p")
+    assert plan.executor == ExecutorChoice("ray", "10.0.0.5:6379", True, ("rpi5",))
+    assert plan.to_json()["executor"] == {"name": "ray", "address": "10.0.0.5:6379", "shared_paths": True,
+                                          "devices": ("rpi5",)}  # fmt: skip
     assert parse_plan({"study": [STUDY]}, "p").executor == ExecutorChoice("local")
 
 
@@ -24,6 +26,10 @@ def test_a_bad_executor_or_measured_study_is_one_line_naming_the_fix():
         parse_plan({"executor": "dask", "study": [STUDY]}, "p")
     with pytest.raises(ConfigError, match="shared_paths true or false"):
         parse_plan({"shared_paths": "yes", "study": [STUDY]}, "p")
+    with pytest.raises(ConfigError, match="ray_devices must be a list of device names"):
+        parse_plan({"ray_devices": "rpi5", "study": [STUDY]}, "p")
+    with pytest.raises(ConfigError, match="need the Ray executor"):
+        LocalExecutor().fingerprint("rpi5")
     with pytest.raises(ConfigError, match="needs dataset = one of imagenet, folder and data_dir"):
         parse_plan({"study": [{**STUDY, "data_dir": None}]}, "p")
 

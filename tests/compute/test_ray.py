@@ -190,6 +190,26 @@ def test_shared_paths_read_in_place(cluster, driver_only, tmp_path, monkeypatch)
 
 
 @pytest.mark.slow
+def test_a_board_that_is_a_ray_node_measures_its_own_latency(cluster, tmp_path, monkeypatch):
+    """A node that joined with the resource device:loopboard is a device: fingerprinted and measured there."""
+    board = cluster.add_node(cpus=1, resources={"device:loopboard": 1})
+    monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
+    plan = tmp_path / "plan.toml"
+    plan.write_text('ray_devices = ["loopboard"]\n[[study]]\nname = "b"\nkind = "latency-only"\nalphas = [0.25]\n'
+                    'resolutions = [32]\nprecisions = ["fp32"]\n')  # fmt: skip
+    out = run_sweep(plan, tmp_path / "r" / "results.sqlite", live=False, host=False, executor="ray",
+                    ray_address=cluster.address)  # fmt: skip
+    assert out.failed == 0, out.failures
+    assert out.devices and all(d.startswith("loopboard ") for d in out.devices)
+    with Store(tmp_path / "r" / "results.sqlite") as s:
+        lat = s.measurements(metric="latency_ms", source="measured")
+        boards = [d for d in s.devices() if d.name in out.devices]
+    assert {m.device for m in lat} == set(out.devices)
+    assert all(d.kind == "board" and d.fingerprint["ray_device"] == "loopboard" for d in boards)
+    assert list((board.folder / "blobs").rglob("*.tflite"))  # the artifact was shipped to the board and run there
+
+
+@pytest.mark.slow
 def test_raylet_killed_mid_evaluation_completes_every_record_once(cluster, driver_only, monkeypatch):
     monkeypatch.setenv("EDGEPARETO_HOME", str(driver_only / "home-ray"))  # conversions cached by the test above
     plan = load_plan(_plan(driver_only, "plan"))

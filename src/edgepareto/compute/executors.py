@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from edgepareto.compute.jobs import Built, ConvertSpec, convert_into, train_alpha
 from edgepareto.errors import ConfigError
@@ -39,6 +39,12 @@ class Executor(Protocol):
 
     def train(self, alpha: float, progress: Progress | None = None) -> list[StudyRecord]: ...
 
+    def fingerprint(self, device: str) -> dict[str, Any]: ...  # a board that is a Ray node
+
+    def measure_on(
+        self, device: str, path: str, engine: str, threads: int, cluster: str | None, protocol: Any
+    ) -> Any: ...
+
     def close(self) -> None: ...
 
 
@@ -49,6 +55,7 @@ class ExecutorChoice:
     name: str = "local"
     address: str | None = None
     shared_paths: bool = False  # every node sees the driver's paths: read data and artifacts in place
+    devices: tuple[str, ...] = ()  # boards that are Ray nodes (resource device:<name>): latency measured there
 
     def __post_init__(self) -> None:
         if self.name not in EXECUTORS:
@@ -70,6 +77,12 @@ class LocalExecutor:
 
     def train(self, alpha: float, progress: Progress | None = None) -> list[StudyRecord]:
         return train_alpha(alpha, progress)
+
+    def fingerprint(self, device: str) -> dict[str, Any]:
+        raise ConfigError(f"ray_devices ({device}) need the Ray executor; pass --executor ray or drop ray_devices")
+
+    def measure_on(self, device: str, path: str, engine: str, threads: int, cluster: str | None, protocol: Any) -> Any:
+        return self.fingerprint(device)
 
     def close(self) -> None:
         return None

@@ -9,6 +9,7 @@ needs root and ``unshare``): the "only the driver sees the data" case.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -79,9 +80,13 @@ class LoopbackCluster:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def add_node(self, cpus: int = 1, *, hidden: tuple[Path, ...] = (), cwd: Path | None = None) -> RayNode:
-        """A worker node; ``hidden`` folders read as empty on it, ``cwd`` is where it runs."""
-        node = self._start(f"node{len(self.nodes)}", cpus, [f"--address={self.address}"], hidden, cwd)
+    def add_node(
+        self, cpus: int = 1, *, hidden: tuple[Path, ...] = (), cwd: Path | None = None, resources: dict | None = None
+    ) -> RayNode:
+        """A worker node; ``hidden`` folders read as empty on it, ``cwd`` is where it runs, ``resources`` its
+        custom resources (``{"device:rpi5": 1}``: a board that joined the cluster)."""
+        extra = [f"--address={self.address}"] + ([f"--resources={json.dumps(resources)}"] if resources else [])
+        node = self._start(f"node{len(self.nodes)}", cpus, extra, hidden, cwd)
         self._wait_for_cpus(self.cpus)
         return node
 

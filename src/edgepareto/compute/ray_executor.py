@@ -190,6 +190,24 @@ class RayExecutor:
             out.append(with_artifact(rec, str(path)))
         return out
 
+    # -- boards that are Ray nodes (custom resource device:<name>) -----------------------------------
+    def _on(self, device: str, fn: Any) -> Any:
+        """``fn`` as a task that only a node offering ``device:<device>`` runs, one at a time there."""
+        resource = f"device:{device}"
+        if resource not in self._ray.cluster_resources():
+            raise EdgeParetoError(
+                f"no Ray node offers {resource}; start the board's node with `ray start --address HEAD:PORT "
+                f"--resources '{{\"{resource}\": 1}}'` or drop {device!r} from ray_devices"
+            )
+        return self._ray.remote(fn).options(resources={resource: 1}, num_cpus=0, max_retries=RETRIES)
+
+    def fingerprint(self, device: str) -> dict[str, Any]:
+        return dict(self._ray.get(self._on(device, ray_worker.fingerprint).remote()))
+
+    def measure_on(self, device: str, path: str, engine: str, threads: int, cluster: str | None, protocol: Any) -> Any:
+        task = self._on(device, ray_worker.measure_latency)
+        return self._ray.get(task.remote(self._model(path), engine, threads, cluster, protocol))
+
     def close(self) -> None:
         for ref in self._converts.values():
             self._ray.cancel(ref)

@@ -93,3 +93,31 @@ def convert(spec: ConvertSpec, calibration: tuple[Any, ...] | None) -> list[tupl
 def train(alpha: float) -> list[tuple[Any, bytes]]:
     """The Fashion-MNIST study of one alpha on this node: (study record, artifact bytes) per precision."""
     return [(r, Path(r.artifact).read_bytes()) for r in train_alpha(alpha)]
+
+
+def fingerprint() -> dict[str, Any]:
+    """This node's host fingerprint (CPU clusters, core types, caches), as a board's agent reports it."""
+    import platform
+    import socket
+
+    from edgepareto.bench import discover_host
+
+    fp = discover_host().to_json()
+    model = next((ln.split(":", 1)[1].strip() for ln in _cpuinfo() if ln.startswith("model name")), None)
+    fp.setdefault("cpu_model", model or platform.machine())
+    fp["hostname"] = socket.gethostname()
+    return fp
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
+def measure_latency(model: tuple[Any, ...], engine: str, threads: int, cluster: str | None, protocol: Any) -> Any:
+    """Latency of the shipped artifact on this node (pinned to ``cluster``), crash-isolated as on the host."""
+    from edgepareto.bench import measure
+
+    return measure(model_path(model), engine=engine, threads=threads, cluster=cluster, protocol=protocol)

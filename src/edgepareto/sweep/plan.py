@@ -130,7 +130,8 @@ class Plan:
     studies: tuple[StudyPlan, ...]
     source: str = "(built in)"
     # where compute runs (top-level keys): executor = "local" | "ray", ray_address = "HOST:PORT",
-    # shared_paths = true when every Ray node sees the driver's data and artifact paths (read in place)
+    # shared_paths = true when every Ray node sees the driver's data and artifact paths (read in place),
+    # ray_devices = ["rpi5"]: boards that joined as Ray nodes with the resource device:rpi5
     executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def __post_init__(self) -> None:
@@ -164,11 +165,13 @@ def parse_plan(doc: dict[str, Any], source: str) -> Plan:
 
 
 def _executor(doc: dict[str, Any], source: str) -> ExecutorChoice:
-    address, shared = doc.get("ray_address"), doc.get("shared_paths", False)
+    address, shared, devices = doc.get("ray_address"), doc.get("shared_paths", False), doc.get("ray_devices", [])
     if not isinstance(shared, bool) or not (address is None or isinstance(address, str)):
         raise ConfigError(f"{source}: ray_address must be a string (HOST:PORT) and shared_paths true or false")
+    if not isinstance(devices, list) or not all(isinstance(d, str) and d for d in devices):
+        raise ConfigError(f'{source}: ray_devices must be a list of device names, e.g. ["rpi5"]')
     try:
-        return ExecutorChoice(str(doc.get("executor", "local")), address, shared)
+        return ExecutorChoice(str(doc.get("executor", "local")), address, shared, tuple(devices))
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

@@ -120,9 +120,6 @@ class Task:
         return all(store.has(k) for k in self.keys)
 
 
-# -- conversion ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class BuildRecipe:
     """The artifacts of one architecture: every (precision, format) from one Keras build."""
@@ -177,9 +174,6 @@ class BuildRecipe:
         return 6.0 + len(self.wanted) * (3.0 + 22.0 * scale)
 
 
-# -- the Fashion-MNIST study: train, export, evaluate ------------------------------------------
-
-
 @dataclass(frozen=True)
 class EvalJob:
     """Train one alpha on Fashion-MNIST (cached), export its precisions, measure their accuracy."""
@@ -218,15 +212,16 @@ def accuracy_records(study: StudyPlan, rec: StudyRecord, schedule: str = "") -> 
     )  # fmt: skip
 
 
-# -- latency -------------------------------------------------------------------------------------
-
-
 def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
     def run(ctx: Context) -> int:
         art = ctx.artifact(job.recipe)
         where = ctx.devices[job.device]
-        m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
-                    protocol=job.protocol_preset())  # fmt: skip
+        if "ray_device" in where:  # a board that is a Ray node: measured there, one task at a time
+            m = ctx.executor.measure_on(where["ray_device"], art.path, job.engine, job.threads, where.get("cluster"),
+                                        job.protocol_preset())  # fmt: skip
+        else:
+            m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
+                        protocol=job.protocol_preset())  # fmt: skip
         ctx.store.forget_failed(job.key)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
         return ctx.store.add_many(job.records(m, art), run_id=ctx.run_id)
@@ -247,9 +242,6 @@ def _latency_tasks(
         for t in study.threads
         for d in devices
     ]
-
-
-# -- expansion ----------------------------------------------------------------------------------
 
 
 def expand(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
