@@ -95,7 +95,8 @@ def _records(store_path: Path) -> dict[str, tuple]:
     keys = [m.key for m in recs]
     assert len(keys) == len(set(keys)), "a key recorded twice"
     # sizes and accuracies by value; what a latency task measures (latency, memory) is re-measured: only present
-    return {m.key: (m.metric, m.variant.name, m.value if m.metric in COMPARED else None, m.n) for m in recs}
+    seen = lambda m: (m.value, m.n) if m.metric in COMPARED else (None, None)  # noqa: E731
+    return {m.key: (m.metric, m.variant.name, *seen(m)) for m in recs}
 
 
 def _sweep(root: Path, plan: Path, name: str, monkeypatch, **kw):
