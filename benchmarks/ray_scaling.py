@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -90,6 +91,7 @@ def run(images: int, repeats: int) -> dict:
             ex.close()
     doc["leftover_ray_processes"] = cluster.leftovers()
     doc["load_after"] = os.getloadavg()
+    shutil.rmtree(tmp, ignore_errors=True)
     return doc
 
 
