@@ -76,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"edgepareto {args.command}: interrupted; results already written are kept", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk or a refused write deep inside a library: still one line
+        if args.debug:
+            raise
+        from edgepareto.validation import os_reason
+
+        print(f"edgepareto {args.command}: error: {os_reason(exc)}", file=sys.stderr)
+        return 2
     emit(doc, args, module)
     return int(doc.get("exit_code", 0)) if isinstance(doc, dict) else 0
 

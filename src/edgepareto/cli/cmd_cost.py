@@ -16,8 +16,8 @@ HELP = "multiply-adds and parameters per layer from the analytic cost model"
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """Family/alpha/resolution/classes flags shared by every command that builds a model."""
     p.add_argument("family", help="model family, e.g. mobilenet_v1 (see `edgepareto models`)")
-    p.add_argument("--alpha", type=float, default=1.0, help="width multiplier in (0, 1] (default 1.0)")
-    p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 (default 224)")
+    p.add_argument("--alpha", type=float, default=1.0, help="width multiplier in [0.03125, 1] (default 1.0)")
+    p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 up to 1024 (default 224)")
     p.add_argument("--classes", type=int, default=1000, help="number of output classes (default 1000)")
 
 

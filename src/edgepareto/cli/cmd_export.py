@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.cli.cmd_cost import add_model_arguments, model_config
+from edgepareto.validation import arg_int, arg_seed, output_dir
 
 HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
 
@@ -26,9 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", type=Path, default=Path("artifacts"), help="output folder (default ./artifacts)")
     p.add_argument("--weights", type=Path, help="Keras .h5/.keras weights to load (default: random weights)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    p.add_argument("--seed", type=arg_seed, default=0, help="seed of the random weights, 0..2^32-1 (default 0)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=int, default=100, help="calibration images (default 100)")
+    p.add_argument(
+        "--calibration-samples", type=arg_int(1, 10000), default=100, help="calibration images, 1..10000 (default 100)"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,6 +41,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     config = model_config(args)
     precisions = parse_precisions(args.precision)  # fail before building anything
     formats = _formats(args.format)
+    output_dir(args.out)
     opts = {"calibration_dir": args.calibration_dir, "calibration_samples": args.calibration_samples}
     arts = []
     model = None
@@ -51,12 +55,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         arts += export_variant(config, precisions, args.out, model=model, weights=args.weights, seed=args.seed, **opts)
     if "onnx" in formats:
         arts += export_onnx(config, precisions, args.out, model=model, **opts)
-    doc = {"model": config.name, "artifacts": [a.to_json() for a in arts]}
+    sidecars = _write_preprocessing(config, arts)
+    doc = {"model": config.name, "artifacts": [{**a.to_json(), "preprocessing": sidecars[a.path]} for a in arts]}
     for a in doc["artifacts"]:
         fp32 = next((b for b in arts if b.precision == "fp32" and b.format == a["format"]), None)
         if fp32 is not None:
             a["ratio_to_fp32"] = fp32.bytes / a["bytes"]
     return doc
+
+
+def _write_preprocessing(config: Any, arts: list[Any]) -> dict[str, str]:
+    """``FILE.preprocessing.json`` beside each artifact (the spec evaluation and calibration use), by path."""
+    from edgepareto.data.preprocessing import default_spec
+
+    spec = default_spec((1, config.resolution, config.resolution, 3), config.num_classes)
+    return {a.path: str(spec.save_beside(a.path)) for a in arts}
 
 
 def _formats(text: str) -> tuple[str, ...]:

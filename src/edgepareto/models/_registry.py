@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # Keras is imported lazily: `edgepareto --help` must not pay 
     from edgepareto.models.cost import CostReport
 
 PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "int8-dynamic", "int8")
+MIN_ALPHA = 0.03125  # 1/32: Keras's int(32 * alpha) first-layer channels reach 0 below it
+MAX_CLASSES = 100_000  # ImageNet-21k has 21,841
+MAX_RESOLUTION = 1024  # 4.7x the largest published input (224); larger builds exhaust memory and time
 
 
 @dataclass(frozen=True)
@@ -30,16 +33,32 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.family)):
             raise ConfigError(f"model family must be a lower-case identifier, got {self.family!r}")
-        if not isinstance(self.alpha, (int, float)) or not (0.0 < float(self.alpha) <= 1.0):
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not (
+            0.0 < float(self.alpha) <= 1.0
+        ):
             raise ConfigError(f"alpha must be in (0, 1], got {self.alpha!r}")
-        object.__setattr__(self, "alpha", float(self.alpha))
-        if not isinstance(self.resolution, int) or self.resolution < 32 or self.resolution % 32:
+        if int(32 * float(self.alpha)) < 1:  # Keras: int(c * alpha) channels, no floor; conv1 has c = 32
             raise ConfigError(
-                f"resolution must be a multiple of 32 and at least 32 (e.g. 128, 160, 192, 224), "
+                f"alpha must be at least {MIN_ALPHA} (1/32: below it the first layer gets 0 channels), "
+                f"got {self.alpha!r}"
+            )
+        object.__setattr__(self, "alpha", float(self.alpha))
+        if (
+            isinstance(self.resolution, bool)
+            or not isinstance(self.resolution, int)
+            or not 32 <= self.resolution <= MAX_RESOLUTION
+            or self.resolution % 32
+        ):
+            raise ConfigError(
+                f"resolution must be a multiple of 32 in [32, {MAX_RESOLUTION}] (e.g. 128, 160, 192, 224), "
                 f"got {self.resolution!r}"
             )
-        if not isinstance(self.num_classes, int) or self.num_classes < 1:
-            raise ConfigError(f"num_classes must be a positive integer, got {self.num_classes!r}")
+        if (
+            isinstance(self.num_classes, bool)
+            or not isinstance(self.num_classes, int)
+            or not 1 <= self.num_classes <= MAX_CLASSES
+        ):
+            raise ConfigError(f"num_classes must be an integer in [1, {MAX_CLASSES}], got {self.num_classes!r}")
 
     @property
     def name(self) -> str:
