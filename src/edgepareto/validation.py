@@ -98,17 +98,31 @@ def utf8_path(path: str | Path, what: str = "model") -> Path:
     return Path(path)
 
 
-def output_dir(path: str | Path, flag: str = "--out") -> Path:
-    """Create the output folder or fail in one line (a file in the way, no permission, /proc)."""
+def output_dir(path: str | Path, flag: str = "--out", *, create: bool = True) -> Path:
+    """Create the output folder or fail in one line (a file in the way, no permission, /proc).
+
+    ``create=False`` only checks that it could be created (for ``--dry-run``).
+    """
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise ConfigError(f"{flag} {display_path(p)} is an existing file; pass a folder")
+    if not create:
+        return _check_creatable(p, flag)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create {flag} folder {display_path(p)}: {os_reason(exc)}") from exc
     if not os.access(p, os.W_OK | os.X_OK):
         raise ConfigError(f"{flag} folder {display_path(p)} is not writable; pass another folder")
+    return p
+
+
+def _check_creatable(p: Path, flag: str) -> Path:
+    base = p.absolute()
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK) or str(base).startswith(("/proc", "/sys")):
+        raise ConfigError(f"cannot create {flag} folder {display_path(p)} in {display_path(base)}; pass another folder")
     return p
 
 

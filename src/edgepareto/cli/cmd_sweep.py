@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         boards, host = parse_devices(args.devices, args.inventory)
     report_dir = None if args.no_report else (args.report or Path(args.store).parent / "report")
+    if report_dir is not None:
+        from edgepareto.validation import output_dir
+
+        output_dir(report_dir, "--report", create=False)  # fail before the sweep, not after it
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         outcome = run_sweep(
