@@ -87,6 +87,17 @@ def display_path(path: str | Path) -> str:
     return raw.decode("utf-8", errors="backslashreplace")
 
 
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) gets a ' in front (OWASP's
+    CSV-injection rule); undecodable file-name bytes are written as \\xNN so the file stays UTF-8."""
+    text = display_path(text) if isinstance(text, str) and _has_surrogates(text) else str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
 def utf8_path(path: str | Path, what: str = "model") -> Path:
     """Engines take str paths through pybind/C APIs, which need UTF-8: refuse other names up front."""
     try:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto import validation
 from edgepareto.errors import ConfigError, DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -34,6 +35,7 @@ FILTERS = ("bilinear", "bicubic", "nearest", "lanczos", "pad")
 COLORS = ("RGB", "BGR", "L")
 INTEGER_INPUT = ("auto", "pixels", "requantize")
 SIDECAR_SUFFIX = ".preprocessing.json"
+MAX_SIZE = 1024  # the largest model input edgepareto builds (models.MAX_RESOLUTION)
 
 
 def central_crop_box(width: int, height: int, fraction: float) -> tuple[int, int, int, int]:
@@ -83,8 +85,10 @@ class PreprocessingSpec:
     integer_input: str = "auto"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.size, int) or self.size < 1:
-            raise ConfigError(f"preprocessing size must be a positive integer, got {self.size!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 1 <= self.size <= MAX_SIZE:
+            raise ConfigError(f"preprocessing size must be an integer in [1, {MAX_SIZE}], got {self.size!r}")
+        for f in ("crop_fraction", "mean", "std"):
+            validation.finite(getattr(self, f), f"preprocessing {f}")
         if not 0.0 < self.crop_fraction <= 1.0:
             raise ConfigError(f"crop_fraction must be in (0, 1], got {self.crop_fraction}")
         if self.resize_filter not in FILTERS:
@@ -138,7 +142,7 @@ class PreprocessingSpec:
         try:
             with Image.open(path) as im:
                 return self.prepare_pil(im)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
     def prepare_pil(self, im: Any) -> np.ndarray:
@@ -234,7 +238,10 @@ def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
     if not path.is_file():
         return None
     try:
-        return PreprocessingSpec.from_json(json.loads(path.read_text()))
+        doc = json.loads(validation.read_text(path, "preprocessing file"))
+        if not isinstance(doc, dict):
+            raise TypeError(f"expected a JSON object, got {type(doc).__name__}")
+        return PreprocessingSpec.from_json(doc)
     except (json.JSONDecodeError, TypeError) as exc:
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
 

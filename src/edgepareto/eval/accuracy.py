@@ -13,6 +13,7 @@ import contextlib
 import csv
 import multiprocessing as mp
 import os
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, defa
 from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError, StoreError
 from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
+from edgepareto.validation import csv_cell
 
 TOPK = 5
 SMALL_RUN = 256  # below this many images, the default is one in-process engine
@@ -236,9 +238,26 @@ def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers
         return
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args)
     try:
-        yield pool.map(_run_chunk, bounds)
+        with _sigint_blocked():  # map() spawns the workers here; they inherit the mask (exec keeps it)
+            results = pool.map(_run_chunk, bounds)
+        yield results
     finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while workers are spawned: a Ctrl-C then reaches only this process, which shuts the
+    pool down, instead of interrupting every worker mid-import (tracebacks, or a half-imported engine
+    reported as "not installed")."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -255,6 +274,16 @@ def resolve_spec(model: str | Path, runner_inputs: Any, num_outputs: int, datase
 
         return fashion_spec(shape[1], channels=shape[3])
     return default_spec(shape, num_outputs, len(dataset.class_names))
+
+
+def check_spec_fits(spec: PreprocessingSpec, shape: tuple[int, ...], model: str) -> None:
+    """The spec's image size and channels must be the model input's, before any image is decoded."""
+    nhwc = (shape[0], shape[2], shape[3], shape[1]) if _is_nchw(shape) else shape
+    if len(nhwc) != 4 or (nhwc[1], nhwc[2], nhwc[3]) != (spec.size, spec.size, spec.channels):
+        raise ConfigError(
+            f"{model}: its preprocessing gives {spec.size}x{spec.size}x{spec.channels} images but the model input is "
+            f"{list(shape)}; fix or delete {Path(model).name}.preprocessing.json"
+        )
 
 
 def evaluate(
@@ -289,6 +318,7 @@ def evaluate(
         num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
         spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset)
         inp = probe.inputs[0]
+        check_spec_fits(spec, tuple(int(s) for s in inp.shape), model)
         encoding: InputEncoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         info = probe.info
     finally:
@@ -415,12 +445,12 @@ def write_predictions(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", newline="") as f:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
             for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
-                w.writerow([file, int(label), int(row[0]), " ".join(str(int(c)) for c in row), name(int(label)),
-                            name(int(row[0]))])  # fmt: skip
+                w.writerow([csv_cell(file), int(label), int(row[0]), " ".join(str(int(c)) for c in row),
+                            csv_cell(name(int(label))), csv_cell(name(int(row[0])))])  # fmt: skip
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
