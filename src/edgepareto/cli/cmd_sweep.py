@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.cli.cmd_results import add_store_argument
+from edgepareto.validation import arg_int
 
 HELP = "run a plan (default: the seed study + the Fashion-MNIST study), resumably; write the report"
 
@@ -40,7 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--accept-new-host-key", action="store_true", help="trust boards whose host key is not in known_hosts yet"
     )
-    p.add_argument("--retries", type=int, default=3, help="reconnect attempts for a board that drops off (default 3)")
+    p.add_argument(
+        "--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off (default 3)"
+    )
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         signal.signal(signal.SIGTERM, previous)
     doc = asdict(outcome)
     doc["plan_source"] = plan.source
+    if boards is not None and outcome.failures and outcome.status != "planned":
+        doc["exit_code"] = 1  # e.g. a board's host key refused (or CHANGED): say so to scripts too
     return doc
 
 
