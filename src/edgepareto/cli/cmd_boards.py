@@ -47,9 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=arg_int(1, 1024), default=1, help="inference threads (default 1)")
     p.add_argument("--cluster", default=None, help="pin to this cluster of each board (e.g. big, LITTLE)")
     p.add_argument("--protocol", default="fast", help="latency protocol preset: fast (default) or paper")
-    p.add_argument(
-        "--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off"
-    )
+    p.add_argument("--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

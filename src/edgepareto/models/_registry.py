@@ -33,8 +33,10 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.family)):
             raise ConfigError(f"model family must be a lower-case identifier, got {self.family!r}")
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not (
-            0.0 < float(self.alpha) <= 1.0
+        if (
+            isinstance(self.alpha, bool)
+            or not isinstance(self.alpha, (int, float))
+            or not (0.0 < float(self.alpha) <= 1.0)
         ):
             raise ConfigError(f"alpha must be in (0, 1], got {self.alpha!r}")
         if int(32 * float(self.alpha)) < 1:  # Keras: int(c * alpha) channels, no floor; conv1 has c = 32

@@ -157,7 +157,7 @@ def _check_top_level(doc: dict[str, Any], source: str) -> None:
     unknown = sorted(set(doc) - set(TOP_LEVEL_KEYS))
     if unknown:
         raise ConfigError(
-            f"{source}: unknown top-level key(s) {', '.join(unknown)}; a plan has name = \"...\" and [[study]] tables"
+            f'{source}: unknown top-level key(s) {", ".join(unknown)}; a plan has name = "..." and [[study]] tables'
         )
     if not isinstance(doc.get("name", ""), str):
         raise ConfigError(f"{source}: name must be a string, got {doc['name']!r}")
