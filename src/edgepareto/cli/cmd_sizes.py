@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.validation import arg_int
+
 HELP = "the seed's eight variants: build, convert, inspect; size table beside the cost model"
 
 
@@ -18,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alphas", default="0.25,0.5,0.75,1.0", help="comma list of alphas (default the seed's four)")
     p.add_argument("--precision", default="fp32,int8", help="precisions (default fp32,int8)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=int, default=32, help="calibration images (default 32)")
+    p.add_argument("--calibration-samples", type=arg_int(1, 10000), default=32, help="calibration images (default 32)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

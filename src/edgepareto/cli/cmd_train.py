@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from edgepareto.validation import arg_finite, arg_int, arg_seed
+
 HELP = "train MobileNet v1 on Fashion-MNIST (several alphas), export fp32/int8, measure test accuracy"
 
 
@@ -27,9 +29,9 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-images", type=int, default=d.train_images,
                    help=f"seed-fixed subset of the 60,000 training images (default {d.train_images})")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
-    p.add_argument("--lr", type=float, default=d.learning_rate, help=f"Adam learning rate (default {d.learning_rate})")
-    p.add_argument("--bn-momentum", type=float, default=d.bn_momentum, help=f"default {d.bn_momentum}")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
+    p.add_argument("--lr", type=arg_finite(), default=d.learning_rate, help=f"Adam rate (default {d.learning_rate})")
+    p.add_argument("--bn-momentum", type=arg_finite(), default=d.bn_momentum, help=f"default {d.bn_momentum}")
+    p.add_argument("--seed", type=arg_seed, default=d.seed, help=f"default {d.seed}")
     p.add_argument("--resolution", type=int, default=d.resolution, help=f"input side (default {d.resolution})")
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples,
                    help=f"training images for int8 calibration (default {d.calibration_samples})")  # fmt: skip
@@ -65,7 +67,7 @@ def parse_alphas(text: str) -> tuple[float, ...]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alphas", default="0.25,0.5,0.75,1.0", help="comma list (default the seed's four)")
     add_schedule_arguments(p)
-    p.add_argument("--workers", type=int, help="evaluation worker processes (default: one per usable CPU)")
+    p.add_argument("--workers", type=arg_int(1, 1024), help="evaluation worker processes (default: one per usable CPU)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
