@@ -179,40 +179,31 @@ def os_reason(exc: OSError) -> str:
 # -- argparse types: the same checks, failing as argparse usage errors ------------------------
 
 
-def arg_finite(lo: float | None = None, hi: float | None = None) -> Callable[[str], float]:
-    def parse(text: str) -> float:
+def _arg_type(convert: Callable[[str], Any], check: Callable[[Any], Any], kind: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
         try:
-            return finite(float(text), "the value", lo=lo, hi=hi)
-        except ValueError as exc:  # ConfigError is a ValueError
-            raise argparse.ArgumentTypeError(_arg_message(text, exc, "a finite number")) from None
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        try:
+            return check(value)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-    parse.__name__ = "finite number"
+    parse.__name__ = kind
     return parse
+
+
+def arg_finite(lo: float | None = None, hi: float | None = None) -> Callable[[str], float]:
+    return _arg_type(float, lambda x: finite(x, "the value", lo=lo, hi=hi), "a number")
 
 
 def arg_int(lo: int | None = None, hi: int | None = None) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            return integer(int(text), "the value", lo=lo, hi=hi)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(_arg_message(text, exc, "an integer")) from None
-
-    parse.__name__ = "integer"
-    return parse
+    return _arg_type(int, lambda x: integer(x, "the value", lo=lo, hi=hi), "an integer")
 
 
-def arg_seed(text: str) -> int:
-    return arg_int(0, SEED_MAX)(text)
-
-
-def arg_threads(text: str) -> int:
-    return arg_int(1, usable_cpus())(text)
-
-
-def _arg_message(text: str, exc: Exception, kind: str) -> str:
-    if isinstance(exc, ConfigError):
-        return str(exc).replace("the value", f"{text!r}: the value", 1)
-    return f"{text!r} is not {kind}"
+arg_seed = _arg_type(int, lambda x: seed(x, "the seed"), "an integer")
+arg_threads = _arg_type(int, lambda x: threads(x, "the thread count"), "an integer")
 
 
 def _range(lo: float | None, hi: float | None) -> str:

@@ -16,7 +16,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from edgepareto import __version__
 from edgepareto.errors import EdgeParetoError
@@ -32,11 +32,18 @@ def _commands() -> dict[str, ModuleType]:
     return dict(sorted(found.items()))
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad flag is one line too (argparse's usage block would precede it): what is wrong, where to look."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout, nothing else")
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edgepareto",
         description="Which ConvNet variant should run on this edge CPU? Build, measure, compare.",
     )
