@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from edgepareto.cli._app import main
+from edgepareto.cli._output import console, err_console
 from edgepareto.errors import ConfigError
 from edgepareto.validation import finite, integer, seed, threads, usable_cpus
 from tests.conftest import FLOAT_MODEL
@@ -24,6 +25,8 @@ from tests.conftest import FLOAT_MODEL
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of one in-process CLI call; argparse's exits included."""
+    console.cache_clear()  # Rich consoles keep the stream they were made with; capsys swaps it per test
+    err_console.cache_clear()
     try:
         rc = main(list(argv))
     except SystemExit as exc:

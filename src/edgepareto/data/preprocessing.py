@@ -237,13 +237,16 @@ def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
     path = Path(str(artifact) + SIDECAR_SUFFIX)
     if not path.is_file():
         return None
+    text = validation.read_text(path, "preprocessing file")
     try:
-        doc = json.loads(validation.read_text(path, "preprocessing file"))
+        doc = json.loads(text)
         if not isinstance(doc, dict):
             raise TypeError(f"expected a JSON object, got {type(doc).__name__}")
         return PreprocessingSpec.from_json(doc)
     except (json.JSONDecodeError, TypeError) as exc:
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}; fix or delete this file") from exc
 
 
 def default_spec(input_shape: tuple[int, ...], num_outputs: int, num_classes: int | None = None) -> PreprocessingSpec:

@@ -177,7 +177,11 @@ class _Evaluator:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax)."""
+    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax).
+
+    A model with fewer than k outputs (a 2-class model, top-5) gets -1 for the missing places."""
+    if len(scores) < k:
+        return np.concatenate([top_k(scores, len(scores)), np.full(k - len(scores), -1, np.int64)])
     kth = np.partition(scores, -k)[-k]
     above = np.flatnonzero(scores > kth)
     cand = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
