@@ -84,9 +84,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         signal.signal(signal.SIGTERM, previous)
     doc = asdict(outcome)
     doc["plan_source"] = plan.source
-    if boards is not None and outcome.failures and outcome.status != "planned":
-        doc["exit_code"] = 1  # e.g. a board's host key refused (or CHANGED): say so to scripts too
+    if boards is not None:
+        doc["boards_left_out"] = _left_out(boards, outcome.devices)
+        if doc["boards_left_out"] or (outcome.failures and outcome.status != "planned"):
+            doc["exit_code"] = 1  # e.g. a board's host key refused (or CHANGED): say so to scripts too
     return doc
+
+
+def _left_out(boards: list[Any], devices: list[str]) -> list[str]:
+    """Boards with no device in the run (refused host key, unreachable): board devices are named "BOARD core"."""
+    return [b.name for b in boards if not any(d.startswith(f"{b.name} ") for d in devices)]
 
 
 def render(doc: dict[str, Any], console) -> None:
