@@ -7,7 +7,6 @@ converter or an engine run the real ones.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sqlite3
 import subprocess
@@ -18,8 +17,6 @@ import pytest
 
 from edgepareto.cli._app import main
 from edgepareto.cli._output import console, err_console
-from edgepareto.errors import ConfigError
-from edgepareto.validation import finite, integer, seed, threads, usable_cpus
 from tests.conftest import FLOAT_MODEL
 
 
@@ -43,26 +40,6 @@ def one_line_error(rc: int, out: str, err: str, *needles: str) -> str:
     for n in needles:
         assert n in lines[0], lines[0]
     return lines[0]
-
-
-# -- the central checks -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, True, "1", None])
-def test_finite_refuses_nan_inf_bool_and_non_numbers(bad):
-    with pytest.raises(ConfigError, match="timeout"):
-        finite(bad, "timeout")
-
-
-def test_integer_seed_and_threads_ranges():
-    assert integer(3, "n", lo=1, hi=3) == 3 and seed(2**32 - 1) == 2**32 - 1
-    for bad in (True, 1.0, 0, 4):
-        with pytest.raises(ConfigError):
-            integer(bad, "n", lo=1, hi=3)
-    with pytest.raises(ConfigError, match=r"in \[0, 4294967295\]"):
-        seed(-1)
-    with pytest.raises(ConfigError, match="one per CPU"):
-        threads(usable_cpus() + 1)
 
 
 # -- model shape: alpha, resolution, classes ------------------------------------------------------
