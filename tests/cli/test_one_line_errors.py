@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -32,10 +33,15 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return rc, out, err
 
 
+def _noise(line: str) -> bool:
+    """Log lines, and TensorFlow's C++ start-up lines (absl, oneDNN) that precede any Python code."""
+    return line.startswith(("INFO", "WARNING")) or re.match(r"[IWE]\d{4} ", line) is not None
+
+
 def one_line_error(rc: int, out: str, err: str, *needles: str) -> str:
     assert rc == 2, (rc, err)
     assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("INFO", "WARNING"))]
+    lines = [line for line in err.splitlines() if line.strip() and not _noise(line)]
     assert len(lines) == 1, err
     for n in needles:
         assert n in lines[0], lines[0]
@@ -72,6 +78,8 @@ def test_alpha_one_32nd_is_supported(capsys):
         (["recommend", "--device", "x", "--max-latency-ms", "nan"], "finite"),
         (["train", "--lr", "nan"], "finite"),
         (["eval", str(FLOAT_MODEL), "--limit", "0"], ">= 1"),
+        (["sizes", "--alphas", "x"], "--alphas must be a comma list"),
+        (["sizes", "--out", "/proc/x"], "cannot create --out folder"),
     ],
 )
 def test_bad_numbers_are_one_line(capsys, argv, needle):
@@ -197,3 +205,32 @@ def test_inspect_checks_the_header_before_reading_a_huge_file(tmp_path):
     assert r.returncode == 2 and "no 'TFL3' flatbuffer identifier" in r.stderr, r.stderr
     assert int(r.stdout.strip()) < 1024**2  # KiB: far below the 3 GB the file would take in memory
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 0
+
+
+def _run(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    cmd = [sys.executable, "-m", "edgepareto", *argv]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
+
+
+def test_a_full_disk_is_one_line_for_export(tmp_path, full_disk):
+    r = _run(tmp_path, "export", "mobilenet_v1", "--alpha", "0.03125", "--resolution", "32", "--precision", "fp32",
+             "--out", str(full_disk / "art"))  # fmt: skip
+    line = one_line_error(r.returncode, r.stdout, r.stderr, "No space left", "free")
+    assert not list((full_disk / "art").iterdir()), line  # no half-written model or temp file left
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_line_for_sweep_report_and_keeps_the_results(tmp_path, full_disk):
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[[study]]\nname = "s"\nkind = "latency-only"\nalphas = [0.03125]\nresolutions = [32]\n'
+                    'precisions = ["fp32"]\n[study.options.protocol]\nmax_runs = 8\ntime_limit_s = 1\n')  # fmt: skip
+    store = tmp_path / "r" / "results.sqlite"
+    r = _run(tmp_path, "sweep", str(plan), "--store", str(store), "--report", str(full_disk / "rep"), "--no-live")
+    one_line_error(r.returncode, r.stdout, r.stderr, "No space left")
+    from edgepareto.store import Store
+
+    with Store(store) as s:  # the measurements made before the report are kept
+        assert s.measurements(metric="latency_ms", source="measured")

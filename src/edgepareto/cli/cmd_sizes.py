@@ -25,9 +25,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.cli._output import err_console
+    from edgepareto.cli.cmd_train import parse_alphas
     from edgepareto.convert.size_table import size_table
+    from edgepareto.validation import output_dir
 
-    alphas = [float(a) for a in args.alphas.split(",") if a.strip()]
+    alphas = list(parse_alphas(args.alphas))
+    output_dir(args.out)
     with err_console().status("converting") as status:
         rows = size_table(
             alphas,
