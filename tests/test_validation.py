@@ -41,3 +41,15 @@ def test_duplicates_are_named():
     assert no_duplicates((1, 2), "alphas") == (1, 2)
     with pytest.raises(ConfigError, match="alphas lists 2 twice"):
         no_duplicates((1, 2, 2), "alphas")
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"timeout_s": math.nan}, {"time_limit_s": math.inf}, {"pause_s": -math.inf}, {"target_ci": math.nan},
+     {"cool_down_to_c": math.nan}, {"runs": True}, {"seed": -1}, {"warmup": 1.5}],
+)  # fmt: skip
+def test_protocol_refuses_non_finite_and_mistyped_values(override):
+    from edgepareto.bench.protocol import Protocol
+
+    with pytest.raises(ConfigError, match=next(iter(override))):
+        Protocol.fast(**override)

@@ -75,7 +75,7 @@ class Protocol:
         for f, hi in (("warmup", 10_000), ("runs", 1_000_000), ("min_runs", 1_000_000), ("max_runs", 1_000_000),
                       ("seed", 2**32 - 1)):  # fmt: skip
             v = getattr(self, f)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not -1 <= v <= hi):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v > hi):
                 raise ConfigError(f"{f} must be an integer (at most {hi}), got {v!r}")
         if self.seed < 0:
             raise ConfigError(f"seed must be >= 0, got {self.seed}")
