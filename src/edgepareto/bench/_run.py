@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from edgepareto import validation
 from edgepareto.bench._child import PROGRESS
 from edgepareto.bench.cpus import discover_host, resolve_cpus
 from edgepareto.bench.protocol import Measurement, Protocol
-from edgepareto.errors import ConfigError
 
 CHILD = Path(__file__).with_name("_child.py")
 
@@ -82,11 +82,12 @@ def measure(
     failed Measurement instead.
     """
     protocol = protocol or Protocol.fast()
-    if threads < 1:
-        raise ConfigError(f"threads must be >= 1, got {threads}")
+    validation.threads(threads)  # 1..usable CPUs: 100,000 threads would exhaust the machine
     _check_engine(engine)
     fp = discover_host()
     pinned = resolve_cpus(fp, cluster=cluster, cpus=cpus)  # raises DeviceError for a bad cluster / CPU list
+    if pinned:
+        validation.threads(threads, f"threads on CPUs {pinned}", cpus=len(pinned))
     ctx = {"model": str(path), "engine": engine, "threads": threads, "protocol": protocol.to_json(),
            "cluster": cluster, "cpus": pinned or None, "device_id": fp.id}  # fmt: skip
     if not Path(path).is_file():

@@ -74,6 +74,7 @@ class Store:
             raise StoreError(f"cannot open results store {self.path}: {exc}; pass a writable --store path") from exc
         self._db.row_factory = sqlite3.Row
         self._retry(self._setup)
+        self._retry(self._check_intact)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -89,6 +90,16 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+
+    def _check_intact(self) -> None:
+        """``PRAGMA quick_check`` (milliseconds for a results store): a truncated or overwritten file
+        is one line here rather than garbage rows or a traceback later."""
+        problems = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(1)").fetchall()]
+        if problems != ["ok"]:
+            first = " ".join(problems[0].split())[:120]
+            raise StoreError(
+                f"results store {self.path} is damaged ({first}); restore it from a backup or pass another --store"
+            )
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -364,6 +375,25 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _row_decoder(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[[sqlite3.Row], T]]:
+    """A row that does not make a valid record (e.g. a text where a number belongs) is a one-line StoreError."""
+
+    def wrap(fn: Callable[[sqlite3.Row], T]) -> Callable[[sqlite3.Row], T]:
+        def decode(row: sqlite3.Row) -> T:
+            try:
+                return fn(row)
+            except (TypeError, ValueError, KeyError) as exc:  # ConfigError and JSONDecodeError are ValueErrors
+                raise StoreError(
+                    f"results store row {table}.id={row['id']} is invalid ({exc}); delete or fix that row, "
+                    "or pass another --store"
+                ) from exc
+
+        return decode
+
+    return wrap
+
+
+@_row_decoder("artifacts")
 def _artifact(row: sqlite3.Row) -> ArtifactRecord:
     return ArtifactRecord(
         sha256=row["sha256"],
@@ -378,6 +408,7 @@ def _artifact(row: sqlite3.Row) -> ArtifactRecord:
     )
 
 
+@_row_decoder("measurements")
 def _measurement(row: sqlite3.Row) -> MeasurementRecord:
     return MeasurementRecord(
         variant=Variant.parse(row["variant_name"]),
