@@ -23,6 +23,7 @@ CORE = [
     "bench/stats.py",
     "bench/telemetry.py",
     "bench/_child.py",
+    "bench/_guard.py",
 ]
 
 

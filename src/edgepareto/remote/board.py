@@ -35,6 +35,7 @@ AGENT_FILES: dict[str, str] = {
     "stats.py": "bench/stats.py",
     "telemetry.py": "bench/telemetry.py",
     "_child.py": "bench/_child.py",
+    "_guard.py": "bench/_guard.py",
     "edgepareto_agent.py": "remote/_agent.py",
 }
 AGENT = "edgepareto_agent.py"
