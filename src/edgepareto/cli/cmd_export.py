@@ -33,10 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.convert import export_variant
+    from edgepareto.convert.calibration import check_calibration_samples
     from edgepareto.convert.tflite import parse_precisions
 
     config = model_config(args)
     precisions = parse_precisions(args.precision)  # fail before building anything
+    check_calibration_samples(args.calibration_samples)  # as a plan does: 0 would write a float "int8"
     formats = _formats(args.format)
     opts = {"calibration_dir": args.calibration_dir, "calibration_samples": args.calibration_samples}
     arts = []
