@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         signal.signal(signal.SIGTERM, previous)
     doc = asdict(outcome)
     doc["plan_source"] = plan.source
+    if outcome.failed:
+        doc["exit_code"] = 1  # finished, but some tasks failed: their error is in "failures"
     return doc
 
 

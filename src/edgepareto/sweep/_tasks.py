@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import ModelConfig
 from edgepareto.store import ArtifactRecord, Dataset, MeasurementRecord, Store, Variant
+from edgepareto.sweep._faults import fault_point
 from edgepareto.sweep.plan import StudyPlan
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ FORMAT_OF_ENGINE = {"litert": "tflite", "onnxruntime": "onnx"}
 
 class MissingProducer(EdgeParetoError):
     """A module the sweep calls (latency or training) is not installed in this tree."""
+
+
+class TaskFailed(EdgeParetoError):
+    """A task ran but left a record it promises missing or failed (counted as a failure in the summary)."""
 
 
 def digest(obj: Any, n: int = 24) -> str:
@@ -79,6 +85,13 @@ class Task:
     def done(self, store: Store) -> bool:
         return all(store.has(k) for k in self.keys)
 
+    def check(self, store: Store) -> None:
+        """After a run: raise (one line) unless every promised record is there; a failed record gives the reason."""
+        missing = [k for k in self.keys if not store.has(k)]
+        if missing:
+            reason = next((e for e in map(store.failure, missing) if e), None)
+            raise TaskFailed(reason or f"finished without {len(missing)} of its {len(self.keys)} records; see the log")
+
 
 # -- conversion (ImageNet-shaped variants built here) ---------------------------------------
 
@@ -112,10 +125,11 @@ def _register(ctx: Context, path: Path, variant: Variant, scheme: str, recipe: s
     sha = sha256_file(path)
     dest = ctx.artifacts_dir / sha[:16] / path.name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.is_file():
+    if not is_intact(dest, sha):  # absent, or a damaged copy of the same content: written again
         tmp = dest.with_name(f".{dest.name}.{sha[:8]}.tmp")
         shutil.copyfile(path, tmp)
         tmp.replace(dest)
+    fault_point("artifact-file")
     anatomy, weight_bytes = None, None
     if dest.suffix == ".tflite":
         from edgepareto.artifacts import inspect_tflite
@@ -125,21 +139,19 @@ def _register(ctx: Context, path: Path, variant: Variant, scheme: str, recipe: s
         anatomy = {"weight_bytes": a.weight_bytes, "other_bytes": a.bytes - a.weight_bytes, "operators": a.operators}
     fmt = "onnx" if dest.suffix == ".onnx" else "tflite"
     art = ArtifactRecord(sha, variant, fmt, str(dest), dest.stat().st_size, scheme, weight_bytes, recipe, anatomy)
-    ctx.store.add_artifact(art)
-    ctx.store.add(
-        MeasurementRecord(
-            variant=variant,
-            metric="size_bytes",
-            value=float(art.bytes),
-            source="measured",
-            artifact_sha256=sha,
-            n=1,
-            notes=f"file size of {dest.name} ({fmt}; {scheme})",
-            record={"weight_bytes": weight_bytes, "path": str(dest)},
-            key=size_key(recipe),
-        ),
-        run_id=ctx.run_id,
+    size = MeasurementRecord(
+        variant=variant,
+        metric="size_bytes",
+        value=float(art.bytes),
+        source="measured",
+        artifact_sha256=sha,
+        n=1,
+        notes=f"file size of {dest.name} ({fmt}; {scheme})",
+        record={"weight_bytes": weight_bytes, "path": str(dest)},
+        key=size_key(recipe),
     )
+    ctx.store.add_artifact(art, [size], run_id=ctx.run_id)  # one transaction: no artifact without its size
+    fault_point("artifact-row")
     return art
 
 
@@ -169,6 +181,16 @@ def _from_home_cache(ctx: Context, recipe: str, variant: Variant) -> bool:
     return True
 
 
+def _reuse(ctx: Context, recipe: str, variant: Variant) -> bool:
+    """True when the recipe's artifact is intact in the store or the home cache, with its size recorded."""
+    art = ctx.store.artifact_by_recipe(recipe)  # None when the file is gone or its sha256 differs
+    if art is None:
+        return _from_home_cache(ctx, recipe, variant)
+    if not ctx.store.has(size_key(recipe)):  # the size record was lost: written again, nothing rebuilt
+        _register(ctx, Path(art.path), art.variant, art.scheme, recipe)
+    return True
+
+
 def _to_home_cache(recipe: str, path: Path, scheme: str) -> None:
     """Keep a converted file by recipe so a fresh checkout (new store) skips the conversion."""
     from edgepareto.convert.tflite import sha256_file, write_atomic
@@ -176,6 +198,7 @@ def _to_home_cache(recipe: str, path: Path, scheme: str) -> None:
     folder = _home_cache(recipe)
     try:
         write_atomic(folder / path.name, path.read_bytes())
+        fault_point("home-cache")
         meta = {"file": path.name, "sha256": sha256_file(folder / path.name), "scheme": scheme}
         write_atomic(folder / "artifact.json", json.dumps(meta).encode())
     except (OSError, EdgeParetoError) as exc:  # a cache that cannot be written only costs time
@@ -189,8 +212,7 @@ def _convert_group(study: StudyPlan, config: ModelConfig, wanted: list[tuple[str
         from edgepareto.convert import export_variant
         from edgepareto.models import build_model
 
-        todo = [w for w in wanted if ctx.store.artifact_by_recipe(w[2]) is None]
-        todo = [w for w in todo if not _from_home_cache(ctx, w[2], Variant.of(config, w[0]))]
+        todo = [w for w in wanted if not _reuse(ctx, w[2], Variant.of(config, w[0]))]
         if not todo:
             return None
         model = build_model(config, seed=study.seed)
@@ -248,6 +270,11 @@ def _convert_estimate(config: ModelConfig, n: int) -> float:
 
 def latency_key(recipe: str, engine: str, threads: int, device: str, protocol: str) -> str:
     return digest({"latency_of": recipe, "engine": engine, "threads": threads, "device": device, "protocol": protocol})
+
+
+def rss_key(latency: str) -> str:
+    """The peak-memory record a successful latency measurement writes beside its latency."""
+    return digest([latency, "rss"])
 
 
 def _bench() -> Any:
@@ -310,9 +337,7 @@ def measurement_records(
     out = [MeasurementRecord(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=n or None, key=key, **common)]
     rss = doc.get("peak_rss_bytes")
     if rss:
-        out.append(
-            MeasurementRecord(metric="peak_rss_bytes", value=float(rss), n=1, key=digest([key, "rss"]), **common)
-        )
+        out.append(MeasurementRecord(metric="peak_rss_bytes", value=float(rss), n=1, key=rss_key(key), **common))
     return out
 
 
@@ -333,16 +358,19 @@ def _latency_task(
             protocol=_protocol(study.protocol, dict(study.options.get("protocol") or {})),
         )
         doc = m.to_json() if hasattr(m, "to_json") else dict(m)
+        fault_point("measured")
         ctx.store.forget_failed(key)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
         recs = measurement_records(doc, art.variant, device, art, key, study.protocol)
-        return ctx.store.add_many(recs, run_id=ctx.run_id)
+        written = ctx.store.add_many(recs, run_id=ctx.run_id)
+        fault_point("latency-row")
+        return written
 
     est = (3.0 + 6.0 * alpha**2 * (variant.resolution / 224) ** 2) * (1 if study.protocol == "fast" else 40)
     label = f"latency {variant.label} @{variant.resolution} {engine} {threads}t on {device}"
     job = {"recipe": recipe, "engine": engine, "threads": threads, "device": device, "protocol": study.protocol,
            "overrides": dict(study.options.get("protocol") or {}), "key": key}  # fmt: skip
-    return Task("latency", study.name, label, (key,), est, run, job)
+    return Task("latency", study.name, label, (key, rss_key(key)), est, run, job)
 
 
 # -- Fashion-MNIST study (edgepareto.train, issue 4) -------------------------------------------
@@ -461,6 +489,15 @@ def _fashion_builder(study: StudyPlan, alpha: float, schedule: str) -> Callable[
     return build
 
 
+def fashion_keys(study: StudyPlan, alpha: float, schedule: str) -> tuple[str, ...]:
+    """Every record one Fashion-MNIST alpha writes: top-1, top-5 and size, per precision."""
+    keys = []
+    for p in study.precisions:
+        keys += [accuracy_key(study.name, alpha, p, FASHION_DATASET.name, m, schedule) for m in ("top1", "top5")]
+        keys.append(size_key(fashion_recipe(study, alpha, p)))
+    return tuple(keys)
+
+
 def _fields(r: MeasurementRecord) -> dict[str, Any]:
     from dataclasses import fields
 
@@ -481,9 +518,7 @@ def expand(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
             builder = _fashion_builder(study, a, schedule)
             for p in study.precisions:
                 ctx.builders[fashion_recipe(study, a, p)] = builder
-            keys = tuple(
-                accuracy_key(study.name, a, p, FASHION_DATASET.name, "top1", schedule) for p in study.precisions
-            )
+            keys = fashion_keys(study, a, schedule)
             builds.append(Task("train", study.name, f"train + evaluate Fashion-MNIST alpha={a:g} (fp32, int8)",
                                keys, 30.0 + 90.0 * a, builder))  # fmt: skip
             for p in study.precisions:

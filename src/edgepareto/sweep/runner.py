@@ -24,6 +24,7 @@ from typing import Any
 from edgepareto.errors import EdgeParetoError
 from edgepareto.store import Device, Store
 from edgepareto.sweep._tasks import Context, MissingProducer, Task, expand
+from edgepareto.sweep._tmp import private_tmp
 from edgepareto.sweep.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -295,7 +296,7 @@ def run_sweep(
         spent_est = spent_real = 0.0
         status = "interrupted"
         try:
-            with _chatter_to(log_path):
+            with private_tmp(store_path.parent / ".tmp"), _chatter_to(log_path):  # no temp files in /tmp
                 for i, task in enumerate(here, start=1):
                     ratio = min(5.0, max(0.3, spent_real / spent_est)) if spent_est else 1.0
                     view.running(task, here[i - 1 :] + on_board, ratio)
@@ -304,6 +305,7 @@ def run_sweep(
                     result, n, quiet = "ok", 0, False
                     try:
                         n = task.run(ctx)
+                        task.check(ctx.store)  # a failed measurement is a failure, not a task done
                         outcome.done += 1
                     except MissingProducer as exc:
                         result = "unavailable"
