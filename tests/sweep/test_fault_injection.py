@@ -90,7 +90,7 @@ def _kill_and_rerun(ref: Reference, fault: Fault, folder: Path) -> None:
             assert rc == -signal.SIGKILL, f"{fault}: the fault point was never reached (exit {rc})"
         assert wait_until_gone(tag, 2.0) == [], f"{fault}: a process outlived the killed sweep"
         rc, doc, err = sweep_cli(ref.plan, store, env)
-        assert rc == 0 and doc["failed"] == 0, f"{fault}: rerun failed: {err[-3000:]}"
+        assert rc == 0 and doc["failed"] == 0, f"{fault}: rerun failed: {doc and doc['failures']} {err[-3000:]}"
         assert canonical(store) == ref.records, f"{fault}: the store differs from a clean run's"
         with Store(store) as s:
             assert s.integrity_check() == "ok"

@@ -94,3 +94,40 @@ def test_failed_measurements_count_as_failures_and_the_sweep_exits_nonzero(tiny)
         assert m.status == "failed"
     rc, doc, err = sweep_cli(plan, store, {})
     assert rc == 0 and doc["failed"] == 0 and doc["status"] == "finished", err[-2000:]
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupting_a_sweep_mid_measurement_exits_within_a_second_without_a_child(tiny, how):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.bench.test_orphans import _wait_for_child
+    from tests.procs import TAG, kill_all, new_tag, wait_until_gone
+
+    plan, store = tiny
+    forever = write_plan(plan.parent / "forever", extra="timeout_s = 600", runs=1_000_000)
+    tag = new_tag()
+    cmd = [sys.executable, "-m", "edgepareto", "sweep", str(forever), "--store", str(store), "--no-report",
+           "--no-live", "--json"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, TAG: tag}, start_new_session=True)  # fmt: skip
+    try:
+        _wait_for_child(tag, proc, cpu_s=1.0)  # the latency task's child is measuring
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: the whole foreground group
+        else:
+            proc.terminate()
+        t0 = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - t0
+        assert wait_until_gone(tag, 0.5) == []
+        assert took < 1.0, f"{how} took {took:.2f} s"
+        assert proc.returncode == 130 and out == "", err[-2000:]
+        with Store(store) as s:
+            assert s.runs()[-1]["status"] == "interrupted"
+            assert s.measurements(metric="size_bytes", source="measured")  # what finished is kept
+    finally:
+        kill_all(tag)

@@ -22,15 +22,16 @@ resolutions = [{resolutions}]
 precisions = ["fp32"]
 [study.options.protocol]
 warmup = 1
-runs = 3
+runs = {runs}
 {extra}
 """
 
 
-def write_plan(folder: Path, resolutions: str = "128", extra: str = "") -> Path:
+def write_plan(folder: Path, resolutions: str = "128", extra: str = "", runs: int = 3) -> Path:
+    """The plan in ``folder``; ``extra`` lines go into its protocol overrides."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "plan.toml"
-    path.write_text(PLAN.format(resolutions=resolutions, extra=extra))
+    path.write_text(PLAN.format(resolutions=resolutions, extra=extra, runs=runs))
     return path
 
 
