@@ -215,6 +215,7 @@ def _convert_group(study: StudyPlan, config: ModelConfig, wanted: list[tuple[str
         todo = [w for w in wanted if not _reuse(ctx, w[2], Variant.of(config, w[0]))]
         if not todo:
             return None
+        _fresh_keras_session()
         model = build_model(config, seed=study.seed)
         calib = Path(study.calibration_dir) if study.calibration_dir else None
         with tempfile.TemporaryDirectory(prefix="edgepareto-convert-") as tmp:
@@ -240,6 +241,14 @@ def _convert_group(study: StudyPlan, config: ModelConfig, wanted: list[tuple[str
         return None
 
     return build
+
+
+def _fresh_keras_session() -> None:
+    """Forget the models built before in this process: Keras numbers auto-named layers per process
+    (``input_layer_1``), so without this a recipe's bytes, and its sha256, depend on what a sweep built first."""
+    import keras
+
+    keras.backend.clear_session()
 
 
 def _export_onnx(
