@@ -155,7 +155,7 @@ def test_the_checker_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
 
 
-FOUNDATION = ("errors", "version", "native_output", "validation")  # root modules any package may use
+FOUNDATION = ("errors", "version", "native_output", "validation", "faults")  # root modules any package may use
 
 
 def test_the_foundation_imports_nothing_else() -> None:

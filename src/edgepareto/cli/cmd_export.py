@@ -45,8 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.artifacts import export, exporter_for
+    from edgepareto.convert.calibration import check_calibration_samples
 
     config = model_config(args)
+    check_calibration_samples(args.calibration_samples)  # as a plan does: 0 would write a float "int8"
     formats = _formats(args.format)
     output_dir(args.out)
     for f in formats:  # fail before building anything

@@ -86,8 +86,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     doc["plan_source"] = plan.source
     if boards is not None:
         doc["boards_left_out"] = _left_out(boards, outcome.devices)
-        if doc["boards_left_out"] or (outcome.failures and outcome.status != "planned"):
-            doc["exit_code"] = 1  # e.g. a board's host key refused (or CHANGED): say so to scripts too
+    if outcome.failed or doc.get("boards_left_out"):
+        doc["exit_code"] = 1  # some tasks failed (their error is in "failures"), or a board was left out
     return doc
 
 
