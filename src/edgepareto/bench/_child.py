@@ -8,7 +8,8 @@ warm up, timed runs with telemetry, verify the pinning, statistics. Progress goe
 
 Request (JSON object): ``model`` (path), ``engine`` ("litert"), ``threads`` (1), ``cpus`` (list or
 null), ``cluster`` (name or null), ``protocol`` (:meth:`Protocol.to_json`, defaults: fast),
-``options`` (engine options, e.g. ``{"xnnpack": false}``), ``progress`` (bool), ``keep_times`` (bool).
+``options`` (engine options, e.g. ``{"xnnpack": false}``), ``progress`` (bool), ``keep_times`` (bool),
+``require_full_delegation`` (bool: a partly delegated graph fails before any timing).
 
 Standard library + NumPy + the engine only; runs from a flat folder on a board.
 """
@@ -101,6 +102,32 @@ def _inputs(runner: Any, seed: int) -> tuple[list[np.ndarray], list[dict[str, An
     return arrays, specs
 
 
+def delegation_warning(kernel: dict[str, Any]) -> str | None:
+    """One line when part of the graph ran off the accelerated path (None when it all ran there)."""
+    if kernel.get("full", True):
+        return None
+    parts = kernel.get("partitions") or 0
+    where = f" in {parts} partitions" if parts > 1 else ""
+    left = ", ".join(f"{n} {op}" for op, n in sorted(kernel["leftover"].items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"partly delegated: {kernel['path']} took {kernel['taken']} of {kernel['nodes']} nodes{where}; "
+            f"on {kernel['leftover_on']}: {left} (the latency is not {kernel['path']}'s alone)")  # fmt: skip
+
+
+def _delegation(runner: Any, model: str, required: bool) -> dict[str, Any] | None:
+    """The runner's kernel path as JSON; raises when full delegation is required and not reached."""
+    kernel = getattr(runner.info, "kernel", None)
+    doc = kernel.to_json() if kernel is not None else None
+    if not required:
+        return doc
+    if doc is None:
+        raise _Fail("engine", f"{model}: this engine cannot tell how the graph was delegated; "
+                              f"drop --require-full-delegation")  # fmt: skip
+    warning = delegation_warning(doc)
+    if warning is not None:
+        raise _Fail("engine", f"{model}: {warning.split(' (the latency')[0]}; --require-full-delegation refuses it")
+    return doc
+
+
 def _progress(phase: str, n: int, of: int | None) -> None:
     sys.stderr.write(PROGRESS + json.dumps({"phase": phase, "n": n, "of": of}) + "\n")
     sys.stderr.flush()
@@ -128,6 +155,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         pin_status = pin(cpus)
         rss0 = peak_rss_bytes()
         runner = _open_runner(engine, model, threads, options)
+        ctx["delegation"] = _delegation(runner, model, bool(request.get("require_full_delegation")))
         arrays, specs = _inputs(runner, protocol.seed)
         runner.set_inputs(arrays)
         sampler = Sampler(ctx["cpus"])
@@ -153,6 +181,9 @@ def measure_here(request: dict[str, Any]) -> Measurement:
     times_ms = [t / 1e6 for t in loop.times_ns]
     stats = summarize(times_ms, seed=protocol.seed)
     warnings = list(stats.pop("warnings")) + list(tele.get("warnings") or [])
+    partial = delegation_warning(ctx["delegation"] or {})
+    if partial is not None:
+        warnings.append(partial)
     if pinning["status"].startswith("violated"):
         warnings.append(f"pinning {pinning['status']}")
     if protocol.adaptive and not loop.stopped_by.startswith("95%"):

@@ -200,6 +200,7 @@ class Measurement:
     error_kind: str | None = None
     engine_version: str | None = None
     kernel_path: str | None = None
+    delegation: dict[str, Any] | None = None  # how the graph ran (KernelPath.to_json): nodes taken, ops left over
     cpus: list[int] | None = None
     cluster: str | None = None
     pinning: dict[str, Any] | None = None

@@ -40,6 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="seed of the random inputs")
     p.add_argument("--no-xnnpack", action="store_true", help="LiteRT: builtin kernels instead of XNNPACK")
     p.add_argument("--optimization", choices=("disable", "basic", "extended", "all"), help="ONNX Runtime graph level")
+    p.add_argument(
+        "--require-full-delegation",
+        action="store_true",
+        help="fail (one line, non-zero exit) when part of the graph runs off XNNPACK / integer kernels",
+    )
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
 
 
@@ -85,6 +90,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     protocol = protocol_from_args(args)
     engine = engine_for(args.file, args.engine)
     options: dict[str, Any] = {}
+    if args.no_xnnpack and args.require_full_delegation:
+        raise ConfigError("--require-full-delegation asks for XNNPACK, --no-xnnpack turns it off; drop one")
     if args.no_xnnpack:
         if engine != "litert":
             raise ConfigError("--no-xnnpack applies to --engine litert only")
@@ -103,14 +110,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cluster=args.cluster,
             protocol=protocol,
             progress=progress,
+            require_full_delegation=args.require_full_delegation,
             **options,
         )
     finally:
         done()
+    _warn_partial(m, args)
     if not m.ok:
         errors = {"model": ModelFileError, "device": DeviceError, "config": ConfigError}
         raise errors.get(m.error_kind or "", EngineError)(m.error)
     return m.to_json()
+
+
+def _warn_partial(m: Any, args: argparse.Namespace) -> None:
+    """JSON mode: the partial-delegation warning as one stderr line (human mode shows it with the figures)."""
+    if not args.json or not m.ok:
+        return
+    import sys
+
+    for w in m.warnings:
+        if w.startswith("partly delegated"):
+            print(f"edgepareto bench: warning: {w}", file=sys.stderr)
 
 
 def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from edgepareto.engines._base import (
     EngineEntry,
+    KernelPath,
     Runner,
     RunnerError,
     RunnerInfo,
@@ -20,6 +21,7 @@ from edgepareto.errors import EngineError, ModelFileError
 
 __all__ = [
     "EngineEntry",
+    "KernelPath",
     "Runner",
     "RunnerError",
     "RunnerInfo",
