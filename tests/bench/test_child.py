@@ -22,6 +22,8 @@ CORE = [
     "bench/protocol.py",
     "bench/stats.py",
     "bench/telemetry.py",
+    "bench/interference.py",
+    "bench/processes.py",
     "bench/_child.py",
 ]
 

@@ -33,11 +33,13 @@ import numpy as np
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench.cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning
+    from edgepareto.bench.interference import assess, involuntary_switches, probe
     from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
     from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
+    from interference import assess, involuntary_switches, probe  # type: ignore[no-redef]
     from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
     from stats import summarize  # type: ignore[no-redef]
     from telemetry import RunLog, Sampler, peak_rss_bytes  # type: ignore[no-redef]
@@ -161,7 +163,11 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         sampler = Sampler(ctx["cpus"])
         runlog = RunLog(sampler)
         progress = _progress if request.get("progress") else None
-        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress)
+        before = probe(ctx["cpus"])
+        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
+        after = probe(ctx["cpus"], after=True)
+        inter = assess(before, after, after.t - before.t, len(loop.preempted), len(loop.times_ns))
+        inter["preempted_indices"] = loop.preempted
         pinning = verify_pinning(cpus)
         pinning["requested"] = pin_status
         tele = runlog.summary()
@@ -181,6 +187,8 @@ def measure_here(request: dict[str, Any]) -> Measurement:
     times_ms = [t / 1e6 for t in loop.times_ns]
     stats = summarize(times_ms, seed=protocol.seed)
     warnings = list(stats.pop("warnings")) + list(tele.get("warnings") or [])
+    if inter["noisy"]:
+        warnings.append(f"noisy: the CPU was shared while timing ({'; '.join(inter['reasons'])})")
     partial = delegation_warning(ctx["delegation"] or {})
     if partial is not None:
         warnings.append(partial)
@@ -205,11 +213,34 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         rss_before_load_bytes=rss0,
         inputs=specs,
         telemetry=tele,
+        interference=inter,
+        noisy=inter["noisy"],
         warnings=warnings,
         created=time.time(),
         **ctx,
         **stats,
     )
+
+
+def _coordinates(request: dict[str, Any]) -> bool:
+    """A multi-process protocol (several processes, or retries of a noisy one) and not one of its processes."""
+    if request.get("single_process"):
+        return False
+    try:
+        return Protocol.from_json(request.get("protocol") or {}).multi_process
+    except Exception:  # a bad protocol is reported by measure_here
+        return False
+
+
+def coordinate(request: dict[str, Any]) -> Measurement:
+    """Start one measuring process per protocol process (:mod:`.processes`) and combine them."""
+    try:
+        from edgepareto.bench.processes import measure_in_processes
+    except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+        from processes import measure_in_processes  # type: ignore[no-redef]
+
+    protocol = Protocol.from_json(request.get("protocol") or {})
+    return measure_in_processes(request, protocol, progress=_progress if request.get("progress") else None)
 
 
 def main(argv: list[str]) -> int:
@@ -219,7 +250,7 @@ def main(argv: list[str]) -> int:
     try:
         with open(argv[1], encoding="utf-8") as f:
             request = json.load(f)
-        m = measure_here(request)
+        m = coordinate(request) if _coordinates(request) else measure_here(request)
     except (OSError, ValueError) as exc:
         m = Measurement.failed(f"cannot read the request {argv[1]}: {_first_line(exc)}", "config")
     sys.stdout.flush()

@@ -27,7 +27,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 4-7 or 0,2")
-    p.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="preset (default fast)")
+    p.add_argument(
+        "--protocol",
+        choices=("fast", "fast-single", "paper"),
+        default="fast",
+        help="preset (default fast: 6 processes; fast-single: the former one-process fast protocol)",
+    )
+    p.add_argument("--processes", type=int, help="separate measuring processes (fast: 6)")
+    p.add_argument("--max-processes", type=int, help="add processes up to this until the CI is within the target")
+    p.add_argument("--retry-if-noisy", type=int, metavar="N", help="measure a process flagged noisy again, N times")
     p.add_argument("--runs", type=int, help="fixed number of counted runs (turns off the stopping rule)")
     p.add_argument("--warmup", type=int, help="untimed warm-up runs")
     p.add_argument("--pause", type=float, help="seconds between runs")
@@ -63,14 +71,17 @@ def protocol_from_args(args: argparse.Namespace) -> Any:
         ("timeout", "timeout_s"),
         ("cool_down_to", "cool_down_to_c"),
         ("seed", "seed"),
+        ("processes", "processes"),
+        ("max_processes", "max_processes"),
+        ("retry_if_noisy", "retry_if_noisy"),
     ):
         value = getattr(args, flag)
         if value is not None:
             over[name] = value
     if args.target_ci is not None:
         over["target_ci"] = args.target_ci / 100.0
-    preset = Protocol.paper if args.protocol == "paper" else Protocol.fast
-    return preset(**over)
+    presets = {"paper": Protocol.paper, "fast": Protocol.fast, "fast-single": Protocol.fast_single}
+    return presets[args.protocol](**over)
 
 
 def engine_for(path: Path, engine: str | None) -> str:
@@ -153,10 +164,13 @@ def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
                 console=err_console(),
                 transient=True,
             )
-            state["bar"], state["task"] = bar, bar.add_task("", total=protocol.runs or protocol.max_runs)
+            total = protocol.process_bound if protocol.multi_process else protocol.runs or protocol.max_runs
+            state["bar"], state["task"] = bar, bar.add_task("", total=total)
             bar.start()
         bar, task = state["bar"], state["task"]
-        if phase == "warmup":
+        if phase == "processes":
+            bar.update(task, description=f"processes ({protocol.name})", completed=n, total=of)
+        elif phase == "warmup":
             bar.update(task, description=f"warm-up {n}/{of}", completed=0)
         else:
             bar.update(task, description=f"timing ({protocol.name})", completed=n)
@@ -188,5 +202,21 @@ def render(doc: dict[str, Any], console) -> None:
         f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {doc['threads']} thread(s) on CPUs "
         f"{doc.get('cpus')} [{pin}], protocol {proto.get('name')}, {doc.get('outliers', 0)} outliers"
     )
+    _render_processes(doc, console)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")
+
+
+def _render_processes(doc: dict[str, Any], console) -> None:
+    """Per-process medians (the modes stay visible), the CI's level and how long it all took."""
+    procs = doc.get("processes") or []
+    if not procs:
+        return
+    meds = ", ".join(f"{p['median_ms']:.4g}{'*' if p.get('noisy') else ''}" for p in procs)
+    tele = doc.get("telemetry") or {}
+    level = tele.get("ci_level")
+    console.print(
+        f"{len(procs)} processes, medians (ms, * = CPU shared): {meds}; CI over the processes"
+        + (f" ({level:.1%} exact)" if level else "")
+        + (f", {tele['elapsed_s']:.1f} s in all" if tele.get("elapsed_s") else "")
+    )
