@@ -122,7 +122,10 @@ def measure_in_processes(
         if stop is not None:
             stopped = stop
             break
-    return combine(protocol, kept, discarded, stopped, time.monotonic() - start)
+    m = combine(protocol, kept, discarded, stopped, time.monotonic() - start)
+    if request.get("keep_times", True):
+        return m
+    return replace(m, times_ms=None, processes=[{**p, "times_ms": None} for p in m.processes or []])
 
 
 def _one_process(
