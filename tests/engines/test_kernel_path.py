@@ -96,3 +96,14 @@ def test_require_full_delegation_fails_in_one_line(fixtures_dir):
     ok = _bench(str(FLOAT_MODEL), "--runs", "3", "--warmup", "1", "--require-full-delegation", "--json")
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["delegation"]["full"] is True
+
+
+def test_onnxruntime_float_fallback_warning_names_the_float_ops(onnx_int8):
+    from edgepareto.bench._child import delegation_warning
+
+    kernel = open_runner(onnx_int8["int8"], "onnxruntime", optimization="disable").info.kernel
+    assert delegation_warning(kernel.to_json()) == (
+        "partly delegated: CPUExecutionProvider ran 0 of 28 compute nodes as integer kernels; "
+        "on float kernels (quantized model): 28 Conv"
+    )
+    assert delegation_warning(open_runner(onnx_int8["int8"], "onnxruntime").info.kernel.to_json()) is None

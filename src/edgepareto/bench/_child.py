@@ -111,6 +111,9 @@ def delegation_warning(kernel: dict[str, Any]) -> str | None:
     parts = kernel.get("partitions") or 0
     where = f" in {parts} partitions" if parts > 1 else ""
     left = ", ".join(f"{n} {op}" for op, n in sorted(kernel["leftover"].items(), key=lambda kv: (-kv[1], kv[0])))
+    if kernel.get("engine") == "onnxruntime":
+        return (f"partly delegated: {kernel['path']} ran {kernel['taken']} of {kernel['nodes']} compute nodes as "
+                f"integer kernels; on {kernel['leftover_on']}: {left}")  # fmt: skip
     return (f"partly delegated: {kernel['path']} took {kernel['taken']} of {kernel['nodes']} nodes{where}; "
             f"on {kernel['leftover_on']}: {left} (the latency is not {kernel['path']}'s alone)")  # fmt: skip
 
