@@ -11,8 +11,9 @@ time = warm-up + timed runs (process start and model load excluded, as in fast_v
 time of the whole ``measure()`` call (process starts included), medians over the invocations.
 ``/proc/loadavg`` is recorded before each invocation and at the start and end.
 
-Run: .venv/bin/python bench/ci_coverage.py [--reps 20] [--cpu N] [FILE ...]
-Writes bench/results/ci_coverage.{json,md}.
+Run: .venv/bin/python bench/ci_coverage.py [--reps 20] [--cpu N] [--protocols fast,fast-single,paper,fast-10]
+[--name ci_coverage] [FILE ...]  (``fast-N``: the fast protocol with N processes)
+Writes bench/results/NAME.{json,md}.
 """
 
 from __future__ import annotations
@@ -32,11 +33,20 @@ from edgepareto.bench import Protocol, measure
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "models"
 DEFAULT_FILES = [FIXTURES / "mobilenet_v1_0.25_128.tflite", FIXTURES / "mobilenet_v1_0.25_128_quant.tflite"]
-PROTOCOLS = {
-    "fast": Protocol.fast(),
-    "fast-single": Protocol.fast_single(),
-    "paper (no pauses)": Protocol.paper(pause_s=0.0),
-}
+PAPER = "paper (no pauses)"
+PRESETS = {"fast": Protocol.fast(), "fast-single": Protocol.fast_single(), "paper": Protocol.paper(pause_s=0.0)}
+PROTOCOLS: dict[str, Protocol] = {}
+
+
+def pick(names: str) -> dict[str, Protocol]:
+    """``fast,fast-single,paper`` and ``fast-N`` (the fast protocol in N processes) -> protocols by label."""
+    out = {}
+    for name in names.split(","):
+        if name.startswith("fast-") and name[5:].isdigit():
+            out[name] = Protocol.fast(processes=int(name[5:]))
+        else:
+            out[PAPER if name == "paper" else name] = PRESETS[name]
+    return out
 
 
 def loadavg() -> list[float]:
@@ -90,19 +100,23 @@ def measure_file(model: Path, reps: int, cpu: int) -> dict[str, Any]:
         order = names[rep % len(names) :] + names[: rep % len(names)]
         for name in order:
             runs[name].append(one(model, PROTOCOLS[name], cpu))
-        f = runs["fast"][-1]
-        print(f"{model.name} rep {rep + 1}/{reps}: fast {f['median_ms']:.3f} {f['ci95_median_ms']}, load "
+        f = runs[names[0]][-1]
+        print(f"{model.name} rep {rep + 1}/{reps}: {names[0]} {f['median_ms']:.3f} {f['ci95_median_ms']}, load "
               f"{f['loadavg_before'][0]:.2f}", file=sys.stderr)  # fmt: skip
     summary = {n: summarize_runs(runs[n]) for n in names}
-    paper = summary["paper (no pauses)"]
+    paper = summary.get(PAPER)
     for n in names:
-        summary[n]["measuring_vs_paper"] = summary[n]["measuring_s"] / paper["measuring_s"]
-        summary[n]["wall_vs_paper"] = summary[n]["wall_s"] / paper["wall_s"]
+        summary[n]["measuring_vs_paper"] = summary[n]["measuring_s"] / paper["measuring_s"] if paper else None
+        summary[n]["wall_vs_paper"] = summary[n]["wall_s"] / paper["wall_s"] if paper else None
     return {"model": model.name, "summary": summary, "runs": runs}
 
 
+def ratio(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
 def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, load: dict[str, Any]) -> str:
-    eng = rows[0]["runs"]["fast"][0]
+    eng = next(iter(rows[0]["runs"].values()))[0]
     lines = [
         f"{args.reps} separate invocations per protocol and file, interleaved; LiteRT {eng['engine']}, 1 thread "
         f"pinned to CPU {args.cpu}. Coverage: invocations whose reported 95% CI of the median contains the median "
@@ -124,8 +138,8 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace, load: dict[st
             lines.append(
                 f"| {r['model']} | {name} | {100 * s['coverage']:.0f}% ({s['covered']}/{args.reps}) | "
                 f"{100 * s['median_ci_halfwidth']:.1f}% | {100 * s['spread']:.0f}% | {s['noisy']}/{args.reps} | "
-                f"{s['runs']:g} | {s['measuring_s']:.4f} | {s['measuring_vs_paper']:.2f} | {s['wall_s']:.2f} | "
-                f"{s['wall_vs_paper']:.2f} |"
+                f"{s['runs']:g} | {s['measuring_s']:.4f} | {ratio(s['measuring_vs_paper'])} | {s['wall_s']:.2f} | "
+                f"{ratio(s['wall_vs_paper'])} |"
             )
     return "\n".join(lines)
 
@@ -135,14 +149,17 @@ def main() -> None:
     ap.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))
+    ap.add_argument("--protocols", default="fast,fast-single,paper")
+    ap.add_argument("--name", default="ci_coverage")
     args = ap.parse_args()
+    PROTOCOLS.update(pick(args.protocols))
     start = loadavg()
     rows = [measure_file(f, args.reps, args.cpu) for f in args.files]
     ones = [r["loadavg_before"][0] for row in rows for runs in row["runs"].values() for r in runs]
     load = {"start": start, "end": loadavg(), "median1": statistics.median(ones), "min1": min(ones), "max1": max(ones)}
     doc = {"protocols": {n: p.to_json() for n, p in PROTOCOLS.items()}, "cpu": args.cpu, "reps": args.reps,
            "loadavg": load, "rows": rows}  # fmt: skip
-    _, mpath = write_results("ci_coverage", doc, markdown(rows, args, load))
+    _, mpath = write_results(args.name, doc, markdown(rows, args, load))
     print(mpath.read_text())
 
 

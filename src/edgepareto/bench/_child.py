@@ -11,6 +11,9 @@ null), ``cluster`` (name or null), ``protocol`` (:meth:`Protocol.to_json`, defau
 ``options`` (engine options, e.g. ``{"xnnpack": false}``), ``progress`` (bool), ``keep_times`` (bool),
 ``require_full_delegation`` (bool: a partly delegated graph fails before any timing).
 
+A multi-process protocol (``processes`` > 1, ``max_processes`` or ``retry_if_noisy``) makes this process
+the coordinator: it starts one ``_child.py`` per measuring process and combines them (:mod:`.processes`).
+
 Standard library + NumPy + the engine only; runs from a flat folder on a board.
 """
 
@@ -243,7 +246,11 @@ def coordinate(request: dict[str, Any]) -> Measurement:
         from processes import measure_in_processes  # type: ignore[no-redef]
 
     protocol = Protocol.from_json(request.get("protocol") or {})
-    return measure_in_processes(request, protocol, progress=_progress if request.get("progress") else None)
+    try:
+        return measure_in_processes(request, protocol, progress=_progress if request.get("progress") else None)
+    except Exception as exc:  # a bug combining the processes: still one failed record, never a traceback
+        ctx = {k: request.get(k) for k in ("model", "engine", "threads", "cluster", "cpus")}
+        return Measurement.failed(f"combining the measuring processes failed: {_first_line(exc)}", "engine", **ctx)
 
 
 def main(argv: list[str]) -> int:
