@@ -40,6 +40,7 @@ def child_request(
     protocol: Protocol | None = None,
     progress: bool = False,
     keep_times: bool = True,
+    require_full_delegation: bool = False,
     **engine_options: Any,
 ) -> dict[str, Any]:
     """The JSON request ``_child.py`` reads (also what the remote agent ships to a board)."""
@@ -53,6 +54,7 @@ def child_request(
         "options": engine_options,
         "progress": progress,
         "keep_times": keep_times,
+        "require_full_delegation": require_full_delegation,
     }
 
 
@@ -73,6 +75,7 @@ def measure(
     progress: ProgressFn | None = None,
     keep_times: bool = True,
     python: str | None = None,
+    require_full_delegation: bool = False,
     **engine_options: Any,
 ) -> Measurement:
     """Measure one model file in a child process pinned to ``cpus`` or ``cluster``; never raises for the model.
@@ -96,7 +99,8 @@ def measure(
     explicit = pinned if cluster is None and cpus is not None else None  # the child resolves a cluster itself
     request = child_request(
         path, engine=engine, threads=threads, cpus=explicit, cluster=cluster, protocol=protocol,
-        progress=progress is not None, keep_times=keep_times, **engine_options,
+        progress=progress is not None, keep_times=keep_times, require_full_delegation=require_full_delegation,
+        **engine_options,
     )  # fmt: skip
     return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)
 

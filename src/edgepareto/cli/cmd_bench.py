@@ -1,9 +1,12 @@
 """Measure the latency of one model file on this host, pinned to a cluster or CPU list.
 
-Each measurement runs in a child process (a crash or hang is one line, not a dead shell),
-with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: stop when the
-95% CI of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit, no pauses) and ``paper`` (the
-seed's: 1 warm-up, 100 runs, 2 s pauses). Any flag overrides the preset.
+Each measurement runs in child processes (a crash or hang is one line, not a dead shell),
+with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: 6 processes of
+1 warm-up + 2 runs, median of the process medians with the exact 95% CI over them; ``--runs`` and
+``--warmup`` count per process), ``fast-single`` (the former fast: one process, stop when the 95% CI
+of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit) and ``paper`` (the seed's: 1 warm-up,
+100 runs, 2 s pauses). Any flag overrides the preset. A partly delegated graph warns in one line;
+``--require-full-delegation`` makes it an error.
 
     edgepareto bench artifacts/mobilenet_v1_100_224.int8.tflite --cluster big --json
     edgepareto bench model.onnx --engine onnxruntime --threads 2 --cpus 0-1
@@ -29,7 +32,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 4-7 or 0,2")
-    p.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="preset (default fast)")
+    p.add_argument(
+        "--protocol",
+        choices=("fast", "fast-single", "paper"),
+        default="fast",
+        help="preset (default fast: 6 processes; fast-single: the former one-process fast protocol)",
+    )
+    p.add_argument("--processes", type=arg_int(1, 1000), help="separate measuring processes (fast: 6)")
+    p.add_argument(
+        "--max-processes", type=arg_int(1, 1000), help="add processes up to this until the CI is within the target"
+    )
+    p.add_argument(
+        "--retry-if-noisy", type=arg_int(0, 100), metavar="N", help="measure a process flagged noisy again, N times"
+    )
     p.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
     p.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
     p.add_argument("--pause", type=arg_finite(), help="seconds between runs")
@@ -42,6 +57,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=arg_seed, help="seed of the random inputs")
     p.add_argument("--no-xnnpack", action="store_true", help="LiteRT: builtin kernels instead of XNNPACK")
     p.add_argument("--optimization", choices=("disable", "basic", "extended", "all"), help="ONNX Runtime graph level")
+    p.add_argument(
+        "--require-full-delegation",
+        action="store_true",
+        help="fail (one line, non-zero exit) when part of the graph runs off XNNPACK / integer kernels",
+    )
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
 
 
@@ -60,6 +80,9 @@ def protocol_from_args(args: argparse.Namespace) -> Any:
         ("timeout", "timeout_s"),
         ("cool_down_to", "cool_down_to_c"),
         ("seed", "seed"),
+        ("processes", "processes"),
+        ("max_processes", "max_processes"),
+        ("retry_if_noisy", "retry_if_noisy"),
     ):
         value = getattr(args, flag)
         if value is not None:
@@ -86,6 +109,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     protocol = protocol_from_args(args)
     engine = engine_for(args.file, args.engine)
     options: dict[str, Any] = {}
+    if args.no_xnnpack and args.require_full_delegation:
+        raise ConfigError("--require-full-delegation asks for XNNPACK, --no-xnnpack turns it off; drop one")
     if args.no_xnnpack:
         if engine != "litert":
             raise ConfigError("--no-xnnpack applies to --engine litert only")
@@ -104,14 +129,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cluster=args.cluster,
             protocol=protocol,
             progress=progress,
+            require_full_delegation=args.require_full_delegation,
             **options,
         )
     finally:
         done()
+    _warn_partial(m, args)
     if not m.ok:
         errors = {"model": ModelFileError, "device": DeviceError, "config": ConfigError}
         raise errors.get(m.error_kind or "", EngineError)(m.error)
     return m.to_json()
+
+
+def _warn_partial(m: Any, args: argparse.Namespace) -> None:
+    """JSON mode: the partial-delegation warning as one stderr line (human mode shows it with the figures)."""
+    if not args.json or not m.ok:
+        return
+    import sys
+
+    for w in m.warnings:
+        if w.startswith("partly delegated"):
+            print(f"edgepareto bench: warning: {w}", file=sys.stderr)
 
 
 def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
@@ -134,10 +172,13 @@ def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
                 console=err_console(),
                 transient=True,
             )
-            state["bar"], state["task"] = bar, bar.add_task("", total=protocol.runs or protocol.max_runs)
+            total = protocol.process_bound if protocol.multi_process else protocol.runs or protocol.max_runs
+            state["bar"], state["task"] = bar, bar.add_task("", total=total)
             bar.start()
         bar, task = state["bar"], state["task"]
-        if phase == "warmup":
+        if phase == "processes":
+            bar.update(task, description=f"processes ({protocol.name})", completed=n, total=of)
+        elif phase == "warmup":
             bar.update(task, description=f"warm-up {n}/{of}", completed=0)
         else:
             bar.update(task, description=f"timing ({protocol.name})", completed=n)
@@ -172,9 +213,25 @@ def render(doc: dict[str, Any], console) -> None:
         f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {threads} thread(s) on CPUs "
         f"{doc.get('cpus')} [{pin}], protocol {proto.get('name')}, {doc.get('outliers', 0)} outliers"
     )
+    _render_processes(doc, console)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")
     if isinstance(imported.get("op_profile"), list):
         top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
         console.print("slowest operators: " + "; ".join(
             f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top))  # fmt: skip
+
+
+def _render_processes(doc: dict[str, Any], console) -> None:
+    """Per-process medians (the modes stay visible), the CI's level and how long it all took."""
+    procs = doc.get("processes") or []
+    if not procs:
+        return
+    meds = ", ".join(f"{p['median_ms']:.4g}{'*' if p.get('noisy') else ''}" for p in procs)
+    tele = doc.get("telemetry") or {}
+    level = tele.get("ci_level")
+    console.print(
+        f"{len(procs)} processes, medians (ms, * = CPU shared): {meds}; CI over the processes"
+        + (f" ({level:.1%} exact)" if level else "")
+        + (f", {tele['elapsed_s']:.1f} s in all" if tele.get("elapsed_s") else "")
+    )

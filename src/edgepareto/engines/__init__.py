@@ -8,6 +8,7 @@ from typing import Any
 
 from edgepareto.engines._base import (
     EngineEntry,
+    KernelPath,
     Runner,
     RunnerError,
     RunnerInfo,
@@ -21,6 +22,7 @@ from edgepareto.validation import display_path, utf8_path
 
 __all__ = [
     "EngineEntry",
+    "KernelPath",
     "Runner",
     "RunnerError",
     "RunnerInfo",

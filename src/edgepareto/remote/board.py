@@ -34,6 +34,8 @@ AGENT_FILES: dict[str, str] = {
     "protocol.py": "bench/protocol.py",
     "stats.py": "bench/stats.py",
     "telemetry.py": "bench/telemetry.py",
+    "interference.py": "bench/interference.py",
+    "processes.py": "bench/processes.py",
     "_child.py": "bench/_child.py",
     "errors.py": "errors.py",
     "_guard.py": "bench/_guard.py",

@@ -170,8 +170,9 @@ def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     for p in doc["provenance"]:
         ci = "" if p["ci"] is None else f"[{_num(p['ci'][0])}, {_num(p['ci'][1])}]"
         src = ("html", f"<span class='src-{_e(p['source'])}'>{_e(p['source'])}</span>", p["source"])
+        proto = "; ".join([p["protocol"] or "", *(f"⚠ {n}" for n in p.get("notes") or [])]).strip("; ")
         rows.append([p["id"], p["variant"], p["metric"], _num(p["value"], 6), ci, _num(p["n"]), src, p["where"],
-                     p["engine"] or "", p["protocol"] or "", p["artifact"] or "",
+                     p["engine"] or "", proto, p["artifact"] or "",
                      p["citation"] or p["tools"]])  # fmt: skip
     return cols, rows
 
