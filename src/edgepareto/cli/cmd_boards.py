@@ -99,12 +99,18 @@ def render(doc: dict[str, Any], console) -> None:
             fp = b.get("fingerprint") or {}
             clusters = fp.get("clusters") if isinstance(fp, dict) else None
             desc = ", ".join(_cluster_text(c) for c in clusters) if clusters else ""
-            runtime = (b.get("versions") or {}).get("runtime")
-            rows.append((b["name"], f"{b['user']}@{b['host']}:{b['port']}", b["status"], runtime, desc))
+            versions = b.get("versions") or {}
+            runtime = versions.get("runtime") or b.get("measures_with") or ("none" if versions else None)
+            status = b["status"] + (", emulated" if b.get("emulation") else "")
+            rows.append((b["name"], f"{b['user']}@{b['host']}:{b['port']}", status, runtime, desc))
         console.print(table("boards", ["name", "address", "status", "runtime", "clusters"], rows))
         for b in doc["boards"]:
             if b.get("error"):
                 console.print(f"[red]{b['name']}[/red]: {b['error']}")
+            elif b.get("note"):
+                console.print(f"{b['name']}: {b['note']}")
+            if b.get("emulation"):
+                console.print(f"{b['name']}: emulated ({b['emulation']}); its latencies are flagged emulated")
         return
     rows = [
         (m["board"], m.get("status"), m.get("median_ms"), m.get("ci95_median_ms"), m.get("runs"), m.get("error"))

@@ -81,8 +81,13 @@ def board_devices(
             alias = board.clusters[i] if i < len(board.clusters) else discovered
             if "all" not in wanted and str(discovered) not in wanted and str(alias) not in wanted:
                 continue
-            name = f"{board.name} {_core(c, fp)}" + (f" ({alias})" if alias and len(clusters) > 1 else "")
-            info = {**fp, "cluster": c, "board": board.to_json(), "versions": doc["versions"]}
+            tags = [str(alias)] if alias and len(clusters) > 1 else []
+            emulation = fp.get("emulation") or ("emulated = true in the inventory" if board.emulated else None)
+            if emulation:
+                tags.append("emulated")  # in the device's name: every table and plot shows it
+            name = f"{board.name} {_core(c, fp)}" + (f" ({', '.join(tags)})" if tags else "")
+            info = {**fp, "cluster": c, "board": board.to_json(), "versions": doc["versions"],
+                    "emulation": emulation, "measures_with": doc.get("measures_with") or "agent"}  # fmt: skip
             devices.append(Device(name, "board", info))
             where[name] = {"board": board.name, "cluster": discovered if len(clusters) > 1 else None,
                            "cpus": c.get("cpus")}  # fmt: skip
