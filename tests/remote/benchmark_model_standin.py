@@ -75,7 +75,7 @@ def main(argv):
     print(f"INFO: Loaded model {graph}")
     print(f"INFO: The input model file size (MB): {len(data) / 1e6:g}")
     t0 = time.perf_counter()
-    sum(data[:: 4096])
+    sum(data[::4096])
     print(f"INFO: Initialized session in {(time.perf_counter() - t0) * 1000:.3f}ms.")
 
     def run(n):
@@ -83,7 +83,7 @@ def main(argv):
         for _ in range(n):
             t = time.perf_counter()
             with open(graph, "rb") as fh:
-                sum(fh.read()[:: 64])
+                sum(fh.read()[::64])
             times.append((time.perf_counter() - t) * 1e6)
             if delay > 0:
                 time.sleep(delay)
