@@ -366,9 +366,12 @@ def main(argv: list[str]) -> int:
     if why:
         print(f"cannot build: {why}", file=sys.stderr)
         return 1
+    from concurrent.futures import ThreadPoolExecutor
+
     started = time.monotonic()
-    for n in names:
-        doc = build(n, force="--force" in argv)
+    with binfmt(tuple(names)), ThreadPoolExecutor(len(names)) as pool:  # downloads overlap emulated configure
+        docs = list(pool.map(lambda n: build(n, force="--force" in argv), names))
+    for n, doc in zip(names, docs, strict=True):
         print(json.dumps({"arch": n, "root": str(rootfs_path(n)), **doc}))
     print(f"total {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
