@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -303,7 +302,11 @@ class ChrootSshd:
 
     def start(self, timeout: float = 60.0) -> ChrootSshd:
         (self.root / "run/sshd").mkdir(mode=0o755, parents=True, exist_ok=True)
-        script = 'mount -t proc proc "$1/proc" && exec chroot "$1" /usr/sbin/sshd -D -e -f "$2"'
+        # the real /proc (qemu-user shows the host's cpuinfo there) and the real /sys, as a board's kernel has
+        script = (
+            'mount -t proc proc "$1/proc" && { mount --bind /sys "$1/sys" || true; } && '
+            'exec chroot "$1" /usr/sbin/sshd -D -e -f "$2"'
+        )
         argv = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", str(self.root)]
         self.proc = subprocess.Popen(
             [*argv, self.config_rel],
@@ -353,8 +356,24 @@ def install_fake_soc(root: Path) -> dict[str, str]:
     return {"EDGEPARETO_SYSFS_ROOT": f"{FAKE_SOC}/sys", "EDGEPARETO_PROC_ROOT": f"{FAKE_SOC}/proc"}
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def newer_op_model(src: Path, dst: Path, op: str = "SOFTMAX", version: int = 4) -> Path:
+    """``src`` with ``op`` raised to ``version``: a model newer than the board's runtime.
+
+    Measured here: this host's LiteRT 2.3.0 loads Google's quantized MobileNet with SOFTMAX
+    version 4, the aarch64 ai-edge-litert 1.4.0 (the newest wheel for the board) stops at 3.
+    """
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromPackedBuf(src.read_bytes(), 0)
+    code = getattr(schema.BuiltinOperator, op)
+    for oc in model.operatorCodes:
+        if max(oc.builtinCode, oc.deprecatedBuiltinCode) == code:
+            oc.version = version
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    dst.write_bytes(b.Output())
+    return dst
 
 
 def main(argv: list[str]) -> int:
