@@ -97,6 +97,34 @@ def board_devices(
     return devices, where, notes
 
 
+#: versions the board's own software decides: never this host's
+_BOARD_SIDE = ("python", "numpy", "ai-edge-litert", "tflite-runtime", "onnxruntime")
+
+
+def board_records(recs: list[Any], doc: dict[str, Any]) -> list[Any]:
+    """A board's records carry the board's Python/NumPy/runtime versions (the host's converter beside them)
+    and, when its CPUs were emulated, a note saying so."""
+    from dataclasses import replace
+
+    from edgepareto.store import tool_versions
+
+    device = doc.get("device") or {}
+    versions = {k: v for k, v in tool_versions().items() if k not in _BOARD_SIDE}
+    versions.update({k: str(v) for k, v in (device.get("runtimes") or {}).items()})
+    if doc.get("engine") == "tflite benchmark_model":
+        versions["benchmark_model"] = str(doc.get("engine_version") or "version not in its log")
+    if device.get("machine"):
+        versions["board machine"] = str(device["machine"])
+    emulation = device.get("emulation")
+    out = []
+    for r in recs:
+        notes = r.notes
+        if emulation:
+            notes = f"emulated ({emulation}): not the board's real speed" + (f"; {notes}" if notes else "")
+        out.append(replace(r, tool_versions=versions, notes=notes))
+    return out
+
+
 @dataclass
 class RemoteOutcome:
     """What the farm part of a sweep did, in the sweep's own terms."""
@@ -159,7 +187,7 @@ def run_remote_tasks(
         j = task.job
         doc = m.to_json() if hasattr(m, "to_json") else dict(m)
         ctx.store.forget_failed(j["key"])
-        recs = measurement_records(doc, art.variant, j["device"], art, j["key"], j["protocol"])
+        recs = board_records(measurement_records(doc, art.variant, j["device"], art, j["key"], j["protocol"]), doc)
         n = ctx.store.add_many(recs, run_id=ctx.run_id)
         ok = doc.get("status", "ok") == "ok"
         out.new_records += n
