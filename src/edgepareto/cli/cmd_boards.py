@@ -109,7 +109,7 @@ def render(doc: dict[str, Any], console) -> None:
                 console.print(f"[red]{b['name']}[/red]: {b['error']}")
             elif b.get("note"):
                 console.print(f"{b['name']}: {b['note']}")
-            if b.get("emulation"):
+            if b.get("emulation") and not b.get("error"):  # the status column says "emulated" in any case
                 console.print(f"{b['name']}: emulated ({b['emulation']}); its latencies are flagged emulated")
         return
     rows = [
