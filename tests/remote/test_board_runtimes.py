@@ -79,6 +79,15 @@ def bare_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(venv / "bin" / "python")
 
 
+@pytest.fixture(scope="session")
+def standin(bare_python: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The stand-in as an executable run by the bare Python (its own shebang names Debian's /usr/bin/python3)."""
+    path = tmp_path_factory.mktemp("standin") / "benchmark_model"
+    path.write_text(f"#!{bare_python}\n" + STANDIN.read_text().split("\n", 1)[1])
+    path.chmod(0o755)
+    return str(path)
+
+
 def test_a_board_without_runtime_is_one_line_naming_what_to_install(make_board, bare_python):
     board, _ = make_board("bare", python=bare_python)
     doc = describe(board)
@@ -107,10 +116,12 @@ def test_no_runtime_line_names_what_exists_for_the_architecture():
     assert "pip install ai-edge-litert" in arm64 and "(Python 3.11.2, aarch64)" in arm64
 
 
-def test_benchmark_model_runs_over_ssh_with_the_protocols_settings_pinned(make_board, bare_python, fixtures_dir):
-    board, _ = make_board("bm", python=bare_python, benchmark_model=str(STANDIN))
+def test_benchmark_model_runs_over_ssh_with_the_protocols_settings_pinned(
+    make_board, bare_python, standin, fixtures_dir
+):
+    board, _ = make_board("bm", python=bare_python, benchmark_model=standin)
     doc = describe(board)
-    assert doc["status"] == "ok" and doc["measures_with"] == f"benchmark_model {STANDIN}"
+    assert doc["status"] == "ok" and doc["measures_with"] == f"benchmark_model {standin}"
     assert doc["note"].startswith("NumPy is not installed")  # what is missing is still said
     with RemoteBoard(board) as rb:
         fp = rb.fingerprint()
@@ -123,13 +134,15 @@ def test_benchmark_model_runs_over_ssh_with_the_protocols_settings_pinned(make_b
     assert m.median_ms and m.median_ms > 0 and m.device["id"] == fp.id
     cmd = m.pinning["command"]
     assert cmd[:3] == [cmd[0], "-c", cluster.cpu_list] and cmd[0].endswith("taskset")  # pinned to the cluster
-    assert cmd[3] == str(STANDIN) and cmd[4].startswith("--graph=") and cmd[4].endswith(".tflite")
+    assert cmd[3] == standin and cmd[4].startswith("--graph=") and cmd[4].endswith(".tflite")
     for flag in ("--num_threads=1", f"--num_runs={QUICK.max_runs}", f"--warmup_runs={QUICK.warmup}", "--run_delay=0"):
         assert flag in cmd
 
 
-def test_a_model_the_tool_cannot_load_is_a_failed_measurement_with_its_message(make_board, bare_python, tmp_path):
-    board, _ = make_board("bm", python=bare_python, benchmark_model=str(STANDIN))
+def test_a_model_the_tool_cannot_load_is_a_failed_measurement_with_its_message(
+    make_board, bare_python, standin, tmp_path
+):
+    board, _ = make_board("bm", python=bare_python, benchmark_model=standin)
     bad = tmp_path / "broken.tflite"
     bad.write_bytes(b"not a flatbuffer at all" * 100)
     m = measure(board, bad, QUICK)
@@ -153,3 +166,22 @@ def test_inventory_emulated_flag_marks_fingerprint_measurements_and_devices(make
     devices, _, _ = board_devices([board], {"all"})
     assert devices and all(d.name.endswith("emulated)") for d in devices)
     assert all(d.fingerprint["emulation"] == "emulated = true in the inventory" for d in devices)
+
+
+def test_board_records_carry_the_boards_versions_and_the_emulation_note():
+    from edgepareto.remote.sweep import board_records
+    from edgepareto.store import MeasurementRecord, Variant
+
+    rec = MeasurementRecord(
+        variant=Variant("mobilenet_v1", 0.25, 128, 1000, "int8"), metric="latency_ms", value=40.0,
+        source="measured", device="arm64 Cortex-A15 (big, emulated)", key="k",
+    )  # fmt: skip
+    device = {"runtimes": {"python": "3.11.2", "numpy": "1.24.2", "ai-edge-litert": "1.4.0"}, "machine": "aarch64",
+              "emulation": "qemu-user: this Python is aarch64 but /proc/cpuinfo describes AMD EPYC (x86)"}  # fmt: skip
+    (out,) = board_records([rec], {"device": device, "engine": "litert"})
+    assert out.tool_versions["ai-edge-litert"] == "1.4.0" and out.tool_versions["numpy"] == "1.24.2"
+    assert out.tool_versions["python"] == "3.11.2" and out.tool_versions["board machine"] == "aarch64"
+    assert "onnxruntime" not in out.tool_versions and "edgepareto" in out.tool_versions  # the host's own tools stay
+    assert out.notes.startswith("emulated (qemu-user: this Python is aarch64")
+    (plain,) = board_records([rec], {"device": {"runtimes": {"python": "3.9.2"}}})
+    assert plain.notes is None and plain.tool_versions["python"] == "3.9.2" and "numpy" not in plain.tool_versions
