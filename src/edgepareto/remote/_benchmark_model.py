@@ -56,7 +56,7 @@ def imported_measurement(
     from edgepareto.errors import ModelFileError
 
     context = {"model": model, "engine": "tflite benchmark_model", "threads": 0, "cluster": cluster,
-               "protocol": protocol.to_json()}  # fmt: skip
+               "protocol": protocol.to_json(), "device": device}  # fmt: skip
     log = str(result.get("log") or "")
     status = result.get("returncode")
     if status != 0:

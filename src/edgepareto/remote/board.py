@@ -283,7 +283,7 @@ class RemoteBoard:
 
         fp = self.fingerprint()
         context = {"model": str(local), "engine": "tflite benchmark_model", "threads": threads, "cluster": cluster,
-                   "protocol": protocol.to_json()}  # fmt: skip
+                   "protocol": protocol.to_json(), "device": fp.to_json()}  # fmt: skip
         try:
             pin = list(fp.cluster(cluster).cpus) if cluster else sorted(cpus or [])
         except EdgeParetoError as exc:
