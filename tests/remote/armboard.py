@@ -221,11 +221,16 @@ def build(arch_name: str, *, force: bool = False) -> dict:
             _log(f"debootstrap {SUITE} {arch_name} into {work} (packages: {', '.join(arch.packages)})")
             cmd = ["debootstrap", f"--arch={arch.name}", "--variant=minbase", f"--include={','.join(arch.packages)}",
                    f"--cache-dir={debs}", SUITE, str(work), MIRROR]  # fmt: skip
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
+            for attempt in (1, 2):  # a busy machine can fail a fork ("Cannot fork"): once more, .debs cached
+                done = subprocess.run(cmd, capture_output=True, text=True)
+                if done.returncode == 0:
+                    break
                 log = work / "debootstrap/debootstrap.log"
                 tail = log.read_text()[-3000:] if log.is_file() else done.stderr[-3000:]
-                raise RuntimeError(f"debootstrap {arch_name} failed (exit {done.returncode}):\n{tail}")
+                if attempt == 2:
+                    raise RuntimeError(f"debootstrap {arch_name} failed (exit {done.returncode}):\n{tail}")
+                _log(f"debootstrap {arch_name} failed (exit {done.returncode}), retrying: {tail[-300:]}")
+                shutil.rmtree(work)
             if arch.wheels:
                 site = work / "usr/local/lib/python3.11/dist-packages"
                 site.mkdir(parents=True, exist_ok=True)
