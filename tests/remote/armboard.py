@@ -179,6 +179,28 @@ def _unpack_wheel(wheel: Path, site: Path) -> None:
                 os.chmod(site / info.filename, mode)
 
 
+def _mounts_under(path: Path) -> list[str]:
+    """Mount points at or below ``path`` (deepest first), from /proc/self/mounts."""
+    base = os.path.realpath(path)
+    found = []
+    with open("/proc/self/mounts", encoding="utf-8") as f:
+        for line in f:
+            point = line.split()[1].replace("\\040", " ")
+            if point == base or point.startswith(base + "/"):
+                found.append(point)
+    return sorted(found, key=len, reverse=True)
+
+
+def _remove(path: Path) -> None:
+    """Delete a half-built system, after unmounting what a killed debootstrap left mounted in it (/proc, /sys)."""
+    for point in _mounts_under(path):
+        subprocess.run(["umount", "--lazy", point], check=False)
+    left = _mounts_under(path)
+    if left:
+        raise RuntimeError(f"{path}: still mounted at {', '.join(left)}; unmount them, then delete {path}")
+    shutil.rmtree(path)
+
+
 def _chroot(root: Path, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["chroot", str(root), *argv], capture_output=True, text=True, timeout=timeout, check=True,
                           env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})  # fmt: skip
@@ -214,7 +236,7 @@ def build(arch_name: str, *, force: bool = False) -> dict:
         started = time.monotonic()
         work = cache_dir() / f".{SUITE}-{arch_name}.building"
         if work.exists():
-            shutil.rmtree(work)
+            _remove(work)
         debs = cache_dir() / "debs" / arch_name
         debs.mkdir(parents=True, exist_ok=True)
         with binfmt((arch_name,)):
@@ -230,7 +252,7 @@ def build(arch_name: str, *, force: bool = False) -> dict:
                 if attempt == 2:
                     raise RuntimeError(f"debootstrap {arch_name} failed (exit {done.returncode}):\n{tail}")
                 _log(f"debootstrap {arch_name} failed (exit {done.returncode}), retrying: {tail[-300:]}")
-                shutil.rmtree(work)
+                _remove(work)
             if arch.wheels:
                 site = work / "usr/local/lib/python3.11/dist-packages"
                 site.mkdir(parents=True, exist_ok=True)
@@ -245,7 +267,7 @@ def build(arch_name: str, *, force: bool = False) -> dict:
             (work / "var/cache/apt/archives/partial").mkdir(parents=True, exist_ok=True)
             versions = json.loads(_chroot(work, "/usr/bin/python3", "-c", PROBE).stdout.strip().splitlines()[-1])
         if root.exists():
-            shutil.rmtree(root)
+            _remove(root)
         work.rename(root)
         doc = {"recipe": want, "versions": versions, "build_s": round(time.monotonic() - started, 1),
                "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
