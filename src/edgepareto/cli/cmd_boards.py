@@ -12,6 +12,8 @@ else ~/.config/edgepareto/boards.toml):
   host = "192.168.1.20"
   python = "/usr/bin/python3"          # needs NumPy and ai-edge-litert (or tflite-runtime)
   clusters = ["LITTLE", "big"]         # optional names for the discovered clusters
+  benchmark_model = "/opt/benchmark_model"  # optional: TFLite's C++ tool, for a board without a runtime
+  emulated = true                      # optional: flag its numbers as emulated (qemu-user is detected)
 
 A board whose host key is not in known_hosts is refused; check the fingerprint the error prints
 and rerun once with --accept-new-host-key. Uploads go to ~/.cache/edgepareto/<project> on the board.
