@@ -12,6 +12,8 @@ else ~/.config/edgepareto/boards.toml):
   host = "192.168.1.20"
   python = "/usr/bin/python3"          # needs NumPy and ai-edge-litert (or tflite-runtime)
   clusters = ["LITTLE", "big"]         # optional names for the discovered clusters
+  benchmark_model = "/opt/benchmark_model"  # optional: TFLite's C++ tool, for a board without a runtime
+  emulated = true                      # optional: flag its numbers as emulated (qemu-user is detected)
 
 A board whose host key is not in known_hosts is refused; check the fingerprint the error prints
 and rerun once with --accept-new-host-key. Uploads go to ~/.cache/edgepareto/<project> on the board.
@@ -99,12 +101,18 @@ def render(doc: dict[str, Any], console) -> None:
             fp = b.get("fingerprint") or {}
             clusters = fp.get("clusters") if isinstance(fp, dict) else None
             desc = ", ".join(_cluster_text(c) for c in clusters) if clusters else ""
-            runtime = (b.get("versions") or {}).get("runtime")
-            rows.append((b["name"], f"{b['user']}@{b['host']}:{b['port']}", b["status"], runtime, desc))
+            versions = b.get("versions") or {}
+            runtime = versions.get("runtime") or b.get("measures_with") or ("none" if versions else None)
+            status = b["status"] + (", emulated" if b.get("emulation") else "")
+            rows.append((b["name"], f"{b['user']}@{b['host']}:{b['port']}", status, runtime, desc))
         console.print(table("boards", ["name", "address", "status", "runtime", "clusters"], rows))
         for b in doc["boards"]:
             if b.get("error"):
                 console.print(f"[red]{b['name']}[/red]: {b['error']}")
+            elif b.get("note"):
+                console.print(f"{b['name']}: {b['note']}")
+            if b.get("emulation") and not b.get("error"):  # the status column says "emulated" in any case
+                console.print(f"{b['name']}: emulated ({b['emulation']}); its latencies are flagged emulated")
         return
     rows = [
         (m["board"], m.get("status"), m.get("median_ms"), m.get("ci95_median_ms"), m.get("runs"), m.get("error"))
