@@ -18,6 +18,7 @@ from edgepareto.bench.cpus import detect_emulation
 from edgepareto.bench.protocol import Protocol
 from edgepareto.errors import ConfigError
 from edgepareto.remote import RemoteBoard, fingerprint, load_inventory, measure
+from edgepareto.remote._benchmark_model import counted_runs
 from edgepareto.remote.board import describe
 from tests.conftest import QUANT_MODEL
 
@@ -130,12 +131,18 @@ def test_benchmark_model_runs_over_ssh_with_the_protocols_settings_pinned(
     assert m.ok, m.error
     assert m.source == "imported" and m.engine == "tflite benchmark_model"
     assert m.model == str(QUANT_MODEL) and m.cluster == cluster.name and m.cpus == list(cluster.cpus)
-    assert m.runs == QUICK.max_runs and m.protocol["warmup"] == QUICK.warmup  # read back from the tool's log
+    # Read back from the tool's log: all the runs the protocol asks for (one process: its processes' runs in a row).
+    assert m.runs == counted_runs(QUICK) == QUICK.runs * QUICK.processes and m.protocol["warmup"] == QUICK.warmup
     assert m.median_ms and m.median_ms > 0 and m.device["id"] == fp.id
     cmd = m.pinning["command"]
     assert cmd[:3] == [cmd[0], "-c", cluster.cpu_list] and cmd[0].endswith("taskset")  # pinned to the cluster
     assert cmd[3] == standin and cmd[4].startswith("--graph=") and cmd[4].endswith(".tflite")
-    for flag in ("--num_threads=1", f"--num_runs={QUICK.max_runs}", f"--warmup_runs={QUICK.warmup}", "--run_delay=0"):
+    for flag in (
+        "--num_threads=1",
+        f"--num_runs={counted_runs(QUICK)}",
+        f"--warmup_runs={QUICK.warmup}",
+        "--run_delay=0",
+    ):
         assert flag in cmd
 
 
@@ -156,7 +163,7 @@ def test_a_model_the_tool_cannot_load_is_a_failed_measurement_with_its_message(
 
 
 def test_inventory_emulated_flag_marks_fingerprint_measurements_and_devices(make_board, fixtures_dir):
-    from edgepareto.remote.sweep import board_devices
+    from edgepareto.sweep import board_devices
 
     board, _ = make_board("emu", emulated=True)
     assert fingerprint(board).emulation == "emulated = true in the inventory"
@@ -169,9 +176,9 @@ def test_inventory_emulated_flag_marks_fingerprint_measurements_and_devices(make
 
 
 def test_board_records_carry_the_boards_versions_and_the_emulation_note():
-    from edgepareto.remote.sweep import board_records
-
+    from edgepareto.bench import Measurement
     from edgepareto.store import MeasurementRecord, Variant
+    from edgepareto.sweep.boards import board_records
 
     rec = MeasurementRecord(
         variant=Variant("mobilenet_v1", 0.25, 128, 1000, "int8"), metric="latency_ms", value=40.0,
@@ -179,10 +186,13 @@ def test_board_records_carry_the_boards_versions_and_the_emulation_note():
     )  # fmt: skip
     device = {"runtimes": {"python": "3.11.2", "numpy": "1.24.2", "ai-edge-litert": "1.4.0"}, "machine": "aarch64",
               "emulation": "qemu-user: this Python is aarch64 but /proc/cpuinfo describes AMD EPYC (x86)"}  # fmt: skip
-    (out,) = board_records([rec], {"device": device, "engine": "litert"})
+    m = Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol={}, device=device)
+    (out,) = board_records([rec], m)
     assert out.tool_versions["ai-edge-litert"] == "1.4.0" and out.tool_versions["numpy"] == "1.24.2"
     assert out.tool_versions["python"] == "3.11.2" and out.tool_versions["board machine"] == "aarch64"
     assert "onnxruntime" not in out.tool_versions and "edgepareto" in out.tool_versions  # the host's own tools stay
     assert out.notes.startswith("emulated (qemu-user: this Python is aarch64")
-    (plain,) = board_records([rec], {"device": {"runtimes": {"python": "3.9.2"}}})
+    bare = Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol={},
+                       device={"runtimes": {"python": "3.9.2"}})  # fmt: skip
+    (plain,) = board_records([rec], bare)
     assert plain.notes is None and plain.tool_versions["python"] == "3.9.2" and "numpy" not in plain.tool_versions

@@ -19,23 +19,29 @@ _ERROR = re.compile(r"^(?:ERROR: ?)(.+)$", re.M)
 def benchmark_model_argv(binary: str, graph: str, protocol: Any, threads: int) -> list[str]:
     """The tool's command line for one measurement (no shell: each flag is one argument).
 
-    benchmark_model has no stopping rule: an adaptive protocol runs its ``max_runs`` counted runs.
+    benchmark_model has no stopping rule and runs in one process: an adaptive protocol runs its
+    ``max_runs`` counted runs, a multi-process one all of its processes' runs in a row.
     ``--min_secs=0`` / ``--warmup_min_secs=0`` make the counts exact (the tool's defaults add runs
     until 1 s / 0.5 s have passed); ``--max_secs`` is the protocol's timeout, so a slow board with
     pauses is not cut at the tool's 150 s.
     """
-    runs = protocol.runs if protocol.runs is not None else protocol.max_runs
     return [
         binary,
         f"--graph={graph}",
         f"--num_threads={threads}",
-        f"--num_runs={runs}",
+        f"--num_runs={counted_runs(protocol)}",
         f"--warmup_runs={protocol.warmup}",
         f"--run_delay={protocol.pause_s:g}",
         "--min_secs=0",
         "--warmup_min_secs=0",
         f"--max_secs={protocol.timeout_s:g}",
     ]
+
+
+def counted_runs(protocol: Any) -> int:
+    """How many counted runs the protocol asks for in all (benchmark_model's ``--num_runs``)."""
+    per_process = protocol.runs if protocol.runs is not None else protocol.max_runs
+    return int(per_process) * max(1, int(getattr(protocol, "processes", 1) or 1))
 
 
 def error_line(log: str) -> str:
