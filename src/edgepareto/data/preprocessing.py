@@ -127,9 +127,7 @@ class PreprocessingSpec:
         if min(_as_tuple(self.std)) <= 0:
             raise ConfigError(f"std must be positive, got {self.std}")
         if self.normalization not in NORMALIZATIONS:
-            raise ConfigError(
-                f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}"
-            )
+            raise ConfigError(f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}")
 
     def _check_pipeline(self) -> None:
         if self.decoder not in DECODERS:
@@ -162,9 +160,8 @@ class PreprocessingSpec:
     @property
     def key(self) -> str:
         """Identifies the whole spec, scaling included."""
-        return (
-            f"{self.pixel_key}-m{_fmt(self.mean)}-d{_fmt(self.std)}-o{self.label_offset}-{self.integer_input}"
-            + ("" if self.normalization == "centred" else f"-{self.normalization}")
+        return f"{self.pixel_key}-m{_fmt(self.mean)}-d{_fmt(self.std)}-o{self.label_offset}-{self.integer_input}" + (
+            "" if self.normalization == "centred" else f"-{self.normalization}"
         )
 
     @property
