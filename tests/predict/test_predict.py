@@ -109,3 +109,27 @@ def test_cli_predict_names_its_source_and_shows_the_published_value(tmp_path, ca
     assert [m["source"] for m in doc["measured_or_published"]] == ["published"]
     assert doc["latency_ms"] == pytest.approx(doc["measured_or_published"][0]["latency_ms"], rel=0.05)
     assert main([*argv, "--device", "nowhere", "--json"]) != 0
+
+
+def test_recommend_says_when_its_answer_rests_on_a_prediction(tmp_path):
+    from edgepareto.analysis import Budget, recommend_on
+    from edgepareto.store import Device, MeasurementRecord
+
+    with open_results(tmp_path / "s.sqlite") as store:
+        store.add_device(Device("host-x", "host"))
+        common = {"metric": "latency_ms", "source": "measured", "device": "host-x", "engine": "litert", "threads": 1}
+        store.add_many(
+            [MeasurementRecord(variant=v(a), value=ms, **common) for a, ms in {0.25: 2.0, 1.0: 30.0}.items()]
+        )
+        model = fit_from_store(store, ModelKey("host-x", "fp32"))
+        predict_into(store, model, [v(0.5), v(0.75)])
+        doc = recommend_on(store, "host-x", Budget(max_latency_ms=25.0), top=3)
+    assert doc["rests_on_prediction"]
+    recs = doc["recommendations"]
+    assert recs, doc
+    for r in recs:
+        predicted = r["sources"]["latency_ms"] == "predicted"
+        assert (r["confirm"] is not None) == predicted
+        if predicted:
+            assert any("PREDICTED" in w for w in r["warnings"]) and "edgepareto bench" in r["confirm"]["command"]
+    assert any(r["sources"]["latency_ms"] == "predicted" for r in recs)

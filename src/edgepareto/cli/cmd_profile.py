@@ -67,5 +67,8 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(
             f"bench median {b['median_ms']:.3f} ms; layer sum vs bench {100 * doc['layer_sum_vs_bench']:+.1f}%"
         )
+    if doc.get("layer_sum_vs_run_cpu") is not None:
+        cpu, diff = doc["profiler_run_cpu_median_ms"], 100 * doc["layer_sum_vs_run_cpu"]
+        console.print(f"profiled runs: {cpu:.3f} ms CPU time (median); layer sum vs it {diff:+.1f}%")
     if doc.get("note"):
         console.print(doc["note"])

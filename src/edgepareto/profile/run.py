@@ -37,7 +37,8 @@ def _ops(path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_
     if engine == "onnxruntime":
         prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None)
         return {"ops": prof.ops, "times_from": f"{prof.engine_version} session profiler (median kernel time per node)",
-                "profiler_run_median_ms": statistics.median(prof.run_ms)}  # fmt: skip
+                "profiler_run_median_ms": statistics.median(prof.run_ms),
+                "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms)}  # fmt: skip
     return {"ops": litert_ops(path), "times_from": None, "note": LITERT_NOTE}
 
 
@@ -76,6 +77,8 @@ def profile_file(
     ops: tuple[OpTime, ...] = got.pop("ops")
     prof = map_ops(ops, cost_of(variant.config), str(variant.precision))
     whole = _bench(path, engine, threads, pinned) if bench and log_text is None else None
+    cpu = got.get("profiler_run_cpu_median_ms")
     return {"file": str(path), "variant": variant.name, "engine": engine, "threads": threads, "cpus": pinned,
             **got, **prof.to_json(), "bench": whole, "layer_sum_vs_bench": _agreement(prof, whole),
+            "layer_sum_vs_run_cpu": prof.total_ms / cpu - 1 if cpu and prof.total_ms else None,
             "source": "measured"}  # fmt: skip
