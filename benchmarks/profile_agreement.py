@@ -20,9 +20,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _artifacts import ROOT, artifact
-from _common import write_results
+from _common import RESULTS, write_results
 
 from edgepareto.profile import profile_file
+from edgepareto.report.time_plot import plot_time_by_kind
 
 FILES = ((1.0, 224), (0.5, 160), (0.25, 128))
 
@@ -65,6 +66,13 @@ def main() -> None:
              "profiled runs wall ms | load |", "|---|---:|---:|---:|---:|---:|---:|---:|",
              *[line(r) for r in rows], "",
              f"Within ±10% of bench: {verdict}."]  # fmt: skip
+    plot_time_by_kind(
+        rows,
+        RESULTS / "profile_where_the_time_goes",
+        title="Where the time goes (ONNX Runtime, this host)",
+        subtitle=f"median kernel time per node, session profiler, 1 thread on CPU {args.cpu}; measured",
+    )
+    lines.append("\n![where the time goes](profile_where_the_time_goes.png)")
     doc = {"cpu": args.cpu, "runs": args.runs, "rows": rows, "within_10pct": ok}
     _, mpath = write_results("profile_agreement", doc, "\n".join(lines))
     print(mpath.read_text())

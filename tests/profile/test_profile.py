@@ -86,3 +86,17 @@ def test_cli_profile_measures_the_same_file_with_bench(onnx_pair, capsys):
     assert doc["bench"]["status"] == "ok" and doc["layer_sum_vs_bench"] is not None
     assert doc["engine"] == "onnxruntime" and doc["variant"] == "mobilenet_v1_025_96_c10.int8"
     assert set(doc["by_kind_ms"]) == {"standard", "depthwise", "pointwise", "fully_connected", "other"}
+
+
+def test_where_the_time_goes_is_one_stacked_bar_per_timed_profile(tmp_path, capsys, fixtures_dir):
+    from edgepareto.report.time_plot import plot_time_by_kind
+
+    doc = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+    png, svg = plot_time_by_kind([doc], tmp_path / "where", title="t", subtitle="s")
+    assert png.stat().st_size > 5000 and svg.read_text().count("<path") > 5
+    untimed = {**doc, "by_kind_ms": dict.fromkeys(doc["by_kind_ms"])}
+    with pytest.raises(ValueError, match="no timed profile"):
+        plot_time_by_kind([untimed], tmp_path / "none", title="t", subtitle="s")
+    quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"
+    assert main(["profile", str(quant), "--no-bench", "--plot", str(tmp_path / "p"), "--json"]) != 0
+    assert "no per-layer times to plot" in capsys.readouterr().err

@@ -30,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=30, help="profiled runs after 3 warm-ups (default 30)")
     p.add_argument("--log", type=Path, help="benchmark_model --enable_op_profiling log with the per-op times")
     p.add_argument("--no-bench", action="store_true", help="skip the whole-model latency measurement")
+    p.add_argument("--plot", type=Path, metavar="STEM", help="write STEM.png/.svg: the time by layer kind as a bar")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -42,9 +43,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.log.is_file():
             raise ModelFileError(f"{args.log}: log not found; pass the benchmark_model output saved to a file")
         log_text = args.log.read_text(errors="replace")
-    return profile_file(args.file, engine=args.engine or engine_for(args.file), threads=args.threads,
-                        cpus=args.cpus, cluster=args.cluster, runs=args.runs, log_text=log_text,
-                        bench=not args.no_bench)  # fmt: skip
+    doc = profile_file(args.file, engine=args.engine or engine_for(args.file), threads=args.threads,
+                       cpus=args.cpus, cluster=args.cluster, runs=args.runs, log_text=log_text,
+                       bench=not args.no_bench)  # fmt: skip
+    if args.plot is not None:
+        from edgepareto.report.time_plot import plot_time_by_kind
+
+        if doc["total_ms"] is None:
+            raise ModelFileError("no per-layer times to plot; use --engine onnxruntime or pass --log")
+        png, _ = plot_time_by_kind([doc], args.plot, title="Where the time goes", subtitle=doc["times_from"])
+        doc["plot"] = str(png)
+    return doc
 
 
 def _ms(x: float | None) -> str:

@@ -43,31 +43,35 @@ def _one(values: set[Any], what: str, flag: str, key: ModelKey) -> None:
         raise ConfigError(f"{key.device} has {key.precision} latencies for several {what} ({listed}); pass {flag}")
 
 
-def training_points(store: Records, key: ModelKey) -> list[tuple[Variant, float]]:
-    """Measured (or published) latencies of ``key``: one point per variant (the median of repeats)."""
+def _records(store: Records, key: ModelKey) -> list[MeasurementRecord]:
     recs = [r for r in store.measurements(metric="latency_ms", device=key.device) if _matches(r, key)]
     _one({r.engine for r in recs}, "engines", "--engine", key)
     _one({r.threads for r in recs}, "thread counts", "--threads", key)
+    return recs
+
+
+def _points(recs: list[MeasurementRecord]) -> list[tuple[Variant, float]]:
     by_variant: dict[Variant, list[float]] = defaultdict(list)
     for r in recs:
         by_variant[r.variant].append(float(r.value))
     return [(v, statistics.median(ms)) for v, ms in sorted(by_variant.items(), key=lambda kv: kv[0].name)]
 
 
+def training_points(store: Records, key: ModelKey) -> list[tuple[Variant, float]]:
+    """Measured (or published) latencies of ``key``: one point per variant (the median of repeats)."""
+    return _points(_records(store, key))
+
+
 def fit_from_store(store: Records, key: ModelKey, form: str = DEFAULT_FORM) -> LatencyModel:
     """The latency model of ``key`` fitted on every measured (or published) variant there."""
-    points = training_points(store, key)
-    if not points:
+    recs = _records(store, key)
+    if not recs:
         raise ConfigError(
             f"no measured {key.precision} latency on {key.device}"
             f"{f' with {key.engine}' if key.engine else ''}; sweep or bench a variant there first"
         )
-    engines = {r.engine for r in store.measurements(metric="latency_ms", device=key.device) if _matches(r, key)}
-    threads = {r.threads for r in store.measurements(metric="latency_ms", device=key.device) if _matches(r, key)}
-    resolved = ModelKey(
-        key.device, key.precision, key.engine or next(iter(engines)), key.threads or next(iter(threads))
-    )
-    return fit(resolved, points, form)
+    resolved = ModelKey(key.device, key.precision, recs[0].engine, recs[0].threads)
+    return fit(resolved, _points(recs), form)
 
 
 def prediction_record(pred: Prediction) -> MeasurementRecord:
