@@ -9,9 +9,10 @@ from edgepareto.errors import ConfigError
 from edgepareto.models import ModelConfig, Variant
 from edgepareto.predict import features_of, to_measure
 from edgepareto.store import Device, MeasurementRecord
+from edgepareto.sweep.expand import expand
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.predicted import predict_study, unmeasured
-from edgepareto.sweep.tasks import Context, expand
+from edgepareto.sweep.tasks import Context
 
 GRID = {"alphas": (0.25, 0.5, 1.0), "resolutions": (96, 128, 160), "precisions": ("fp32",)}
 

@@ -1,4 +1,5 @@
-"""The measuring child: ``python3 _child.py REQUEST.json`` prints one Measurement JSON as its LAST stdout line.
+"""The measuring child: ``python3 _child.py REQUEST.json`` (or ``-``: the request on stdin) prints one
+Measurement JSON as its LAST stdout line; started by :func:`._guard.guarded_child`, it dies with its parent.
 
 It runs in its own process so that an engine that crashes or hangs takes only this process down,
 and so that its peak resident memory is the engine's and the model's, not the caller's. Order:
@@ -31,12 +32,14 @@ if __package__ in (None, ""):  # run as a script: the core modules sit beside th
 import numpy as np
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
+    from edgepareto.bench._guard import die_with_parent
     from edgepareto.bench.cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning
     from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
     from edgepareto.errors import first_line
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    from _guard import die_with_parent  # type: ignore[no-redef]
     from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
     from errors import first_line  # type: ignore[no-redef]
     from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
@@ -181,11 +184,11 @@ def measure_here(request: dict[str, Any]) -> Measurement:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python3 _child.py REQUEST.json", file=sys.stderr)
+        print("usage: python3 _child.py REQUEST.json|-", file=sys.stderr)
         return 2
+    die_with_parent()
     try:
-        with open(argv[1], encoding="utf-8") as f:
-            request = json.load(f)
+        request = _read_request(argv[1])
         m = measure_here(request)
     except (OSError, ValueError) as exc:
         m = Measurement.failed(f"cannot read the request {argv[1]}: {first_line(exc, 1000)}", "config")
@@ -193,6 +196,14 @@ def main(argv: list[str]) -> int:
     sys.stdout.write("\n" + json.dumps(m.to_json()) + "\n")
     sys.stdout.flush()
     return 0 if m.ok else 1
+
+
+def _read_request(where: str) -> Any:
+    """The request from a file, or from stdin for ``-`` (no request file is left behind by a kill)."""
+    if where == "-":
+        return json.loads(sys.stdin.read())
+    with open(where, encoding="utf-8") as f:
+        return json.load(f)
 
 
 if __name__ == "__main__":

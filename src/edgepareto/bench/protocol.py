@@ -31,6 +31,9 @@ except ImportError:  # pragma: no cover - exercised by the flat-copy test and th
     from telemetry import RunLog, cool_down  # type: ignore[no-redef]
 
 
+_WEEK_S = 7 * 86400.0
+
+
 @dataclass(frozen=True)
 class Protocol:
     """Warm-ups, counted runs (``runs``) or a stopping rule (``runs=None``), pauses, timeout, input seed."""
@@ -48,6 +51,7 @@ class Protocol:
     seed: int = 0  # random inputs of the model's dtype and shape, as benchmark_model feeds
 
     def __post_init__(self) -> None:
+        self._check_types()
         if self.warmup < 0:
             raise ConfigError(f"warmup must be >= 0, got {self.warmup}")
         if self.runs is not None and self.runs < 1:
@@ -66,6 +70,27 @@ class Protocol:
             raise ConfigError(f"timeout_s must be > 0 seconds, got {self.timeout_s}")
         if self.cool_down_to_c is not None and not 0 < self.cool_down_to_c < 150:
             raise ConfigError(f"cool_down_to_c must be in (0, 150) °C, got {self.cool_down_to_c}")
+
+    def _check_types(self) -> None:
+        """Integers are integers, numbers finite and bounded (NaN would disable the timeout's comparison).
+
+        Standard library only, like the rest of this file (it runs on boards without edgepareto);
+        the CLI's own checks are :mod:`edgepareto.validation`.
+        """
+        for f, hi in (("warmup", 10_000), ("runs", 1_000_000), ("min_runs", 1_000_000), ("max_runs", 1_000_000),
+                      ("seed", 2**32 - 1)):  # fmt: skip
+            v = getattr(self, f)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v > hi):
+                raise ConfigError(f"{f} must be an integer (at most {hi}), got {v!r}")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be >= 0, got {self.seed}")
+        for f, hi in (("target_ci", 1.0), ("time_limit_s", _WEEK_S), ("pause_s", 3600.0), ("timeout_s", _WEEK_S),
+                      ("cool_down_to_c", 150.0)):  # fmt: skip
+            v = getattr(self, f)
+            if v is None and f in ("time_limit_s", "cool_down_to_c"):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v > hi:
+                raise ConfigError(f"{f} must be a finite number (at most {hi:g}), got {v!r}")
 
     @classmethod
     def paper(cls, **overrides: Any) -> Protocol:

@@ -17,27 +17,29 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.validation import arg_finite, arg_int, arg_seed, arg_threads
+
 HELP = "measure one model's latency (median, CI, percentiles, peak memory) on chosen CPUs"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="model file (.tflite, .onnx), or a benchmark_model log with --import")
     p.add_argument("--engine", help="litert or onnxruntime (default: by file suffix)")
-    p.add_argument("--threads", type=int, default=1, help="engine threads (default 1)")
+    p.add_argument("--threads", type=arg_threads, default=1, help="engine threads, 1..usable CPUs (default 1)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 4-7 or 0,2")
     p.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="preset (default fast)")
-    p.add_argument("--runs", type=int, help="fixed number of counted runs (turns off the stopping rule)")
-    p.add_argument("--warmup", type=int, help="untimed warm-up runs")
-    p.add_argument("--pause", type=float, help="seconds between runs")
-    p.add_argument("--min-runs", type=int, help="stopping rule: at least this many runs")
-    p.add_argument("--max-runs", type=int, help="stopping rule: at most this many runs")
-    p.add_argument("--target-ci", type=float, help="stopping rule: CI half-width in %% of the median (default 2)")
-    p.add_argument("--time-limit", type=float, help="stopping rule: seconds of timed runs at most")
-    p.add_argument("--timeout", type=float, help="kill the measuring process after this many seconds")
-    p.add_argument("--cool-down-to", type=float, metavar="C", help="wait until thermal zones are below C °C")
-    p.add_argument("--seed", type=int, help="seed of the random inputs")
+    p.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
+    p.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
+    p.add_argument("--pause", type=arg_finite(), help="seconds between runs")
+    p.add_argument("--min-runs", type=arg_int(), help="stopping rule: at least this many runs")
+    p.add_argument("--max-runs", type=arg_int(), help="stopping rule: at most this many runs")
+    p.add_argument("--target-ci", type=arg_finite(), help="stopping rule: CI half-width, %% of the median (default 2)")
+    p.add_argument("--time-limit", type=arg_finite(), help="stopping rule: seconds of timed runs at most")
+    p.add_argument("--timeout", type=arg_finite(), help="kill the measuring process after this many seconds")
+    p.add_argument("--cool-down-to", type=arg_finite(), metavar="C", help="wait until thermal zones are below C °C")
+    p.add_argument("--seed", type=arg_seed, help="seed of the random inputs")
     p.add_argument("--no-xnnpack", action="store_true", help="LiteRT: builtin kernels instead of XNNPACK")
     p.add_argument("--optimization", choices=("disable", "basic", "extended", "all"), help="ONNX Runtime graph level")
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")

@@ -28,6 +28,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.validation import arg_int
+
 HELP = "list remote boards (inventory + fingerprints over SSH) or measure a model on them"
 
 
@@ -42,10 +44,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "always refused)",
     )
     p.add_argument("--measure", type=Path, default=None, metavar="MODEL", help="measure this .tflite on each board")
-    p.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    p.add_argument("--threads", type=arg_int(1, 1024), default=1, help="inference threads (default 1)")
     p.add_argument("--cluster", default=None, help="pin to this cluster of each board (e.g. big, LITTLE)")
     p.add_argument("--protocol", default="fast", help="latency protocol preset: fast (default) or paper")
-    p.add_argument("--retries", type=int, default=3, help="reconnect attempts for a board that drops off")
+    p.add_argument("--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,7 +57,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         boards = list_boards(
             args.inventory, names=args.devices, fetch=not args.offline, accept_new_host_key=args.accept_new_host_key
         )
-        return {"boards": boards}
+        failed = [b for b in boards if b.get("status") not in ("ok", "not checked")]
+        return {"boards": boards, **({"exit_code": 1} if failed else {})}  # a refused host key is not a success
     return _measure(args)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto import validation
 from edgepareto.errors import ConfigError, DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -41,6 +42,7 @@ NORMALIZATIONS = ("centred", "unit-centred", "divide-first")
 COLORS = ("RGB", "BGR", "L")
 INTEGER_INPUT = ("auto", "pixels", "requantize")
 SIDECAR_SUFFIX = ".preprocessing.json"
+MAX_SIZE = 1024  # the largest model input edgepareto builds (models.MAX_RESOLUTION)
 
 
 def central_crop_box(width: int, height: int, fraction: float) -> tuple[int, int, int, int]:
@@ -100,8 +102,10 @@ class PreprocessingSpec:
     normalization: str = "centred"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.size, int) or self.size < 1:
-            raise ConfigError(f"preprocessing size must be a positive integer, got {self.size!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 1 <= self.size <= MAX_SIZE:
+            raise ConfigError(f"preprocessing size must be an integer in [1, {MAX_SIZE}], got {self.size!r}")
+        for f in ("crop_fraction", "mean", "std"):
+            validation.finite(getattr(self, f), f"preprocessing {f}")
         if not 0.0 < self.crop_fraction <= 1.0:
             raise ConfigError(f"crop_fraction must be in (0, 1], got {self.crop_fraction}")
         if self.resize_filter not in FILTERS:
@@ -217,7 +221,7 @@ class PreprocessingSpec:
         try:
             with Image.open(path) as im:
                 return self.prepare_pil(im)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
     def _decode(self, path: str | Path) -> np.ndarray:
@@ -361,9 +365,10 @@ def read_sidecar(artifact: str | Path) -> dict[str, Any] | None:
     path = Path(str(artifact) + SIDECAR_SUFFIX)
     if not path.is_file():
         return None
+    text = validation.read_text(path, "preprocessing file")
     try:
-        doc = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: not a preprocessing spec (a JSON object); delete it or fix the JSON")
@@ -376,11 +381,13 @@ def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
     doc = read_sidecar(artifact)
     if doc is None or set(doc) <= {"preset", "label_offset"}:
         return None
+    path = str(artifact) + SIDECAR_SUFFIX
     try:
         return PreprocessingSpec.from_json(doc)
     except TypeError as exc:
-        path = str(artifact) + SIDECAR_SUFFIX
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}; fix or delete this file") from exc
 
 
 def default_spec(

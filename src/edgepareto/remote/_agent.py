@@ -7,7 +7,7 @@ JSON object on the last stdout line: ``{"ok": true, "result": ...}`` or
 
     python3 edgepareto_agent.py check                 # versions; never fails
     python3 edgepareto_agent.py fingerprint           # the board's Fingerprint (clusters, caches, kernel)
-    python3 edgepareto_agent.py measure < REQUEST     # runs _child.py REQUEST.json in a child with a timeout
+    python3 edgepareto_agent.py measure < REQUEST     # runs _child.py in a child with a timeout
 
 sysfs/procfs roots come from EDGEPARETO_SYSFS_ROOT / EDGEPARETO_PROC_ROOT (tests point them at fake trees).
 """
@@ -19,7 +19,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -95,35 +94,31 @@ def measure(request: dict, timeout: float) -> dict:
         import fcntl
 
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _measure_locked(request, timeout, tmp)
+        return _measure_locked(request, timeout)
     finally:
         lock.close()
 
 
-def _measure_locked(request: dict, timeout: float, tmp: str | None) -> dict:
-    fd, path = tempfile.mkstemp(prefix="request-", suffix=".json", dir=tmp)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(request, f)
+def _measure_locked(request: dict, timeout: float) -> dict:
+    """The child gets the request on stdin (no request file to leave behind) and dies with this agent."""
+    from _guard import guarded_child  # type: ignore[import-not-found]
+
+    cmd = [sys.executable, os.path.join(HERE, "_child.py"), "-"]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with guarded_child(cmd, text=True, **pipes) as proc:
         try:
-            proc = subprocess.run(
-                [sys.executable, os.path.join(HERE, "_child.py"), path],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
+            stdout, stderr = proc.communicate(json.dumps(request), timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"ok": False, "kind": "measure", "error": f"measurement did not finish within {timeout:.0f} s"}
-    finally:
-        os.unlink(path)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
     if lines:
         try:
-            return {"ok": True, "result": json.loads(lines[-1]), "returncode": proc.returncode}
+            return {"ok": True, "result": json.loads(lines[-1]), "returncode": done.returncode}
         except ValueError:
             pass
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"status {proc.returncode}"
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    how = f"signal {-done.returncode}" if done.returncode < 0 else f"status {done.returncode}"
     return {"ok": False, "kind": "measure", "error": f"measuring child exited with {how}: {tail}"}
 
 

@@ -36,6 +36,7 @@ AGENT_FILES: dict[str, str] = {
     "telemetry.py": "bench/telemetry.py",
     "_child.py": "bench/_child.py",
     "errors.py": "errors.py",
+    "_guard.py": "bench/_guard.py",
     "edgepareto_agent.py": "remote/_agent.py",
 }
 AGENT = "edgepareto_agent.py"

@@ -33,6 +33,8 @@ from edgepareto.errors import ConfigError
 ENV_INVENTORY = "EDGEPARETO_INVENTORY"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REMOTE_DIR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}")
+CACHE_ROOT = ".cache/edgepareto"  # on the board, relative to its home: every upload stays below it
 _KEYS = {
     "host",
     "port",
@@ -86,8 +88,11 @@ class Board:
             raise ConfigError(f"{where}: project {self.project!r}: use letters, digits, '.', '_' or '-'")
         if ".." in Path(self.remote_dir).parts or "\n" in self.remote_dir:
             raise ConfigError(f"{where}: remote_dir {self.remote_dir!r} must not contain '..'")
-        if self.remote_dir.strip("/") == "" and self.remote_dir:
-            raise ConfigError(f"{where}: remote_dir must be a folder of its own, not '/'")
+        if self.remote_dir.startswith(("/", "~")) or not _REMOTE_DIR.fullmatch(self.remote_dir or "x"):
+            raise ConfigError(
+                f"{where}: remote_dir {self.remote_dir!r} must be a relative folder name (letters, digits, "
+                f"'.', '_', '-', '/'); it is placed under {CACHE_ROOT}/ on the board"
+            )
         if not 0 < self.connect_timeout <= 600:
             raise ConfigError(f"{where}: connect_timeout must be in (0, 600] seconds, got {self.connect_timeout}")
 
@@ -99,7 +104,7 @@ class Board:
     @property
     def folder(self) -> str:
         """The per-project folder on the board that every upload is confined to."""
-        return self.remote_dir or f".cache/edgepareto/{self.project}"
+        return f"{CACHE_ROOT}/{self.remote_dir or self.project}"  # confined: never /etc/ssh
 
     @property
     def environment(self) -> dict[str, str]:
