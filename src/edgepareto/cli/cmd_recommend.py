@@ -56,6 +56,9 @@ def render(doc: dict[str, Any], console) -> None:
         )
     if rows:
         console.print(table("Recommendations", ["#", "variant", "engine", "ms", "MB", "top-1 %", "why"], rows))
+        for r in doc["recommendations"]:
+            if r.get("confirm"):
+                console.print(f"#{r['rank']} rests on a PREDICTED latency; confirm it: {r['confirm']['command']}")
     else:
         console.print(f"[bold]{doc.get('message', 'nothing to recommend')}[/bold]")
         for r in doc.get("nearest", []):

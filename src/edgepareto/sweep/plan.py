@@ -50,6 +50,7 @@ class StudyPlan:
     calibration_dir: str | None = None
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    measure: str | int = "all"  # "corners" or N: measure those, predict the rest (edgepareto.predict)
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -91,6 +92,7 @@ class StudyPlan:
                 f"got {unknown or 'protocol'}"
             )
         self._check_preprocessing(fail)
+        self._check_measure(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
         self._check_protocol_overrides()
@@ -115,6 +117,16 @@ class StudyPlan:
             raise ConfigError(f"study {self.name!r}: unknown protocol override ({exc}); known: {known}") from None
         except ConfigError as exc:
             raise ConfigError(f"study {self.name!r}: options.protocol: {exc}") from None
+
+    def _check_measure(self, fail: Callable[[str], None]) -> None:
+        from edgepareto.predict import check_measure
+
+        try:
+            check_measure(self.measure)
+        except ConfigError as exc:
+            fail(str(exc))
+        if self.measure != "all" and self.kind == "fashion-mnist":
+            fail('measure = "corners" or N applies to built studies; the Fashion-MNIST study measures all')
 
     def _check_preprocessing(self, fail: Callable[[str], None]) -> None:
         from edgepareto.data.presets import PRESETS

@@ -26,6 +26,7 @@ from edgepareto.sweep.devices import board_devices, host_devices
 from edgepareto.sweep.expand import expand
 from edgepareto.sweep.live import LiveView
 from edgepareto.sweep.plan import Plan, load_plan
+from edgepareto.sweep.predicted import predict_plan
 from edgepareto.sweep.tasks import Context, Task
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def run_sweep(
             return outcome
         ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
         _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+        predicted, skipped = predict_plan(store, plan, [d.name for d in devices])
+        outcome.new_records, outcome.notes = outcome.new_records + predicted, outcome.notes + skipped
         if report_dir is not None:
             outcome.report = _report(store, report_dir, view, log_path)
         outcome.seconds = time.monotonic() - t0

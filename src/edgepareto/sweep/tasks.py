@@ -19,6 +19,7 @@ from edgepareto.bench import Protocol, measure
 from edgepareto.errors import EdgeParetoError
 from edgepareto.faults import fault_point
 from edgepareto.models import ModelConfig, Precision, Variant, build_model
+from edgepareto.predict import to_measure
 from edgepareto.store import MeasurementRecord, Store
 from edgepareto.sweep.keys import digest, latency_key, recipe_of, rss_key, size_key
 from edgepareto.sweep.plan import StudyPlan
@@ -223,6 +224,7 @@ def latency_tasks(
 def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
     builds, latencies = [], []
     fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
+    measured = set(to_measure(study.configs(), study.measure))
     for config in study.configs():
         wanted = tuple((p, f, recipe_of(study, config, p, f)) for p in study.precisions for f in fmts)
         recipe = BuildRecipe(study, config, wanted)
@@ -231,7 +233,7 @@ def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[li
         label = f"convert {config.name} to {', '.join(study.precisions)} ({', '.join(fmts)})"
         keys = tuple(size_key(w[2]) for w in wanted)
         builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted))
-        for p in study.precisions:
+        for p in study.precisions if config in measured else ():  # the rest is predicted (sweep/predicted.py)
             for e in study.engines:
                 latencies += latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,
                                             FORMAT_OF_ENGINE[e]), [e], devices)  # fmt: skip
