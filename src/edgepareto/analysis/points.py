@@ -172,7 +172,11 @@ def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
     if "latency_ms" in metrics:
         lat = metrics["latency_ms"]
         metrics["fps"] = Estimate(1000.0 / lat.value, 1000.0 / lat.high, 1000.0 / lat.low)  # type: ignore[operator]
-        macs = cost_of(variant.config).macs
+        try:
+            macs = cost_of(variant.config).macs
+        except ConfigError:  # a given file of a family this tool cannot count: no GMAC/s
+            macs = None
+    if "latency_ms" in metrics and macs is not None:
         metrics["gmacs_per_s"] = Estimate(
             macs / lat.value / 1e6,
             macs / lat.high / 1e6,  # type: ignore[operator]

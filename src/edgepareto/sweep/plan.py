@@ -23,7 +23,9 @@ KINDS: dict[str, str] = {
     "imagenet-published": "built and converted here; ImageNet top-1 from the published table",
     "fashion-mnist": "trained on Fashion-MNIST (cached), accuracy measured on the test set",
     "latency-only": "built and converted here; size and latency, no accuracy",
+    "models": "given model files (globs): size, anatomy, measured accuracy on data_dir, latency",
 }
+MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
 PROTOCOLS = ("fast", "paper")
 ENGINES = ("litert", "onnxruntime")
 
@@ -47,6 +49,14 @@ class StudyPlan:
     calibration_dir: str | None = None
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    # kind = "models": the given files and the labelled data they are measured on
+    models: tuple[str, ...] = ()
+    data_dir: str | None = None
+    ground_truth: str | None = None
+    synset_order: str | None = None
+    labels: str | None = None
+    limit: int | None = None
+    balanced: bool = False
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -87,6 +97,7 @@ class StudyPlan:
                 f"got {unknown or 'protocol'}"
             )
         self._check_preprocessing(fail)
+        self._check_models(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
 
@@ -100,6 +111,25 @@ class StudyPlan:
             fail(f"options.preprocessing must be one of {', '.join(PRESETS)}, got {preset!r}")
         if self.kind == "fashion-mnist":
             fail("options.preprocessing does not apply to fashion-mnist (28x28 grey, padded to 32)")
+
+    def _check_models(self, fail: Callable[[str], None]) -> None:
+        if isinstance(self.models, str):
+            object.__setattr__(self, "models", (self.models,))
+        object.__setattr__(self, "models", tuple(str(m) for m in self.models))
+        if self.kind != "models":
+            if self.models:
+                fail('models = [...] needs kind = "models"')
+            return
+        if not self.models:
+            fail('a "models" study needs models = ["DIR/*.tflite", ...] (globs, relative to the plan file)')
+        if self.dataset not in MODEL_DATASETS:
+            fail(f"dataset must be one of {', '.join(MODEL_DATASETS)}, got {self.dataset!r}")
+        if self.dataset != "fashion-mnist" and not self.data_dir:
+            fail(f'dataset {self.dataset} needs data_dir = "..." (the labelled images)')
+        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
+            fail(f"limit must be a positive integer, got {self.limit!r}")
+        if self.balanced and self.limit is None:
+            fail("balanced = true needs a limit")
 
     @property
     def preprocessing(self) -> str:
@@ -130,11 +160,66 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies]}
 
+    def to_toml(self) -> str:
+        """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""
+        lines = [f"name = {_toml_value(self.name)}"]
+        for s in self.studies:
+            lines += ["", "[[study]]"]
+            tables = []
+            for name, f in StudyPlan.__dataclass_fields__.items():
+                value = getattr(s, name)
+                default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+                if name != "name" and name != "kind" and value == default:
+                    continue
+                if isinstance(value, dict):
+                    tables.append((name, value))
+                else:
+                    lines.append(f"{name} = {_toml_value(value)}")
+            for name, table in tables:
+                lines += _toml_table(f"study.{name}", table)
+        return "\n".join(lines) + "\n"
+
+
+def _toml_table(header: str, table: dict[str, Any]) -> list[str]:
+    lines = [f"[{header}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    for k, v in table.items():
+        if isinstance(v, dict):
+            lines += _toml_table(f"{header}.{k}", v)
+    return lines
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string is a JSON string
+
 
 _FIELDS = set(StudyPlan.__dataclass_fields__)
 
 
-def parse_plan(doc: dict[str, Any], source: str) -> Plan:
+_PATHS = ("data_dir", "ground_truth", "synset_order", "labels")  # calibration_dir is in recipe keys: as written
+
+
+def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Paths and globs of a study, relative to the plan file's folder (absolute ones stay)."""
+    out = dict(raw)
+    for key in _PATHS:
+        if isinstance(out.get(key), str):
+            out[key] = str(base / Path(out[key]).expanduser())
+    models = out.get("models")
+    if isinstance(models, (list, tuple)):
+        out["models"] = [str(base / Path(m).expanduser()) if isinstance(m, str) else m for m in models]
+    return out
+
+
+def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Plan:
+    """``base``: the folder relative paths in the plan start from (the plan file's; None: as written)."""
     studies = []
     for i, raw in enumerate(doc.get("study", [])):
         unknown = sorted(set(raw) - _FIELDS)
@@ -143,7 +228,7 @@ def parse_plan(doc: dict[str, Any], source: str) -> Plan:
                 f"{source}: study #{i + 1} has unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
             )
         try:
-            studies.append(StudyPlan(**raw))
+            studies.append(StudyPlan(**(_relative_to(raw, base) if base is not None else raw)))
         except TypeError as exc:
             raise ConfigError(f"{source}: study #{i + 1}: {exc}") from exc
     return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source)
@@ -163,4 +248,4 @@ def load_plan(path: str | Path | None = None) -> Plan:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
-    return parse_plan(doc, source)
+    return parse_plan(doc, source, None if path is None else Path(path).resolve().parent)

@@ -23,8 +23,9 @@ from edgepareto.remote import Board
 from edgepareto.store import DEFAULT_PATH, Device, Store
 from edgepareto.sweep.devices import board_devices, host_devices
 from edgepareto.sweep.live import LiveView
+from edgepareto.sweep.models_study import expand_study
 from edgepareto.sweep.plan import Plan, load_plan
-from edgepareto.sweep.tasks import Context, Task, expand
+from edgepareto.sweep.tasks import Context, Task
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def plan_tasks(
         devices, where = devices + b_devices, {**where, **b_where}
         note = "; ".join(n for n in (note, *b_notes) if n) or None
     ctx = Context(store, artifacts_dir, devices=where)
-    tasks = [t for study in plan.studies for t in expand(study, [d.name for d in devices], ctx)]
+    tasks = [t for study in plan.studies for t in expand_study(study, [d.name for d in devices], ctx)]
     return ctx, tasks, devices, note
 
 
