@@ -218,6 +218,38 @@ def record_latency(
                                                          protocol_name=protocol), run_id=run_id)  # fmt: skip
 
 
+def store_bench(store: Store, m: Any, path: str | Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """``bench --store``: the file and its latency on the host device it ran on, keyed as a sweep keys them."""
+    from edgepareto.sweep.devices import host_device_for
+
+    device = host_device_for(m.cpus)
+    store.add_device(device)
+    art = adopt(store, path)
+    new = record_latency(store, m, art, device.name, protocol_name(str(m.protocol.get("name")), overrides))
+    return {"store": str(store.path), "device": device.name, "variant": art.variant.name, "new_records": new}
+
+
+def store_imported(
+    store: Store, m: Any, log: str | Path, model: str | Path | None, device: str | None
+) -> dict[str, Any]:
+    """``bench LOG --import --store``: a benchmark_model run recorded against the file it ran and the device named."""
+    from edgepareto.store import Device
+
+    if not device:
+        raise ConfigError(
+            "bench --import --store needs --device NAME: where the log was measured (e.g. 'xu4 Cortex-A15')"
+        )
+    named = Path(str(model or m.model))
+    if not named.is_file():
+        raise ConfigError(f"the log names model {named}, not found here; pass --model FILE (the file that was run)")
+    store.add_device(Device(device, "board", {"imported_from": str(log)}))
+    art = adopt(store, named)
+    key = digest({"imported_latency_of": art.sha256, "log": sha256_file(Path(log)), "device": device})
+    recs = MeasurementRecord.from_latency(m, device=device, artifact=art, key=key, protocol_name="benchmark_model")
+    new = store.add_many(recs)
+    return {"store": str(store.path), "device": device, "variant": art.variant.name, "new_records": new}
+
+
 def model_files(patterns: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     """The files the globs name, in order, once each; plus one line per pattern that matched nothing."""
     import glob
@@ -248,5 +280,7 @@ __all__ = [
     "record_accuracy",
     "record_latency",
     "scheme_of",
+    "store_bench",
+    "store_imported",
     "variant_of_file",
 ]
