@@ -197,7 +197,8 @@ def record_accuracy(
 ) -> int:
     """top-1/top-5 of one evaluation of ``art``, keyed by the file's content and what it was evaluated on."""
     name = dataset_name(ident["dataset"], ident.get("data_dir"))
-    store.add_dataset(Dataset(name, result.source, None, None))
+    if name not in {d.name for d in store.datasets()}:  # never rename a known set (imagenet-val's 50,000)
+        store.add_dataset(Dataset(name, result.source, None, None))
     doc = {k: v for k, v in result.to_json().items() if k != "skipped"}
     recs = MeasurementRecord.from_accuracy(
         result, variant=art.variant, dataset=name, artifact_sha256=art.sha256,

@@ -149,8 +149,16 @@ class Plan:
     name: str
     studies: tuple[StudyPlan, ...]
     source: str = "(built in)"
+    recommend: dict[str, float] = field(default_factory=dict)  # the report's budget: max_latency_ms, ...
 
     def __post_init__(self) -> None:
+        from edgepareto.analysis import Budget
+
+        unknown = sorted(set(self.recommend) - set(Budget.__dataclass_fields__))
+        if unknown:
+            raise ConfigError(f"plan {self.name!r}: [recommend] takes {', '.join(Budget.__dataclass_fields__)}, "
+                              f"got {', '.join(unknown)}")  # fmt: skip
+        Budget(**self.recommend)  # the bounds' own checks
         if not self.studies:
             raise ConfigError(f"plan {self.name!r} has no [[study]] tables; add at least one")
         names = [s.name for s in self.studies]
@@ -158,11 +166,14 @@ class Plan:
             raise ConfigError(f"plan {self.name!r}: study names must be unique, got {names}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies]}
+        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies],
+                "recommend": dict(self.recommend)}  # fmt: skip
 
     def to_toml(self) -> str:
         """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""
         lines = [f"name = {_toml_value(self.name)}"]
+        if self.recommend:
+            lines += ["", *_toml_table("recommend", self.recommend)]
         for s in self.studies:
             lines += ["", "[[study]]"]
             tables = []
@@ -231,7 +242,10 @@ def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Pl
             studies.append(StudyPlan(**(_relative_to(raw, base) if base is not None else raw)))
         except TypeError as exc:
             raise ConfigError(f"{source}: study #{i + 1}: {exc}") from exc
-    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source)
+    table = doc.get("recommend", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [recommend] must be a table (max_latency_ms, max_size_mb, min_top1)")
+    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source, dict(table))
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
