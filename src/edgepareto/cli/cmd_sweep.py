@@ -135,10 +135,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def render(doc: dict[str, Any], console) -> None:
     if doc["status"] == "planned":  # as TOML: `--dry-run > plan.toml` saves a plan to edit
-        console.print(doc["plan_toml"], markup=False, highlight=False, end="")
+        console.print(doc["plan_toml"], markup=False, highlight=False, end="", soft_wrap=True)
         console.print(f"# {doc['tasks']} tasks, {doc['skipped']} already in {doc['store']}", markup=False)
         for f in doc["failures"]:
-            console.print(f"# would run: {f['task']}", markup=False, highlight=False)
+            console.print(f"# would run: {f['task']}", markup=False, highlight=False, soft_wrap=True)
         return
     console.print(
         f"sweep {doc['plan']} {doc['status']} in {doc['seconds']:.0f} s: {doc['done']} tasks run, "

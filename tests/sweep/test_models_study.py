@@ -1,0 +1,177 @@
+"""Your own model files in one command: Google's fixture models and two files from `edgepareto export`,
+measured on the 24 fixture ImageNet images (synset folders and a flat folder with a ground-truth CSV),
+end to end in real processes: one store, the report, recommend, reruns that skip, Ctrl-C that loses nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from edgepareto.bench import discover_host
+from edgepareto.store import Store
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.usefixtures("fixtures_dir")
+
+
+def cli(*args: str, home: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)  # fmt: skip
+
+
+def ok_json(proc: subprocess.CompletedProcess) -> dict:
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory, fixtures_dir) -> Path:
+    """models/ (2 Google files + fp32/int8 exported at alpha 0.25, 96 px), synsets/, flat/ + gt.csv."""
+    root = tmp_path_factory.mktemp("mine")
+    images = fixtures_dir / "imagenet" / "images"
+    rows = list(csv.DictReader((fixtures_dir / "imagenet" / "ground_truth.csv").open()))
+    (root / "flat").mkdir()
+    for r in rows:
+        (root / "synsets" / r["synset"]).mkdir(parents=True, exist_ok=True)
+        (root / "synsets" / r["synset"] / r["file"]).symlink_to(images / r["file"])
+        (root / "flat" / r["file"]).symlink_to(images / r["file"])
+    (root / "gt.csv").write_text("file,synset\n" + "".join(f"{r['file']},{r['synset']}\n" for r in rows))
+    models = root / "models"
+    models.mkdir()
+    for f in sorted((fixtures_dir / "models").glob("*.tflite")):
+        (models / f.name).write_bytes(f.read_bytes())
+    ok_json(cli("export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "96", "--precision", "fp32,int8",
+                "--out", str(models), "--json", home=root / "home"))  # fmt: skip
+    return root
+
+
+def sweep_cmd(work: Path, store: Path, *extra: str) -> list[str]:
+    return ["sweep", "--models", str(work / "models" / "*.tflite"), "--store", str(store), "--no-live", "--json",
+            *extra]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def clean(work) -> tuple[Path, dict]:
+    """One uninterrupted sweep of the four files on the synset layout, report written."""
+    store = work / "clean" / "results.sqlite"
+    doc = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets")), home=work / "home"))
+    return store, doc
+
+
+def host_clusters() -> int:
+    return len(discover_host().to_json().get("clusters") or [None])
+
+
+def measured(store: Path) -> list:
+    with Store(store) as s:
+        return s.measurements(source="measured")
+
+
+def test_one_command_measures_every_file(work, clean):
+    store, doc = clean
+    assert doc["status"] == "finished" and doc["failed"] == 0, doc["failures"]
+    recs = measured(store)
+    with Store(store) as s:
+        files = {a.sha256: Path(a.path).name for a in s.artifacts()}
+    assert sorted(files.values()) == [
+        "mobilenet_v1_0.25_128.tflite", "mobilenet_v1_0.25_128_quant.tflite",
+        "mobilenet_v1_025_96.fp32.tflite", "mobilenet_v1_025_96.int8.tflite",
+    ]  # fmt: skip
+    for sha, name in files.items():
+        mine = [r for r in recs if r.artifact_sha256 == sha]
+        size = [r for r in mine if r.metric == "size_bytes"]
+        assert len(size) == 1 and size[0].value == (work / "models" / name).stat().st_size
+        for metric in ("top1", "top5"):
+            (acc,) = [r for r in mine if r.metric == metric]
+            assert acc.n == 24 and acc.dataset == "imagenet-val" and acc.ci_low <= acc.value <= acc.ci_high
+            assert acc.ci_high > acc.ci_low  # a Wilson interval, not a point
+        lat = [r for r in mine if r.metric == "latency_ms"]
+        assert len({r.device for r in lat}) == host_clusters() and all(r.value > 0 for r in lat)
+    by_name = {r.variant.name: r.value for r in recs if r.metric == "top1"}
+    # Google's files under TF-slim preprocessing: top-1 is what the fixture's expected predictions give.
+    expected = list(csv.DictReader((FIXTURES / "imagenet" / "expected_top1_tfslim.csv").open()))
+    for stem, variant in (("mobilenet_v1_0.25_128", "mobilenet_v1_025_128_bg.fp32"),
+                          ("mobilenet_v1_0.25_128_quant", "mobilenet_v1_025_128_bg.uint8")):  # fmt: skip
+        right = sum(r[f"expected_top1_{stem}"] == r["label_index"] for r in expected)
+        assert by_name[variant] == pytest.approx(100 * right / 24)
+    assert by_name["mobilenet_v1_025_128_bg.fp32"] > by_name["mobilenet_v1_025_96.fp32"]  # trained vs random
+    variants = {r.variant.name for r in recs}
+    assert {"mobilenet_v1_025_128_bg.uint8", "mobilenet_v1_025_96.int8"} <= variants  # names read, not guessed
+
+
+def test_report_and_recommend_answer_from_the_files(work, clean):
+    store, doc = clean
+    md = Path(doc["report"]["markdown"]).read_text()
+    yours = md.split("## Your models", 1)[1].split("\n## ", 1)[0]
+    for name in ("mobilenet_v1_0.25_128.tflite", "mobilenet_v1_0.25_128_quant.tflite",
+                 "mobilenet_v1_025_96.fp32.tflite", "mobilenet_v1_025_96.int8.tflite"):  # fmt: skip
+        assert name in yours
+    assert "alpha=0.25-UINT8 @128" in yours and "(n=24)" in yours and "Recommended per device" in yours
+    assert md.index("## Your models") < md.index("## ILSVRC2012")  # the answer comes first
+    device = measured(store)[-1].device
+    rec = ok_json(cli("recommend", "--store", str(store), "--device", device, "--max-latency-ms", "1000", "--json",
+                      home=work / "home"))  # fmt: skip
+    best = rec["recommendations"][0]
+    assert best["variant"] == "mobilenet_v1_025_128_bg.fp32"  # the most accurate of the four, all measured
+    assert set(best["sources"].values()) == {"measured"} and best["stand_in"] is None
+
+
+def test_rerun_and_the_same_files_as_a_plan_skip_everything(work, clean):
+    store, first = clean
+    again = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"),
+                        home=work / "home"))  # fmt: skip
+    assert again["done"] == 0 and again["skipped"] == first["tasks"] and again["new_records"] == 0
+    human = [a for a in sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--dry-run") if a != "--json"]
+    dry = cli(*human, home=work / "home")
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    plan = work / "saved-plan.toml"
+    plan.write_text(dry.stdout)  # the printed plan is a TOML file that loads back
+    doc = ok_json(cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json",
+                      home=work / "home"))  # fmt: skip
+    assert doc["tasks"] == first["tasks"] and doc["skipped"] == doc["tasks"] and doc["new_records"] == 0
+
+
+def test_flat_folder_with_ground_truth_gives_the_same_accuracy(work, clean):
+    store = work / "flat-store" / "results.sqlite"
+    doc = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "flat"), "--ground-truth",
+                                 str(work / "gt.csv"), "--no-report"), home=work / "home"))  # fmt: skip
+    assert doc["failed"] == 0, doc["failures"]
+
+    def top(path: Path) -> dict[str, tuple[float, int]]:
+        return {r.variant.name: (r.value, r.n) for r in measured(path) if r.metric in ("top1",)}
+
+    assert top(store) == top(clean[0]) and len(top(store)) == 4
+
+
+def test_ctrl_c_mid_study_loses_nothing(work, clean):
+    store = work / "interrupted" / "results.sqlite"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(work / "home")}
+    cmd = [sys.executable, "-m", "edgepareto", *sweep_cmd(work, store, "--data-dir", str(work / "synsets"),
+                                                          "--no-report")]  # fmt: skip
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 300
+    while p.poll() is None and time.monotonic() < deadline:
+        if store.exists() and any(r.metric == "top1" for r in measured(store)):
+            break
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=120)
+    before = {r.key: r.id for r in measured(store)}
+    assert before, "nothing was recorded before Ctrl-C"
+    doc = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"),
+                      home=work / "home"))  # fmt: skip
+    assert doc["failed"] == 0, doc["failures"]
+    after = {r.key: r.id for r in measured(store)}
+    assert all(after[k] == v for k, v in before.items())  # kept, not redone
+    assert set(after) == {r.key for r in measured(clean[0])}  # the same keys as an uninterrupted run
+    with Store(store) as s:
+        assert s.integrity_check() == "ok" and s.runs()[0]["status"] == "interrupted"
