@@ -175,3 +175,59 @@ def test_ctrl_c_mid_study_loses_nothing(work, clean):
     assert set(after) == {r.key for r in measured(clean[0])}  # the same keys as an uninterrupted run
     with Store(store) as s:
         assert s.integrity_check() == "ok" and s.runs()[0]["status"] == "interrupted"
+
+
+def test_files_it_cannot_use_are_one_line_each_and_the_rest_goes_on(work, fixtures_dir):
+    mixed = work / "mixed"
+    mixed.mkdir()
+    (mixed / "mobilenet_v1_0.25_128_quant.tflite").write_bytes(
+        (work / "models" / "mobilenet_v1_0.25_128_quant.tflite").read_bytes()
+    )
+    (mixed / "broken.tflite").write_text("not a flatbuffer")
+    (mixed / "notes.txt").write_text("a file that is not a model")
+    classes = work / "classes"
+    for name, files in (("cat", ["ILSVRC2012_val_00000347.JPEG"]), ("dog", ["ILSVRC2012_val_00003027.JPEG"]),
+                        ("empty", [])):  # fmt: skip
+        (classes / name).mkdir(parents=True)
+        for f in files:
+            (classes / name / f).symlink_to(fixtures_dir / "imagenet" / "images" / f)
+    store = work / "mixed-store" / "results.sqlite"
+    proc = cli("sweep", "--models", str(mixed / "*"), "--models", str(work / "nowhere" / "*.onnx"), "--dataset",
+               "folder", "--data-dir", str(classes), "--store", str(store), "--no-live", "--no-report", "--json",
+               home=work / "home")  # fmt: skip
+    doc = json.loads(proc.stdout)
+    errors = {f["task"]: f["error"] for f in doc["failures"]}
+    assert all("\n" not in e for e in errors.values()) and len(errors) == 4, errors
+    assert any("broken.tflite" in e for e in errors.values())
+    assert any("notes.txt" in e and "not a model file" in e for e in errors.values())
+    assert any("no file matches" in e for e in errors.values())
+    assert any("1001 outputs" in e and "3 classes" in e for e in errors.values())  # labels do not match outputs
+    metrics = {r.metric for r in measured(store)}
+    assert {"size_bytes", "latency_ms"} <= metrics  # the usable file was still sized and timed
+
+
+def test_bench_eval_and_import_record_into_the_store_once(work):
+    store = work / "single" / "results.sqlite"
+    quant = work / "models" / "mobilenet_v1_0.25_128_quant.tflite"
+    bench = ["bench", str(quant), "--time-limit", "1", "--store", str(store), "--json"]
+    evaluate = ["eval", str(quant), "--data-dir", str(work / "synsets"), "--store", str(store), "--json"]
+    log = Path(__file__).resolve().parents[1] / "bench" / "benchmark_model_logs" / "tf2x_op_profiling_memory.log"
+    imported = ["bench", str(log), "--import", "--model", str(quant), "--device", "xu4 Cortex-A15", "--store",
+                str(store), "--json"]  # fmt: skip
+    for cmd in (bench, evaluate, imported):
+        first = ok_json(cli(*cmd, home=work / "home"))["stored"]
+        assert first["new_records"] >= 1 and first["variant"] == "mobilenet_v1_025_128_bg.uint8"
+        count = len(measured(store))
+        assert ok_json(cli(*cmd, home=work / "home"))["stored"]["new_records"] == 0
+        assert len(measured(store)) == count  # a second identical call adds nothing
+    device = next(r.device for r in measured(store) if r.metric == "latency_ms" and r.device != "xu4 Cortex-A15")
+    for where in (device, "xu4 Cortex-A15"):
+        front = ok_json(cli("front", "--store", str(store), "--device", where, "--json", home=work / "home"))
+        assert [p["variant"] for p in front["points"]] == ["mobilenet_v1_025_128_bg.uint8"]
+    memory = ok_json(cli("front", "--store", str(store), "--json", home=work / "home"))
+    assert [o["metric"] for o in memory["objectives"]] == ["size_mb", "top1"]
+    assert "mobilenet_v1_025_128_bg.uint8" in [p["variant"] for p in memory["points"]]
+    report = ok_json(cli("report", "--store", str(store), "--out", str(work / "single" / "report"), "--json",
+                         home=work / "home"))  # fmt: skip
+    md = Path(report["markdown"]).read_text()
+    assert "mobilenet_v1_0.25_128_quant.tflite" in md.split("## Your models", 1)[1]

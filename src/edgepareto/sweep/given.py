@@ -9,6 +9,7 @@ its stem plus what the file declares (input size, dtype and quantization, output
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,6 +248,9 @@ def store_imported(
     art = adopt(store, named)
     key = digest({"imported_latency_of": art.sha256, "log": sha256_file(Path(log)), "device": device})
     recs = MeasurementRecord.from_latency(m, device=device, artifact=art, key=key, protocol_name="benchmark_model")
+    if m.median_ms is None and m.mean_ms is not None and m.status == "ok":  # most benchmark_model logs print avg only
+        recs = [dataclasses.replace(recs[0], value=float(m.mean_ms), status="ok", error=None,
+                                    notes="mean of the log's runs: benchmark_model printed no median")]  # fmt: skip
     new = store.add_many(recs)
     return {"store": str(store.path), "device": device, "variant": art.variant.name, "new_records": new}
 
