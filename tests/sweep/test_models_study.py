@@ -231,3 +231,58 @@ def test_bench_eval_and_import_record_into_the_store_once(work):
                          home=work / "home"))  # fmt: skip
     md = Path(report["markdown"]).read_text()
     assert "mobilenet_v1_0.25_128_quant.tflite" in md.split("## Your models", 1)[1]
+
+
+def test_stand_ins_are_marked_and_ranked_after_measured_points(work, fixtures_dir):
+    """A built int8 file's latency beside Google's published top-1 is a stand-in; Google's files in hosted_dir
+    are measured themselves (no stand-in built); recommend puts every measured point first."""
+    random = work / "random"
+    random.mkdir()
+    for f in ("mobilenet_v1_025_96.fp32.tflite", "mobilenet_v1_025_96.int8.tflite"):
+        (random / f).write_bytes((work / "models" / f).read_bytes())
+    plan = work / "stand-in-plan.toml"
+    plan.write_text(f"""
+name = "stand-ins"
+[recommend]
+max_latency_ms = 1000
+[[study]]
+name = "seed"
+kind = "imagenet-published"
+alphas = [0.25]
+precisions = ["int8"]
+calibration_samples = 4
+[[study]]
+name = "hosted"
+kind = "imagenet-published"
+alphas = [0.25]
+resolutions = [128]
+precisions = ["fp32", "int8"]
+hosted_dir = "{fixtures_dir / "models"}"
+[[study]]
+name = "mine"
+kind = "models"
+models = ["random/*.tflite"]
+dataset = "imagenet"
+data_dir = "synsets"
+""")
+    store = work / "stand-in" / "results.sqlite"
+    doc = ok_json(cli("sweep", str(plan), "--store", str(store), "--no-live", "--json", home=work / "home"))
+    assert doc["failed"] == 0, doc["failures"]
+    with Store(store) as s:
+        arts = {Path(a.path).name: a for a in s.artifacts()}
+    google = {a.sha256 for n, a in arts.items() if n.startswith("mobilenet_v1_0.25_128")}
+    assert len(google) == 2 and not any(n.startswith("mobilenet_v1_025_128") for n in arts)  # no stand-in built
+    lat = [r for r in measured(store) if r.metric == "latency_ms"]
+    assert google <= {r.artifact_sha256 for r in lat}  # Google's own files were timed
+    device = lat[0].device
+    front = ok_json(cli("front", "--store", str(store), "--device", device, "--json", home=work / "home"))
+    stand_ins = [p for p in front["points"] if p["stand_in"]]
+    assert [p["variant"] for p in stand_ins] == ["mobilenet_v1_025_224.int8"]
+    assert "int8 PTQ built here" in stand_ins[0]["stand_in"]
+    md = Path(doc["report"]["markdown"]).read_text()
+    assert "alpha=0.25-INT8 @224 (stand-in)" in md and "latency of a stand-in" in md
+    rec = ok_json(cli("recommend", "--store", str(store), "--device", device, "--max-latency-ms", "1000", "--json",
+                      home=work / "home"))  # fmt: skip
+    ranked = [(r["variant"], r["stand_in"] is not None) for r in rec["recommendations"]]
+    assert ranked and ranked[-1] == ("mobilenet_v1_025_224.int8", True), ranked  # best top-1 of all, yet last
+    assert all(not s for _, s in ranked[:-1])

@@ -57,7 +57,13 @@ class GivenFile:
 
 def expand_study(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
     """Any study's tasks: given files here, built and trained ones in :func:`edgepareto.sweep.tasks.expand`."""
-    return expand_models(study, devices, ctx) if study.kind == "models" else expand(study, devices, ctx)
+    if study.kind == "models":
+        return expand_models(study, devices, ctx)
+    if study.hosted_dir:
+        from edgepareto.sweep.hosted import expand_hosted
+
+        return expand_hosted(study, devices, ctx)
+    return expand(study, devices, ctx)
 
 
 def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:

@@ -57,6 +57,7 @@ class StudyPlan:
     labels: str | None = None
     limit: int | None = None
     balanced: bool = False
+    hosted_dir: str | None = None  # imagenet-published: Google's own files, measured instead of stand-ins
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -116,6 +117,8 @@ class StudyPlan:
         if isinstance(self.models, str):
             object.__setattr__(self, "models", (self.models,))
         object.__setattr__(self, "models", tuple(str(m) for m in self.models))
+        if self.hosted_dir is not None and self.kind != "imagenet-published":
+            fail('hosted_dir (Google\'s own files) applies to kind = "imagenet-published" only')
         if self.kind != "models":
             if self.models:
                 fail('models = [...] needs kind = "models"')
@@ -214,7 +217,7 @@ def _toml_value(value: Any) -> str:
 _FIELDS = set(StudyPlan.__dataclass_fields__)
 
 
-_PATHS = ("data_dir", "ground_truth", "synset_order", "labels")  # calibration_dir is in recipe keys: as written
+_PATHS = ("data_dir", "ground_truth", "synset_order", "labels", "hosted_dir")  # not calibration_dir: in recipe keys
 
 
 def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
