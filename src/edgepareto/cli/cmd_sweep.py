@@ -67,6 +67,9 @@ def add_models_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--preprocessing", choices=PRESETS, help="preset for every file (default: sidecar, else tf-slim)")
     g.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="latency protocol (default fast)")
     g.add_argument("--threads", default="1", help="engine threads, comma list (default 1)")
+    g.add_argument("--max-latency-ms", type=float, help="the report's budget: latency bound (default: 30 FPS)")
+    g.add_argument("--max-size-mb", type=float, help="the report's budget: file size bound in MB")
+    g.add_argument("--min-top1", type=float, help="the report's budget: top-1 bound in percent")
 
 
 def models_plan(args: argparse.Namespace) -> Any:
@@ -88,7 +91,10 @@ def models_plan(args: argparse.Namespace) -> Any:
         synset_order=absolute(args.synset_order), labels=absolute(args.labels), limit=args.limit,
         balanced=args.balanced, protocol=args.protocol, threads=threads, options=options,
     )  # fmt: skip
-    return Plan("models", (study,), "(sweep --models)")
+    budget = {
+        k: getattr(args, k) for k in ("max_latency_ms", "max_size_mb", "min_top1") if getattr(args, k) is not None
+    }
+    return Plan("models", (study,), "(sweep --models)", budget)
 
 
 def _terminate(signum: int, frame: Any) -> None:
