@@ -69,7 +69,7 @@ def expand_study(study: StudyPlan, devices: list[str], ctx: Context) -> list[Tas
 def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
     files, problems = _given_files(study)
     inspects, evals, latencies = [], [], []
-    images = _Images(study)
+    images = _Images(study, files)
     for f in files:
         ctx.builders[f.recipe] = lambda c, f=f: adopt(c.store, f.path, variant=f.variant, run_id=c.run_id)
         inspects.append(_inspect_task(study, f))
@@ -142,11 +142,14 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
         from edgepareto.eval import evaluate
 
         art = ctx.artifact(f.recipe)
+        companions, workers = images.sharing(f)
         result = evaluate(
             art.path, images(), engine=f.engine, preset=study.options.get("preprocessing"),
             limit=study.limit, balanced=study.balanced, labels=study.labels if study.dataset != "folder" else None,
             progress=(lambda done, total: ctx.progress(f"{done}/{total} images")) if ctx.progress else None,
+            companions=companions, workers=workers,
         )  # fmt: skip
+        images.filled.update(c.pixel_key for c in (*companions, images.spec(f)) if c is not None)
         return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id)
 
     label = f"eval {f.path.name} ({f.variant.label} @{f.variant.resolution}) on {study.dataset}"
@@ -154,10 +157,35 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
 
 
 class _Images:
-    """The study's labelled images, opened on first use and once per sweep (a folder scan, not a decode)."""
+    """The study's labelled images, opened on first use and once per sweep (a folder scan, not a decode),
+    and how its evaluations share the decoding: the first one decodes each image once and writes the
+    inputs of every other file's preprocessing into the cache; the others read them, in this process."""
 
-    def __init__(self, study: StudyPlan) -> None:
-        self.study, self.opened = study, None
+    def __init__(self, study: StudyPlan, files: list[GivenFile]) -> None:
+        self.study, self.files, self.opened = study, files, None
+        self.specs: dict[str, Any] = {}
+        self.filled: set[str] = set()  # pixel keys whose inputs this sweep has cached
+
+    def spec(self, f: GivenFile) -> Any:
+        from edgepareto.eval import spec_for
+
+        if f.sha256 not in self.specs:
+            try:
+                self.specs[f.sha256] = spec_for(f.path, self(), engine=f.engine,
+                                                preset=self.study.options.get("preprocessing"))  # fmt: skip
+            except EdgeParetoError:  # its own evaluation says why, in one line
+                self.specs[f.sha256] = None
+        return self.specs[f.sha256]
+
+    def sharing(self, f: GivenFile) -> tuple[tuple[Any, ...], int | None]:
+        """(companion specs, workers) for ``f``'s evaluation."""
+        own = self.spec(f)
+        if own is not None and own.pixel_key in self.filled:
+            return (), 1  # a cache read per image: a spawned worker would cost more than it saves
+        others = (self.spec(g) for g in self.files if g is not f)
+        return tuple(
+            {s.pixel_key: s for s in others if s is not None and s.pixel_key not in self.filled}.values()
+        ), None
 
     def __call__(self) -> Any:
         from edgepareto.data.datasets import open_dataset, read_labels
