@@ -88,13 +88,23 @@ def recommend(points: Sequence[Point], budget: Budget, *, top: int = 3) -> dict[
     objectives = [(m, s) for m, s in objectives if all(m in c[0].metrics for c in feasible)]
     recs: list[dict[str, Any]] = []
     if feasible and objectives:
+        # Measured points first: a stand-in (numbers from two different files) never outranks or hides one.
+        feasible.sort(key=lambda c: c[0].stand_in is not None)
+        measured = [c for c in feasible if c[0].stand_in is None]
         rows = [[c[0].value(m) for m, _ in objectives] for c in feasible]
-        front = pareto_front(rows, [s for _, s in objectives])
+        senses = [s for _, s in objectives]
+        front = pareto_front(rows[: len(measured)], senses)
+        front += (
+            [len(measured) + i for i in pareto_front(rows[len(measured) :], senses)]
+            if len(measured) < len(rows)
+            else []
+        )
         names = [m for m, _ in objectives]
 
         def rank(i: int) -> tuple[float, ...]:
             p = feasible[i][0]
             return (
+                float(p.stand_in is not None),
                 -p.value("top1") if "top1" in names else 0.0,
                 p.value("latency_ms") if "latency_ms" in names else 0.0,
                 p.value("size_mb") if "size_mb" in names else 0.0,
@@ -110,6 +120,8 @@ def recommend(points: Sequence[Point], budget: Budget, *, top: int = 3) -> dict[
             elif r > 1 and "top1" in names:
                 best = feasible[ordered[0]][0]
                 why.append(_tradeoff(p, best))
+            if p.stand_in:
+                why.append(f"{p.stand_in}: ranked after the points measured on one file")
             confirm = _confirmation(p)
             warns = [*warns, confirm["warning"]] if confirm else warns
             recs.append({"rank": r, **p.to_json(), "why": why, "warnings": warns, "confirm": confirm})

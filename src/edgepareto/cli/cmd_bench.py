@@ -63,12 +63,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="fail (one line, non-zero exit) when part of the graph runs off XNNPACK / integer kernels",
     )
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
+    p.add_argument(
+        "--store", type=Path, help="also record the result in this results store (keyed: a rerun adds nothing)"
+    )
+    p.add_argument("--device", help="with --import --store: the device the log was measured on (e.g. 'xu4 Cortex-A15')")
+    p.add_argument("--model", type=Path, help="with --import --store: the model file the log ran (default: the log's)")
 
 
 def protocol_from_args(args: argparse.Namespace) -> Any:
     """The preset with every flag that was given applied on top."""
     from edgepareto.bench import Protocol
 
+    return Protocol.preset(args.protocol, **protocol_overrides(args))
+
+
+def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags given on top of the preset, by protocol field name (what a plan's options.protocol holds)."""
     over: dict[str, Any] = {}
     for flag, name in (
         ("runs", "runs"),
@@ -89,7 +99,7 @@ def protocol_from_args(args: argparse.Namespace) -> Any:
             over[name] = value
     if args.target_ci is not None:
         over["target_ci"] = args.target_ci / 100.0
-    return Protocol.preset(args.protocol, **over)
+    return over
 
 
 def engine_for(path: Path, engine: str | None) -> str:
@@ -105,7 +115,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.import_log:
         from edgepareto.bench.importer import import_benchmark_model_file
 
-        return import_benchmark_model_file(args.file).to_json()
+        imported = import_benchmark_model_file(args.file)
+        doc = imported.to_json()
+        if args.store is not None:
+            doc["stored"] = _stored(args, lambda store, given: given.store_imported(
+                store, imported, args.file, args.model, args.device))  # fmt: skip
+        return doc
     protocol = protocol_from_args(args)
     engine = engine_for(args.file, args.engine)
     options: dict[str, Any] = {}
@@ -138,7 +153,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not m.ok:
         errors = {"model": ModelFileError, "device": DeviceError, "config": ConfigError}
         raise errors.get(m.error_kind or "", EngineError)(m.error)
-    return m.to_json()
+    doc = m.to_json()
+    if args.store is not None:
+        doc["stored"] = _stored(args, lambda store, given: given.store_bench(store, m, args.file,
+                                                                             protocol_overrides(args)))  # fmt: skip
+    return doc
+
+
+def _stored(args: argparse.Namespace, write: Any) -> dict[str, Any]:
+    """Open ``--store`` (with the reference rows) and let ``write(store, given)`` record into it."""
+    from edgepareto.analysis import open_results
+    from edgepareto.sweep import given
+
+    with open_results(args.store) as store:
+        return write(store, given)
 
 
 def _warn_partial(m: Any, args: argparse.Namespace) -> None:
@@ -216,6 +244,9 @@ def render(doc: dict[str, Any], console) -> None:
     _render_processes(doc, console)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")
+    if doc.get("stored"):
+        s = doc["stored"]
+        console.print(f"recorded in {s['store']} as {s['variant']} on {s['device']} ({s['new_records']} new records)")
     if isinstance(imported.get("op_profile"), list):
         top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
         console.print("slowest operators: " + "; ".join(

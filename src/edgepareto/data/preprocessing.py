@@ -224,6 +224,25 @@ class PreprocessingSpec:
         except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
+    def load_many(self, path: str | Path, others: list[PreprocessingSpec]) -> list[np.ndarray]:
+        """``[s.load(path) for s in (self, *others)]`` from one decode (``others`` share :attr:`decode_key`)."""
+        from PIL import Image, UnidentifiedImageError
+
+        every = [self, *others]
+        if self.decoder == "tf" or any(s.resize_filter == "tf1-bilinear" for s in every):
+            decoded = self._decode(path)
+            return [s.prepare_decoded(decoded) for s in every]
+        try:
+            with Image.open(path) as im:
+                im = im.convert("L" if self.color == "L" else "RGB")  # decoded once, cropped and resized per spec
+                return [s.prepare_pil(im) for s in every]
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise DatasetError(f"{path}: not a readable image ({exc})") from exc
+
+    @property
+    def decode_key(self) -> tuple[str, str]:
+        return (self.decoder, "L" if self.color == "L" else "RGB")
+
     def _decode(self, path: str | Path) -> np.ndarray:
         if self.decoder == "tf":
             from edgepareto.data.tf_slim import decode_like_tf

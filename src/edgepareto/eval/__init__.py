@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edgepareto.eval.accuracy import EvalResult, evaluate, write_predictions
+from edgepareto.eval.accuracy import EvalResult, evaluate, spec_for, write_predictions
 from edgepareto.eval.cache import InputCache, home
 from edgepareto.eval.stats import agreement, wilson_interval
 
@@ -12,6 +12,7 @@ __all__ = [
     "agreement",
     "evaluate",
     "home",
+    "spec_for",
     "wilson_interval",
     "write_predictions",
 ]

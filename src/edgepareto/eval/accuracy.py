@@ -113,20 +113,26 @@ class _Evaluator:
     """One engine, one spec, one data set: turns item indices into top-k predictions."""
 
     def __init__(
-        self, model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, cache_root: str | None
-    ) -> None:
+        self, model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, cache_root: str | None,
+        companions: tuple[PreprocessingSpec, ...] = (),
+    ) -> None:  # fmt: skip
         from edgepareto.engines import open_runner
 
         self.runner = open_runner(model, engine, threads=1)
         self.spec, self.dataset = spec, dataset
         self.cache = InputCache(spec, Path(cache_root)) if cache_root is not None else None
+        # Other models' specs fed from the same decode (a study): their cache entries are written on the way.
+        self.companions = [(c, InputCache(c, Path(cache_root))) for c in companions
+                           if cache_root is not None and c.decode_key == spec.decode_key
+                           and c.pixel_key != spec.pixel_key]  # fmt: skip
         inp = self.runner.inputs[0]
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = _is_nchw(inp.shape)
 
     def close(self) -> None:
-        if self.cache is not None:
-            self.cache.close()
+        for c in [self.cache, *(c[1] for c in self.companions)]:
+            if c is not None:
+                c.close()
         self.runner.close()
 
     def pixels_into(self, i: int, out: np.ndarray) -> bool:
@@ -134,7 +140,14 @@ class _Evaluator:
         ident = self.dataset.cache_identity(i) if self.cache is not None else None
         if ident is not None and self.cache.get_into(ident, out):  # type: ignore[union-attr]
             return True
-        out[...] = self.dataset.load(i, self.spec)
+        need = [c for c in self.companions if not c[1].has(ident)] if ident is not None else []
+        if need and type(self.dataset) is Dataset:  # one decode for this spec and the companions it lacks
+            arrays = self.spec.load_many(self.dataset.files[i], [c[0] for c in need])
+            out[...] = arrays[0]
+            for (_, cache), pixels in zip(need, arrays[1:], strict=True):
+                cache.put(ident, pixels)
+        else:
+            out[...] = self.dataset.load(i, self.spec)
         if ident is not None:
             self.cache.put(ident, out)  # type: ignore[union-attr]
         return False
@@ -310,8 +323,13 @@ def evaluate(
     cache: bool = True,
     cache_root: Path | None = None,
     progress: Progress | None = None,
+    companions: tuple[PreprocessingSpec, ...] = (),
 ) -> EvalResult:
-    """Evaluate ``model`` on ``dataset``; see the module docstring for how work is split."""
+    """Evaluate ``model`` on ``dataset``; see the module docstring for how work is split.
+
+    ``companions``: the specs of models to be evaluated next on the same images (a study): each image is
+    decoded once and their cached inputs written too, so their evaluations read instead of decoding.
+    """
     model = str(model)
     engine = engine or engine_for(model)
     full = len(dataset)
@@ -324,7 +342,7 @@ def evaluate(
     total = len(dataset)
     workers = max(1, min(default_workers(total) if workers is None else workers, total))
     root = str(cache_root if cache_root is not None else _default_root()) if cache else None
-    run = _run_chunks((model, engine, spec, dataset, root), total, workers, progress)
+    run = _run_chunks((model, engine, spec, dataset, root, tuple(companions)), total, workers, progress)
     n = int(run.ok.sum())
     if n == 0:
         raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
@@ -342,6 +360,12 @@ def evaluate(
     if predictions is not None:
         write_predictions(result, Path(predictions), names, dataset.class_names, spec.label_offset)
     return result
+
+
+def spec_for(model: str | Path, dataset: Dataset, *, engine: str | None = None, preset: str | None = None) -> Any:
+    """The preprocessing ``evaluate`` would use for ``model`` on ``dataset`` (opens the model, runs nothing)."""
+    model = str(model)
+    return _probe(model, engine or engine_for(model), None, dataset, preset)[0]
 
 
 def _probe(

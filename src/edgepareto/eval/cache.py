@@ -87,6 +87,10 @@ class InputCache:
                 self._readers[pack] = None
         return self._readers[pack]
 
+    def has(self, identity: str) -> bool:
+        index = self._index if self._index is not None else self._load_index()
+        return self._key(identity) in index
+
     def get(self, identity: str) -> np.ndarray | None:
         out = np.empty(self.shape, self.dtype)
         return out if self.get_into(identity, out) else None

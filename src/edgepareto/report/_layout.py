@@ -90,8 +90,11 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
     rows = []
     for r in entries:
         srcs = ", ".join(f"{m}: {s}" for m, s in sorted(r["sources"].items()))
-        label = ("html", f"<span class='front'>{_e(r['label'])}</span>" if r["on_front"] else _e(r["label"]),
-                 f"**{r['label']}**" if r["on_front"] else r["label"])  # fmt: skip
+        text = r["label"] + (" (stand-in)" if r.get("stand_in") else "")
+        label = ("html", f"<span class='front'>{_e(text)}</span>" if r["on_front"] else _e(text),
+                 f"**{text}**" if r["on_front"] else text)  # fmt: skip
+        if r.get("stand_in"):
+            srcs = f"{srcs}; {r['stand_in']}"
         if latency:
             rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
                          _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
@@ -198,6 +201,61 @@ def _paper_lines(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _est(e: dict[str, Any] | None, digits: int = 4) -> str:
+    if not e:
+        return "–"
+    lo, hi = e.get("ci") or (None, None)
+    ci = f" [{_num(lo, digits)}, {_num(hi, digits)}]" if lo is not None and hi is not None and lo != hi else ""
+    return f"{_num(e['value'], digits)}{ci}" + (f" (n={e['n']})" if e.get("n") else "")
+
+
+def _yours_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["file", "variant", "bytes", "top-1 % [CI] (n)", "top-5 % [CI]"] + [f"ms on {d}" for d in yours["devices"]]
+    rows = []
+    for f in yours["files"]:
+        rows.append([f["file"], f["label"], _num(f["bytes"]), _est(f.get("top1")),
+                     _est({k: v for k, v in (f.get("top5") or {}).items() if k != "n"} or None),
+                     *[_est(f["latency_ms"].get(d)) for d in yours["devices"]]])  # fmt: skip
+    return cols, rows
+
+
+def _answer_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["device", "accuracy on", "#", "variant", "ms", "MB", "top-1 %", "why"]
+    rows = []
+    for a in yours["answers"]:
+        recs = a["recommendations"] or [{**n, "rank": "–", "why": ["nearest miss: " + "; ".join(n["why_not"])]}
+                                        for n in a.get("nearest", [])[:1]]  # fmt: skip
+        for r in recs:
+            m = r["metrics"]
+            rows.append([a["device"], a["dataset"], r["rank"], r["label"], _num(m["latency_ms"]["value"]),
+                         _num(m.get("size_mb", {}).get("value"), 3), _num(m["top1"]["value"]),
+                         "; ".join(r["why"] + r.get("warnings", []))])  # fmt: skip
+    return cols, rows
+
+
+def _yours_html(doc: dict[str, Any]) -> list[str]:
+    yours = doc.get("yours")
+    if not yours:
+        return []
+    return [
+        "<h2>Your models</h2>",
+        "<p class='note'>Every file you gave, measured here on one file each: size, top-1/top-5 (Wilson 95% CIs, "
+        "n images) and latency (median [95% CI]) per device.</p>",
+        _table(*_yours_rows(yours)),
+        f"<h3>Recommended per device</h3><p class='note'>Budget: {_e(_budget_text(yours))}.</p>",
+        _table(*_answer_rows(yours)),
+        "<p class='note'>The seed's reference devices and the built studies follow.</p>",
+    ]
+
+
+def _budget_text(yours: dict[str, Any]) -> str:
+    b = yours["budget"]
+    parts = [f"latency ≤ {b['max_latency_ms']:g} ms" if b.get("max_latency_ms") else None,
+             f"size ≤ {b['max_size_mb']:g} MB" if b.get("max_size_mb") else None,
+             f"top-1 ≥ {b['min_top1']:g}%" if b.get("min_top1") is not None else None]  # fmt: skip
+    return (", ".join(p for p in parts if p) or "none") + f" ({yours['budget_basis']})"
+
+
 def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(doc['title'])}</title>",
              f"<style>{CSS}</style></head><body>", f"<h1>{_e(doc['title'])}</h1>"]  # fmt: skip
@@ -208,8 +266,10 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
         "<span class='src-measured'>measured</span> here, <span class='src-published'>published</span> "
         "(from a cited table) or <span class='src-predicted'>predicted</span>. FP32 blue dots, INT8 orange crosses, "
         "same-alpha configurations in a dashed ellipse, the Pareto front as a red line; error bars are 95% CIs and "
-        "a grey ring marks a point whose front status is too close to call given them.</p>"
+        "a grey ring marks a point whose front status is too close to call given them; a dotted red square marks "
+        "a stand-in (latency of a file built here beside the accuracy of another file).</p>"
     )
+    parts += _yours_html(doc)
     for study in doc["studies"]:
         parts.append(f"<h2>Study: {_e(study['description'])} (<code>{_e(study['dataset'])}</code>)</h2>")
         figs = []
@@ -274,6 +334,10 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
 def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
     md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from {_md_code(doc['store'])}. Sources: "
           + ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items())) + " figures.", ""]  # fmt: skip
+    if doc.get("yours"):
+        y = doc["yours"]
+        md += ["## Your models", "", _md_table(*_yours_rows(y)), "", "### Recommended per device", "",
+               f"Budget: {_budget_text(y)}.", "", _md_table(*_answer_rows(y)), ""]  # fmt: skip
     for study in doc["studies"]:
         md += [f"## {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
         md += [f"![{md_text(p['title'])}]({urllib.parse.quote(str(p['png']))})" for p in study["plots"]] + [""]

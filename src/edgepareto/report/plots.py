@@ -139,6 +139,9 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
             ax.scatter(xs[i], ys[i], marker=st.marker, color=st.color, s=42, zorder=3, label=label, linewidths=1.6)
         if e.status == TOO_CLOSE:
             ax.scatter(xs[i], ys[i], marker="o", s=170, facecolors="none", edgecolors="#777777", zorder=3)
+        if e.point.stand_in and x_metric == "latency_ms":
+            ax.scatter(xs[i], ys[i], marker="s", s=120, facecolors="none", edgecolors="#d62728", linewidths=0.9,
+                       linestyle=":", zorder=3)  # fmt: skip
     # The front as a solid red line through the optimal points, ordered along x.
     front = sorted((i for i, e in enumerate(pts) if e.on_front), key=lambda i: (xs[i], ys[i]))
     if front:
@@ -147,6 +150,9 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         ax.scatter([], [], marker="o", s=170, facecolors="none", edgecolors="#777777", label="too close to call")
     if any("predicted" in e.point.sources().values() for e in pts):
         ax.scatter([], [], marker="s", s=42, facecolors="none", edgecolors="#333333", label="hollow: predicted")
+    if x_metric == "latency_ms" and any(e.point.stand_in for e in pts):
+        ax.scatter([], [], marker="s", s=120, facecolors="none", edgecolors="#d62728", linestyle=":",
+                   label="stand-in: latency of a file built here")  # fmt: skip
 
 
 def plot_tradeoff(

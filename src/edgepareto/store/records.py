@@ -180,7 +180,7 @@ class MeasurementRecord:
         common = {
             "variant": artifact.variant, "source": "measured", "device": device, "artifact_sha256": artifact.sha256,
             "engine": doc.get("engine"), "engine_version": doc.get("engine_version"),
-            "threads": doc.get("threads") or None, "protocol": proto, "record": doc,
+            "threads": _threads(doc.get("threads")), "protocol": proto, "record": doc,
         }  # fmt: skip
         if doc.get("status", "ok") != "ok" or doc.get("median_ms") is None:
             err = doc.get("error") or "measurement failed without an error message"
@@ -220,6 +220,11 @@ class MeasurementRecord:
                            ci_low=lo, ci_high=hi, n=result.n, artifact_sha256=artifact_sha256, key=key(metric),
                            **extra))  # fmt: skip
         return out
+
+
+def _threads(value: Any) -> int | None:
+    """A stated positive thread count; an imported log's ``"unknown"`` (or -1) is None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 def _interval(ci: Any, value: float) -> tuple[float | None, float | None]:

@@ -72,6 +72,20 @@ def host_devices(wanted: set[str]) -> tuple[list[Device], Where, str | None]:
     return devices, where, None
 
 
+def host_device_for(cpus: list[int] | None) -> Device:
+    """The host device a measurement on ``cpus`` belongs to: the cluster with exactly those CPUs (named
+    as the sweep names it), else this host with the CPU list in the name."""
+    fp = discover_host().to_json()
+    fp.setdefault("cpu_model", cpu_model())
+    wanted = sorted(int(c) for c in cpus or [])
+    for c in clusters_of(fp):
+        if sorted(int(x) for x in c.get("cpus") or []) == wanted:
+            return Device(device_name(fp, c), "host", {**fp, "cluster": c})
+    core = str(fp.get("cpu_model") or "CPU")
+    listed = ",".join(str(c) for c in wanted) or "unknown"
+    return Device(f"{core} (this host, CPUs {listed})", "host", {**fp, "cpus": wanted})
+
+
 def board_devices(
     boards: list[Board], wanted: set[str], *, accept_new_host_key: bool = False
 ) -> tuple[list[Device], Where, list[str]]:

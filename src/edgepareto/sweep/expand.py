@@ -1,6 +1,6 @@
 """Expand a plan's study into tasks, in run order: build first (sizes, accuracy), then latency.
 
-A study kind is one expansion here; each returns (build tasks, latency tasks).
+A study kind is one expansion here; a built or trained kind returns (build tasks, latency tasks).
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from edgepareto.sweep.fashion import expand_fashion
+from edgepareto.sweep.hosted import expand_hosted
+from edgepareto.sweep.models_study import expand_models
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.tasks import Context, Task, expand_built
 
@@ -20,6 +22,13 @@ EXPANSIONS: dict[str, Expansion] = {
 
 
 def expand(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
-    """The tasks of one study on ``devices``, build tasks first."""
+    """The tasks of one study on ``devices``, build tasks first.
+
+    Given files (``kind = "models"``) and Google's own files (``hosted_dir``) are measured as they are.
+    """
+    if study.kind == "models":
+        return expand_models(study, devices, ctx)
+    if study.hosted_dir:
+        return expand_hosted(study, devices, ctx)
     builds, latencies = EXPANSIONS[study.kind](study, devices, ctx)
     return builds + latencies

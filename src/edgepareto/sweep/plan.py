@@ -24,10 +24,12 @@ KINDS: dict[str, str] = {
     "imagenet-published": "built and converted here; ImageNet top-1 from the published table",
     "fashion-mnist": "trained on Fashion-MNIST (cached), accuracy measured on the test set",
     "latency-only": "built and converted here; size and latency, no accuracy",
+    "models": "given model files (globs): size, anatomy, measured accuracy on data_dir, latency",
 }
+MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
 PROTOCOLS = ("fast", "paper")
 MAX_THREADS = 1024  # a board's CPU count is only known when it is measured; the measurement bounds it again
-TOP_LEVEL_KEYS = ("name", "study")
+TOP_LEVEL_KEYS = ("name", "study", "recommend")
 ENGINES = ("litert", "onnxruntime")
 
 
@@ -51,6 +53,15 @@ class StudyPlan:
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
     measure: str | int = "all"  # "corners" or N: measure those, predict the rest (edgepareto.predict)
+    # kind = "models": the given files and the labelled data they are measured on
+    models: tuple[str, ...] = ()
+    data_dir: str | None = None
+    ground_truth: str | None = None
+    synset_order: str | None = None
+    labels: str | None = None
+    limit: int | None = None
+    balanced: bool = False
+    hosted_dir: str | None = None  # imagenet-published: Google's own files, measured instead of stand-ins
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -93,6 +104,7 @@ class StudyPlan:
             )
         self._check_preprocessing(fail)
         self._check_measure(fail)
+        self._check_models(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
         self._check_protocol_overrides()
@@ -139,6 +151,27 @@ class StudyPlan:
         if self.kind == "fashion-mnist":
             fail("options.preprocessing does not apply to fashion-mnist (28x28 grey, padded to 32)")
 
+    def _check_models(self, fail: Callable[[str], None]) -> None:
+        if isinstance(self.models, str):
+            object.__setattr__(self, "models", (self.models,))
+        object.__setattr__(self, "models", tuple(str(m) for m in self.models))
+        if self.hosted_dir is not None and self.kind != "imagenet-published":
+            fail('hosted_dir (Google\'s own files) applies to kind = "imagenet-published" only')
+        if self.kind != "models":
+            if self.models:
+                fail('models = [...] needs kind = "models"')
+            return
+        if not self.models:
+            fail('a "models" study needs models = ["DIR/*.tflite", ...] (globs, relative to the plan file)')
+        if self.dataset not in MODEL_DATASETS:
+            fail(f"dataset must be one of {', '.join(MODEL_DATASETS)}, got {self.dataset!r}")
+        if self.dataset != "fashion-mnist" and not self.data_dir:
+            fail(f'dataset {self.dataset} needs data_dir = "..." (the labelled images)')
+        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
+            fail(f"limit must be a positive integer, got {self.limit!r}")
+        if self.balanced and self.limit is None:
+            fail("balanced = true needs a limit")
+
     @property
     def preprocessing(self) -> str:
         """The preset this study's artifacts name in their sidecar (the ImageNet default unless set)."""
@@ -157,8 +190,16 @@ class Plan:
     name: str
     studies: tuple[StudyPlan, ...]
     source: str = "(built in)"
+    recommend: dict[str, float] = field(default_factory=dict)  # the report's budget: max_latency_ms, ...
 
     def __post_init__(self) -> None:
+        from edgepareto.analysis import Budget
+
+        unknown = sorted(set(self.recommend) - set(Budget.__dataclass_fields__))
+        if unknown:
+            raise ConfigError(f"plan {self.name!r}: [recommend] takes {', '.join(Budget.__dataclass_fields__)}, "
+                              f"got {', '.join(unknown)}")  # fmt: skip
+        Budget(**self.recommend)  # the bounds' own checks
         if not self.studies:
             raise ConfigError(f"plan {self.name!r} has no [[study]] tables; add at least one")
         names = [s.name for s in self.studies]
@@ -166,13 +207,71 @@ class Plan:
             raise ConfigError(f"plan {self.name!r}: study names must be unique, got {names}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies]}
+        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies],
+                "recommend": dict(self.recommend)}  # fmt: skip
+
+    def to_toml(self) -> str:
+        """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""
+        lines = [f"name = {_toml_value(self.name)}"]
+        if self.recommend:
+            lines += ["", *_toml_table("recommend", self.recommend)]
+        for s in self.studies:
+            lines += ["", "[[study]]"]
+            tables = []
+            for name, f in StudyPlan.__dataclass_fields__.items():
+                value = getattr(s, name)
+                default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+                if name != "name" and name != "kind" and value == default:
+                    continue
+                if isinstance(value, dict):
+                    tables.append((name, value))
+                else:
+                    lines.append(f"{name} = {_toml_value(value)}")
+            for name, table in tables:
+                lines += _toml_table(f"study.{name}", table)
+        return "\n".join(lines) + "\n"
+
+
+def _toml_table(header: str, table: dict[str, Any]) -> list[str]:
+    lines = [f"[{header}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    for k, v in table.items():
+        if isinstance(v, dict):
+            lines += _toml_table(f"{header}.{k}", v)
+    return lines
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string is a JSON string
 
 
 _FIELDS = set(StudyPlan.__dataclass_fields__)
 
 
-def parse_plan(doc: dict[str, Any], source: str) -> Plan:
+_PATHS = ("data_dir", "ground_truth", "synset_order", "labels", "hosted_dir")  # not calibration_dir: in recipe keys
+
+
+def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Paths and globs of a study, relative to the plan file's folder (absolute ones stay)."""
+    out = dict(raw)
+    for key in _PATHS:
+        if isinstance(out.get(key), str):
+            out[key] = str(base / Path(out[key]).expanduser())
+    models = out.get("models")
+    if isinstance(models, (list, tuple)):
+        out["models"] = [str(base / Path(m).expanduser()) if isinstance(m, str) else m for m in models]
+    return out
+
+
+def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Plan:
+    """``base``: the folder relative paths in the plan start from (the plan file's; None: as written)."""
     _check_top_level(doc, source)
     studies = []
     for i, raw in enumerate(doc.get("study", [])):
@@ -184,10 +283,13 @@ def parse_plan(doc: dict[str, Any], source: str) -> Plan:
                 f"{source}: study #{i + 1} has unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
             )
         try:
-            studies.append(StudyPlan(**raw))
+            studies.append(StudyPlan(**(_relative_to(raw, base) if base is not None else raw)))
         except TypeError as exc:
             raise ConfigError(f"{source}: study #{i + 1}: {exc}") from exc
-    return Plan(doc.get("name", Path(source).stem), tuple(studies), source)
+    table = doc.get("recommend", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [recommend] must be a table (max_latency_ms, max_size_mb, min_top1)")
+    return Plan(doc.get("name", Path(source).stem), tuple(studies), source, dict(table))
 
 
 def _check_top_level(doc: dict[str, Any], source: str) -> None:
@@ -216,4 +318,4 @@ def load_plan(path: str | Path | None = None) -> Plan:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
-    return parse_plan(doc, source)
+    return parse_plan(doc, source, None if path is None else Path(path).resolve().parent)
