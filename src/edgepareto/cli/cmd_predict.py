@@ -14,6 +14,7 @@ import argparse
 from typing import Any
 
 from edgepareto.cli._options import add_store_argument, open_store
+from edgepareto.validation import arg_int
 
 HELP = "predict a variant's latency on a device from the variants measured there"
 
@@ -29,7 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--classes", type=int, default=1000, help="number of output classes (default 1000)")
     p.add_argument("--precision", default="fp32", help="fp32, fp16, int8-dynamic, int8 or uint8 (default fp32)")
     p.add_argument("--engine", help="engine whose latencies to fit on (needed when several were measured)")
-    p.add_argument("--threads", type=int, help="thread count to fit on (needed when several were measured)")
+    p.add_argument(
+        "--threads", type=arg_int(1, 1024), help="thread count to fit on (needed when several were measured)"
+    )
     p.add_argument("--form", choices=sorted(FORMS), default=DEFAULT_FORM, help=f"model form (default {DEFAULT_FORM})")
     p.add_argument("--no-store", action="store_true", help="print the prediction without writing it to the store")
 

@@ -17,17 +17,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.validation import arg_int
+
 HELP = "per-layer times of one model file with MACs, bytes and GMAC/s per layer"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="model file (.onnx or .tflite) named as edgepareto names variants")
     p.add_argument("--engine", choices=("onnxruntime", "litert"), help="default: by file suffix")
-    p.add_argument("--threads", type=int, default=1, help="engine threads (default 1)")
+    p.add_argument("--threads", type=arg_int(1, 1024), default=1, help="engine threads (default 1)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 1 or 4-7")
-    p.add_argument("--runs", type=int, default=30, help="profiled runs after 3 warm-ups (default 30)")
+    p.add_argument("--runs", type=arg_int(1, 100000), default=30, help="profiled runs after 3 warm-ups (default 30)")
     p.add_argument("--log", type=Path, help="benchmark_model --enable_op_profiling log with the per-op times")
     p.add_argument("--no-bench", action="store_true", help="skip the whole-model latency measurement")
     p.add_argument("--plot", type=Path, metavar="STEM", help="write STEM.png/.svg: the time by layer kind as a bar")
