@@ -22,10 +22,8 @@ def test_export_int8_with_an_impossible_calibration_count_is_refused(tmp_path, s
     )  # fmt: skip
     assert r.returncode == 2 and r.stdout == ""
     (line,) = r.stderr.strip().splitlines()
-    assert line == (
-        f"edgepareto export: error: --calibration-samples must be in [1, 10000], got {samples}: "
-        f"int8 calibrates on at least one image"
-    )
+    assert line.startswith("edgepareto export: error:") and "--calibration-samples" in line
+    assert f"[1, 10000], got {samples}" in line  # refused by the flag's own check, before anything is built
     assert not out.exists()  # nothing written, no float file named int8
 
 

@@ -58,9 +58,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_export_writes_the_preprocessing_sidecar_readme_promises(tiny_model):
     sidecar = Path(str(tiny_model) + ".preprocessing.json")
     assert sidecar.is_file(), "export wrote no FILE.preprocessing.json"
-    spec = json.loads(sidecar.read_text())
-    assert spec["size"] == 32 and spec["channels"] == 3 and spec["label_offset"] == 0
-    assert spec["crop_fraction"] == 0.875 and spec["mean"] == spec["std"] == 127.5
+    doc = json.loads(sidecar.read_text())
+    assert doc == {"preset": "tf-slim"}  # the preset travels with the file; eval builds the spec from it
+    from edgepareto.data.preprocessing import default_spec
+
+    spec = default_spec((1, 32, 32, 3), 2, preset=doc["preset"])
+    assert spec.size == 32 and spec.channels == 3 and spec.label_offset == 0 and spec.crop_fraction == 0.875
 
 
 def _bomb_png(path: Path, side: int = 20000) -> None:

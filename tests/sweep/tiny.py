@@ -37,7 +37,7 @@ def write_plan(folder: Path, resolutions: str = "128", extra: str = "", runs: in
 
 def seed_home_cache(home: Path, plan: Path, model: Path) -> None:
     """Put ``model`` in the home cache as the plan's fp32 conversion: the sweep registers it, TensorFlow idle."""
-    from edgepareto.convert.tflite import sha256_file
+    from edgepareto.artifacts import sha256_file
     from edgepareto.sweep import load_plan
     from edgepareto.sweep.keys import recipe_of
 

@@ -104,8 +104,7 @@ class PreprocessingSpec:
     def __post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or not 1 <= self.size <= MAX_SIZE:
             raise ConfigError(f"preprocessing size must be an integer in [1, {MAX_SIZE}], got {self.size!r}")
-        for f in ("crop_fraction", "mean", "std"):
-            validation.finite(getattr(self, f), f"preprocessing {f}")
+        validation.finite(self.crop_fraction, "preprocessing crop_fraction")
         if not 0.0 < self.crop_fraction <= 1.0:
             raise ConfigError(f"crop_fraction must be in (0, 1], got {self.crop_fraction}")
         if self.resize_filter not in FILTERS:
@@ -122,12 +121,18 @@ class PreprocessingSpec:
         self._check_pipeline()
 
     def _check_scaling(self) -> None:
+        """mean and std: one finite number, or one per channel (NaN would make every input NaN)."""
         for name in ("mean", "std"):
             value = getattr(self, name)
             if isinstance(value, list | tuple):
-                if len(value) != self.channels or not all(isinstance(v, int | float) for v in value):
+                numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+                if len(value) != self.channels or not numbers:
                     raise ConfigError(f"{name} per channel needs {self.channels} numbers, got {value!r}")
+                for v in value:
+                    validation.finite(v, f"preprocessing {name}")
                 object.__setattr__(self, name, tuple(float(v) for v in value))
+            else:
+                validation.finite(value, f"preprocessing {name}")
         if min(_as_tuple(self.std)) <= 0:
             raise ConfigError(f"std must be positive, got {self.std}")
         if self.normalization not in NORMALIZATIONS:
@@ -253,7 +258,7 @@ class PreprocessingSpec:
         try:
             with Image.open(path) as im:
                 return np.asarray(im.convert("L" if self.color == "L" else "RGB"), dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
     def prepare_decoded(self, arr: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 
 from edgepareto.artifacts import write_atomic
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
-from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar
+from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar, spec_beside
 from edgepareto.data.presets import sidecar_preset
 from edgepareto.engines import engine_for
 from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError
@@ -290,7 +290,7 @@ def resolve_spec(
         spec = default_spec(shape, num_outputs, classes, preset=named[0])
         return spec if named[1] is None else replace(spec, label_offset=named[1])
     if doc is not None:
-        return PreprocessingSpec.from_json(doc)
+        return spec_beside(model)  # the whole spec, its errors naming the sidecar
     if dataset.name == "fashion-mnist":
         from edgepareto.data.fashion_mnist import fashion_spec
 
