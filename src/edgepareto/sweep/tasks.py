@@ -20,6 +20,7 @@ from edgepareto.models import ModelConfig, Precision, Variant, build_model
 from edgepareto.store import Dataset, MeasurementRecord, Store
 from edgepareto.sweep.keys import (
     accuracy_key,
+    calibration_dir,
     fashion_recipe,
     latency_key,
     protocol_id,
@@ -28,6 +29,7 @@ from edgepareto.sweep.keys import (
     size_key,
 )
 from edgepareto.sweep.plan import StudyPlan
+from edgepareto.sweep.weights import weights_file
 from edgepareto.train import StudyRecord, study_variant
 
 log = logging.getLogger(__name__)
@@ -139,8 +141,8 @@ class BuildRecipe:
         todo = [w for w in todo if not self._from_cache(ctx, cache, w)]
         if not todo:
             return
-        model = build_model(self.config, seed=self.study.seed)
-        calib = Path(self.study.calibration_dir) if self.study.calibration_dir else None
+        model = build_model(self.config, seed=self.study.seed, weights=weights_file(self.study.weights, self.config))
+        calib = Path(calibration_dir(self.study)) if calibration_dir(self.study) else None
         with tempfile.TemporaryDirectory(prefix="edgepareto-convert-") as tmp:
             for fmt in dict.fromkeys(w[1] for w in todo):
                 mine = [w for w in todo if w[1] == fmt]
