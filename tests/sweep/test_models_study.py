@@ -286,3 +286,53 @@ data_dir = "synsets"
     ranked = [(r["variant"], r["stand_in"] is not None) for r in rec["recommendations"]]
     assert ranked and ranked[-1] == ("mobilenet_v1_025_224.int8", True), ranked  # best top-1 of all, yet last
     assert all(not s for _, s in ranked[:-1])
+
+
+def test_weighted_built_study_gets_measured_accuracy(work, tmp_path):
+    """weights = PATH.h5: the built files are evaluated on data_dir (int8 calibrated there); "imagenet"
+    offline without Keras's file is one line naming it, and the rest of the plan goes on."""
+    weights = tmp_path / "w.weights.h5"
+    code = ("from edgepareto.models import ModelConfig, build_model; "
+            f"build_model(ModelConfig('mobilenet_v1', 0.25, 96), seed=3).save_weights({str(weights)!r})")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=300)
+    plan = tmp_path / "weighted.toml"
+    plan.write_text(f"""
+name = "weighted"
+[[study]]
+name = "trained"
+kind = "latency-only"
+alphas = [0.25]
+resolutions = [96]
+precisions = ["fp32", "int8"]
+calibration_samples = 4
+weights = "{weights}"
+data_dir = "{work / "synsets"}"
+[[study]]
+name = "imagenet-weights"
+kind = "latency-only"
+alphas = [0.25]
+resolutions = [128]
+precisions = ["fp32"]
+weights = "imagenet"
+""")
+    store = tmp_path / "r" / "results.sqlite"
+    env_home = tmp_path / "keras"  # an empty Keras cache: offline, nothing to load
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "EDGEPARETO_HOME": str(work / "home"),
+        "KERAS_HOME": str(env_home),
+    }
+    proc = subprocess.run([sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(store),
+                           "--no-live", "--no-report", "--json"], capture_output=True, text=True, env=env,
+                          timeout=900)  # fmt: skip
+    doc = json.loads(proc.stdout)
+    errors = [f["error"] for f in doc["failures"]]
+    assert errors and all("mobilenet_2_5_128_tf.h5" in e and "\n" not in e for e in errors), errors
+    recs = measured(store)
+    top1 = {r.variant.name: r for r in recs if r.metric == "top1"}
+    assert set(top1) == {"mobilenet_v1_025_96.fp32", "mobilenet_v1_025_96.int8"} and all(
+        r.n == 24 for r in top1.values()
+    )
+    lat = {r.variant.name: r.artifact_sha256 for r in recs if r.metric == "latency_ms"}
+    assert all(top1[v].artifact_sha256 == lat[v] for v in top1)  # accuracy and latency of one file: no stand-in

@@ -279,7 +279,9 @@ class PreprocessingSpec:
         """The pixel pipeline on a PIL image (decoded lazily by PIL on first access)."""
         from PIL import Image
 
-        im = im.convert("L" if self.color == "L" else "RGB")
+        mode = "L" if self.color == "L" else "RGB"
+        if im.mode != mode:  # a same-mode convert is a copy; crop and resize make their own
+            im = im.convert(mode)
         if self.short_side:
             return self._finish(_short_side_crop(im, self.short_side, self.size))
         if self.crop_fraction < 1.0:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from edgepareto.sweep.fashion import expand_fashion
 from edgepareto.sweep.hosted import expand_hosted
-from edgepareto.sweep.models_study import expand_models
+from edgepareto.sweep.models_study import built_eval_tasks, expand_models
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.tasks import Context, Task, expand_built
 
@@ -29,6 +29,13 @@ def expand(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
     if study.kind == "models":
         return expand_models(study, devices, ctx)
     if study.hosted_dir:
-        return expand_hosted(study, devices, ctx)
-    builds, latencies = EXPANSIONS[study.kind](study, devices, ctx)
+        builds, latencies = _split(expand_hosted(study, devices, ctx))
+    else:
+        builds, latencies = EXPANSIONS[study.kind](study, devices, ctx)
+    if study.weights is not None and study.data_dir:  # trained weights: the built files get measured accuracy
+        builds += built_eval_tasks(study)
     return builds + latencies
+
+
+def _split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
+    return [t for t in tasks if t.kind != "latency"], [t for t in tasks if t.kind == "latency"]

@@ -194,16 +194,18 @@ def dataset_name(kind: str, data_dir: str | Path | None) -> str:
 
 
 def record_accuracy(
-    store: Store, result: Any, art: Artifact, ident: dict[str, Any], *, run_id: int | None = None
-) -> int:
-    """top-1/top-5 of one evaluation of ``art``, keyed by the file's content and what it was evaluated on."""
+    store: Store, result: Any, art: Artifact, ident: dict[str, Any], *, run_id: int | None = None,
+    key_of: str | None = None,
+) -> int:  # fmt: skip
+    """top-1/top-5 of one evaluation of ``art``, keyed by the file's content (or ``key_of``: a built file's
+    recipe, known before it is built) and what it was evaluated on."""
     name = dataset_name(ident["dataset"], ident.get("data_dir"))
     if name not in {d.name for d in store.datasets()}:  # never rename a known set (imagenet-val's 50,000)
         store.add_dataset(Dataset(name, result.source, None, None))
     doc = {k: v for k, v in result.to_json().items() if k != "skipped"}
     recs = MeasurementRecord.from_accuracy(
         result, variant=art.variant, dataset=name, artifact_sha256=art.sha256,
-        key=lambda metric: accuracy_key_of(art.sha256, ident, metric), engine=result.engine,
+        key=lambda metric: accuracy_key_of(key_of or art.sha256, ident, metric), engine=result.engine,
         engine_version=result.engine_version, notes=f"Wilson 95% interval; {result.subset} of {result.source}",
         record=doc,
     )  # fmt: skip

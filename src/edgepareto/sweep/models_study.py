@@ -55,6 +55,37 @@ class GivenFile:
         return ENGINE_OF_FORMAT["onnx" if self.path.suffix.lower() == ".onnx" else "tflite"]
 
 
+def built_eval_tasks(study: StudyPlan) -> list[Task]:
+    """Measured accuracy of every file a weighted study builds, keyed by recipe (known before the build)."""
+    from edgepareto.sweep.keys import recipe_of
+
+    out = []
+    images = _Images(dataclasses.replace(study, dataset="imagenet"), [])
+    for config in study.configs():
+        for p in study.precisions:
+            for e in study.engines:
+                recipe = recipe_of(study, config, p, FORMAT_OF_ENGINE[e])
+                out.append(_built_eval_task(study, config.name, p, e, recipe, images))
+    return out
+
+
+def _built_eval_task(study: StudyPlan, name: str, precision: Any, engine: str, recipe: str, images: _Images) -> Task:
+    ident = accuracy_ident("", "imagenet", study.data_dir, engine=engine, preset=study.preprocessing,
+                           ground_truth=study.ground_truth, synset_order=study.synset_order, limit=study.limit,
+                           balanced=study.balanced)  # fmt: skip
+    keys = tuple(accuracy_key_of(recipe, ident, m) for m in ("top1", "top5"))
+
+    def run(ctx: Context) -> int:
+        from edgepareto.eval import evaluate
+
+        art = ctx.artifact(recipe)
+        result = evaluate(art.path, images(), engine=engine, preset=study.preprocessing, limit=study.limit,
+                          balanced=study.balanced)  # fmt: skip
+        return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id, key_of=recipe)
+
+    return Task("eval", study.name, f"eval {name}.{precision} ({engine}) on {study.data_dir}", keys, 10.0, run)
+
+
 def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
     files, problems = _given_files(study)
     inspects, evals, latencies = [], [], []
@@ -187,4 +218,4 @@ class _Images:
         return self.opened
 
 
-__all__ = ["GivenFile", "expand_models"]
+__all__ = ["GivenFile", "built_eval_tasks", "expand_models"]

@@ -62,6 +62,7 @@ class StudyPlan:
     limit: int | None = None
     balanced: bool = False
     hosted_dir: str | None = None  # imagenet-published: Google's own files, measured instead of stand-ins
+    weights: str | None = None  # built studies: "imagenet" (Keras's file) or a .h5 path; random from seed if None
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -157,6 +158,8 @@ class StudyPlan:
         object.__setattr__(self, "models", tuple(str(m) for m in self.models))
         if self.hosted_dir is not None and self.kind != "imagenet-published":
             fail('hosted_dir (Google\'s own files) applies to kind = "imagenet-published" only')
+        if self.weights is not None and self.kind not in ("imagenet-published", "latency-only"):
+            fail('weights apply to the built studies (kind = "imagenet-published" or "latency-only")')
         if self.kind != "models":
             if self.models:
                 fail('models = [...] needs kind = "models"')
@@ -264,6 +267,8 @@ def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
     for key in _PATHS:
         if isinstance(out.get(key), str):
             out[key] = str(base / Path(out[key]).expanduser())
+    if isinstance(out.get("weights"), str) and out["weights"] != "imagenet":
+        out["weights"] = str(base / Path(out["weights"]).expanduser())
     models = out.get("models")
     if isinstance(models, (list, tuple)):
         out["models"] = [str(base / Path(m).expanduser()) if isinstance(m, str) else m for m in models]

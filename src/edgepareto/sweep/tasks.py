@@ -21,8 +21,9 @@ from edgepareto.faults import fault_point
 from edgepareto.models import ModelConfig, Precision, Variant, build_model
 from edgepareto.predict import to_measure
 from edgepareto.store import MeasurementRecord, Store
-from edgepareto.sweep.keys import digest, latency_key, recipe_of, rss_key, size_key
+from edgepareto.sweep.keys import calibration_dir, digest, latency_key, recipe_of, rss_key, size_key
 from edgepareto.sweep.plan import StudyPlan
+from edgepareto.sweep.weights import weights_file
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,8 @@ class BuildRecipe:
         if not todo:
             return
         _fresh_keras_session()
-        model = build_model(self.config, seed=self.study.seed)
-        calib = Path(self.study.calibration_dir) if self.study.calibration_dir else None
+        model = build_model(self.config, seed=self.study.seed, weights=weights_file(self.study.weights, self.config))
+        calib = Path(calibration_dir(self.study)) if calibration_dir(self.study) else None
         with tempfile.TemporaryDirectory(prefix="edgepareto-convert-") as tmp:
             for fmt in dict.fromkeys(w[1] for w in todo):
                 mine = [w for w in todo if w[1] == fmt]
