@@ -8,6 +8,7 @@ published, then predicted, unless told otherwise), and the choice is kept for th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +37,25 @@ class Point:
     threads: int | None = None
     metrics: dict[str, Estimate] = field(default_factory=dict)
     provenance: dict[str, MeasurementRecord] = field(default_factory=dict)
+    label_suffix: str = ""  # " @128" when the points around it hold several resolutions
 
     @property
     def label(self) -> str:
-        return self.variant.label
+        return self.variant.label + self.label_suffix
+
+    @property
+    def stand_in(self) -> str | None:
+        """Why this point mixes artifacts (latency of a file built here, accuracy of another file), or None."""
+        lat, acc = self.provenance.get("latency_ms"), self.provenance.get("top1")
+        if lat is None or acc is None or lat.source != "measured" or not lat.artifact_sha256:
+            return None
+        if acc.artifact_sha256 == lat.artifact_sha256:
+            return None
+        built = "int8 PTQ" if self.variant.precision == "int8" else str(self.variant.precision)
+        whose = f"{acc.source} top-1 of another file" + (
+            " (Google's uint8 QAT file)" if acc.source == "published" and self.variant.precision == "int8" else ""
+        )
+        return f"latency of a stand-in: {built} built here; {whose}"
 
     @property
     def key(self) -> str:
@@ -68,6 +84,7 @@ class Point:
             "threads": self.threads,
             "metrics": {m: {"value": e.value, "low": e.low, "high": e.high} for m, e in self.metrics.items()},
             "sources": self.sources(),
+            "stand_in": self.stand_in,
         }
 
 
@@ -162,8 +179,21 @@ def collect_points(
             _derive(variant, metrics)
             if all(m in metrics for m in require):
                 points.append(Point(variant, device, engine, threads, metrics, chosen))
-    points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha, p.variant.precision, p.key))
-    return points
+    points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha or 0.0, p.variant.precision,
+                               p.key))  # fmt: skip
+    return distinct_labels(points)
+
+
+def distinct_labels(points: list[Point]) -> list[Point]:
+    """Labels a reader can tell apart: `` @RES`` when the points hold several resolutions, the variant's
+    name when two still read alike (e.g. a 1001-output file beside a 1000-output one)."""
+    from dataclasses import replace
+
+    if len({p.variant.resolution for p in points}) > 1:
+        points = [replace(p, label_suffix=f" @{p.variant.resolution}") for p in points]
+    seen = Counter((p.label, p.engine, p.threads) for p in points)
+    return [replace(p, label_suffix=f"{p.label_suffix} [{p.variant.name}]") if seen[(p.label, p.engine, p.threads)] > 1
+            else p for p in points]  # fmt: skip
 
 
 def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
@@ -172,7 +202,11 @@ def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
     if "latency_ms" in metrics:
         lat = metrics["latency_ms"]
         metrics["fps"] = Estimate(1000.0 / lat.value, 1000.0 / lat.high, 1000.0 / lat.low)  # type: ignore[operator]
-        macs = cost_of(variant.config).macs
+        try:
+            macs = cost_of(variant.config).macs
+        except ConfigError:  # a given file of a family this tool cannot count: no GMAC/s
+            macs = None
+    if "latency_ms" in metrics and macs is not None:
         metrics["gmacs_per_s"] = Estimate(
             macs / lat.value / 1e6,
             macs / lat.high / 1e6,  # type: ignore[operator]

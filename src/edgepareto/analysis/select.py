@@ -62,11 +62,14 @@ def front(
     results: Results,
     *,
     device: str | None = None,
-    objectives: str | Iterable[str | Objective] = "latency_ms,top1",
+    objectives: str | Iterable[str | Objective] | None = None,
     dataset: str | None = None,
 ) -> dict[str, Any]:
-    """The Pareto front of one device (or, without one, the hardware-independent one) with each point's status."""
-    objs = parse_objectives(objectives)
+    """The Pareto front of one device (or, without one, the hardware-independent one) with each point's status.
+
+    Objectives default to latency and top-1 on a device, size and top-1 (the memory-accuracy front) without one.
+    """
+    objs = parse_objectives(objectives or ("latency_ms,top1" if device else "size_mb,top1"))
     device = resolve_device(device, [d.name for d in results.devices()]) if device else None
     records = results.measurements()
     if device is not None:

@@ -3,7 +3,7 @@
 Objectives are metric names, minimised unless they are accuracies or rates (top1, top5, fps,
 gmacs_per_s); force the direction with ``+metric`` (maximise) or ``-metric`` (minimise).
 Metrics: latency_ms, fps, gmacs_per_s, size_mb, size_bytes, peak_rss_bytes, top1, top5.
-Without ``--device`` the front is hardware-independent (size and accuracy).
+Without ``--device`` the front is hardware-independent: size and accuracy (the memory-accuracy front).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ HELP = "Pareto front over any metrics (2 or more) for a device, with status unde
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_argument(p)
     p.add_argument("--device", help="device name or a unique part of it (default: none, size and accuracy only)")
-    p.add_argument("--objectives", default="latency_ms,top1", help="comma list of metrics (default latency_ms,top1)")
+    p.add_argument("--objectives", help="comma list of metrics (default latency_ms,top1; no --device: size_mb,top1)")
     p.add_argument("--dataset", help="dataset whose accuracy counts (default: the one measured for the variants)")
 
 
@@ -40,6 +40,10 @@ def render(doc: dict[str, Any], console) -> None:
         for m in metrics:
             e = p["metrics"][m]
             vals.append(f"{e['value']:.4g}" + (f" [{e['low']:.4g}, {e['high']:.4g}]" if e["high"] != e["low"] else ""))
-        rows.append([p["label"], p["engine"], *vals, p["status"], ", ".join(p["dominated_by"])])
+        label = p["label"] + (" (stand-in)" if p.get("stand_in") else "")
+        rows.append([label, p["engine"], *vals, p["status"], ", ".join(p["dominated_by"])])
     title = f"{doc['device'] or 'all devices'}, accuracy on {doc['dataset']}"
     console.print(table(title, ["variant", "engine", *metrics, "status", "dominated by"], rows))
+    stand_ins = sorted({p["stand_in"] for p in doc["points"] if p.get("stand_in")})
+    for text in stand_ins:
+        console.print(f"stand-in: {text}")

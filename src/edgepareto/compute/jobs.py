@@ -28,6 +28,7 @@ class ConvertSpec:
     seed: int = 0
     calibration_dir: str | None = None
     calibration_samples: int = 100
+    weights: str | None = None  # a .h5 file loaded into the built architecture (None: random from the seed)
 
     @property
     def key(self) -> str:
@@ -48,7 +49,8 @@ def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Built]:
     from edgepareto.artifacts import export
     from edgepareto.models import build_model
 
-    model = build_model(spec.config, seed=spec.seed)
+    _fresh_keras_session()
+    model = build_model(spec.config, seed=spec.seed, weights=Path(spec.weights) if spec.weights else None)
     calib = Path(spec.calibration_dir) if spec.calibration_dir else None
     made: dict[tuple[Precision, str], Built] = {}
     for fmt in dict.fromkeys(f for _, f in spec.wanted):
@@ -58,6 +60,14 @@ def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Built]:
         for art, p in zip(arts, precisions, strict=True):
             made[(p, fmt)] = Built(str(art.path), art.variant, art.scheme)
     return [made[w] for w in spec.wanted]
+
+
+def _fresh_keras_session() -> None:
+    """Forget the models built before in this process: Keras numbers auto-named layers per process
+    (``input_layer_1``), so without this a recipe's bytes, and its sha256, depend on what a sweep built first."""
+    import keras
+
+    keras.backend.clear_session()
 
 
 def train_alpha(alpha: float, progress: Callable[[str], None] | None = None) -> list[StudyRecord]:

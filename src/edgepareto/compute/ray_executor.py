@@ -134,13 +134,13 @@ class RayExecutor:
     # -- evaluation ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def _chunks(self, args: tuple[Any, ...], bounds: list[tuple[int, int]], workers: int) -> Iterator[Iterator[Any]]:
-        model, engine, spec, dataset, root = args
+        model, engine, spec, dataset, root, companions = args
         shipped = self._model(model)
         classes = tuple(dataset.class_names)
         root = root if self.shared_paths or root is None else "node"  # "node": each node's own cache folder
         run = self._eval.remote
-        refs = [run(shipped, engine, spec, self._chunk(dataset, a, b), a, list(dataset.files[a:b]), classes, root)
-                for a, b in bounds]  # fmt: skip
+        refs = [run(shipped, engine, spec, self._chunk(dataset, a, b), a, list(dataset.files[a:b]), classes, root,
+                    companions) for a, b in bounds]  # fmt: skip
         left = list(refs)
         try:
             yield self._as_done(left)
@@ -163,7 +163,8 @@ class RayExecutor:
             files = [str(p) for p in list_images(spec.calibration_dir)[: spec.calibration_samples]]
             shipped = self._files(files)
             calibration = (shipped[1], shipped[2])
-        return self._convert.remote(spec, calibration)
+        weights = self._model(spec.weights) if spec.weights else None  # the driver's .h5, shipped unless shared
+        return self._convert.remote(spec, calibration, weights)
 
     def prepare(self, specs: Sequence[ConvertSpec]) -> None:
         """Submit every conversion now, so they run in parallel while the driver commits them in order."""

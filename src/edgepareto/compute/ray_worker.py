@@ -53,9 +53,10 @@ def model_path(model: tuple[Any, ...]) -> str:
 
 def eval_chunk(
     model: tuple[Any, ...], engine: str, spec: Any, chunk: tuple[Any, ...], start: int, names: list[str],
-    classes: tuple[str, ...], cache_root: str | None,
+    classes: tuple[str, ...], cache_root: str | None, companions: tuple[Any, ...] = (),
 ) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:  # fmt: skip
-    """One chunk of an evaluation: items ``start`` .. ``start + len(names)`` of the driver's data set."""
+    """One chunk of an evaluation: items ``start`` .. ``start + len(names)`` of the driver's data set
+    (``companions``: other models' specs whose cached inputs the same decode writes on this node)."""
     from edgepareto.data.datasets import ArrayDataset, Dataset
     from edgepareto.eval import evaluate_chunk
 
@@ -70,14 +71,18 @@ def eval_chunk(
     else:
         files = list(chunk[1]) if chunk[0] == "paths" else _land(chunk[1], chunk[2])
         ds = Dataset("chunk", "shipped images", classes, files, zeros)
-    _, topk, ok, skipped, hits = evaluate_chunk(model_path(model), engine, spec, ds, 0, n, cache_root)
+    _, topk, ok, skipped, hits = evaluate_chunk(model_path(model), engine, spec, ds, 0, n, cache_root, companions)
     local = dict(zip(ds.files, names, strict=True))
     skipped = [{**s, "file": local.get(s["file"], s["file"])} for s in skipped]
     return start, topk, ok, skipped, hits
 
 
-def convert(spec: ConvertSpec, calibration: tuple[Any, ...] | None) -> list[tuple[str, bytes, Any, str]]:
+def convert(
+    spec: ConvertSpec, calibration: tuple[Any, ...] | None, weights: tuple[Any, ...] | None = None
+) -> list[tuple[str, bytes, Any, str]]:
     """Convert on this node: (file name, bytes, variant, scheme) per wanted file, in order."""
+    if weights is not None:  # the weights file as model_path lands it (in place, or this node's copy)
+        spec = dataclasses.replace(spec, weights=model_path(weights))
     with tempfile.TemporaryDirectory(prefix="edgepareto-ray-convert-") as tmp:
         if calibration is not None:  # the driver's calibration images, numbered to keep their order
             folder = Path(tmp) / "calibration"

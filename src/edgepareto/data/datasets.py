@@ -195,7 +195,7 @@ def imagenet(data_dir: str | Path, ground_truth: str | Path | None = None, synse
     files, labels, skipped = [], [], []
     for d in synset_dirs:
         imgs, skip = _scan(d)
-        skipped += skip
+        skipped += skip or ([] if imgs else [{"file": str(d), "reason": "synset folder holds no images"}])
         files += [str(p) for p in imgs]
         labels += [index[d.name]] * len(imgs)
     if not files:
@@ -289,7 +289,7 @@ def image_folder(data_dir: str | Path, class_names: list[str] | None = None) -> 
     files, labels, skipped = [], [], []
     for d in subdirs:
         imgs, skip = _scan(d)
-        skipped += skip
+        skipped += skip or ([] if imgs else [{"file": str(d), "reason": "class folder holds no images"}])
         files += [str(p) for p in imgs]
         labels += [index[d.name]] * len(imgs)
     if not files:

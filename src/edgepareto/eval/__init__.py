@@ -9,6 +9,7 @@ from edgepareto.eval.accuracy import (
     chunk_bounds,
     evaluate,
     evaluate_chunk,
+    spec_for,
     write_predictions,
 )
 from edgepareto.eval.cache import InputCache, home
@@ -24,6 +25,7 @@ __all__ = [
     "evaluate",
     "evaluate_chunk",
     "home",
+    "spec_for",
     "wilson_interval",
     "write_predictions",
 ]

@@ -15,6 +15,7 @@ import io
 import json
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -28,19 +29,21 @@ import numpy as np
 
 from edgepareto.artifacts import write_atomic
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
-from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar
+from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar, spec_beside
 from edgepareto.data.presets import sidecar_preset
 from edgepareto.engines import engine_for
-from edgepareto.errors import DatasetError, EdgeParetoError, EngineError
+from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError
 from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
+from edgepareto.validation import csv_cell
 
 TOPK = 5
 SMALL_RUN = 256  # below this many images, the default is one in-process engine
 
 Progress = Callable[[int, int], None]  # (images done, images total)
 ChunkResult = tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]  # start, top-k, ok, skipped, hits
-# How the chunks run: (model, engine, spec, dataset, cache root), chunk bounds, workers -> their results, any order.
+# How the chunks run: (model, engine, spec, dataset, cache root, companion specs), chunk bounds, workers -> their
+# results, any order.
 # The local pool (or this process) by default; an executor may pass its own (the sweep's Ray executor does).
 ChunkMap = Callable[[tuple[Any, ...], list[tuple[int, int]], int], AbstractContextManager[Iterator[ChunkResult]]]
 
@@ -117,20 +120,26 @@ class _Evaluator:
     """One engine, one spec, one data set: turns item indices into top-k predictions."""
 
     def __init__(
-        self, model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, cache_root: str | None
-    ) -> None:
+        self, model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, cache_root: str | None,
+        companions: tuple[PreprocessingSpec, ...] = (),
+    ) -> None:  # fmt: skip
         from edgepareto.engines import open_runner
 
         self.runner = open_runner(model, engine, threads=1)
         self.spec, self.dataset = spec, dataset
         self.cache = InputCache(spec, Path(cache_root)) if cache_root is not None else None
+        # Other models' specs fed from the same decode (a study): their cache entries are written on the way.
+        self.companions = [(c, InputCache(c, Path(cache_root))) for c in companions
+                           if cache_root is not None and c.decode_key == spec.decode_key
+                           and c.pixel_key != spec.pixel_key]  # fmt: skip
         inp = self.runner.inputs[0]
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = _is_nchw(inp.shape)
 
     def close(self) -> None:
-        if self.cache is not None:
-            self.cache.close()
+        for c in [self.cache, *(c[1] for c in self.companions)]:
+            if c is not None:
+                c.close()
         self.runner.close()
 
     def pixels_into(self, i: int, out: np.ndarray) -> bool:
@@ -138,7 +147,14 @@ class _Evaluator:
         ident = self.dataset.cache_identity(i) if self.cache is not None else None
         if ident is not None and self.cache.get_into(ident, out):  # type: ignore[union-attr]
             return True
-        out[...] = self.dataset.load(i, self.spec)
+        need = [c for c in self.companions if not c[1].has(ident)] if ident is not None else []
+        if need and type(self.dataset) is Dataset:  # one decode for this spec and the companions it lacks
+            arrays = self.spec.load_many(self.dataset.files[i], [c[0] for c in need])
+            out[...] = arrays[0]
+            for (_, cache), pixels in zip(need, arrays[1:], strict=True):
+                cache.put(ident, pixels)
+        else:
+            out[...] = self.dataset.load(i, self.spec)
         if ident is not None:
             self.cache.put(ident, out)  # type: ignore[union-attr]
         return False
@@ -176,7 +192,11 @@ class _Evaluator:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax)."""
+    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax).
+
+    A model with fewer than k outputs (a 2-class model, top-5) gets -1 for the missing places."""
+    if len(scores) < k:
+        return np.concatenate([top_k(scores, len(scores)), np.full(k - len(scores), -1, np.int64)])
     kth = np.partition(scores, -k)[-k]
     above = np.flatnonzero(scores > kth)
     cand = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
@@ -228,17 +248,18 @@ _KEPT: dict[str, _Evaluator] = {}
 
 def evaluate_chunk(
     model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, start: int, stop: int,
-    cache_root: str | None = None,
+    cache_root: str | None = None, companions: tuple[PreprocessingSpec, ...] = (),
 ) -> ChunkResult:  # fmt: skip
     """Items [start, stop) of ``dataset`` in this process, as one pool worker evaluates a chunk: the
     engine stays open for the next chunk of the same model (a long-lived worker, e.g. a Ray task's)."""
-    key = json.dumps([model, engine, spec.to_json(), cache_root], sort_keys=True, default=str)
+    key = json.dumps([model, engine, spec.to_json(), cache_root, [c.pixel_key for c in companions]],
+                     sort_keys=True, default=str)  # fmt: skip
     ev = _KEPT.get(key)
     if ev is None:
         for old in _KEPT.values():
             old.close()
         _KEPT.clear()
-        ev = _KEPT[key] = _Evaluator(model, engine, spec, dataset, cache_root)
+        ev = _KEPT[key] = _Evaluator(model, engine, spec, dataset, cache_root, tuple(companions))
     ev.dataset = dataset
     return ev.run(start, stop)
 
@@ -257,9 +278,26 @@ def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers
         return
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args)
     try:
-        yield pool.map(_run_chunk, bounds)
+        with _sigint_blocked():  # map() spawns the workers here; they inherit the mask (exec keeps it)
+            results = pool.map(_run_chunk, bounds)
+        yield results
     finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while workers are spawned: a Ctrl-C then reaches only this process, which shuts the
+    pool down, instead of interrupting every worker mid-import (tracebacks, or a half-imported engine
+    reported as "not installed")."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -280,12 +318,22 @@ def resolve_spec(
         spec = default_spec(shape, num_outputs, classes, preset=named[0])
         return spec if named[1] is None else replace(spec, label_offset=named[1])
     if doc is not None:
-        return PreprocessingSpec.from_json(doc)
+        return spec_beside(model)  # the whole spec, its errors naming the sidecar
     if dataset.name == "fashion-mnist":
         from edgepareto.data.fashion_mnist import fashion_spec
 
         return fashion_spec(shape[1], channels=shape[3])
     return default_spec(shape, num_outputs, classes)
+
+
+def check_spec_fits(spec: PreprocessingSpec, shape: tuple[int, ...], model: str) -> None:
+    """The spec's image size and channels must be the model input's, before any image is decoded."""
+    nhwc = (shape[0], shape[2], shape[3], shape[1]) if _is_nchw(shape) else shape
+    if len(nhwc) != 4 or (nhwc[1], nhwc[2], nhwc[3]) != (spec.size, spec.size, spec.channels):
+        raise ConfigError(
+            f"{model}: its preprocessing gives {spec.size}x{spec.size}x{spec.channels} images but the model input is "
+            f"{list(shape)}; fix or delete {Path(model).name}.preprocessing.json"
+        )
 
 
 def evaluate(
@@ -303,11 +351,15 @@ def evaluate(
     cache: bool = True,
     cache_root: Path | None = None,
     progress: Progress | None = None,
+    companions: tuple[PreprocessingSpec, ...] = (),
     chunks: ChunkMap | None = None,
 ) -> EvalResult:
     """Evaluate ``model`` on ``dataset``; see the module docstring for how work is split.
 
-    ``chunks`` runs the chunks somewhere else (``workers`` is then how many run at once there)."""
+    ``companions``: the specs of models to be evaluated next on the same images (a study): each image is
+    decoded once and their cached inputs written too, so their evaluations read instead of decoding.
+    ``chunks`` runs the chunks somewhere else (``workers`` is then how many run at once there).
+    """
     model = str(model)
     engine = engine or engine_for(model)
     full = len(dataset)
@@ -320,7 +372,8 @@ def evaluate(
     total = len(dataset)
     workers = max(1, min(default_workers(total) if workers is None else workers, total))
     root = str(cache_root if cache_root is not None else _default_root()) if cache else None
-    run = _run_chunks((model, engine, spec, dataset, root), total, workers, progress, chunks or _chunk_results)
+    run = _run_chunks((model, engine, spec, dataset, root, tuple(companions)), total, workers, progress,
+                      chunks or _chunk_results)  # fmt: skip
     n = int(run.ok.sum())
     if n == 0:
         raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
@@ -340,6 +393,12 @@ def evaluate(
     return result
 
 
+def spec_for(model: str | Path, dataset: Dataset, *, engine: str | None = None, preset: str | None = None) -> Any:
+    """The preprocessing ``evaluate`` would use for ``model`` on ``dataset`` (opens the model, runs nothing)."""
+    model = str(model)
+    return _probe(model, engine or engine_for(model), None, dataset, preset)[0]
+
+
 def _probe(
     model: str, engine: str, spec: PreprocessingSpec | None, dataset: Dataset, preset: str | None = None
 ) -> tuple[PreprocessingSpec, InputEncoding, str, int]:
@@ -353,6 +412,7 @@ def _probe(
         num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
         spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset, preset)
         inp = probe.inputs[0]
+        check_spec_fits(spec, tuple(int(s) for s in inp.shape), model)
         return spec, spec.encoding(inp.dtype, inp.scale, inp.zero_point), probe.info.version, num_outputs
     finally:
         probe.close()
@@ -455,6 +515,6 @@ def write_predictions(
     w = csv.writer(buf)
     w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
     for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
-        w.writerow([file, int(label), int(row[0]), " ".join(str(int(c)) for c in row), name(int(label)),
-                    name(int(row[0]))])  # fmt: skip
+        w.writerow([csv_cell(file), int(label), int(row[0]), " ".join(str(int(c)) for c in row),
+                    csv_cell(name(int(label))), csv_cell(name(int(row[0])))])  # fmt: skip
     write_atomic(path, buf.getvalue())

@@ -15,6 +15,7 @@ from edgepareto.analysis import Budget, Objective, analyse_front, collect_points
 from edgepareto.analysis.diff import cross_device_diff, moves
 from edgepareto.analysis.paper import reproduce
 from edgepareto.analysis.points import FrontEntry
+from edgepareto.report._answers import your_models
 from edgepareto.report.plots import plot_tradeoff
 from edgepareto.store import MeasurementRecord, Store, now
 
@@ -42,6 +43,7 @@ def _entry_row(e: FrontEntry) -> dict[str, Any]:
         if est.high != est.low:
             row[f"{m}_ci"] = [est.low, est.high]
     row["sources"] = p.sources()
+    row["stand_in"] = p.stand_in
     return row
 
 
@@ -78,6 +80,7 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
         "generated_at": now(),
         "store": str(store.path),
         "schema_version": store.schema_version,
+        "yours": your_models(store, records),
         "counts": dict(Counter(r.source for r in records)),
         "devices": [{"name": d.name, "kind": d.kind, "fingerprint": d.fingerprint} for d in devices.values()],
         "studies": studies,
@@ -199,4 +202,20 @@ def _provenance(r: MeasurementRecord) -> dict[str, Any]:
         "artifact": None if r.artifact_sha256 is None else r.artifact_sha256[:12],
         "tools": ", ".join(f"{k} {v}" for k, v in sorted((r.tool_versions or {}).items())),
         "created_at": r.created_at,
+        "notes": latency_notes(r.record or {}) if r.metric == "latency_ms" else [],
     }
+
+
+def latency_notes(record: dict[str, Any]) -> list[str]:
+    """Per-point marks of a latency record: a graph only partly delegated, a CPU shared while timing, modes."""
+    notes = []
+    kernel = record.get("delegation") or {}
+    if kernel and not kernel.get("full", True):
+        left = ", ".join(f"{n} {op}" for op, n in sorted((kernel.get("leftover") or {}).items()))
+        notes.append(f"partly delegated ({kernel.get('taken')}/{kernel.get('nodes')} nodes; {left} on "
+                     f"{kernel.get('leftover_on')})")  # fmt: skip
+    if record.get("noisy"):
+        notes.append("noisy (CPU shared while timing)")
+    if len(record.get("modes") or []) > 1:
+        notes.append("modes: " + ", ".join(f"{m['median_ms']:.3g} ms ×{m['processes']}" for m in record["modes"]))
+    return notes

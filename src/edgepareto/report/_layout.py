@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,25 @@ def _md_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(v: Any) -> str:
         if isinstance(v, tuple) and v and v[0] == "html":
             v = v[2] if len(v) > 2 else ""
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return md_text(v).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def md_text(value: Any) -> str:
+    """Text from the store (device, dataset, variant names) made inert in Markdown: HTML is escaped
+    (a device named <script> stays text in every renderer), brackets and backticks cannot open a
+    link, an image or a code span, and a newline cannot start a new block."""
+    text = html.escape(str(value), quote=False).replace("\n", " ").replace("\r", " ")
+    for ch in "\\`[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _md_code(value: Any) -> str:
+    return "`" + str(value).replace("`", "'").replace("\n", " ") + "`"
 
 
 def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str], list[list[Any]]]:
@@ -75,8 +90,11 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
     rows = []
     for r in entries:
         srcs = ", ".join(f"{m}: {s}" for m, s in sorted(r["sources"].items()))
-        label = ("html", f"<span class='front'>{_e(r['label'])}</span>" if r["on_front"] else _e(r["label"]),
-                 f"**{r['label']}**" if r["on_front"] else r["label"])  # fmt: skip
+        text = r["label"] + (" (stand-in)" if r.get("stand_in") else "")
+        label = ("html", f"<span class='front'>{_e(text)}</span>" if r["on_front"] else _e(text),
+                 f"**{text}**" if r["on_front"] else text)  # fmt: skip
+        if r.get("stand_in"):
+            srcs = f"{srcs}; {r['stand_in']}"
         if latency:
             rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
                          _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
@@ -155,8 +173,9 @@ def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     for p in doc["provenance"]:
         ci = "" if p["ci"] is None else f"[{_num(p['ci'][0])}, {_num(p['ci'][1])}]"
         src = ("html", f"<span class='src-{_e(p['source'])}'>{_e(p['source'])}</span>", p["source"])
+        proto = "; ".join([p["protocol"] or "", *(f"⚠ {n}" for n in p.get("notes") or [])]).strip("; ")
         rows.append([p["id"], p["variant"], p["metric"], _num(p["value"], 6), ci, _num(p["n"]), src, p["where"],
-                     p["engine"] or "", p["protocol"] or "", p["artifact"] or "",
+                     p["engine"] or "", proto, p["artifact"] or "",
                      p["citation"] or p["tools"]])  # fmt: skip
     return cols, rows
 
@@ -182,6 +201,61 @@ def _paper_lines(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _est(e: dict[str, Any] | None, digits: int = 4) -> str:
+    if not e:
+        return "–"
+    lo, hi = e.get("ci") or (None, None)
+    ci = f" [{_num(lo, digits)}, {_num(hi, digits)}]" if lo is not None and hi is not None and lo != hi else ""
+    return f"{_num(e['value'], digits)}{ci}" + (f" (n={e['n']})" if e.get("n") else "")
+
+
+def _yours_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["file", "variant", "bytes", "top-1 % [CI] (n)", "top-5 % [CI]"] + [f"ms on {d}" for d in yours["devices"]]
+    rows = []
+    for f in yours["files"]:
+        rows.append([f["file"], f["label"], _num(f["bytes"]), _est(f.get("top1")),
+                     _est({k: v for k, v in (f.get("top5") or {}).items() if k != "n"} or None),
+                     *[_est(f["latency_ms"].get(d)) for d in yours["devices"]]])  # fmt: skip
+    return cols, rows
+
+
+def _answer_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["device", "accuracy on", "#", "variant", "ms", "MB", "top-1 %", "why"]
+    rows = []
+    for a in yours["answers"]:
+        recs = a["recommendations"] or [{**n, "rank": "–", "why": ["nearest miss: " + "; ".join(n["why_not"])]}
+                                        for n in a.get("nearest", [])[:1]]  # fmt: skip
+        for r in recs:
+            m = r["metrics"]
+            rows.append([a["device"], a["dataset"], r["rank"], r["label"], _num(m["latency_ms"]["value"]),
+                         _num(m.get("size_mb", {}).get("value"), 3), _num(m["top1"]["value"]),
+                         "; ".join(r["why"] + r.get("warnings", []))])  # fmt: skip
+    return cols, rows
+
+
+def _yours_html(doc: dict[str, Any]) -> list[str]:
+    yours = doc.get("yours")
+    if not yours:
+        return []
+    return [
+        "<h2>Your models</h2>",
+        "<p class='note'>Every file you gave, measured here on one file each: size, top-1/top-5 (Wilson 95% CIs, "
+        "n images) and latency (median [95% CI]) per device.</p>",
+        _table(*_yours_rows(yours)),
+        f"<h3>Recommended per device</h3><p class='note'>Budget: {_e(_budget_text(yours))}.</p>",
+        _table(*_answer_rows(yours)),
+        "<p class='note'>The seed's reference devices and the built studies follow.</p>",
+    ]
+
+
+def _budget_text(yours: dict[str, Any]) -> str:
+    b = yours["budget"]
+    parts = [f"latency ≤ {b['max_latency_ms']:g} ms" if b.get("max_latency_ms") else None,
+             f"size ≤ {b['max_size_mb']:g} MB" if b.get("max_size_mb") else None,
+             f"top-1 ≥ {b['min_top1']:g}%" if b.get("min_top1") is not None else None]  # fmt: skip
+    return (", ".join(p for p in parts if p) or "none") + f" ({yours['budget_basis']})"
+
+
 def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(doc['title'])}</title>",
              f"<style>{CSS}</style></head><body>", f"<h1>{_e(doc['title'])}</h1>"]  # fmt: skip
@@ -192,8 +266,10 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
         "<span class='src-measured'>measured</span> here, <span class='src-published'>published</span> "
         "(from a cited table) or <span class='src-predicted'>predicted</span>. FP32 blue dots, INT8 orange crosses, "
         "same-alpha configurations in a dashed ellipse, the Pareto front as a red line; error bars are 95% CIs and "
-        "a grey ring marks a point whose front status is too close to call given them.</p>"
+        "a grey ring marks a point whose front status is too close to call given them; a dotted red square marks "
+        "a stand-in (latency of a file built here beside the accuracy of another file).</p>"
     )
+    parts += _yours_html(doc)
     for study in doc["studies"]:
         parts.append(f"<h2>Study: {_e(study['description'])} (<code>{_e(study['dataset'])}</code>)</h2>")
         figs = []
@@ -256,15 +332,19 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
 
 
 def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
-    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from `{doc['store']}`. Sources: "
+    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from {_md_code(doc['store'])}. Sources: "
           + ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items())) + " figures.", ""]  # fmt: skip
+    if doc.get("yours"):
+        y = doc["yours"]
+        md += ["## Your models", "", _md_table(*_yours_rows(y)), "", "### Recommended per device", "",
+               f"Budget: {_budget_text(y)}.", "", _md_table(*_answer_rows(y)), ""]  # fmt: skip
     for study in doc["studies"]:
-        md += [f"## {study['description']} (`{study['dataset']}`)", ""]
-        md += [f"![{p['title']}]({p['png']})" for p in study["plots"]] + [""]
+        md += [f"## {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
+        md += [f"![{md_text(p['title'])}]({urllib.parse.quote(str(p['png']))})" for p in study["plots"]] + [""]
         if "memory" in study:
             md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
         for view, entries in study["devices"].items():
-            md += [f"### Latency – accuracy on {view}", "", _md_table(*_point_rows(entries, latency=True)), ""]
+            md += [f"### Latency – accuracy on {md_text(view)}", "", _md_table(*_point_rows(entries, latency=True)), ""]
         if any(r["measured_bytes"] for r in study["sizes"]):
             md += ["### File sizes: built here vs published", "", _md_table(*_size_table(study)), ""]
         if study["fps_table"]:
@@ -274,7 +354,7 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
                 if rows:
                     md += [f"#### {title}", "", _md_table(cols, rows), ""]
         if study["cross_device"]:
-            md += ["### Cross-device difference", ""] + [f"- {m}" for m in study["moves"]] + [""]
+            md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
         if study["recommendations"]:
             md += ["### Recommendations", "", _md_table(*_rec_rows(study)), ""]
     md += ["## The seed paper, recomputed from its own Table II", ""] + [f"- {x}" for x in _paper_lines(doc)] + [""]

@@ -180,7 +180,7 @@ class MeasurementRecord:
         common = {
             "variant": artifact.variant, "source": "measured", "device": device, "artifact_sha256": artifact.sha256,
             "engine": doc.get("engine"), "engine_version": doc.get("engine_version"),
-            "threads": doc.get("threads") or None, "protocol": proto, "record": doc,
+            "threads": _threads(doc.get("threads")), "protocol": proto, "record": doc,
         }  # fmt: skip
         if doc.get("status", "ok") != "ok" or doc.get("median_ms") is None:
             err = doc.get("error") or "measurement failed without an error message"
@@ -191,9 +191,14 @@ class MeasurementRecord:
         n = runs if isinstance(runs, int) else (len(runs) if isinstance(runs, list) else None)
         out = [cls(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=n or None, key=key, **common)]
         if doc.get("peak_rss_bytes"):
-            rss_key = hashlib.sha256(json.dumps([key, "rss"], sort_keys=True).encode()).hexdigest()[:24]
-            out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss_key, **common))
+            rss = cls.memory_key(key)
+            out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss, **common))
         return out
+
+    @staticmethod
+    def memory_key(latency_key: str) -> str:
+        """The key of the peak-memory record a successful latency measurement writes beside its latency."""
+        return hashlib.sha256(json.dumps([latency_key, "rss"], sort_keys=True).encode()).hexdigest()[:24]
 
     @classmethod
     def from_accuracy(
@@ -215,6 +220,11 @@ class MeasurementRecord:
                            ci_low=lo, ci_high=hi, n=result.n, artifact_sha256=artifact_sha256, key=key(metric),
                            **extra))  # fmt: skip
         return out
+
+
+def _threads(value: Any) -> int | None:
+    """A stated positive thread count; an imported log's ``"unknown"`` (or -1) is None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 def _interval(ci: Any, value: float) -> tuple[float | None, float | None]:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from edgepareto.models import ModelConfig, Precision, Variant
+from edgepareto.store import MeasurementRecord
 from edgepareto.sweep.plan import StudyPlan
 
 
@@ -33,16 +34,24 @@ def converter_version() -> str:
 
 def recipe_of(study: StudyPlan, config: ModelConfig, precision: Precision | str, fmt: str) -> str:
     precision = Precision.parse(precision)
-    return digest(
-        {
-            "kind": "convert",
-            "variant": Variant.of(config, precision).name,
-            "format": fmt,
-            "seed": study.seed,
-            "calibration": [study.calibration_samples, study.calibration_dir] if precision == "int8" else None,
-            "converter": converter_version(),
-        }
-    )
+    ident = {
+        "kind": "convert",
+        "variant": Variant.of(config, precision).name,
+        "format": fmt,
+        "seed": study.seed,
+        "calibration": [study.calibration_samples, calibration_dir(study)] if precision == "int8" else None,
+        "converter": converter_version(),
+    }
+    if study.weights is not None:  # only then: the recipes of random-weight studies stay as they were
+        from edgepareto.sweep.weights import weights_identity
+
+        ident["weights"] = weights_identity(study.weights)
+    return digest(ident)
+
+
+def calibration_dir(study: StudyPlan) -> str | None:
+    """Where int8 is calibrated: ``calibration_dir``, else a weighted study's own labelled images."""
+    return study.calibration_dir or (study.data_dir if study.weights is not None else None)
 
 
 def size_key(recipe: str) -> str:
@@ -57,6 +66,11 @@ def protocol_id(study: StudyPlan) -> str:
 
 def latency_key(recipe: str, engine: str, threads: int, device: str, protocol: str) -> str:
     return digest({"latency_of": recipe, "engine": engine, "threads": threads, "device": device, "protocol": protocol})
+
+
+def rss_key(latency: str) -> str:
+    """The peak-memory record a successful latency measurement writes beside its latency."""
+    return MeasurementRecord.memory_key(latency)
 
 
 def accuracy_key(study: str, alpha: float, precision: str, dataset: str, metric: str, schedule: str = "") -> str:

@@ -13,10 +13,11 @@ from typing import Any
 from edgepareto.data import open_dataset
 from edgepareto.models import Variant
 from edgepareto.store import Dataset, MeasurementRecord
-from edgepareto.sweep.keys import measured_accuracy_key
+from edgepareto.sweep.keys import measured_accuracy_key, recipe_of
 from edgepareto.sweep.plan import StudyPlan
+from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, expand_built
 
-ENGINE_OF_FORMAT = {"tflite": "litert", "onnx": "onnxruntime"}
+ENGINE_OF_FORMAT = {f: e for e, f in FORMAT_OF_ENGINE.items()}
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class AccuracyJob:
         alpha = self.variant.alpha or 1.0
         return 2.0 + (self.study.limit or 1000) * 0.004 * alpha**2 * (self.variant.resolution / 224) ** 2
 
-    def __call__(self, ctx: Any) -> int:  # ctx: sweep.tasks.Context
+    def __call__(self, ctx: Context) -> int:
         from edgepareto.eval import evaluate
 
         art = ctx.artifact(self.recipe)
@@ -61,7 +62,19 @@ class AccuracyJob:
         )  # fmt: skip
         return int(ctx.store.add_many(recs, run_id=ctx.run_id))
 
-    def _progress(self, ctx: Any) -> Any:
+    def _progress(self, ctx: Context) -> Any:
         if ctx.progress is None:
             return None
         return lambda done, total: ctx.progress(f"{done}/{total} images")
+
+
+def expand_measured(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
+    """A built study's tasks, each converted file's accuracy on the study's images after its conversion."""
+    builds, latencies = expand_built(study, devices, ctx)
+    fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
+    out = []
+    for task, config in zip(builds, study.configs(), strict=True):
+        jobs = [AccuracyJob(study, Variant.of(config, p), recipe_of(study, config, p, f), f)
+                for p in study.precisions for f in fmts]  # fmt: skip
+        out += [task] + [Task("evaluate", study.name, j.label, j.keys(), j.estimate_s(), j) for j in jobs]
+    return out, latencies

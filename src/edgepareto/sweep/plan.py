@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from edgepareto import validation
 from edgepareto.artifacts import CALIBRATION_SAMPLES
 from edgepareto.compute import ExecutorChoice
 from edgepareto.errors import ConfigError
@@ -25,9 +26,13 @@ KINDS: dict[str, str] = {
     "fashion-mnist": "trained on Fashion-MNIST (cached), accuracy measured on the test set",
     "latency-only": "built and converted here; size and latency, no accuracy",
     "measured": "built and converted here; accuracy measured on `dataset` (imagenet or folder) images in `data_dir`",
+    "models": "given model files (globs): size, anatomy, measured accuracy on data_dir, latency",
 }
 MEASURED_DATASETS = ("imagenet", "folder")
+MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
 PROTOCOLS = ("fast", "paper")
+MAX_THREADS = 1024  # a board's CPU count is only known when it is measured; the measurement bounds it again
+TOP_LEVEL_KEYS = ("name", "study", "recommend", "executor", "ray_address", "shared_paths", "ray_devices")
 ENGINES = ("litert", "onnxruntime")
 
 
@@ -50,25 +55,34 @@ class StudyPlan:
     calibration_dir: str | None = None
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
-    data_dir: str | None = None  # kind "measured": the images (and ground_truth for a flat ImageNet folder)
+    measure: str | int = "all"  # "corners" or N: measure those, predict the rest (edgepareto.predict)
+    # kind = "models": the given files and the labelled data they are measured on
+    models: tuple[str, ...] = ()
+    data_dir: str | None = None
     ground_truth: str | None = None
-    limit: int | None = None  # kind "measured": evaluate a class-balanced subset of this many images
+    synset_order: str | None = None
+    labels: str | None = None
+    limit: int | None = None
+    balanced: bool = False
+    hosted_dir: str | None = None  # imagenet-published: Google's own files, measured instead of stand-ins
+    weights: str | None = None  # built studies: "imagenet" (Keras's file) or a .h5 path; random from seed if None
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
             raise ConfigError(f"study {self.name!r}: {what}")
 
-        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+        if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"study name must be letters, digits, '-' or '_', got {self.name!r}")
+        self._check_scalars()
         if self.kind not in KINDS:
             fail(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         for f in ("alphas", "resolutions", "precisions", "engines", "threads", "clusters"):
             value = getattr(self, f)
             if isinstance(value, (str, int, float)):
                 value = (value,)
-            if not value:
-                fail(f"{f} must not be empty")
-            object.__setattr__(self, f, tuple(value))
+            if not isinstance(value, (list, tuple)) or not value:
+                fail(f"{f} must be a non-empty list, got {value!r}")
+            object.__setattr__(self, f, validation.no_duplicates(tuple(value), f"study {self.name!r}: {f}"))
         for a in self.alphas:
             ModelConfig(self.family, a, 224)  # alpha range and family name
         for r in self.resolutions:
@@ -80,12 +94,12 @@ class StudyPlan:
         bad = [e for e in self.engines if e not in ENGINES]
         if bad:
             fail(f"engines must be among {', '.join(ENGINES)}, got {', '.join(bad)}")
-        if any(not isinstance(t, int) or t < 1 for t in self.threads):
-            fail(f"threads must be positive integers, got {list(self.threads)}")
+        if any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= MAX_THREADS for t in self.threads):
+            fail(f"threads must be integers in [1, {MAX_THREADS}], got {list(self.threads)}")
         if self.protocol not in PROTOCOLS:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
-        if not 1 <= self.calibration_samples <= 10000:
-            fail(f"calibration_samples must be in [1, 10000], got {self.calibration_samples}")
+        validation.integer(self.calibration_samples, f"study {self.name!r}: calibration_samples", lo=1, hi=10000)
+        validation.seed(self.seed, f"study {self.name!r}: seed")
         unknown = sorted(set(self.options) - {"protocol", "preprocessing"})
         if unknown or not isinstance(self.options.get("protocol", {}), dict):
             fail(
@@ -93,12 +107,43 @@ class StudyPlan:
                 f"got {unknown or 'protocol'}"
             )
         self._check_preprocessing(fail)
-        if self.kind == "measured" and (self.dataset not in MEASURED_DATASETS or not self.data_dir):
-            fail(f"kind 'measured' needs dataset = one of {', '.join(MEASURED_DATASETS)} and data_dir = the images")
-        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
-            fail(f"limit must be a positive integer, got {self.limit!r}")
+        self._check_measure(fail)
+        self._check_models(fail)
+        self._check_measured(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
+        self._check_protocol_overrides()
+
+    def _check_scalars(self) -> None:
+        for f in ("kind", "family", "protocol", "dataset", "calibration_dir"):
+            value = getattr(self, f)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"study {self.name!r}: {f} must be a string, got {value!r}")
+        if not isinstance(self.options, dict):
+            raise ConfigError(f"study {self.name!r}: options must be a table, got {self.options!r}")
+
+    def _check_protocol_overrides(self) -> None:
+        """Build the protocol now: a NaN timeout or an unknown override fails before any task runs."""
+        from edgepareto.bench.protocol import Protocol
+
+        preset = Protocol.paper if self.protocol == "paper" else Protocol.fast
+        try:
+            preset(**self.options.get("protocol", {}))
+        except TypeError as exc:
+            known = ", ".join(f for f in Protocol.__dataclass_fields__ if f != "name")
+            raise ConfigError(f"study {self.name!r}: unknown protocol override ({exc}); known: {known}") from None
+        except ConfigError as exc:
+            raise ConfigError(f"study {self.name!r}: options.protocol: {exc}") from None
+
+    def _check_measure(self, fail: Callable[[str], None]) -> None:
+        from edgepareto.predict import check_measure
+
+        try:
+            check_measure(self.measure)
+        except ConfigError as exc:
+            fail(str(exc))
+        if self.measure != "all" and self.kind == "fashion-mnist":
+            fail('measure = "corners" or N applies to built studies; the Fashion-MNIST study measures all')
 
     def _check_preprocessing(self, fail: Callable[[str], None]) -> None:
         from edgepareto.data.presets import PRESETS
@@ -110,6 +155,39 @@ class StudyPlan:
             fail(f"options.preprocessing must be one of {', '.join(PRESETS)}, got {preset!r}")
         if self.kind == "fashion-mnist":
             fail("options.preprocessing does not apply to fashion-mnist (28x28 grey, padded to 32)")
+
+    def _check_models(self, fail: Callable[[str], None]) -> None:
+        if isinstance(self.models, str):
+            object.__setattr__(self, "models", (self.models,))
+        object.__setattr__(self, "models", tuple(str(m) for m in self.models))
+        if self.hosted_dir is not None and self.kind != "imagenet-published":
+            fail('hosted_dir (Google\'s own files) applies to kind = "imagenet-published" only')
+        if self.weights is not None and self.kind not in ("imagenet-published", "latency-only"):
+            fail('weights apply to the built studies (kind = "imagenet-published" or "latency-only")')
+        if self.kind != "models":
+            if self.models:
+                fail('models = [...] needs kind = "models"')
+            return
+        if not self.models:
+            fail('a "models" study needs models = ["DIR/*.tflite", ...] (globs, relative to the plan file)')
+        if self.dataset not in MODEL_DATASETS:
+            fail(f"dataset must be one of {', '.join(MODEL_DATASETS)}, got {self.dataset!r}")
+        if self.dataset != "fashion-mnist" and not self.data_dir:
+            fail(f'dataset {self.dataset} needs data_dir = "..." (the labelled images)')
+        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
+            fail(f"limit must be a positive integer, got {self.limit!r}")
+        if self.balanced and self.limit is None:
+            fail("balanced = true needs a limit")
+
+    def _check_measured(self, fail: Callable[[str], None]) -> None:
+        """Kind "measured": built files, their accuracy on ``data_dir`` (a class-balanced subset of ``limit``)."""
+        if self.kind != "measured":
+            return
+        if self.dataset not in MEASURED_DATASETS or not self.data_dir:
+            fail(f"kind 'measured' needs dataset = one of {', '.join(MEASURED_DATASETS)} and data_dir = the images")
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
+                                       or self.limit < 1):  # fmt: skip
+            fail(f"limit must be a positive integer, got {self.limit!r}")
 
     @property
     def preprocessing(self) -> str:
@@ -129,12 +207,20 @@ class Plan:
     name: str
     studies: tuple[StudyPlan, ...]
     source: str = "(built in)"
+    recommend: dict[str, float] = field(default_factory=dict)  # the report's budget: max_latency_ms, ...
     # where compute runs (top-level keys): executor = "local" | "ray", ray_address = "HOST:PORT",
     # shared_paths = true when every Ray node sees the driver's data and artifact paths (read in place),
     # ray_devices = ["rpi5"]: boards that joined as Ray nodes with the resource device:rpi5
     executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def __post_init__(self) -> None:
+        from edgepareto.analysis import Budget
+
+        unknown = sorted(set(self.recommend) - set(Budget.__dataclass_fields__))
+        if unknown:
+            raise ConfigError(f"plan {self.name!r}: [recommend] takes {', '.join(Budget.__dataclass_fields__)}, "
+                              f"got {', '.join(unknown)}")  # fmt: skip
+        Budget(**self.recommend)  # the bounds' own checks
         if not self.studies:
             raise ConfigError(f"plan {self.name!r} has no [[study]] tables; add at least one")
         names = [s.name for s in self.studies]
@@ -143,25 +229,98 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies],
-                "executor": asdict(self.executor)}  # fmt: skip
+                "recommend": dict(self.recommend), "executor": asdict(self.executor)}  # fmt: skip
+
+    def to_toml(self) -> str:
+        """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""
+        lines = [f"name = {_toml_value(self.name)}"]
+        lines += _executor_toml(self.executor)
+        if self.recommend:
+            lines += ["", *_toml_table("recommend", self.recommend)]
+        for s in self.studies:
+            lines += ["", "[[study]]"]
+            tables = []
+            for name, f in StudyPlan.__dataclass_fields__.items():
+                value = getattr(s, name)
+                default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+                if name != "name" and name != "kind" and value == default:
+                    continue
+                if isinstance(value, dict):
+                    tables.append((name, value))
+                else:
+                    lines.append(f"{name} = {_toml_value(value)}")
+            for name, table in tables:
+                lines += _toml_table(f"study.{name}", table)
+        return "\n".join(lines) + "\n"
+
+
+def _executor_toml(choice: ExecutorChoice) -> list[str]:
+    """The top-level executor keys that differ from the default (local, no address, no Ray devices)."""
+    keys = {"executor": choice.name if choice.name != "local" else None, "ray_address": choice.address,
+            "shared_paths": choice.shared_paths or None, "ray_devices": list(choice.devices) or None}  # fmt: skip
+    return [f"{k} = {_toml_value(v)}" for k, v in keys.items() if v is not None]
+
+
+def _toml_table(header: str, table: dict[str, Any]) -> list[str]:
+    lines = [f"[{header}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    for k, v in table.items():
+        if isinstance(v, dict):
+            lines += _toml_table(f"{header}.{k}", v)
+    return lines
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string is a JSON string
 
 
 _FIELDS = set(StudyPlan.__dataclass_fields__)
 
 
-def parse_plan(doc: dict[str, Any], source: str) -> Plan:
+_PATHS = ("data_dir", "ground_truth", "synset_order", "labels", "hosted_dir")  # not calibration_dir: in recipe keys
+
+
+def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Paths and globs of a study, relative to the plan file's folder (absolute ones stay)."""
+    out = dict(raw)
+    for key in _PATHS:
+        if isinstance(out.get(key), str):
+            out[key] = str(base / Path(out[key]).expanduser())
+    if isinstance(out.get("weights"), str) and out["weights"] != "imagenet":
+        out["weights"] = str(base / Path(out["weights"]).expanduser())
+    models = out.get("models")
+    if isinstance(models, (list, tuple)):
+        out["models"] = [str(base / Path(m).expanduser()) if isinstance(m, str) else m for m in models]
+    return out
+
+
+def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Plan:
+    """``base``: the folder relative paths in the plan start from (the plan file's; None: as written)."""
+    _check_top_level(doc, source)
     studies = []
     for i, raw in enumerate(doc.get("study", [])):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: study #{i + 1} must be a [[study]] table, got {raw!r}")
         unknown = sorted(set(raw) - _FIELDS)
         if unknown:
             raise ConfigError(
                 f"{source}: study #{i + 1} has unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
             )
         try:
-            studies.append(StudyPlan(**raw))
+            studies.append(StudyPlan(**(_relative_to(raw, base) if base is not None else raw)))
         except TypeError as exc:
             raise ConfigError(f"{source}: study #{i + 1}: {exc}") from exc
-    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source, _executor(doc, source))
+    table = doc.get("recommend", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [recommend] must be a table (max_latency_ms, max_size_mb, min_top1)")
+    return Plan(doc.get("name", Path(source).stem), tuple(studies), source, dict(table), _executor(doc, source))
 
 
 def _executor(doc: dict[str, Any], source: str) -> ExecutorChoice:
@@ -176,6 +335,18 @@ def _executor(doc: dict[str, Any], source: str) -> ExecutorChoice:
         raise ConfigError(f"{source}: {exc}") from None
 
 
+def _check_top_level(doc: dict[str, Any], source: str) -> None:
+    unknown = sorted(set(doc) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(
+            f'{source}: unknown top-level key(s) {", ".join(unknown)}; a plan has name = "..." and [[study]] tables'
+        )
+    if not isinstance(doc.get("name", ""), str):
+        raise ConfigError(f"{source}: name must be a string, got {doc['name']!r}")
+    if not isinstance(doc.get("study", []), list):
+        raise ConfigError(f"{source}: study must be [[study]] tables, got {doc['study']!r}")
+
+
 def load_plan(path: str | Path | None = None) -> Plan:
     """Read a plan file, or the shipped default plan when ``path`` is None."""
     if path is None:
@@ -185,9 +356,9 @@ def load_plan(path: str | Path | None = None) -> Plan:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"{p}: plan file not found; pass a TOML plan (see edgepareto/sweep/default.toml)")
-        text, source = p.read_text(encoding="utf-8"), str(p)
+        text, source = validation.read_text(p, "plan"), str(p)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
-    return parse_plan(doc, source)
+    return parse_plan(doc, source, None if path is None else Path(path).resolve().parent)

@@ -22,11 +22,14 @@ from edgepareto.errors import EdgeParetoError, first_line
 from edgepareto.native_output import appended_to
 from edgepareto.remote import Board
 from edgepareto.store import DEFAULT_PATH, Device, Store
+from edgepareto.sweep._tmp import private_tmp
 from edgepareto.sweep.devices import board_devices, host_devices
 from edgepareto.sweep.devices import ray_devices as ray_node_devices
+from edgepareto.sweep.expand import expand
 from edgepareto.sweep.live import LiveView
 from edgepareto.sweep.plan import Plan, load_plan
-from edgepareto.sweep.tasks import Context, Task, expand
+from edgepareto.sweep.predicted import predict_plan
+from edgepareto.sweep.tasks import Context, Task
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +138,14 @@ def run_sweep(
                 outcome.failures = [{"task": t.label, "error": "pending"} for t in pending]
                 return outcome
             ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
-            compute.prepare([spec for t in pending if t.prefetch and (spec := t.prefetch(ctx))])
+            if not isinstance(compute, LocalExecutor):  # submit every conversion ahead; weights fetched quietly
+                with appended_to(log_path):
+                    compute.prepare([spec for t in pending if t.prefetch and (spec := t.prefetch(ctx))])
             _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
         finally:
             compute.close()
+        predicted, skipped = predict_plan(store, plan, [d.name for d in devices])
+        outcome.new_records, outcome.notes = outcome.new_records + predicted, outcome.notes + skipped
         if report_dir is not None:
             outcome.report = _report(store, report_dir, view, log_path)
         outcome.seconds = time.monotonic() - t0
@@ -163,7 +170,7 @@ def _run_pending(
     view.start(pending, outcome.skipped)
     status = "interrupted"
     try:
-        with appended_to(log_path):
+        with private_tmp(log_path.parent / ".tmp"), appended_to(log_path):  # no temp files in /tmp
             _run_here(ctx, here, on_board, outcome, view, len(pending))
             if on_board:
                 _run_on_boards(ctx, on_board, boards, outcome, view, len(here), len(pending),
@@ -199,6 +206,7 @@ def _run_one(ctx: Context, task: Task, outcome: SweepOutcome) -> tuple[str, int]
     """Run one task: ("ok", new records) or ("failed", 0) with the failure recorded; Ctrl-C passes through."""
     try:
         n = task.run(ctx)
+        task.check(ctx.store)  # a failed measurement is a failure, not a task done
     except EdgeParetoError as exc:
         error = str(exc)
     except Exception as exc:  # a bug or an engine crash in-process: keep going, log it

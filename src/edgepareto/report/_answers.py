@@ -1,0 +1,66 @@
+"""The report's first section: the user's own files (``kind = "models"``, ``bench``/``eval --store``) and, per
+device, the variant to deploy under the plan's ``[recommend]`` budget, with the runners-up and why.
+
+A given file is recorded with the scheme ``given file: ...``; only records of such files feed this section,
+so it answers with what was measured on the user's files, never with a stand-in or a published figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from edgepareto.analysis import Budget, collect_points, recommend
+from edgepareto.store import MeasurementRecord, Store
+
+REALTIME_MS = 1000.0 / 30.0  # the seed's real-time criterion, the default latency bound
+GIVEN = "given file"
+
+
+def plan_budget(store: Store) -> tuple[Budget, str]:
+    """The ``[recommend]`` table of the newest run's plan that has one, else the real-time default."""
+    for run in reversed(store.runs()):
+        table = (run.get("plan") or {}).get("recommend")
+        if table:
+            return Budget(**table), f"the [recommend] table of plan {run['plan_name']!r}"
+    return Budget(max_latency_ms=round(REALTIME_MS, 2)), "default: real time (30 FPS), no size or top-1 bound"
+
+
+def your_models(store: Store, records: list[MeasurementRecord]) -> dict[str, Any] | None:
+    """Every given file with its measured figures, and the recommendation per device; None without any."""
+    given = {a.sha256: a for a in store.artifacts() if a.scheme.startswith(GIVEN)}
+    if not given:
+        return None
+    mine = [r for r in records if r.artifact_sha256 in given and r.source == "measured"]
+    budget, basis = plan_budget(store)
+    datasets = sorted({r.dataset for r in mine if r.metric == "top1" and r.dataset})
+    devices = list(dict.fromkeys(r.device for r in mine if r.metric == "latency_ms" and r.device))
+    answers = []
+    for ds in datasets or [None]:
+        for d in devices:
+            pts = collect_points(mine, device=d, dataset=ds, require=("latency_ms", "top1"))
+            if pts:
+                answers.append({"device": d, "dataset": ds, **recommend(pts, budget, top=3)})
+    return {"files": _file_rows(given, mine, devices), "budget": budget.__dict__, "budget_basis": basis,
+            "devices": devices, "answers": answers}  # fmt: skip
+
+
+def _file_rows(given: dict[str, Any], mine: list[MeasurementRecord], devices: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    labels = {p.variant.name: p.label for p in collect_points(mine, device=None, dataset=None)}
+    for sha, art in sorted(given.items(), key=lambda kv: Path(kv[1].path).name):
+        recs = [r for r in mine if r.artifact_sha256 == sha]
+        row: dict[str, Any] = {"file": Path(art.path).name, "path": art.path, "variant": art.variant.name,
+                               "label": labels.get(art.variant.name, art.variant.label), "bytes": art.bytes,
+                               "scheme": art.scheme, "latency_ms": {}}  # fmt: skip
+        for r in recs:
+            if r.metric in ("top1", "top5"):
+                row[r.metric] = {"value": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n, "dataset": r.dataset,
+                                 "source": r.source}  # fmt: skip
+            elif r.metric == "latency_ms" and r.device in devices:
+                row["latency_ms"][r.device] = {"value": r.value, "ci": [r.ci_low, r.ci_high], "source": r.source}
+        rows.append(row)
+    return rows
+
+
+__all__ = ["plan_budget", "your_models"]

@@ -1,0 +1,29 @@
+"""One decode feeds several preprocessings: a study's first evaluation fills the cache for the others."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgepareto.data.datasets import open_dataset
+from edgepareto.data.preprocessing import default_spec
+from edgepareto.eval import InputCache, evaluate, spec_for
+from tests.conftest import IMAGENET, QUANT_MODEL
+
+pytestmark = pytest.mark.usefixtures("fixtures_dir")
+
+
+@pytest.mark.parametrize("preset", ["pil-bilinear", "tf-slim"])
+def test_companion_inputs_equal_a_fresh_load(tmp_path, preset):
+    ds = open_dataset("imagenet", IMAGENET / "images", ground_truth=IMAGENET / "ground_truth.csv").limit(6)
+    others = [default_spec((1, r, r, 3), 1001, 1000, preset=preset) for r in (96, 160)]
+    plain = evaluate(QUANT_MODEL, ds, preset=preset, cache=False, workers=1)
+    shared = evaluate(QUANT_MODEL, ds, preset=preset, cache_root=tmp_path, workers=1, companions=tuple(others))
+    assert (shared.top1_predictions == plain.top1_predictions).all()  # its own inputs are unchanged
+    for spec in others:
+        cache = InputCache(spec, tmp_path)
+        for i in range(len(ds)):
+            got = cache.get(ds.cache_identity(i))
+            assert got is not None and np.array_equal(got, spec.load(ds.files[i]))
+    again = evaluate(QUANT_MODEL, ds, preset=preset, cache_root=tmp_path, workers=1)
+    assert again.cache["hits"] == len(ds) and spec_for(QUANT_MODEL, ds, preset=preset).size == 128
