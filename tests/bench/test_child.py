@@ -83,3 +83,13 @@ def test_flat_child_unknown_cluster_is_one_line(fixtures_dir, flat, tmp_path):
     doc = _run(folder, block, {"model": str(FLOAT_MODEL), "cluster": "huge", "protocol": {"runs": 3}}, env)
     assert doc["status"] == "failed" and doc["error_kind"] == "device"
     assert "cluster 'huge' does not exist" in doc["error"] and "big (Cortex-A15, CPUs 4-7)" in doc["error"]
+
+
+def test_flat_child_coordinates_several_processes_without_edgepareto(fixtures_dir, flat):
+    """A board runs the multi-process protocol from the same flat folder: the coordinator starts its siblings."""
+    folder, block = flat
+    proto = {"name": "fast", "warmup": 1, "runs": 2, "processes": 2}
+    doc = _run(folder, block, {"model": str(FLOAT_MODEL), "protocol": proto})
+    assert doc["status"] == "ok", doc["error"]
+    assert len(doc["processes"]) == 2 and doc["runs"] == 4 and doc["protocol"]["processes"] == 2
+    assert doc["ci95_median_ms"][0] <= doc["median_ms"] <= doc["ci95_median_ms"][1]

@@ -24,7 +24,8 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]
 
 
 def test_bench_json_is_one_document_with_the_issue_fields(fixtures_dir):
-    r = cli("bench", str(QUANT_MODEL), "--threads", "1", "--cpus", "0", "--runs", "6", "--warmup", "1", "--json")
+    args = ("--threads", "1", "--cpus", "0", "--runs", "3", "--warmup", "1", "--processes", "2", "--json")
+    r = cli("bench", str(QUANT_MODEL), *args)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     for key in (
@@ -46,7 +47,8 @@ def test_bench_json_is_one_document_with_the_issue_fields(fixtures_dir):
     ):
         assert key in doc, key
     assert doc["runs"] == 6 and doc["cpus"] == [0] and doc["engine"] == "litert" and doc["status"] == "ok"
-    assert doc["protocol"]["runs"] == 6 and doc["protocol"]["name"] == "fast"
+    assert doc["protocol"]["runs"] == 3 and doc["protocol"]["processes"] == 2 and doc["protocol"]["name"] == "fast"
+    assert [p["runs"] for p in doc["processes"]] == [3, 3]  # --runs counts per process
 
 
 def test_bench_human_view_has_a_table(fixtures_dir):

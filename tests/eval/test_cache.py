@@ -90,3 +90,34 @@ def test_writes_after_the_cache_was_deleted_do_not_fail(tmp_path):
     shutil.rmtree(tmp_path / "c")  # deleted under a running evaluation: the rest is just not kept
     cache.put("b", _pixels(1))
     assert InputCache(SPEC, tmp_path / "c").get("b") is None and not Path(tmp_path / "c").exists()
+
+
+def test_same_size_damaged_pixels_are_a_miss(tmp_path):
+    cache = InputCache(SPEC, tmp_path)
+    for i in range(3):
+        cache.put(f"img{i}", _pixels(i))
+    cache.close()
+    (pack,) = cache.folder.glob("*" + PACK)
+    data = bytearray(pack.read_bytes())
+    data[SPEC.size * SPEC.size * 3 + 5] ^= 0x01  # one bit of the second entry: same size, other pixels
+    pack.write_bytes(bytes(data))
+    reader = InputCache(SPEC, tmp_path)
+    assert np.array_equal(reader.get("img0"), _pixels(0)) and np.array_equal(reader.get("img2"), _pixels(2))
+    assert reader.get("img1") is None  # decoded again by the caller, and stored again
+    reader.put("img1", _pixels(1))
+    assert np.array_equal(reader.get("img1"), _pixels(1))
+    assert np.array_equal(InputCache(SPEC, tmp_path).get("img1"), _pixels(1))  # the newer entry wins on reload
+
+
+def test_an_inverted_pack_is_decoded_again_with_the_right_top1(tmp_path, fixtures_dir):
+    from edgepareto.data.datasets import imagenet
+    from edgepareto.eval import evaluate
+    from tests.conftest import FLOAT_MODEL, IMAGENET
+
+    ds = imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv")
+    cold = evaluate(FLOAT_MODEL, ds, workers=1, cache_root=tmp_path)
+    for pack in (tmp_path / "inputs").rglob("*" + PACK):
+        pack.write_bytes(bytes(b ^ 0xFF for b in pack.read_bytes()))  # every byte inverted, same size
+    again = evaluate(FLOAT_MODEL, ds, workers=1, cache_root=tmp_path)
+    assert again.cache == {"hits": 0, "decoded": 24}
+    assert again.top1 == cold.top1 and list(again.top1_predictions) == list(cold.top1_predictions)

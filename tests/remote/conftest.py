@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,7 +67,7 @@ def _factory(base: Path, user_key: Path, python: str, started: list[Sshd]) -> Bo
             "key_file": user_key,
             "known_hosts": known_hosts,
             "python": python,
-            "remote_dir": str(folder / "remote"),
+            "remote_dir": f"tests-{uuid.uuid4().hex[:12]}/{name}",  # under ~/.cache/edgepareto, removed after
             "connect_timeout": 5.0,
         }
         kw.update(board_kw)
@@ -78,6 +80,21 @@ def _factory(base: Path, user_key: Path, python: str, started: list[Sshd]) -> Bo
 def make_board(tmp_path: Path, user_key: Path, board_python: str) -> Iterator[BoardFactory]:
     """``make_board(name, known=True, **Board fields)`` -> (Board, running Sshd); all stopped afterwards."""
     started: list[Sshd] = []
-    yield _factory(tmp_path, user_key, board_python, started)
+    made: list[Board] = []
+    factory = _factory(tmp_path, user_key, board_python, started)
+
+    def make(*a: object, **kw: object) -> tuple[Board, Sshd]:
+        board, server = factory(*a, **kw)
+        made.append(board)
+        return board, server
+
+    yield make
     for s in started:
         s.stop()
+    for b in made:  # the loopback board's home is this machine's: remove its cache folder
+        shutil.rmtree(board_folder(b).parent, ignore_errors=True)
+
+
+def board_folder(board: Board) -> Path:
+    """Where a loopback board's uploads land on this machine (the SSH user's home is ours)."""
+    return Path.home() / board.folder

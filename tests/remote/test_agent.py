@@ -7,6 +7,7 @@ from pathlib import Path
 from edgepareto.bench.protocol import Measurement, Protocol
 from edgepareto.remote import RemoteBoard, fingerprint, measure
 from tests.conftest import QUANT_MODEL
+from tests.remote.conftest import board_folder
 
 QUICK = Protocol.fast(min_runs=5, max_runs=30, time_limit_s=1.0, timeout_s=60.0)
 
@@ -81,7 +82,7 @@ def test_stale_partial_uploads_are_swept_but_fresh_ones_kept(make_board):
     import time
 
     board, _ = make_board("b1")
-    tmp = Path(board.remote_dir) / "tmp"
+    tmp = board_folder(board) / "tmp"
     tmp.mkdir(parents=True)
     old, fresh = tmp / "abc.tflite.1234.part", tmp / "def.tflite.5678.part"
     old.write_bytes(b"x")

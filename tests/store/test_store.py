@@ -107,11 +107,18 @@ def test_accuracy_needs_a_dataset_and_unknown_names_fail(store):
         store.add(latency(device="elsewhere"))
 
 
-def test_artifacts_by_recipe_need_their_file(store, tmp_path):
+def test_artifacts_by_recipe_need_their_file_with_its_sha256(store, tmp_path):
+    import hashlib
+
     f = tmp_path / "m.tflite"
     f.write_bytes(b"x" * 100)
-    art = ArtifactRecord("a" * 64, V, "tflite", str(f), 100, "int8 scheme", 90, "recipe-1")
+    sha = hashlib.sha256(b"x" * 100).hexdigest()
+    art = ArtifactRecord(sha, V, "tflite", str(f), 100, "int8 scheme", 90, "recipe-1")
     store.add_artifact(art)
+    assert store.artifact_by_recipe("recipe-1") == art
+    f.write_bytes(b"y" * 100)  # same size, other content: not reused
+    assert store.artifact_by_recipe("recipe-1") is None
+    f.write_bytes(b"x" * 100)
     assert store.artifact_by_recipe("recipe-1") == art
     f.unlink()
     assert store.artifact_by_recipe("recipe-1") is None

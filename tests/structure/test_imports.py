@@ -155,6 +155,15 @@ def test_the_checker_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
 
 
+FOUNDATION = ("errors", "version", "native_output", "validation", "faults")  # root modules any package may use
+
+
+def test_the_foundation_imports_nothing_else() -> None:
+    for name in FOUNDATION:
+        deps = {_package(d).removeprefix(ROOT + ".") for d in GRAPH[f"{ROOT}.{name}"]}
+        assert deps <= set(FOUNDATION), f"{name} imports {deps - set(FOUNDATION)}"
+
+
 def _documented() -> dict[str, set[str]]:
     text = (SRC.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
     block = text.split("```imports", 1)[1].split("```", 1)[0]
@@ -172,6 +181,6 @@ def test_the_package_dependencies_are_the_documented_ones() -> None:
         a = _package(m).removeprefix(ROOT + ".")
         for d in deps:
             b = _package(d).removeprefix(ROOT + ".")
-            if a != b and a not in ("errors", "version", "native_output"):
+            if a != b and a not in FOUNDATION and b not in FOUNDATION:
                 actual.setdefault(a, set()).add(b)
     assert actual == _documented()

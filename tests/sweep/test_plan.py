@@ -10,8 +10,11 @@ from edgepareto.bench import Measurement
 from edgepareto.errors import ConfigError
 from edgepareto.store import ArtifactRecord, MeasurementRecord, Store, Variant
 from edgepareto.sweep import load_plan
+from edgepareto.sweep.expand import expand
+from edgepareto.sweep.fashion import accuracy_records, fashion_keys
+from edgepareto.sweep.keys import fashion_recipe, rss_key, size_key
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.sweep.tasks import Context, accuracy_records, expand
+from edgepareto.sweep.tasks import Context
 
 
 def test_default_plan_holds_the_two_studies():
@@ -49,11 +52,11 @@ def test_task_keys_are_known_up_front_and_stable(tmp_path):
     study = StudyPlan("s", "latency-only", alphas=(0.25, 0.5), resolutions=(32,), precisions=("fp32", "int8"))
     with Store(tmp_path / "r.sqlite") as store:
         keys = [[k for t in expand(study, ["dev"], Context(store, tmp_path)) for k in t.keys] for _ in range(2)]
-        assert keys[0] == keys[1] and len(set(keys[0])) == 2 * 2 + 2 * 2  # sizes + latencies
+        assert keys[0] == keys[1] and len(set(keys[0])) == 2 * 2 + 2 * 2 * 2  # sizes + latencies with peak memory
         other = StudyPlan("s", "latency-only", alphas=(0.25, 0.5), resolutions=(32,), calibration_samples=8)
         changed = [k for t in expand(other, ["dev"], Context(store, tmp_path)) for k in t.keys]
         # Only int8 recipes depend on calibration: fp32 keys stay, int8 keys change.
-        assert len(set(changed) & set(keys[0])) == 2 + 2
+        assert len(set(changed) & set(keys[0])) == 2 + 2 * 2
 
 
 ART = ArtifactRecord("b" * 64, Variant("mobilenet_v1", 0.5, 224, 1000, "int8"), "tflite", "/x.tflite", 10, "int8")
@@ -68,6 +71,7 @@ def test_latency_records_from_a_measurement_document():
     assert (lat.metric, lat.value, lat.ci_low, lat.ci_high, lat.n) == ("latency_ms", 1.19, 1.17, 1.22, 60)
     assert lat.record["kernel_path"] == "xnnpack" and lat.artifact_sha256 == ART.sha256
     assert rss.metric == "peak_rss_bytes" and rss.value == 63e6 and rss.key != lat.key
+    assert rss.key == rss_key("k")  # the key the latency task promises beside its latency
     timed_out = Measurement.failed("timed out after 60 s", "timeout", model="/x.tflite")
     (failed,) = MeasurementRecord.from_latency(timed_out, device="dev", artifact=ART, key="k", protocol_name="fast")
     assert failed.status == "failed" and failed.error == "timed out after 60 s" and failed.value is None
@@ -90,6 +94,10 @@ def test_fashion_records_in_percent_with_wilson_cis():
     assert top1.engine == "litert" and top1.engine_version == "2.3.0"
     # The schedule is part of the key: a new schedule is a new measurement, not a cached one.
     assert top1.key != accuracy_records(study, rec, "other")[0].key
+    # The training task promises every record it writes: top-1, top-5 and the artifact's size.
+    promised = set(fashion_keys(study, 0.5, "sched"))
+    assert {r.key for r in recs} | {size_key(fashion_recipe(study, 0.5, "int8"))} <= promised
+    assert len(promised) == 3 * len(study.precisions)
 
 
 def test_conversions_are_reused_from_the_home_cache(tmp_path, monkeypatch, fixtures_dir):

@@ -122,18 +122,37 @@ def recommend(points: Sequence[Point], budget: Budget, *, top: int = 3) -> dict[
                 why.append(_tradeoff(p, best))
             if p.stand_in:
                 why.append(f"{p.stand_in}: ranked after the points measured on one file")
-            recs.append({"rank": r, **p.to_json(), "why": why, "warnings": warns})
+            confirm = _confirmation(p)
+            warns = [*warns, confirm["warning"]] if confirm else warns
+            recs.append({"rank": r, **p.to_json(), "why": why, "warnings": warns, "confirm": confirm})
     rejected = [
         {"variant": c[0].variant.name, "label": c[0].label, "engine": c[0].engine, "why_not": c[2]}
         for c in checked
         if c[2]
     ]
-    doc: dict[str, Any] = {"budget": asdict(budget), "recommendations": recs, "rejected": rejected}
+    doc: dict[str, Any] = {"budget": asdict(budget), "recommendations": recs, "rejected": rejected,
+                           "rests_on_prediction": any(r["confirm"] for r in recs)}  # fmt: skip
     if not feasible:
         nearest = sorted(checked, key=lambda c: c[4])[:top]
         doc["nearest"] = [{**c[0].to_json(), "why_not": c[2], "relative_violation": round(c[4], 4)} for c in nearest]
         doc["message"] = "no variant meets every bound; the nearest misses are listed with what they exceed"
     return doc
+
+
+def _confirmation(p: Point) -> dict[str, Any] | None:
+    """When a recommendation's latency is predicted: say so, and the one measurement that would confirm it."""
+    rec = p.provenance.get("latency_ms")
+    if rec is None or rec.source != "predicted":
+        return None
+    model = (rec.protocol or {}).get("model", "a latency model")
+    span = f" [{rec.ci_low:.4g}, {rec.ci_high:.4g}] ms" if rec.ci_low is not None and rec.ci_high is not None else ""
+    engine = f" --engine {rec.engine}" if rec.engine else ""
+    return {
+        "warning": f"latency is PREDICTED ({model}){span}, not measured on {p.device}; confirm it with one measurement",
+        "command": f"edgepareto export {p.variant.family} --alpha {p.variant.alpha:g} --resolution "
+        f"{p.variant.resolution} --precision {p.variant.precision} && edgepareto bench "
+        f"artifacts/{p.variant.name}.tflite{engine} --threads {rec.threads or 1}",
+    }
 
 
 def _tradeoff(p: Point, best: Point) -> str:

@@ -68,14 +68,16 @@ def inspect_tflite(path: str | Path) -> Anatomy:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: file not found; pass the path of a .tflite model")
-    data = path.read_bytes()
-    if len(data) == 0:
-        raise ModelFileError(f"{path}: file is empty (0 bytes); re-export or re-download the model")
-    if len(data) < 8 or data[4:8] != _IDENTIFIER:
-        raise ModelFileError(
-            f"{path}: not a TFLite model (no 'TFL3' flatbuffer identifier at byte 4); "
-            "pass a .tflite file, e.g. one written by `edgepareto export`"
-        )
+    with path.open("rb") as f:
+        head = f.read(8)  # the identifier first: a 3 GB file of something else is not read whole
+        if len(head) == 0:
+            raise ModelFileError(f"{path}: file is empty (0 bytes); re-export or re-download the model")
+        if len(head) < 8 or head[4:8] != _IDENTIFIER:
+            raise ModelFileError(
+                f"{path}: not a TFLite model (no 'TFL3' flatbuffer identifier at byte 4); "
+                "pass a .tflite file, e.g. one written by `edgepareto export`"
+            )
+        data = head + f.read()
     try:
         return _parse(path, data)
     except ModelFileError:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from edgepareto.artifacts.artifact import Artifact
 from edgepareto.artifacts.files import copy_atomic, home, sha256_file, write_atomic
+from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import EdgeParetoError
+from edgepareto.faults import fault_point
 from edgepareto.models import Variant
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,9 @@ class ArtifactFolder:
         path = Path(path)
         sha = sha256_file(path)
         dest = self.root / sha[:16] / path.name
-        if not dest.is_file():
+        if not is_intact(dest, sha):  # absent, or a damaged copy of the same content: written again
             copy_atomic(path, dest)
+        fault_point("artifact-file")
         return Artifact.from_file(dest, variant, scheme, recipe_key, sha256=sha)
 
 
@@ -63,6 +66,7 @@ class HomeCache:
         folder = self._folder(recipe)
         try:
             copy_atomic(path, folder / path.name)
+            fault_point("home-cache")
             meta = {"file": path.name, "sha256": sha256_file(folder / path.name), "scheme": scheme}
             write_atomic(folder / "artifact.json", json.dumps(meta))
         except (OSError, EdgeParetoError) as exc:

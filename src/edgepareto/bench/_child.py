@@ -1,4 +1,5 @@
-"""The measuring child: ``python3 _child.py REQUEST.json`` prints one Measurement JSON as its LAST stdout line.
+"""The measuring child: ``python3 _child.py REQUEST.json`` (or ``-``: the request on stdin) prints one
+Measurement JSON as its LAST stdout line; started by :func:`._guard.guarded_child`, it dies with its parent.
 
 It runs in its own process so that an engine that crashes or hangs takes only this process down,
 and so that its peak resident memory is the engine's and the model's, not the caller's. Order:
@@ -8,7 +9,11 @@ warm up, timed runs with telemetry, verify the pinning, statistics. Progress goe
 
 Request (JSON object): ``model`` (path), ``engine`` ("litert"), ``threads`` (1), ``cpus`` (list or
 null), ``cluster`` (name or null), ``protocol`` (:meth:`Protocol.to_json`, defaults: fast),
-``options`` (engine options, e.g. ``{"xnnpack": false}``), ``progress`` (bool), ``keep_times`` (bool).
+``options`` (engine options, e.g. ``{"xnnpack": false}``), ``progress`` (bool), ``keep_times`` (bool),
+``require_full_delegation`` (bool: a partly delegated graph fails before any timing).
+
+A multi-process protocol (``processes`` > 1, ``max_processes`` or ``retry_if_noisy``) makes this process
+the coordinator: it starts one ``_child.py`` per measuring process and combines them (:mod:`.processes`).
 
 Standard library + NumPy + the engine only; runs from a flat folder on a board.
 """
@@ -31,14 +36,18 @@ if __package__ in (None, ""):  # run as a script: the core modules sit beside th
 import numpy as np
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
+    from edgepareto.bench._guard import die_with_parent
     from edgepareto.bench.cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning
+    from edgepareto.bench.interference import assess, involuntary_switches, probe
     from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
     from edgepareto.errors import first_line
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    from _guard import die_with_parent  # type: ignore[no-redef]
     from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
     from errors import first_line  # type: ignore[no-redef]
+    from interference import assess, involuntary_switches, probe  # type: ignore[no-redef]
     from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
     from stats import summarize  # type: ignore[no-redef]
     from telemetry import RunLog, Sampler, peak_rss_bytes  # type: ignore[no-redef]
@@ -99,6 +108,35 @@ def _inputs(runner: Any, seed: int) -> tuple[list[np.ndarray], list[dict[str, An
     return arrays, specs
 
 
+def delegation_warning(kernel: dict[str, Any]) -> str | None:
+    """One line when part of the graph ran off the accelerated path (None when it all ran there)."""
+    if kernel.get("full", True):
+        return None
+    parts = kernel.get("partitions") or 0
+    where = f" in {parts} partitions" if parts > 1 else ""
+    left = ", ".join(f"{n} {op}" for op, n in sorted(kernel["leftover"].items(), key=lambda kv: (-kv[1], kv[0])))
+    if kernel.get("engine") == "onnxruntime":
+        return (f"partly delegated: {kernel['path']} ran {kernel['taken']} of {kernel['nodes']} compute nodes as "
+                f"integer kernels; on {kernel['leftover_on']}: {left}")  # fmt: skip
+    return (f"partly delegated: {kernel['path']} took {kernel['taken']} of {kernel['nodes']} nodes{where}; "
+            f"on {kernel['leftover_on']}: {left} (the latency is not {kernel['path']}'s alone)")  # fmt: skip
+
+
+def _delegation(runner: Any, model: str, required: bool) -> dict[str, Any] | None:
+    """The runner's kernel path as JSON; raises when full delegation is required and not reached."""
+    kernel = getattr(runner.info, "kernel", None)
+    doc = kernel.to_json() if kernel is not None else None
+    if not required:
+        return doc
+    if doc is None:
+        raise _Fail("engine", f"{model}: this engine cannot tell how the graph was delegated; "
+                              f"drop --require-full-delegation")  # fmt: skip
+    warning = delegation_warning(doc)
+    if warning is not None:
+        raise _Fail("engine", f"{model}: {warning.split(' (the latency')[0]}; --require-full-delegation refuses it")
+    return doc
+
+
 def _progress(phase: str, n: int, of: int | None) -> None:
     sys.stderr.write(PROGRESS + json.dumps({"phase": phase, "n": n, "of": of}) + "\n")
     sys.stderr.flush()
@@ -126,12 +164,17 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         pin_status = pin(cpus)
         rss0 = peak_rss_bytes()
         runner = _open_runner(engine, model, threads, options)
+        ctx["delegation"] = _delegation(runner, model, bool(request.get("require_full_delegation")))
         arrays, specs = _inputs(runner, protocol.seed)
         runner.set_inputs(arrays)
         sampler = Sampler(ctx["cpus"])
         runlog = RunLog(sampler)
         progress = _progress if request.get("progress") else None
-        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress)
+        before = probe(ctx["cpus"])
+        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
+        after = probe(ctx["cpus"], after=True)
+        inter = assess(before, after, after.t - before.t, len(loop.preempted), len(loop.times_ns))
+        inter["preempted_indices"] = loop.preempted
         pinning = verify_pinning(cpus)
         pinning["requested"] = pin_status
         tele = runlog.summary()
@@ -150,15 +193,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         return Measurement.failed("no counted run finished; raise the time limit (--time-limit)", "config", **ctx)
     times_ms = [t / 1e6 for t in loop.times_ns]
     stats = summarize(times_ms, seed=protocol.seed)
-    warnings = list(stats.pop("warnings")) + list(tele.get("warnings") or [])
-    if pinning["status"].startswith("violated"):
-        warnings.append(f"pinning {pinning['status']}")
-    if protocol.adaptive and not loop.stopped_by.startswith("95%"):
-        warnings.append(f"stopped by the {loop.stopped_by} before the 95% CI reached ±{protocol.target_ci:.0%}")
-    if loop.cool_down and loop.cool_down.get("warning"):
-        warnings.append(loop.cool_down["warning"])
-    if loop.cool_down:
-        tele["cool_down"] = loop.cool_down
+    warnings = _warnings(list(stats.pop("warnings")), tele, inter, ctx, pinning, protocol, loop)
     return Measurement(
         status="ok",
         engine_version=info.version,
@@ -172,6 +207,8 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         rss_before_load_bytes=rss0,
         inputs=specs,
         telemetry=tele,
+        interference=inter,
+        noisy=inter["noisy"],
         warnings=warnings,
         created=time.time(),
         **ctx,
@@ -179,20 +216,75 @@ def measure_here(request: dict[str, Any]) -> Measurement:
     )
 
 
+def _warnings(
+    warnings: list[str], tele: dict[str, Any], inter: dict[str, Any], ctx: dict[str, Any],
+    pinning: dict[str, Any], protocol: Protocol, loop: Any,
+) -> list[str]:  # fmt: skip
+    """Everything that makes a figure less than clean, one line each (and the cool-down into telemetry)."""
+    warnings += list(tele.get("warnings") or [])
+    if inter["noisy"]:
+        warnings.append(f"noisy: the CPU was shared while timing ({'; '.join(inter['reasons'])})")
+    partial = delegation_warning(ctx["delegation"] or {})
+    if partial is not None:
+        warnings.append(partial)
+    if pinning["status"].startswith("violated"):
+        warnings.append(f"pinning {pinning['status']}")
+    if protocol.adaptive and not loop.stopped_by.startswith("95%"):
+        warnings.append(f"stopped by the {loop.stopped_by} before the 95% CI reached ±{protocol.target_ci:.0%}")
+    if loop.cool_down and loop.cool_down.get("warning"):
+        warnings.append(loop.cool_down["warning"])
+    if loop.cool_down:
+        tele["cool_down"] = loop.cool_down
+    return warnings
+
+
+def _coordinates(request: dict[str, Any]) -> bool:
+    """A multi-process protocol (several processes, or retries of a noisy one) and not one of its processes."""
+    if request.get("single_process"):
+        return False
+    try:
+        return Protocol.from_json(request.get("protocol") or {}).multi_process
+    except Exception:  # a bad protocol is reported by measure_here
+        return False
+
+
+def coordinate(request: dict[str, Any]) -> Measurement:
+    """Start one measuring process per protocol process (:mod:`.processes`) and combine them."""
+    try:
+        from edgepareto.bench.processes import measure_in_processes
+    except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+        from processes import measure_in_processes  # type: ignore[no-redef]
+
+    protocol = Protocol.from_json(request.get("protocol") or {})
+    try:
+        return measure_in_processes(request, protocol, progress=_progress if request.get("progress") else None)
+    except Exception as exc:  # a bug combining the processes: still one failed record, never a traceback
+        ctx = {k: request.get(k) for k in ("model", "engine", "threads", "cluster", "cpus")}
+        return Measurement.failed(f"combining the measuring processes failed: {first_line(exc, 1000)}", "engine", **ctx)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python3 _child.py REQUEST.json", file=sys.stderr)
+        print("usage: python3 _child.py REQUEST.json|-", file=sys.stderr)
         return 2
+    die_with_parent()
     try:
-        with open(argv[1], encoding="utf-8") as f:
-            request = json.load(f)
-        m = measure_here(request)
+        request = _read_request(argv[1])
+        m = coordinate(request) if _coordinates(request) else measure_here(request)
     except (OSError, ValueError) as exc:
         m = Measurement.failed(f"cannot read the request {argv[1]}: {first_line(exc, 1000)}", "config")
     sys.stdout.flush()
     sys.stdout.write("\n" + json.dumps(m.to_json()) + "\n")
     sys.stdout.flush()
     return 0 if m.ok else 1
+
+
+def _read_request(where: str) -> Any:
+    """The request from a file, or from stdin for ``-`` (no request file is left behind by a kill)."""
+    if where == "-":
+        return json.loads(sys.stdin.read())
+    with open(where, encoding="utf-8") as f:
+        return json.load(f)
 
 
 if __name__ == "__main__":

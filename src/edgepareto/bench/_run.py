@@ -6,22 +6,23 @@ a failed :class:`Measurement` with one line of error, so a sweep records it and 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from edgepareto import validation
 from edgepareto.bench._child import PROGRESS
+from edgepareto.bench._guard import guarded_child, kill_group
 from edgepareto.bench.cpus import discover_host, resolve_cpus
 from edgepareto.bench.protocol import Measurement, Protocol
-from edgepareto.errors import ConfigError
 
 CHILD = Path(__file__).with_name("_child.py")
 
@@ -39,6 +40,7 @@ def child_request(
     protocol: Protocol | None = None,
     progress: bool = False,
     keep_times: bool = True,
+    require_full_delegation: bool = False,
     **engine_options: Any,
 ) -> dict[str, Any]:
     """The JSON request ``_child.py`` reads (also what the remote agent ships to a board)."""
@@ -52,6 +54,7 @@ def child_request(
         "options": engine_options,
         "progress": progress,
         "keep_times": keep_times,
+        "require_full_delegation": require_full_delegation,
     }
 
 
@@ -72,6 +75,7 @@ def measure(
     progress: ProgressFn | None = None,
     keep_times: bool = True,
     python: str | None = None,
+    require_full_delegation: bool = False,
     **engine_options: Any,
 ) -> Measurement:
     """Measure one model file in a child process pinned to ``cpus`` or ``cluster``; never raises for the model.
@@ -82,11 +86,12 @@ def measure(
     failed Measurement instead.
     """
     protocol = protocol or Protocol.fast()
-    if threads < 1:
-        raise ConfigError(f"threads must be >= 1, got {threads}")
+    validation.threads(threads)  # 1..usable CPUs: 100,000 threads would exhaust the machine
     _check_engine(engine)
     fp = discover_host()
     pinned = resolve_cpus(fp, cluster=cluster, cpus=cpus)  # raises DeviceError for a bad cluster / CPU list
+    if pinned:
+        validation.threads(threads, f"threads on CPUs {pinned}", cpus=len(pinned))
     ctx = {"model": str(path), "engine": engine, "threads": threads, "protocol": protocol.to_json(),
            "cluster": cluster, "cpus": pinned or None, "device_id": fp.id}  # fmt: skip
     if not Path(path).is_file():
@@ -94,7 +99,8 @@ def measure(
     explicit = pinned if cluster is None and cpus is not None else None  # the child resolves a cluster itself
     request = child_request(
         path, engine=engine, threads=threads, cpus=explicit, cluster=cluster, protocol=protocol,
-        progress=progress is not None, keep_times=keep_times, **engine_options,
+        progress=progress is not None, keep_times=keep_times, require_full_delegation=require_full_delegation,
+        **engine_options,
     )  # fmt: skip
     return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)
 
@@ -109,43 +115,29 @@ def run_child(
 ) -> Measurement:
     """Run ``_child.py`` on ``request``; a crash, hang or unreadable reply becomes a failed Measurement."""
     ctx = context or {k: request.get(k) for k in ("model", "engine", "threads", "cluster", "cpus")}
-    fd, req_path = tempfile.mkstemp(prefix="edgepareto-bench-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(request, f)
     tail: deque[str] = deque(maxlen=20)
+    chunks: list[str] = []
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    try:
-        proc = subprocess.Popen(
-            [python or sys.executable, str(CHILD), req_path],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            start_new_session=True,  # a hung engine's threads die with its process group
-        )
-        chunks: list[str] = []
+    cmd = [python or sys.executable, str(CHILD), "-"]  # the request on stdin: no file left behind by a kill
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with guarded_child(cmd, env=env, text=True, **pipes) as proc:  # killed on Ctrl-C, dies with this process
+        _send(proc, request)
         readers = [
             threading.Thread(target=_read_stderr, args=(proc.stderr, tail, progress), daemon=True),
             threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True),  # type: ignore[union-attr]
         ]
         for r in readers:
             r.start()
-        try:
-            proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            proc.wait()
-            return Measurement.failed(
-                f"measurement did not finish within {timeout_s:g} s (engine hung?); raise --timeout for slow "
-                f"devices or check the model",
-                "timeout",
-                **ctx,
-            )
-        finally:
-            for r in readers:
-                r.join(timeout=5)
-    finally:
-        os.unlink(req_path)
+        timed_out = _wait(proc, timeout_s)
+        for r in readers:  # not on Ctrl-C: the with block kills the child first, and the exception goes on
+            r.join(timeout=5)
+    if timed_out:
+        return Measurement.failed(
+            f"measurement did not finish within {timeout_s:g} s (engine hung?); raise --timeout for slow "
+            f"devices or check the model",
+            "timeout",
+            **ctx,
+        )
     out = "".join(chunks)
     lines = [ln for ln in out.splitlines() if ln.strip()]
     if lines:
@@ -172,8 +164,20 @@ def _read_stderr(stream: Any, tail: deque[str], progress: ProgressFn | None) -> 
         tail.append(line.rstrip())
 
 
-def _kill(proc: subprocess.Popen[str]) -> None:
+def _wait(proc: subprocess.Popen[str], timeout_s: float) -> bool:
+    """Wait for the child; True (and the child killed) when it ran past ``timeout_s``."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+        proc.wait(timeout=timeout_s)
+        return False
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        proc.wait()
+        return True
+
+
+def _send(proc: subprocess.Popen[str], request: dict[str, Any]) -> None:
+    """Write the request and close stdin; a child that died at once is reported by its exit status."""
+    with contextlib.suppress(OSError):  # BrokenPipeError included
+        proc.stdin.write(json.dumps(request))  # type: ignore[union-attr]
+    with contextlib.suppress(OSError):
+        proc.stdin.close()  # type: ignore[union-attr]

@@ -130,6 +130,8 @@ class Fingerprint:
     clusters: tuple[Cluster, ...]
     runtimes: dict[str, str] = field(default_factory=dict)
     sysfs_root: str | None = None  # set when the tree is fake (tests, fake boards)
+    machine: str | None = None  # uname -m of the Python that looked (under qemu-user: the emulated one)
+    emulation: str | None = None  # why these CPUs are emulated (qemu), or None: see detect_emulation()
 
     def cluster(self, name: str) -> Cluster:
         """The cluster called ``name`` (or its core type, or its CPU list); one-line error naming the choices."""
@@ -151,6 +153,8 @@ class Fingerprint:
             "clusters": [c.to_json() for c in self.clusters],
             "runtimes": dict(self.runtimes),
             "sysfs_root": self.sysfs_root,
+            "machine": self.machine,
+            "emulation": self.emulation,
         }
 
     @classmethod
@@ -166,6 +170,8 @@ class Fingerprint:
             clusters=tuple(Cluster.from_json(c) for c in d.get("clusters") or ()),
             runtimes=dict(d.get("runtimes") or {}),
             sysfs_root=d.get("sysfs_root"),
+            machine=d.get("machine"),
+            emulation=d.get("emulation"),
         )
 
 
@@ -324,7 +330,51 @@ def discover_host() -> Fingerprint:
         clusters=tuple(clusters),
         runtimes=_runtimes(),
         sysfs_root=sysfs_root() if is_fake() else None,
+        machine=platform.machine() or None,
+        emulation=detect_emulation(),
     )
+
+
+def _family(machine: str) -> str | None:
+    m = machine.lower()
+    if m in ("x86_64", "amd64", "i386", "i486", "i586", "i686", "x86"):
+        return "x86"
+    if m.startswith(("arm", "aarch64")):
+        return "arm"
+    return None
+
+
+def detect_emulation(cpuinfo: str | None = None, machine: str | None = None) -> str | None:
+    """Why this process runs on emulated CPUs, or None. Reads the REAL ``/proc/cpuinfo`` (never a fake tree).
+
+    qemu-user passes the host's ``/proc/cpuinfo`` through: an aarch64 Python that sees x86 ``flags``
+    (or an x86 Python that sees Arm ``CPU part`` lines) is emulated. A QEMU system guest says
+    ``QEMU`` in its CPU model. Other emulators are not detected: set ``emulated = true`` for the
+    board in the inventory.
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return None
+    machine = machine if machine is not None else platform.machine()
+    per_cpu, _ = parse_cpuinfo(cpuinfo)
+    first = next(iter(per_cpu.values()), {})
+    if "vendor_id" in first or "flags" in first:
+        seen = "x86"
+    elif "CPU part" in first or "CPU architecture" in first:
+        seen = "arm"
+    else:
+        seen = None
+    model = first.get("model name") or first.get("Processor") or ""
+    own = _family(machine)
+    if own and seen and own != seen:
+        what = f"{model} ({seen})" if model else f"an {seen} CPU"
+        return f"qemu-user: this Python is {machine} but /proc/cpuinfo describes {what}"
+    if "qemu" in model.lower():
+        return f"QEMU virtual CPU: /proc/cpuinfo says {model!r}"
+    return None
 
 
 # -- choosing, pinning and verifying CPUs ----------------------------------------------------

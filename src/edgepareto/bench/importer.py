@@ -190,9 +190,7 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
     blocks = _blocks(text)
     where = f"{source_name}" + (f" (run {index + 1} of {total})" if total > 1 else "")
     if not blocks:
-        raise ModelFileError(
-            f"{where}: no 'count=... avg=...' lines; pass the full stdout of TFLite's benchmark_model"
-        )
+        raise ModelFileError(f"{where}: no 'count=... avg=...' lines; pass the full stdout of TFLite's benchmark_model")
     params, summary, memory = _params(text), _summary(text), _memory(text)
     runs_block = blocks[-1]
     warm_block = blocks[0] if len(blocks) > 1 else None

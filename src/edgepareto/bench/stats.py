@@ -132,3 +132,41 @@ def noise_warnings(s: dict[str, Any]) -> list[str]:
     if s["runs"] >= 10 and s["outliers"] > 0.1 * s["runs"]:
         warnings.append(f"noisy: {s['outliers']} of {s['runs']} runs are outliers (Tukey fences)")
     return warnings
+
+
+#: Process medians more than this fraction apart (sorted neighbours) belong to different modes.
+MODE_GAP = 0.05
+
+
+def median_ci_exact(values: list[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Distribution-free CI of the median from order statistics, exact (Binomial(n, 1/2)): ``(lo, hi, level)``.
+
+    The interval is ``[x_(j), x_(n+1-j)]`` with the largest ``j`` whose coverage ``1 - 2 P(B < j)`` is at
+    least ``confidence``; ``level`` is that coverage. With too few values for ``confidence`` (fewer than 6
+    at 95%) it is the whole range and ``level`` says how much less it covers.
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n = len(x)
+    if n == 0:
+        return (math.nan, math.nan, 0.0)
+    _z(confidence)  # validates the level
+    j, level = 1, 1.0 - 2.0 * 0.5**n
+    while j + 1 <= n // 2:
+        cover = 1.0 - 2.0 * sum(math.comb(n, i) for i in range(j + 1)) * 0.5**n
+        if cover < confidence:
+            break
+        j, level = j + 1, cover
+    return (float(x[j - 1]), float(x[n - j]), level)
+
+
+def modes(medians: list[float], gap: float = MODE_GAP) -> list[dict[str, Any]]:
+    """Groups of process medians: sorted neighbours more than ``gap`` (relative) apart start a new group."""
+    x = sorted(float(v) for v in medians)
+    if not x:
+        return []
+    groups: list[list[float]] = [[x[0]]]
+    for v in x[1:]:
+        if v > groups[-1][-1] * (1.0 + gap):
+            groups.append([])
+        groups[-1].append(v)
+    return [{"median_ms": float(np.median(g)), "processes": len(g), "min_ms": g[0], "max_ms": g[-1]} for g in groups]

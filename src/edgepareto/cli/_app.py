@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from edgepareto.errors import EdgeParetoError
 from edgepareto.version import __version__
@@ -31,11 +31,18 @@ def _commands() -> dict[str, ModuleType]:
     return dict(sorted(found.items()))
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad flag is one line too (argparse's usage block would precede it): what is wrong, where to look."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout, nothing else")
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edgepareto",
         description="Which ConvNet variant should run on this edge CPU? Build, measure, compare.",
     )
@@ -75,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"edgepareto {args.command}: interrupted; results already written are kept", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk or a refused write deep inside a library: still one line
+        if args.debug:
+            raise
+        from edgepareto.validation import os_reason
+
+        print(f"edgepareto {args.command}: error: {os_reason(exc)}", file=sys.stderr)
+        return 2
     emit(doc, args, module)
     return int(doc.get("exit_code", 0)) if isinstance(doc, dict) else 0
 

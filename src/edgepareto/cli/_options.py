@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from edgepareto.validation import arg_finite, arg_seed
+
 
 def add_store_argument(p: argparse.ArgumentParser) -> None:
     """The ``--store`` flag shared by every command that reads or writes results."""
@@ -25,8 +27,8 @@ def open_store(args: argparse.Namespace):
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """Family/alpha/resolution/classes flags shared by every command that builds a model."""
     p.add_argument("family", help="model family, e.g. mobilenet_v1 (see `edgepareto models`)")
-    p.add_argument("--alpha", type=float, default=1.0, help="width multiplier in (0, 1] (default 1.0)")
-    p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 (default 224)")
+    p.add_argument("--alpha", type=float, default=1.0, help="width multiplier in [0.03125, 1] (default 1.0)")
+    p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 up to 1024 (default 224)")
     p.add_argument("--classes", type=int, default=1000, help="number of output classes (default 1000)")
 
 
@@ -46,9 +48,9 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-images", type=int, default=d.train_images,
                    help=f"seed-fixed subset of the 60,000 training images (default {d.train_images})")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
-    p.add_argument("--lr", type=float, default=d.learning_rate, help=f"Adam learning rate (default {d.learning_rate})")
-    p.add_argument("--bn-momentum", type=float, default=d.bn_momentum, help=f"default {d.bn_momentum}")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
+    p.add_argument("--lr", type=arg_finite(), default=d.learning_rate, help=f"Adam rate (default {d.learning_rate})")
+    p.add_argument("--bn-momentum", type=arg_finite(), default=d.bn_momentum, help=f"default {d.bn_momentum}")
+    p.add_argument("--seed", type=arg_seed, default=d.seed, help=f"default {d.seed}")
     p.add_argument("--resolution", type=int, default=d.resolution, help=f"input side (default {d.resolution})")
     p.add_argument("--calibration-samples", type=int, default=d.calibration_samples,
                    help=f"training images for int8 calibration (default {d.calibration_samples})")  # fmt: skip

@@ -1,9 +1,12 @@
 """Measure the latency of one model file on this host, pinned to a cluster or CPU list.
 
-Each measurement runs in a child process (a crash or hang is one line, not a dead shell),
-with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: stop when the
-95% CI of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit, no pauses) and ``paper`` (the
-seed's: 1 warm-up, 100 runs, 2 s pauses). Any flag overrides the preset.
+Each measurement runs in child processes (a crash or hang is one line, not a dead shell),
+with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: 6 processes of
+1 warm-up + 2 runs, median of the process medians with the exact 95% CI over them; ``--runs`` and
+``--warmup`` count per process), ``fast-single`` (the former fast: one process, stop when the 95% CI
+of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit) and ``paper`` (the seed's: 1 warm-up,
+100 runs, 2 s pauses). Any flag overrides the preset. A partly delegated graph warns in one line;
+``--require-full-delegation`` makes it an error.
 
     edgepareto bench artifacts/mobilenet_v1_100_224.int8.tflite --cluster big --json
     edgepareto bench model.onnx --engine onnxruntime --threads 2 --cpus 0-1
@@ -17,29 +20,48 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.validation import arg_finite, arg_int, arg_seed, arg_threads
+
 HELP = "measure one model's latency (median, CI, percentiles, peak memory) on chosen CPUs"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="model file (.tflite, .onnx), or a benchmark_model log with --import")
     p.add_argument("--engine", help="litert or onnxruntime (default: by file suffix)")
-    p.add_argument("--threads", type=int, default=1, help="engine threads (default 1)")
+    p.add_argument("--threads", type=arg_threads, default=1, help="engine threads, 1..usable CPUs (default 1)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 4-7 or 0,2")
-    p.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="preset (default fast)")
-    p.add_argument("--runs", type=int, help="fixed number of counted runs (turns off the stopping rule)")
-    p.add_argument("--warmup", type=int, help="untimed warm-up runs")
-    p.add_argument("--pause", type=float, help="seconds between runs")
-    p.add_argument("--min-runs", type=int, help="stopping rule: at least this many runs")
-    p.add_argument("--max-runs", type=int, help="stopping rule: at most this many runs")
-    p.add_argument("--target-ci", type=float, help="stopping rule: CI half-width in %% of the median (default 2)")
-    p.add_argument("--time-limit", type=float, help="stopping rule: seconds of timed runs at most")
-    p.add_argument("--timeout", type=float, help="kill the measuring process after this many seconds")
-    p.add_argument("--cool-down-to", type=float, metavar="C", help="wait until thermal zones are below C °C")
-    p.add_argument("--seed", type=int, help="seed of the random inputs")
+    p.add_argument(
+        "--protocol",
+        choices=("fast", "fast-single", "paper"),
+        default="fast",
+        help="preset (default fast: 6 processes; fast-single: the former one-process fast protocol)",
+    )
+    p.add_argument("--processes", type=arg_int(1, 1000), help="separate measuring processes (fast: 6)")
+    p.add_argument(
+        "--max-processes", type=arg_int(1, 1000), help="add processes up to this until the CI is within the target"
+    )
+    p.add_argument(
+        "--retry-if-noisy", type=arg_int(0, 100), metavar="N", help="measure a process flagged noisy again, N times"
+    )
+    p.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
+    p.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
+    p.add_argument("--pause", type=arg_finite(), help="seconds between runs")
+    p.add_argument("--min-runs", type=arg_int(), help="stopping rule: at least this many runs")
+    p.add_argument("--max-runs", type=arg_int(), help="stopping rule: at most this many runs")
+    p.add_argument("--target-ci", type=arg_finite(), help="stopping rule: CI half-width, %% of the median (default 2)")
+    p.add_argument("--time-limit", type=arg_finite(), help="stopping rule: seconds of timed runs at most")
+    p.add_argument("--timeout", type=arg_finite(), help="kill the measuring process after this many seconds")
+    p.add_argument("--cool-down-to", type=arg_finite(), metavar="C", help="wait until thermal zones are below C °C")
+    p.add_argument("--seed", type=arg_seed, help="seed of the random inputs")
     p.add_argument("--no-xnnpack", action="store_true", help="LiteRT: builtin kernels instead of XNNPACK")
     p.add_argument("--optimization", choices=("disable", "basic", "extended", "all"), help="ONNX Runtime graph level")
+    p.add_argument(
+        "--require-full-delegation",
+        action="store_true",
+        help="fail (one line, non-zero exit) when part of the graph runs off XNNPACK / integer kernels",
+    )
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
     p.add_argument(
         "--store", type=Path, help="also record the result in this results store (keyed: a rerun adds nothing)"
@@ -68,6 +90,9 @@ def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
         ("timeout", "timeout_s"),
         ("cool_down_to", "cool_down_to_c"),
         ("seed", "seed"),
+        ("processes", "processes"),
+        ("max_processes", "max_processes"),
+        ("retry_if_noisy", "retry_if_noisy"),
     ):
         value = getattr(args, flag)
         if value is not None:
@@ -99,6 +124,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     protocol = protocol_from_args(args)
     engine = engine_for(args.file, args.engine)
     options: dict[str, Any] = {}
+    if args.no_xnnpack and args.require_full_delegation:
+        raise ConfigError("--require-full-delegation asks for XNNPACK, --no-xnnpack turns it off; drop one")
     if args.no_xnnpack:
         if engine != "litert":
             raise ConfigError("--no-xnnpack applies to --engine litert only")
@@ -117,10 +144,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cluster=args.cluster,
             protocol=protocol,
             progress=progress,
+            require_full_delegation=args.require_full_delegation,
             **options,
         )
     finally:
         done()
+    _warn_partial(m, args)
     if not m.ok:
         errors = {"model": ModelFileError, "device": DeviceError, "config": ConfigError}
         raise errors.get(m.error_kind or "", EngineError)(m.error)
@@ -138,6 +167,17 @@ def _stored(args: argparse.Namespace, write: Any) -> dict[str, Any]:
 
     with open_results(args.store) as store:
         return write(store, given)
+
+
+def _warn_partial(m: Any, args: argparse.Namespace) -> None:
+    """JSON mode: the partial-delegation warning as one stderr line (human mode shows it with the figures)."""
+    if not args.json or not m.ok:
+        return
+    import sys
+
+    for w in m.warnings:
+        if w.startswith("partly delegated"):
+            print(f"edgepareto bench: warning: {w}", file=sys.stderr)
 
 
 def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
@@ -160,10 +200,13 @@ def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
                 console=err_console(),
                 transient=True,
             )
-            state["bar"], state["task"] = bar, bar.add_task("", total=protocol.runs or protocol.max_runs)
+            total = protocol.process_bound if protocol.multi_process else protocol.runs or protocol.max_runs
+            state["bar"], state["task"] = bar, bar.add_task("", total=total)
             bar.start()
         bar, task = state["bar"], state["task"]
-        if phase == "warmup":
+        if phase == "processes":
+            bar.update(task, description=f"processes ({protocol.name})", completed=n, total=of)
+        elif phase == "warmup":
             bar.update(task, description=f"warm-up {n}/{of}", completed=0)
         else:
             bar.update(task, description=f"timing ({protocol.name})", completed=n)
@@ -198,6 +241,7 @@ def render(doc: dict[str, Any], console) -> None:
         f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {threads} thread(s) on CPUs "
         f"{doc.get('cpus')} [{pin}], protocol {proto.get('name')}, {doc.get('outliers', 0)} outliers"
     )
+    _render_processes(doc, console)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")
     if doc.get("stored"):
@@ -207,3 +251,18 @@ def render(doc: dict[str, Any], console) -> None:
         top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
         console.print("slowest operators: " + "; ".join(
             f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top))  # fmt: skip
+
+
+def _render_processes(doc: dict[str, Any], console) -> None:
+    """Per-process medians (the modes stay visible), the CI's level and how long it all took."""
+    procs = doc.get("processes") or []
+    if not procs:
+        return
+    meds = ", ".join(f"{p['median_ms']:.4g}{'*' if p.get('noisy') else ''}" for p in procs)
+    tele = doc.get("telemetry") or {}
+    level = tele.get("ci_level")
+    console.print(
+        f"{len(procs)} processes, medians (ms, * = CPU shared): {meds}; CI over the processes"
+        + (f" ({level:.1%} exact)" if level else "")
+        + (f", {tele['elapsed_s']:.1f} s in all" if tele.get("elapsed_s") else "")
+    )

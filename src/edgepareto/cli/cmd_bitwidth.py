@@ -13,6 +13,7 @@ import argparse
 from typing import Any
 
 from edgepareto.cli._options import add_schedule_arguments, schedule_from
+from edgepareto.validation import arg_finite, arg_int
 
 HELP = "accuracy vs bit width (2-16, per-channel vs per-tensor) beside the TFLite int8 artifact"
 
@@ -30,9 +31,9 @@ def _bits(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--alpha", type=float, default=0.25, help="width multiplier of the trained model (default 0.25)")
+    p.add_argument("--alpha", type=arg_finite(), default=0.25, help="width multiplier of the model (default 0.25)")
     p.add_argument("--bits", default="2-16", help="bit widths, a range 2-16 or a list 2,4,8 (default 2-16)")
-    p.add_argument("--limit", type=int, help="evaluate on the first N test images only (default all 10,000)")
+    p.add_argument("--limit", type=arg_int(1), help="evaluate on the first N test images only (default all 10,000)")
     add_schedule_arguments(p)
 
 

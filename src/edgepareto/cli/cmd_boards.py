@@ -12,6 +12,8 @@ else ~/.config/edgepareto/boards.toml):
   host = "192.168.1.20"
   python = "/usr/bin/python3"          # needs NumPy and ai-edge-litert (or tflite-runtime)
   clusters = ["LITTLE", "big"]         # optional names for the discovered clusters
+  benchmark_model = "/opt/benchmark_model"  # optional: TFLite's C++ tool, for a board without a runtime
+  emulated = true                      # optional: flag its numbers as emulated (qemu-user is detected)
 
 A board whose host key is not in known_hosts is refused; check the fingerprint the error prints
 and rerun once with --accept-new-host-key. Uploads go to ~/.cache/edgepareto/<project> on the board.
@@ -28,6 +30,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.validation import arg_int
+
 HELP = "list remote boards (inventory + fingerprints over SSH) or measure a model on them"
 
 
@@ -42,10 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "always refused)",
     )
     p.add_argument("--measure", type=Path, default=None, metavar="MODEL", help="measure this .tflite on each board")
-    p.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+    p.add_argument("--threads", type=arg_int(1, 1024), default=1, help="inference threads (default 1)")
     p.add_argument("--cluster", default=None, help="pin to this cluster of each board (e.g. big, LITTLE)")
     p.add_argument("--protocol", default="fast", help="latency protocol preset: fast (default) or paper")
-    p.add_argument("--retries", type=int, default=3, help="reconnect attempts for a board that drops off")
+    p.add_argument("--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         boards = list_boards(
             args.inventory, names=args.devices, fetch=not args.offline, accept_new_host_key=args.accept_new_host_key
         )
-        return {"boards": boards}
+        failed = [b for b in boards if b.get("status") not in ("ok", "not checked")]
+        return {"boards": boards, **({"exit_code": 1} if failed else {})}  # a refused host key is not a success
     return _measure(args)
 
 
@@ -96,12 +101,18 @@ def render(doc: dict[str, Any], console) -> None:
             fp = b.get("fingerprint") or {}
             clusters = fp.get("clusters") if isinstance(fp, dict) else None
             desc = ", ".join(_cluster_text(c) for c in clusters) if clusters else ""
-            runtime = (b.get("versions") or {}).get("runtime")
-            rows.append((b["name"], f"{b['user']}@{b['host']}:{b['port']}", b["status"], runtime, desc))
+            versions = b.get("versions") or {}
+            runtime = versions.get("runtime") or b.get("measures_with") or ("none" if versions else None)
+            status = b["status"] + (", emulated" if b.get("emulation") else "")
+            rows.append((b["name"], f"{b['user']}@{b['host']}:{b['port']}", status, runtime, desc))
         console.print(table("boards", ["name", "address", "status", "runtime", "clusters"], rows))
         for b in doc["boards"]:
             if b.get("error"):
                 console.print(f"[red]{b['name']}[/red]: {b['error']}")
+            elif b.get("note"):
+                console.print(f"{b['name']}: {b['note']}")
+            if b.get("emulation") and not b.get("error"):  # the status column says "emulated" in any case
+                console.print(f"{b['name']}: emulated ({b['emulation']}); its latencies are flagged emulated")
         return
     rows = [
         (m["board"], m.get("status"), m.get("median_ms"), m.get("ci95_median_ms"), m.get("runs"), m.get("error"))

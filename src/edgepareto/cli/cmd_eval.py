@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.data.presets import PRESETS
+from edgepareto.validation import arg_int
 
 HELP = "accuracy of a model file on ImageNet, an image folder or Fashion-MNIST (top-1/top-5, Wilson CIs)"
 
@@ -34,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ground-truth", type=Path, help="labels of a flat ImageNet folder (devkit txt, file,synset CSV)")
     p.add_argument("--synset-order", type=Path, help="devkit synset order: 1000 wnids by ILSVRC2012_ID")
     p.add_argument("--labels", type=Path, help="names of the model's outputs, one per line (e.g. 1001 lines)")
-    p.add_argument("--limit", type=int, help="evaluate only N images: the first N in sorted order, or with --balanced")
+    p.add_argument("--limit", type=arg_int(1), help="evaluate only N images: the first N sorted, or --balanced")
     p.add_argument(
         "--balanced",
         action="store_true",
@@ -47,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=PRESETS,
         help="preprocessing preset (default: the model's sidecar, else tf-slim, which Google's table used)",
     )
-    p.add_argument("--workers", type=int, help="worker processes (default: one per usable CPU)")
+    p.add_argument("--workers", type=arg_int(1, 1024), help="worker processes (default: one per usable CPU)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the decoded-input cache")
     p.add_argument(
         "--store", type=Path, help="also record top-1/top-5 in this results store (keyed: a rerun adds nothing)"

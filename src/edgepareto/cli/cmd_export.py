@@ -16,6 +16,7 @@ from typing import Any
 from edgepareto.artifacts import CALIBRATION_SAMPLES
 from edgepareto.cli._options import add_model_arguments, model_config
 from edgepareto.data.presets import DEFAULT_PRESET, PRESETS, name_preset_beside
+from edgepareto.validation import arg_int, arg_seed, output_dir
 
 HELP = "convert a model to .tflite (fp32, fp16, int8-dynamic, int8) or .onnx (fp32, int8) artifacts"
 
@@ -30,10 +31,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", type=Path, default=Path("artifacts"), help="output folder (default ./artifacts)")
     p.add_argument("--weights", type=Path, help="Keras .h5/.keras weights to load (default: random weights)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    p.add_argument("--seed", type=arg_seed, default=0, help="seed of the random weights, 0..2^32-1 (default 0)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=int, default=CALIBRATION_SAMPLES,
-                   help=f"calibration images (default {CALIBRATION_SAMPLES})")  # fmt: skip
+    p.add_argument("--calibration-samples", type=arg_int(1, 10000), default=CALIBRATION_SAMPLES,
+                   help=f"calibration images, 1..10000 (default {CALIBRATION_SAMPLES})")  # fmt: skip
     p.add_argument(
         "--preprocessing",
         choices=PRESETS,
@@ -44,9 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.artifacts import export, exporter_for
+    from edgepareto.convert.calibration import check_calibration_samples
 
     config = model_config(args)
+    check_calibration_samples(args.calibration_samples)  # as a plan does: 0 would write a float "int8"
     formats = _formats(args.format)
+    output_dir(args.out)
     for f in formats:  # fail before building anything
         exporter_for(f).check(args.precision.split(","))
     arts = export(

@@ -12,6 +12,7 @@ import argparse
 from typing import Any
 
 from edgepareto.cli._options import add_store_argument, open_store
+from edgepareto.validation import arg_finite, arg_int
 
 HELP = "best variants for a device under latency/size/accuracy bounds, with why"
 
@@ -19,12 +20,12 @@ HELP = "best variants for a device under latency/size/accuracy bounds, with why"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_argument(p)
     p.add_argument("--device", required=True, help="device name or a unique part of it, e.g. 'Cortex-A7'")
-    p.add_argument("--max-latency-ms", type=float, help="latency bound in ms")
-    p.add_argument("--max-size-mb", type=float, help="model file size bound in MB (10^6 bytes)")
-    p.add_argument("--min-top1", type=float, help="top-1 accuracy bound in percent (e.g. 65)")
+    p.add_argument("--max-latency-ms", type=arg_finite(0), help="latency bound in ms")
+    p.add_argument("--max-size-mb", type=arg_finite(0), help="model file size bound in MB (10^6 bytes)")
+    p.add_argument("--min-top1", type=arg_finite(0), help="top-1 accuracy bound in percent (e.g. 65)")
     p.add_argument("--dataset", help="dataset whose accuracy counts (default: the one measured for this device)")
     p.add_argument("--engine", help="only this engine's latencies (default: all)")
-    p.add_argument("--top", type=int, default=3, help="how many recommendations (default 3)")
+    p.add_argument("--top", type=arg_int(1, 1000), default=3, help="how many recommendations (default 3)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,6 +56,9 @@ def render(doc: dict[str, Any], console) -> None:
         )
     if rows:
         console.print(table("Recommendations", ["#", "variant", "engine", "ms", "MB", "top-1 %", "why"], rows))
+        for r in doc["recommendations"]:
+            if r.get("confirm"):
+                console.print(f"#{r['rank']} rests on a PREDICTED latency; confirm it: {r['confirm']['command']}")
     else:
         console.print(f"[bold]{doc.get('message', 'nothing to recommend')}[/bold]")
         for r in doc.get("nearest", []):

@@ -24,8 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.report import write_report
+    from edgepareto.validation import output_dir
 
-    out = args.out if args.out is not None else Path(args.store).parent / "report"
+    out = output_dir(args.out if args.out is not None else Path(args.store).parent / "report")
     with open_store(args) as store:
         doc = write_report(store, out)
     return {

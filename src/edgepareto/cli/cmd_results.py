@@ -27,7 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.store import export_csv, export_json
+    from edgepareto.validation import output_file
 
+    if args.out is not None:
+        output_file(args.out)  # before reading the store
     with open_store(args) as store:
         if args.format == "csv":
             text = export_csv(store, include_failed=not args.ok_only)
@@ -42,8 +45,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _deliver(args: argparse.Namespace, text: str, fmt: str, n: int, doc: dict[str, Any] | None = None) -> dict:
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+        from edgepareto.validation import output_file, write_text
+
+        write_text(output_file(args.out), text)
         return {"store": str(args.store), "format": fmt, "out": str(args.out), "measurements": n}
     if doc is not None:
         return doc  # printed as JSON by the CLI (render does the same without --json)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.artifacts import CALIBRATION_SAMPLES
+from edgepareto.validation import arg_int
 
 HELP = "the seed's eight variants: build, convert, inspect; size table beside the cost model"
 
@@ -20,15 +21,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alphas", default="0.25,0.5,0.75,1.0", help="comma list of alphas (default the seed's four)")
     p.add_argument("--precision", default="fp32,int8", help="precisions (default fp32,int8)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=int, default=CALIBRATION_SAMPLES,
+    p.add_argument("--calibration-samples", type=arg_int(1, 10000), default=CALIBRATION_SAMPLES,
                    help=f"calibration images (default {CALIBRATION_SAMPLES})")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.cli._output import err_console
+    from edgepareto.cli.cmd_train import parse_alphas
     from edgepareto.convert.size_table import size_table
+    from edgepareto.validation import output_dir
 
-    alphas = [float(a) for a in args.alphas.split(",") if a.strip()]
+    alphas = list(parse_alphas(args.alphas))
+    output_dir(args.out)
     with err_console().status("converting") as status:
         rows = size_table(
             alphas,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.cli._options import add_store_argument
+from edgepareto.validation import arg_int
 
 HELP = "run a plan (default: the seed study + the Fashion-MNIST study), resumably; write the report"
 
@@ -47,7 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--accept-new-host-key", action="store_true", help="trust boards whose host key is not in known_hosts yet"
     )
-    p.add_argument("--retries", type=int, default=3, help="reconnect attempts for a board that drops off (default 3)")
+    p.add_argument(
+        "--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off (default 3)"
+    )
     add_models_arguments(p)
 
 
@@ -117,6 +120,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         boards, host = parse_devices(args.devices, args.inventory)
     report_dir = None if args.no_report else (args.report or Path(args.store).parent / "report")
+    if report_dir is not None:
+        from edgepareto.validation import output_dir
+
+        output_dir(report_dir, "--report", create=False)  # fail before the sweep, not after it
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         outcome = run_sweep(
@@ -135,8 +142,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         signal.signal(signal.SIGTERM, previous)
     doc = asdict(outcome)
     doc["plan_source"] = plan.source
+    if boards is not None:
+        doc["boards_left_out"] = _left_out(boards, outcome.devices)
+    if outcome.failed or doc.get("boards_left_out"):
+        doc["exit_code"] = 1  # some tasks failed (their error is in "failures"), or a board was left out
     doc["plan_toml"] = plan.to_toml()
     return doc
+
+
+def _left_out(boards: list[Any], devices: list[str]) -> list[str]:
+    """Boards with no device in the run (refused host key, unreachable): board devices are named "BOARD core"."""
+    return [b.name for b in boards if not any(d.startswith(f"{b.name} ") for d in devices)]
 
 
 def render(doc: dict[str, Any], console) -> None:

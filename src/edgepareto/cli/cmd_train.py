@@ -16,6 +16,7 @@ import argparse
 from typing import Any
 
 from edgepareto.cli._options import add_schedule_arguments, schedule_from
+from edgepareto.validation import arg_int
 
 HELP = "train MobileNet v1 on Fashion-MNIST (several alphas), export fp32/int8, measure test accuracy"
 
@@ -35,7 +36,7 @@ def parse_alphas(text: str) -> tuple[float, ...]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alphas", default="0.25,0.5,0.75,1.0", help="comma list (default the seed's four)")
     add_schedule_arguments(p)
-    p.add_argument("--workers", type=int, help="evaluation worker processes (default: one per usable CPU)")
+    p.add_argument("--workers", type=arg_int(1, 1024), help="evaluation worker processes (default: one per usable CPU)")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from edgepareto.data.preprocessing import PreprocessingSpec, list_images
-from edgepareto.errors import DatasetError
+from edgepareto.errors import ConfigError, DatasetError
 from edgepareto.models import ModelConfig
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,24 @@ class CalibrationArrays:
             )
 
 
+MAX_CALIBRATION_SAMPLES = 10_000  # the plan's range too (StudyPlan.calibration_samples)
+
+
+def check_calibration_samples(samples: object) -> int:
+    """The calibration image count, refused outside [1, 10000] as a plan refuses it (0 would give a float "int8")."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_CALIBRATION_SAMPLES:
+        raise ConfigError(
+            f"--calibration-samples must be in [1, {MAX_CALIBRATION_SAMPLES}], got {samples!r}: "
+            f"int8 calibrates on at least one image"
+        )
+    return samples
+
+
 def calibration_arrays(
     config: ModelConfig, folder: Path | CalibrationArrays | None, samples: int, seed: int = 0
 ) -> tuple[np.ndarray, str]:
     """Float inputs of shape (n, R, R, 3) and where they came from ('real images' or 'synthetic')."""
+    check_calibration_samples(samples)
     if isinstance(folder, CalibrationArrays):
         x = folder.inputs[:samples]
         return x, f"{folder.source} (in memory)"

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto import validation
 from edgepareto.errors import ConfigError, DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -41,6 +42,7 @@ NORMALIZATIONS = ("centred", "unit-centred", "divide-first")
 COLORS = ("RGB", "BGR", "L")
 INTEGER_INPUT = ("auto", "pixels", "requantize")
 SIDECAR_SUFFIX = ".preprocessing.json"
+MAX_SIZE = 1024  # the largest model input edgepareto builds (models.MAX_RESOLUTION)
 
 
 def central_crop_box(width: int, height: int, fraction: float) -> tuple[int, int, int, int]:
@@ -100,8 +102,9 @@ class PreprocessingSpec:
     normalization: str = "centred"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.size, int) or self.size < 1:
-            raise ConfigError(f"preprocessing size must be a positive integer, got {self.size!r}")
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 1 <= self.size <= MAX_SIZE:
+            raise ConfigError(f"preprocessing size must be an integer in [1, {MAX_SIZE}], got {self.size!r}")
+        validation.finite(self.crop_fraction, "preprocessing crop_fraction")
         if not 0.0 < self.crop_fraction <= 1.0:
             raise ConfigError(f"crop_fraction must be in (0, 1], got {self.crop_fraction}")
         if self.resize_filter not in FILTERS:
@@ -118,18 +121,22 @@ class PreprocessingSpec:
         self._check_pipeline()
 
     def _check_scaling(self) -> None:
+        """mean and std: one finite number, or one per channel (NaN would make every input NaN)."""
         for name in ("mean", "std"):
             value = getattr(self, name)
             if isinstance(value, list | tuple):
-                if len(value) != self.channels or not all(isinstance(v, int | float) for v in value):
+                numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+                if len(value) != self.channels or not numbers:
                     raise ConfigError(f"{name} per channel needs {self.channels} numbers, got {value!r}")
+                for v in value:
+                    validation.finite(v, f"preprocessing {name}")
                 object.__setattr__(self, name, tuple(float(v) for v in value))
+            else:
+                validation.finite(value, f"preprocessing {name}")
         if min(_as_tuple(self.std)) <= 0:
             raise ConfigError(f"std must be positive, got {self.std}")
         if self.normalization not in NORMALIZATIONS:
-            raise ConfigError(
-                f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}"
-            )
+            raise ConfigError(f"normalization must be one of {', '.join(NORMALIZATIONS)}, got {self.normalization!r}")
 
     def _check_pipeline(self) -> None:
         if self.decoder not in DECODERS:
@@ -162,9 +169,8 @@ class PreprocessingSpec:
     @property
     def key(self) -> str:
         """Identifies the whole spec, scaling included."""
-        return (
-            f"{self.pixel_key}-m{_fmt(self.mean)}-d{_fmt(self.std)}-o{self.label_offset}-{self.integer_input}"
-            + ("" if self.normalization == "centred" else f"-{self.normalization}")
+        return f"{self.pixel_key}-m{_fmt(self.mean)}-d{_fmt(self.std)}-o{self.label_offset}-{self.integer_input}" + (
+            "" if self.normalization == "centred" else f"-{self.normalization}"
         )
 
     @property
@@ -220,7 +226,7 @@ class PreprocessingSpec:
         try:
             with Image.open(path) as im:
                 return self.prepare_pil(im)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
     def load_many(self, path: str | Path, others: list[PreprocessingSpec]) -> list[np.ndarray]:
@@ -252,7 +258,7 @@ class PreprocessingSpec:
         try:
             with Image.open(path) as im:
                 return np.asarray(im.convert("L" if self.color == "L" else "RGB"), dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc
 
     def prepare_decoded(self, arr: np.ndarray) -> np.ndarray:
@@ -385,9 +391,10 @@ def read_sidecar(artifact: str | Path) -> dict[str, Any] | None:
     path = Path(str(artifact) + SIDECAR_SUFFIX)
     if not path.is_file():
         return None
+    text = validation.read_text(path, "preprocessing file")
     try:
-        doc = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: not a preprocessing spec (a JSON object); delete it or fix the JSON")
@@ -400,11 +407,13 @@ def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
     doc = read_sidecar(artifact)
     if doc is None or set(doc) <= {"preset", "label_offset"}:
         return None
+    path = str(artifact) + SIDECAR_SUFFIX
     try:
         return PreprocessingSpec.from_json(doc)
     except TypeError as exc:
-        path = str(artifact) + SIDECAR_SUFFIX
         raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}; fix or delete this file") from exc
 
 
 def default_spec(

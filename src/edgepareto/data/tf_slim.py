@@ -33,12 +33,27 @@ def decode_like_tf(path: str | Path, grey: bool = False) -> np.ndarray:
     if data[:2] == JPEG_MAGIC:
         import simplejpeg
 
+        _check_pixels(path, data)
         try:
             return simplejpeg.decode_jpeg(data, colorspace="GRAY" if grey else "RGB", fastdct=True,
                                           fastupsample=False)  # fmt: skip
         except ValueError:
             pass  # CMYK and other colour spaces libjpeg-turbo cannot convert: Pillow below
     return _decode_pil(path, data, grey)
+
+
+def _check_pixels(path: str | Path, data: bytes) -> None:
+    """Refuse a JPEG that claims more pixels than Pillow would decode (a decompression bomb), before decoding."""
+    import simplejpeg
+    from PIL import Image
+
+    try:
+        height, width, _, _ = simplejpeg.decode_jpeg_header(data)
+    except ValueError:
+        return  # not decodable by libjpeg-turbo: Pillow decides, with its own limit
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit and height * width > 2 * limit:
+        raise DatasetError(f"{path}: not a readable image ({width}x{height} pixels: a decompression bomb)")
 
 
 def _decode_pil(path: str | Path, data: bytes, grey: bool) -> np.ndarray:
@@ -49,7 +64,7 @@ def _decode_pil(path: str | Path, data: bytes, grey: bool) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as im:
             arr = np.asarray(im.convert("L" if grey else "RGB"), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
         raise DatasetError(f"{path}: not a readable image ({exc})") from exc
     return arr[..., None] if grey else arr
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from edgepareto.engines._base import (
     EngineEntry,
+    KernelPath,
     Runner,
     RunnerError,
     RunnerInfo,
@@ -16,10 +17,12 @@ from edgepareto.engines._base import (
     register_engine,
     run_once,
 )
-from edgepareto.errors import EngineError, ModelFileError
+from edgepareto.errors import ConfigError, EngineError, ModelFileError
+from edgepareto.validation import display_path, utf8_path
 
 __all__ = [
     "EngineEntry",
+    "KernelPath",
     "Runner",
     "RunnerError",
     "RunnerInfo",
@@ -76,7 +79,11 @@ def open_runner(path: str | Path, engine: str = "litert", threads: int = 1, **op
     entry = engines()[engine]
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"{path}: model file not found")
+        raise ModelFileError(f"{display_path(path)}: model file not found")
+    try:
+        utf8_path(path)  # the engines' C++ bindings take UTF-8 paths only
+    except ConfigError as exc:
+        raise ModelFileError(str(exc)) from None
     if entry.formats and path.suffix not in entry.formats:
         raise ModelFileError(f"{path}: engine {engine} runs {', '.join(entry.formats)} files, not {path.suffix!r}")
     try:

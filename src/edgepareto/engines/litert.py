@@ -20,9 +20,23 @@ except ImportError:  # pragma: no cover - exercised by the board agent
     from errors import first_line  # type: ignore[no-redef]
 
 try:  # package-relative inside edgepareto; flat import when shipped to a board
-    from edgepareto.engines._base import EngineEntry, RunnerError, RunnerInfo, TensorSpec, register_engine
+    from edgepareto.engines._base import (
+        EngineEntry,
+        KernelPath,
+        RunnerError,
+        RunnerInfo,
+        TensorSpec,
+        register_engine,
+    )
 except ImportError:  # pragma: no cover - exercised by the board agent
-    from _base import EngineEntry, RunnerError, RunnerInfo, TensorSpec, register_engine  # type: ignore[no-redef]
+    from _base import (  # type: ignore[no-redef]
+        EngineEntry,
+        KernelPath,
+        RunnerError,
+        RunnerInfo,
+        TensorSpec,
+        register_engine,
+    )
 
 NAME = "litert"
 
@@ -93,6 +107,60 @@ def _native_info_dropped() -> Iterator[None]:
                 os.write(2, b"".join(kept))
 
 
+def _is_delegate(op: dict[str, Any]) -> bool:
+    name = str(op.get("op_name", ""))
+    return name == "DELEGATE" or "delegate" in name.lower()
+
+
+def delegated_nodes(ops: list[dict[str, Any]]) -> tuple[set[int], int]:
+    """(indices of the model's operators inside delegate partitions, number of partitions).
+
+    After delegation the interpreter keeps the model's operators and appends one DELEGATE node per
+    partition whose inputs are the partition's inputs and whose outputs are its outputs. Walking back
+    from a partition's outputs through their producers, stopping at its inputs, finds exactly the
+    operators it replaced (a partition is a connected piece of the graph).
+    """
+    graph = [o for o in ops if not _is_delegate(o)]
+    producer = {int(t): int(o["index"]) for o in graph for t in o["outputs"]}
+    by_index = {int(o["index"]): o for o in graph}
+    taken: set[int] = set()
+    partitions = [o for o in ops if _is_delegate(o)]
+    for d in partitions:
+        stop = {int(t) for t in d["inputs"]}
+        stack = [int(t) for t in d["outputs"]]
+        while stack:
+            t = stack.pop()
+            n = producer.get(t)
+            if t in stop or n is None or n in taken:
+                continue
+            taken.add(n)
+            stack.extend(int(x) for x in by_index[n]["inputs"] if int(x) >= 0)
+    return taken, len(partitions)
+
+
+def kernel_path(ops: list[dict[str, Any]], xnnpack: bool) -> KernelPath:
+    """How LiteRT runs the graph whose operator details (``Interpreter._get_ops_details()``) are ``ops``."""
+    graph = [o for o in ops if not _is_delegate(o)]
+    if not xnnpack:
+        return KernelPath(NAME, "built-in kernels (no XNNPACK)", len(graph), len(graph), applies=False,
+                          method="XNNPACK switched off (--no-xnnpack)")  # fmt: skip
+    taken, partitions = delegated_nodes(ops)
+    left: dict[str, int] = {}
+    for o in graph:
+        if int(o["index"]) not in taken:
+            left[str(o["op_name"])] = left.get(str(o["op_name"]), 0) + 1
+    return KernelPath(NAME, "XNNPACK delegate", len(graph), len(taken), left, "built-in kernels", partitions,
+                      method="operators of subgraph 0 inside the DELEGATE nodes after allocate_tensors")  # fmt: skip
+
+
+def _kernel_path_of(interp: Any, xnnpack: bool) -> KernelPath | None:
+    try:
+        ops = interp._get_ops_details()
+    except (AttributeError, RuntimeError, ValueError):  # an older runtime without it: the path stays unknown
+        return None
+    return kernel_path(ops, xnnpack)
+
+
 class LiteRTRunner:
     """A LiteRT interpreter with explicit threads; ``xnnpack=False`` selects the builtin kernels."""
 
@@ -114,11 +182,14 @@ class LiteRTRunner:
         self.outputs = [_spec(d) for d in self._interp.get_output_details()]
         self._in_idx = [d["index"] for d in self._interp.get_input_details()]
         self._out_idx = [d["index"] for d in self._interp.get_output_details()]
+        kernel = _kernel_path_of(self._interp, xnnpack)
+        label = "XNNPACK delegate" if xnnpack else "builtin kernels (no XNNPACK)"
         self.info = RunnerInfo(
             engine=NAME,
             version=f"{package} {version}",
-            kernel_path="XNNPACK delegate" if xnnpack else "builtin kernels (no XNNPACK)",
+            kernel_path=kernel.summary() if kernel is not None and not kernel.full else label,
             threads=threads,
+            kernel=kernel,
         )
         self.invoke = self._interp.invoke  # bound once: no wrapper cost in the timed loop
 

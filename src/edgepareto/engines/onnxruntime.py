@@ -8,11 +8,14 @@ Not board-shippable (boards run LiteRT); imports onnxruntime only when a model i
 from __future__ import annotations
 
 import os
+import tempfile
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edgepareto.engines._base import EngineEntry, RunnerError, RunnerInfo, TensorSpec, register_engine
+from edgepareto.engines._base import EngineEntry, KernelPath, RunnerError, RunnerInfo, TensorSpec, register_engine
 from edgepareto.errors import first_line
 
 NAME = "onnxruntime"
@@ -23,6 +26,40 @@ _DTYPES = {
     "tensor(int64)": "int64", "tensor(bool)": "bool",
 }  # fmt: skip
 _LEVELS = ("disable", "basic", "extended", "all")
+#: Integer kernels of a quantized graph (ONNX Runtime's contrib ops and the ONNX integer ops).
+_INT_KERNELS = {"QGemm", "ConvInteger", "MatMulInteger", "MatMulIntegerToFloat", "DynamicQuantizeMatMul", "QAttention"}
+#: The compute operators: in a quantized model, one of these left in the optimized graph runs in float.
+_FLOAT_COMPUTE = {"Conv", "ConvTranspose", "MatMul", "Gemm", "FusedConv", "FusedMatMul", "FusedGemm", "NhwcConv",
+                  "NhwcFusedConv"}  # fmt: skip
+
+
+def _is_int_kernel(op: str) -> bool:
+    return op.startswith("QLinear") or op in _INT_KERNELS
+
+
+def kernel_path(op_types: list[str], provider: str = "CPUExecutionProvider") -> KernelPath:
+    """How the optimized graph (its operator types, in order) runs: integer kernels or float fallback."""
+    quantized = any(_is_int_kernel(t) or t in ("QuantizeLinear", "DequantizeLinear") for t in op_types)
+    ints = [t for t in op_types if _is_int_kernel(t)]
+    floats = Counter(t for t in op_types if t in _FLOAT_COMPUTE)
+    compute = len(ints) + sum(floats.values())
+    if not quantized:
+        return KernelPath(NAME, provider, compute, compute, applies=False, kernels=dict(Counter(op_types)),
+                          method="float model: operator types of the session's optimized graph")  # fmt: skip
+    return KernelPath(NAME, provider, compute, len(ints), dict(floats), "float kernels (quantized model)",
+                      kernels=dict(Counter(op_types)),
+                      method="compute operators of the optimized graph: QLinear*/integer vs float")  # fmt: skip
+
+
+def _optimized_op_types(path: Path) -> list[str] | None:
+    try:
+        import onnx
+    except ImportError:  # without the onnx package the optimized graph cannot be read: path unknown
+        return None
+    try:
+        return [n.op_type for n in onnx.load(str(path), load_external_data=False).graph.node]
+    except Exception:  # an unreadable optimized model only costs the kernel-path record
+        return None
 
 
 def available() -> str | None:
@@ -62,21 +99,30 @@ class OnnxRuntimeRunner:
             "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
         }[optimization]
         so.log_severity_level = 3
-        try:
-            self._sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        except Exception as exc:
-            first = first_line(exc)
-            raise RunnerError(f"{path}: ONNX Runtime cannot load this model ({first[:200]})") from exc
+        with tempfile.TemporaryDirectory(prefix="edgepareto-ort-") as tmp:
+            optimized = Path(tmp) / "optimized.onnx"
+            so.optimized_model_filepath = str(optimized)  # the graph as the session runs it
+            try:
+                self._sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+            except Exception as exc:
+                raise RunnerError(f"{path}: ONNX Runtime cannot load this model ({first_line(exc, 200)})") from exc
+            op_types = _optimized_op_types(optimized)
+        providers = self._sess.get_providers()
+        kernel = None if op_types is None else kernel_path(op_types, providers[0] if providers else "unknown")
         self.inputs = [_spec(a) for a in self._sess.get_inputs()]
         self.outputs = [_spec(a) for a in self._sess.get_outputs()]
         self._binding = self._sess.io_binding()
         for o in self.outputs:
             self._binding.bind_output(o.name, "cpu")
+        label = f"CPUExecutionProvider (MLAS), graph optimization {optimization}"
+        if kernel is not None and not kernel.full:
+            label += f" (partial: {kernel.leftover_on}: {kernel.leftover_text()})"
         self.info = RunnerInfo(
             engine=NAME,
             version=f"onnxruntime {ort.__version__}",
-            kernel_path=f"CPUExecutionProvider (MLAS), graph optimization {optimization}",
+            kernel_path=label,
             threads=threads,
+            kernel=kernel,
         )
         self._run = self._sess.run_with_iobinding
 

@@ -14,6 +14,7 @@ import csv
 import io
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -26,12 +27,13 @@ import numpy as np
 
 from edgepareto.artifacts import write_atomic
 from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
-from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar
+from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar, spec_beside
 from edgepareto.data.presets import sidecar_preset
 from edgepareto.engines import engine_for
-from edgepareto.errors import DatasetError, EdgeParetoError, EngineError
+from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError
 from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
+from edgepareto.validation import csv_cell
 
 TOPK = 5
 SMALL_RUN = 256  # below this many images, the default is one in-process engine
@@ -183,7 +185,11 @@ class _Evaluator:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax)."""
+    """Indices of the k highest scores, best first; ties go to the lowest index (as argmax).
+
+    A model with fewer than k outputs (a 2-class model, top-5) gets -1 for the missing places."""
+    if len(scores) < k:
+        return np.concatenate([top_k(scores, len(scores)), np.full(k - len(scores), -1, np.int64)])
     kth = np.partition(scores, -k)[-k]
     above = np.flatnonzero(scores > kth)
     cand = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
@@ -244,9 +250,26 @@ def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers
         return
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args)
     try:
-        yield pool.map(_run_chunk, bounds)
+        with _sigint_blocked():  # map() spawns the workers here; they inherit the mask (exec keeps it)
+            results = pool.map(_run_chunk, bounds)
+        yield results
     finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while workers are spawned: a Ctrl-C then reaches only this process, which shuts the
+    pool down, instead of interrupting every worker mid-import (tracebacks, or a half-imported engine
+    reported as "not installed")."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -267,12 +290,22 @@ def resolve_spec(
         spec = default_spec(shape, num_outputs, classes, preset=named[0])
         return spec if named[1] is None else replace(spec, label_offset=named[1])
     if doc is not None:
-        return PreprocessingSpec.from_json(doc)
+        return spec_beside(model)  # the whole spec, its errors naming the sidecar
     if dataset.name == "fashion-mnist":
         from edgepareto.data.fashion_mnist import fashion_spec
 
         return fashion_spec(shape[1], channels=shape[3])
     return default_spec(shape, num_outputs, classes)
+
+
+def check_spec_fits(spec: PreprocessingSpec, shape: tuple[int, ...], model: str) -> None:
+    """The spec's image size and channels must be the model input's, before any image is decoded."""
+    nhwc = (shape[0], shape[2], shape[3], shape[1]) if _is_nchw(shape) else shape
+    if len(nhwc) != 4 or (nhwc[1], nhwc[2], nhwc[3]) != (spec.size, spec.size, spec.channels):
+        raise ConfigError(
+            f"{model}: its preprocessing gives {spec.size}x{spec.size}x{spec.channels} images but the model input is "
+            f"{list(shape)}; fix or delete {Path(model).name}.preprocessing.json"
+        )
 
 
 def evaluate(
@@ -348,6 +381,7 @@ def _probe(
         num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
         spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset, preset)
         inp = probe.inputs[0]
+        check_spec_fits(spec, tuple(int(s) for s in inp.shape), model)
         return spec, spec.encoding(inp.dtype, inp.scale, inp.zero_point), probe.info.version, num_outputs
     finally:
         probe.close()
@@ -450,6 +484,6 @@ def write_predictions(
     w = csv.writer(buf)
     w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
     for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
-        w.writerow([file, int(label), int(row[0]), " ".join(str(int(c)) for c in row), name(int(label)),
-                    name(int(row[0]))])  # fmt: skip
+        w.writerow([csv_cell(file), int(label), int(row[0]), " ".join(str(int(c)) for c in row),
+                    csv_cell(name(int(label))), csv_cell(name(int(row[0])))])  # fmt: skip
     write_atomic(path, buf.getvalue())

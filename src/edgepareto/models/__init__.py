@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from edgepareto.models._registry import ModelFamily, get_family, list_families, register_family
-from edgepareto.models.cost import CostReport, LayerSpec, keras_param_count
+from edgepareto.models.cost import KINDS, CostReport, LayerSpec, keras_param_count
 from edgepareto.models.variant import (
     BUILDABLE,
     FILE_FAMILY,
@@ -20,6 +20,7 @@ from edgepareto.models.variant import (
 __all__ = [
     "BUILDABLE",
     "FILE_FAMILY",
+    "KINDS",
     "PRECISIONS",
     "CostReport",
     "LayerSpec",

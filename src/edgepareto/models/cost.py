@@ -70,6 +70,22 @@ class LayerSpec:
         """Deployed parameters: weights plus one bias per output channel (BN folded in)."""
         return self.weights + self.out_channels
 
+    @property
+    def in_elements(self) -> int:
+        """Elements of the input map (side ``out_side * stride``); an FC layer reads a vector."""
+        if self.kind == "fully_connected":
+            return self.in_channels
+        return self.in_channels * (self.out_side * self.stride) ** 2
+
+    @property
+    def out_elements(self) -> int:
+        return self.out_channels * self.out_side**2
+
+    @property
+    def activation_elements(self) -> int:
+        """Activations read and written (input + output map), the traffic that is not weights."""
+        return self.in_elements + self.out_elements
+
 
 @dataclass(frozen=True)
 class CostReport:

@@ -83,6 +83,9 @@ _STYLES: dict[Precision, PlotStyle] = {
     Precision.UINT8: PlotStyle("#ff7f0e", "+", "INT8 (uint8 QAT)"),  # the seed's INT8, told apart in the legend
 }
 PRECISIONS: tuple[str, ...] = tuple(p.value for p in Precision)
+MIN_ALPHA = 0.03125  # 1/32: Keras's int(32 * alpha) first-layer channels reach 0 below it
+MAX_CLASSES = 100_000  # ImageNet-21k has 21,841
+MAX_RESOLUTION = 1024  # 4.7x the largest published input (224); larger builds exhaust memory and time
 BUILDABLE: tuple[str, ...] = tuple(p.value for p in Precision if p.formats)
 
 
@@ -107,9 +110,14 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check_family(self.family)
         object.__setattr__(self, "alpha", _check_alpha(self.alpha))
-        if not _is_int(self.resolution) or self.resolution < 32 or self.resolution % 32:
+        if int(32 * self.alpha) < 1:  # Keras: int(c * alpha) channels, no floor; conv1 has c = 32
             raise ConfigError(
-                f"resolution must be a multiple of 32 and at least 32 (e.g. 128, 160, 192, 224), "
+                f"alpha must be at least {MIN_ALPHA} (1/32: below it the first layer gets 0 channels), "
+                f"got {self.alpha!r}"
+            )
+        if not _is_int(self.resolution) or not 32 <= self.resolution <= MAX_RESOLUTION or self.resolution % 32:
+            raise ConfigError(
+                f"resolution must be a multiple of 32 in [32, {MAX_RESOLUTION}] (e.g. 128, 160, 192, 224), "
                 f"got {self.resolution!r}"
             )
         _check_classes(self.num_classes)
@@ -141,8 +149,8 @@ def _check_alpha(alpha: Any) -> float:
 
 
 def _check_classes(n: Any) -> None:
-    if not _is_int(n) or n < 1:
-        raise ConfigError(f"num_classes must be a positive integer, got {n!r}")
+    if not _is_int(n) or not 1 <= n <= MAX_CLASSES:
+        raise ConfigError(f"num_classes must be an integer in [1, {MAX_CLASSES}], got {n!r}")
 
 
 # This tool's names: FAMILY[_AAA]_RES[_cN][_bg][.PRECISION][+TAG]

@@ -7,7 +7,11 @@ JSON object on the last stdout line: ``{"ok": true, "result": ...}`` or
 
     python3 edgepareto_agent.py check                 # versions; never fails
     python3 edgepareto_agent.py fingerprint           # the board's Fingerprint (clusters, caches, kernel)
-    python3 edgepareto_agent.py measure < REQUEST     # runs _child.py REQUEST.json in a child with a timeout
+    python3 edgepareto_agent.py measure < REQUEST     # runs _child.py in a child with a timeout
+    python3 edgepareto_agent.py benchmark < REQUEST   # runs TFLite's benchmark_model (pinned with taskset)
+
+``check``, ``fingerprint`` and ``benchmark`` need the standard library only: a board without NumPy or a
+TFLite runtime is still fingerprinted, and can measure with its own ``benchmark_model`` binary.
 
 sysfs/procfs roots come from EDGEPARETO_SYSFS_ROOT / EDGEPARETO_PROC_ROOT (tests point them at fake trees).
 """
@@ -19,7 +23,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -57,17 +60,35 @@ def versions() -> dict:
     return out
 
 
+#: 32-bit Arm as uname -m says it: neither ai-edge-litert nor tflite-runtime publishes wheels for it.
+ARM32 = ("armv6l", "armv7l", "armv8l", "arm")
+
+
 def missing(v: dict) -> str | None:
-    """The one-line fix for a board that cannot measure, or None."""
+    """The one-line fix for a board that cannot measure with its Python, or None."""
     exe = v["executable"]
     if v["numpy"] is None:
         return f"NumPy is not installed for {exe}; install it on the board with `{exe} -m pip install numpy`"
     if v["runtime"] is None:
-        return (
-            f"no TFLite runtime for {exe}; install one on the board with `{exe} -m pip install ai-edge-litert` "
-            f"(or tflite-runtime)"
-        )
+        return no_runtime(v)
     return None
+
+
+def no_runtime(v: dict) -> str:
+    """``no TFLite runtime ...``: which runtime is missing and what can be installed for this architecture."""
+    exe, machine = v["executable"], v.get("machine") or "unknown"
+    where = f"{exe} (Python {v.get('python')}, {machine})"
+    if machine in ARM32:
+        return (
+            f"no TFLite runtime for {where}: neither ai-edge-litert nor tflite-runtime publishes a wheel for 32-bit "
+            f"Arm; install TFLite's C++ benchmark_model on the board (bazel build -c opt --config=elinux_armhf "
+            f'//tensorflow/lite/tools/benchmark:benchmark_model) and set benchmark_model = "/path/to/it" for this '
+            f"board in the inventory"
+        )
+    return (
+        f"no TFLite runtime for {where}; install one on the board with `{exe} -m pip install ai-edge-litert` "
+        f'(or tflite-runtime), or set benchmark_model = "/path/to/benchmark_model" for this board in the inventory'
+    )
 
 
 def reply(doc: dict) -> int:
@@ -95,50 +116,113 @@ def measure(request: dict, timeout: float) -> dict:
         import fcntl
 
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _measure_locked(request, timeout, tmp)
+        return _measure_locked(request, timeout)
     finally:
         lock.close()
 
 
-def _measure_locked(request: dict, timeout: float, tmp: str | None) -> dict:
-    fd, path = tempfile.mkstemp(prefix="request-", suffix=".json", dir=tmp)
+def benchmark(request: dict) -> dict:
+    """Run TFLite's ``benchmark_model`` (``request["argv"]``, built by the host) pinned to ``request["cpus"]``.
+
+    Pinned with ``taskset -c`` when the board has it (else the child's affinity is set before exec);
+    a fake sysfs tree cannot be pinned to (its CPUs are not this machine's), as in the bench core.
+    Returns the tool's whole output (stdout then stderr) for the host's importer.
+    """
+    from _sysfs import format_cpu_list, is_fake  # type: ignore[import-not-found]
+
+    argv = [str(a) for a in request["argv"]]
+    if not argv or not os.path.isabs(argv[0]):
+        return {"ok": False, "kind": "usage", "error": "benchmark: argv[0] must be the tool's absolute path"}
+    if not os.path.isfile(argv[0]) or not os.access(argv[0], os.X_OK):
+        return {"ok": False, "kind": "measure",
+                "error": f"benchmark_model {argv[0]} not found or not executable on the board; fix "
+                         f"benchmark_model in the inventory"}  # fmt: skip
+    cpus = [int(c) for c in request.get("cpus") or []]
+    timeout = float(request.get("timeout_s", 3600))
+    preexec = None
+    if not cpus:
+        pinning = "not pinned"
+    elif is_fake():
+        pinning = "not pinned: fake sysfs (its CPUs are not this host's)"
+    else:
+        import shutil
+
+        taskset = shutil.which("taskset")
+        if taskset:
+            argv = [taskset, "-c", format_cpu_list(cpus), *argv]
+            pinning = f"taskset -c {format_cpu_list(cpus)}"
+        else:
+
+            def preexec() -> None:
+                os.sched_setaffinity(0, cpus)
+
+            pinning = f"sched_setaffinity {format_cpu_list(cpus)} (no taskset on the board)"
+    tmp = os.environ.get("EDGEPARETO_AGENT_TMP")
+    lock = open(os.path.join(os.path.dirname(tmp) if tmp else HERE, "measure.lock"), "a")  # noqa: SIM115
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(request, f)
+        import fcntl
+
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        from _guard import guarded_child  # type: ignore[import-not-found]
+
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        try:  # like the bench core's child: dies with this agent, killed with its group on a timeout
+            with guarded_child(argv, text=True, errors="replace", preexec_fn=preexec, **pipes) as proc:
+                try:
+                    out, err = proc.communicate(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    return {"ok": False, "kind": "measure",
+                            "error": f"benchmark_model did not finish within {timeout:.0f} s"}  # fmt: skip
+        except OSError as exc:
+            return {"ok": False, "kind": "measure", "error": f"cannot run {argv[0]}: {exc.strerror}"}
+    finally:
+        lock.close()
+    log = out + ("\n" + err if err else "")
+    return {"ok": True, "result": {"log": log[-200000:], "returncode": proc.returncode, "argv": argv,
+                                   "pinning": pinning, "cpus": cpus}}  # fmt: skip
+
+
+def _measure_locked(request: dict, timeout: float) -> dict:
+    """The child gets the request on stdin (no request file to leave behind) and dies with this agent."""
+    from _guard import guarded_child  # type: ignore[import-not-found]
+
+    cmd = [sys.executable, os.path.join(HERE, "_child.py"), "-"]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with guarded_child(cmd, text=True, **pipes) as proc:
         try:
-            proc = subprocess.run(
-                [sys.executable, os.path.join(HERE, "_child.py"), path],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
+            stdout, stderr = proc.communicate(json.dumps(request), timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"ok": False, "kind": "measure", "error": f"measurement did not finish within {timeout:.0f} s"}
-    finally:
-        os.unlink(path)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
     if lines:
         try:
-            return {"ok": True, "result": json.loads(lines[-1]), "returncode": proc.returncode}
+            return {"ok": True, "result": json.loads(lines[-1]), "returncode": done.returncode}
         except ValueError:
             pass
-    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"status {proc.returncode}"
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    how = f"signal {-done.returncode}" if done.returncode < 0 else f"status {done.returncode}"
     return {"ok": False, "kind": "measure", "error": f"measuring child exited with {how}: {tail}"}
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[1] not in ("check", "fingerprint", "measure"):
-        return reply({"ok": False, "kind": "usage", "error": "usage: edgepareto_agent.py check|fingerprint|measure"})
+    commands = ("check", "fingerprint", "measure", "benchmark")
+    if len(argv) < 2 or argv[1] not in commands:
+        return reply({"ok": False, "kind": "usage", "error": f"usage: edgepareto_agent.py {'|'.join(commands)}"})
     v = versions()
-    if argv[1] == "check":
-        return reply({"ok": True, "result": v})
+    if argv[1] == "check":  # "missing": the one-line fix when the board's Python cannot measure, else None
+        return reply({"ok": True, "result": {**v, "missing": missing(v)}})
+    try:
+        if argv[1] == "fingerprint":  # the standard library is enough: a board without a runtime is described too
+            return reply({"ok": True, "result": fingerprint(), "versions": v})
+        if argv[1] == "benchmark":
+            return reply({**benchmark(json.loads(sys.stdin.read())), "versions": v})
+    except Exception as exc:  # the host needs one line, not a traceback it cannot parse
+        return reply({"ok": False, "kind": "agent", "error": f"{type(exc).__name__}: {exc}"})
     fix = missing(v)
     if fix:
         return reply({"ok": False, "kind": "runtime", "error": fix, "versions": v})
     try:
-        if argv[1] == "fingerprint":
-            return reply({"ok": True, "result": fingerprint(), "versions": v})
         request = json.loads(sys.stdin.read())
         timeout = float(request.pop("agent_timeout_s", 3600))
         return reply({**measure(request, timeout), "versions": v})

@@ -105,6 +105,11 @@ class Connection:
         if b.known_hosts.is_file():
             try:
                 client.load_host_keys(str(b.known_hosts))
+            except UnicodeDecodeError as exc:
+                raise HostKeyError(
+                    f"board {b.name}: known_hosts {b.known_hosts} is not UTF-8 text (byte {exc.start}); "
+                    "fix or remove the damaged line (ssh-keygen -R HOST -f FILE) and reconnect"
+                ) from exc
             except (OSError, paramiko.SSHException) as exc:
                 raise HostKeyError(f"board {b.name}: cannot read known_hosts {b.known_hosts} ({exc})") from exc
         client.set_missing_host_key_policy(_Policy(b, self.accept_new_host_key))

@@ -34,8 +34,11 @@ AGENT_FILES: dict[str, str] = {
     "protocol.py": "bench/protocol.py",
     "stats.py": "bench/stats.py",
     "telemetry.py": "bench/telemetry.py",
+    "interference.py": "bench/interference.py",
+    "processes.py": "bench/processes.py",
     "_child.py": "bench/_child.py",
     "errors.py": "errors.py",
+    "_guard.py": "bench/_guard.py",
     "edgepareto_agent.py": "remote/_agent.py",
 }
 AGENT = "edgepareto_agent.py"
@@ -91,6 +94,7 @@ class RemoteBoard:
         self._conn: Connection | None = None
         self._agent_dir: str | None = None
         self._fingerprint: Any = None
+        self._versions: dict[str, Any] | None = None
         self.uploaded_files = 0  # over the life of this object, reconnects included
         self.uploaded_bytes = 0
 
@@ -179,14 +183,28 @@ class RemoteBoard:
         raise BoardRuntimeError(f"board {b.name}: {reply.get('error', 'agent error')}")
 
     def check(self) -> dict[str, Any]:
-        """Python, NumPy and runtime versions on the board (no measurement)."""
-        return self.agent("check")["result"]
+        """Python, NumPy and runtime versions on the board (no measurement), fetched once per session.
+
+        ``missing`` is the agent's one-line fix when the board's Python cannot measure, else None.
+        """
+        if self._versions is None:
+            self._versions = self.agent("check")["result"]
+        return self._versions
+
+    @property
+    def uses_benchmark_model(self) -> bool:
+        """True when the board measures with its ``benchmark_model`` binary (no Python TFLite runtime)."""
+        return bool(self.board.benchmark_model) and bool(self.check().get("missing"))
 
     def require_runtime(self) -> dict[str, Any]:
-        """Versions, or a one-line :class:`BoardRuntimeError` naming what to install on the board."""
+        """Versions, or a one-line :class:`BoardRuntimeError` naming what to install on the board.
+
+        A board without a Python runtime but with ``benchmark_model`` in the inventory passes.
+        """
         versions = self.check()
-        if versions.get("numpy") is None or versions.get("runtime") is None:
-            self.agent("fingerprint")  # raises the agent's own one-line fix
+        fix = versions.get("missing")
+        if fix and not self.board.benchmark_model:
+            raise BoardRuntimeError(f"board {self.board.name}: {fix}")
         return versions
 
     def fingerprint(self) -> Any:
@@ -194,8 +212,25 @@ class RemoteBoard:
         if self._fingerprint is None:
             from edgepareto.bench.cpus import Fingerprint
 
-            self._fingerprint = Fingerprint.from_json(self.agent("fingerprint")["result"])
+            self._fingerprint = Fingerprint.from_json(self._flag(self.agent("fingerprint")["result"]))
         return self._fingerprint
+
+    def _flag(self, fp: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The fingerprint with the inventory's ``emulated = true`` applied when the agent saw no emulation."""
+        if fp is None or not self.board.emulated or fp.get("emulation"):
+            return fp
+        return {**fp, "emulation": "emulated = true in the inventory"}
+
+    def _emulated(self, m: Any) -> Any:
+        """A measurement from an emulated board says so: in its device fingerprint and in a warning."""
+        from dataclasses import replace
+
+        device = self._flag(m.device)
+        why = (device or {}).get("emulation")
+        if not why:
+            return m
+        note = f"emulated ({why}): not the board's real speed"
+        return replace(m, device=device, warnings=[*m.warnings, note])
 
     def measure(
         self,
@@ -220,6 +255,8 @@ class RemoteBoard:
         protocol = protocol if protocol is not None else Protocol.fast()
         local = Path(artifact)
         remote = self.upload_artifact(local)
+        if self.uses_benchmark_model:
+            return self._emulated(self._benchmark_model(local, remote, protocol, threads, cluster, cpus))
         request = child_request(
             remote, engine=engine, threads=threads, cpus=cpus, cluster=cluster, protocol=protocol, **options
         )
@@ -229,15 +266,40 @@ class RemoteBoard:
         reply = self.agent("measure", request=request, timeout=protocol.timeout_s + 120.0)
         if not reply.get("ok"):
             kind = "timeout" if "did not finish" in str(reply.get("error")) else "crash"
-            return Measurement.failed(f"on board {self.board.name}: {reply.get('error')}", kind, **context)
+            return self._emulated(
+                Measurement.failed(f"on board {self.board.name}: {reply.get('error')}", kind, **context)
+            )
         doc = dict(reply["result"])
         doc["model"] = str(local)  # the host's name for it; the board's copy is named by its hash
-        m = Measurement.from_json(doc)
+        m = self._emulated(Measurement.from_json(doc))
         if m.device is not None and self._fingerprint is None:
             from edgepareto.bench.cpus import Fingerprint
 
             self._fingerprint = Fingerprint.from_json(m.device)
         return m
+
+    def _benchmark_model(
+        self, local: Path, remote: str, protocol: Any, threads: int, cluster: str | None, cpus: list[int] | None
+    ) -> Any:
+        """One measurement with the board's ``benchmark_model`` binary, its log imported (see _benchmark_model)."""
+        from edgepareto.bench.protocol import Measurement
+        from edgepareto.remote._benchmark_model import benchmark_model_argv, imported_measurement
+
+        fp = self.fingerprint()
+        context = {"model": str(local), "engine": "tflite benchmark_model", "threads": threads, "cluster": cluster,
+                   "protocol": protocol.to_json(), "device": fp.to_json()}  # fmt: skip
+        try:
+            pin = list(fp.cluster(cluster).cpus) if cluster else sorted(cpus or [])
+        except EdgeParetoError as exc:
+            return Measurement.failed(f"on board {self.board.name}: {exc}", "device", **context)
+        argv = benchmark_model_argv(self.board.benchmark_model, remote, protocol, threads)
+        request = {"argv": argv, "cpus": pin, "timeout_s": protocol.timeout_s}
+        reply = self.agent("benchmark", request=request, timeout=protocol.timeout_s + 120.0)
+        if not reply.get("ok"):
+            kind = "timeout" if "did not finish" in str(reply.get("error")) else "crash"
+            return Measurement.failed(f"on board {self.board.name}: {reply.get('error')}", kind, **context)
+        return imported_measurement(reply["result"], board=self.board.name, model=str(local), cluster=cluster,
+                                    device=fp.to_json(), protocol=protocol)  # fmt: skip
 
 
 def describe(board: Board, *, fetch: bool = True, accept_new_host_key: bool = False) -> dict[str, Any]:
@@ -253,9 +315,14 @@ def describe(board: Board, *, fetch: bool = True, accept_new_host_key: bool = Fa
         return doc
     try:
         with RemoteBoard(board, accept_new_host_key=accept_new_host_key) as rb:
-            doc["versions"] = rb.require_runtime()
-            fp = rb.fingerprint()
+            doc["versions"] = rb.check()
+            fp = rb.fingerprint()  # the standard library suffices: shown even when the runtime is missing
             doc["fingerprint"] = fp.to_json() if hasattr(fp, "to_json") else fp
+            doc["emulation"] = doc["fingerprint"].get("emulation") if isinstance(doc["fingerprint"], dict) else None
+            rb.require_runtime()
+            if rb.uses_benchmark_model:
+                doc["measures_with"] = f"benchmark_model {board.benchmark_model}"
+                doc["note"] = f"{doc['versions']['missing']}; measuring with {doc['measures_with']}"
             doc["status"] = "ok"
     except EdgeParetoError as exc:
         kinds = {BoardUnreachable: "unreachable", HostKeyError: "host-key", AuthError: "auth"}

@@ -12,6 +12,9 @@ port = 22
 python = "/usr/bin/python3"      # a Python with NumPy and ai-edge-litert or tflite-runtime
 clusters = ["LITTLE", "big"]     # optional names for the discovered clusters, in discovery order
 env = { EDGEPARETO_SYSFS_ROOT = "/tmp/fake/sys" }   # optional environment for the agent
+emulated = true                  # optional: flag every number from this board as emulated (qemu)
+benchmark_model = "/opt/tflite/benchmark_model"  # optional: TFLite's C++ tool, used when the
+                                 # board's Python has no TFLite runtime
 ```
 
 Relative paths (key, known_hosts) are taken from the inventory file's folder, so an inventory
@@ -33,6 +36,8 @@ from edgepareto.errors import ConfigError
 ENV_INVENTORY = "EDGEPARETO_INVENTORY"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REMOTE_DIR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}")
+CACHE_ROOT = ".cache/edgepareto"  # on the board, relative to its home: every upload stays below it
 _KEYS = {
     "host",
     "port",
@@ -46,6 +51,8 @@ _KEYS = {
     "remote_dir",
     "connect_timeout",
     "allow_agent",
+    "emulated",
+    "benchmark_model",
 }
 
 
@@ -66,6 +73,8 @@ class Board:
     remote_dir: str = ""  # empty: ~/.cache/edgepareto/<project> on the board
     connect_timeout: float = 10.0
     allow_agent: bool = False
+    emulated: bool = False  # the inventory says its CPUs are emulated (the agent detects qemu-user itself)
+    benchmark_model: str = ""  # path of TFLite's benchmark_model on the board, for boards without a runtime
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -86,8 +95,15 @@ class Board:
             raise ConfigError(f"{where}: project {self.project!r}: use letters, digits, '.', '_' or '-'")
         if ".." in Path(self.remote_dir).parts or "\n" in self.remote_dir:
             raise ConfigError(f"{where}: remote_dir {self.remote_dir!r} must not contain '..'")
-        if self.remote_dir.strip("/") == "" and self.remote_dir:
-            raise ConfigError(f"{where}: remote_dir must be a folder of its own, not '/'")
+        if self.remote_dir.startswith(("/", "~")) or not _REMOTE_DIR.fullmatch(self.remote_dir or "x"):
+            raise ConfigError(
+                f"{where}: remote_dir {self.remote_dir!r} must be a relative folder name (letters, digits, "
+                f"'.', '_', '-', '/'); it is placed under {CACHE_ROOT}/ on the board"
+            )
+        if self.benchmark_model and (not self.benchmark_model.startswith("/") or "\n" in self.benchmark_model):
+            raise ConfigError(
+                f'{where}: benchmark_model must be an absolute path on the board, e.g. "/usr/local/bin/benchmark_model"'
+            )
         if not 0 < self.connect_timeout <= 600:
             raise ConfigError(f"{where}: connect_timeout must be in (0, 600] seconds, got {self.connect_timeout}")
 
@@ -99,7 +115,7 @@ class Board:
     @property
     def folder(self) -> str:
         """The per-project folder on the board that every upload is confined to."""
-        return self.remote_dir or f".cache/edgepareto/{self.project}"
+        return f"{CACHE_ROOT}/{self.remote_dir or self.project}"  # confined: never /etc/ssh
 
     @property
     def environment(self) -> dict[str, str]:
@@ -119,6 +135,8 @@ class Board:
             "env": self.environment,
             "project": self.project,
             "folder": self.folder,
+            "emulated": self.emulated,
+            "benchmark_model": self.benchmark_model or None,
         }
 
 
@@ -176,6 +194,14 @@ def board_from_mapping(name: str, raw: Mapping[str, Any], base: Path = Path(".")
         kw["connect_timeout"] = float(raw["connect_timeout"])
     if "allow_agent" in raw:
         kw["allow_agent"] = bool(raw["allow_agent"])
+    if "emulated" in raw:
+        if not isinstance(raw["emulated"], bool):
+            raise ConfigError(f"{where}: emulated must be true or false")
+        kw["emulated"] = raw["emulated"]
+    if "benchmark_model" in raw:
+        if not isinstance(raw["benchmark_model"], str):
+            raise ConfigError(f"{where}: benchmark_model must be a path string")
+        kw["benchmark_model"] = raw["benchmark_model"]
     return Board(**kw)
 
 

@@ -202,4 +202,20 @@ def _provenance(r: MeasurementRecord) -> dict[str, Any]:
         "artifact": None if r.artifact_sha256 is None else r.artifact_sha256[:12],
         "tools": ", ".join(f"{k} {v}" for k, v in sorted((r.tool_versions or {}).items())),
         "created_at": r.created_at,
+        "notes": latency_notes(r.record or {}) if r.metric == "latency_ms" else [],
     }
+
+
+def latency_notes(record: dict[str, Any]) -> list[str]:
+    """Per-point marks of a latency record: a graph only partly delegated, a CPU shared while timing, modes."""
+    notes = []
+    kernel = record.get("delegation") or {}
+    if kernel and not kernel.get("full", True):
+        left = ", ".join(f"{n} {op}" for op, n in sorted((kernel.get("leftover") or {}).items()))
+        notes.append(f"partly delegated ({kernel.get('taken')}/{kernel.get('nodes')} nodes; {left} on "
+                     f"{kernel.get('leftover_on')})")  # fmt: skip
+    if record.get("noisy"):
+        notes.append("noisy (CPU shared while timing)")
+    if len(record.get("modes") or []) > 1:
+        notes.append("modes: " + ", ".join(f"{m['median_ms']:.3g} ms ×{m['processes']}" for m in record["modes"]))
+    return notes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,25 @@ def _md_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(v: Any) -> str:
         if isinstance(v, tuple) and v and v[0] == "html":
             v = v[2] if len(v) > 2 else ""
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return md_text(v).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def md_text(value: Any) -> str:
+    """Text from the store (device, dataset, variant names) made inert in Markdown: HTML is escaped
+    (a device named <script> stays text in every renderer), brackets and backticks cannot open a
+    link, an image or a code span, and a newline cannot start a new block."""
+    text = html.escape(str(value), quote=False).replace("\n", " ").replace("\r", " ")
+    for ch in "\\`[]":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _md_code(value: Any) -> str:
+    return "`" + str(value).replace("`", "'").replace("\n", " ") + "`"
 
 
 def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str], list[list[Any]]]:
@@ -158,8 +173,9 @@ def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     for p in doc["provenance"]:
         ci = "" if p["ci"] is None else f"[{_num(p['ci'][0])}, {_num(p['ci'][1])}]"
         src = ("html", f"<span class='src-{_e(p['source'])}'>{_e(p['source'])}</span>", p["source"])
+        proto = "; ".join([p["protocol"] or "", *(f"⚠ {n}" for n in p.get("notes") or [])]).strip("; ")
         rows.append([p["id"], p["variant"], p["metric"], _num(p["value"], 6), ci, _num(p["n"]), src, p["where"],
-                     p["engine"] or "", p["protocol"] or "", p["artifact"] or "",
+                     p["engine"] or "", proto, p["artifact"] or "",
                      p["citation"] or p["tools"]])  # fmt: skip
     return cols, rows
 
@@ -316,19 +332,19 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
 
 
 def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
-    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from `{doc['store']}`. Sources: "
+    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from {_md_code(doc['store'])}. Sources: "
           + ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items())) + " figures.", ""]  # fmt: skip
     if doc.get("yours"):
         y = doc["yours"]
         md += ["## Your models", "", _md_table(*_yours_rows(y)), "", "### Recommended per device", "",
                f"Budget: {_budget_text(y)}.", "", _md_table(*_answer_rows(y)), ""]  # fmt: skip
     for study in doc["studies"]:
-        md += [f"## {study['description']} (`{study['dataset']}`)", ""]
-        md += [f"![{p['title']}]({p['png']})" for p in study["plots"]] + [""]
+        md += [f"## {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
+        md += [f"![{md_text(p['title'])}]({urllib.parse.quote(str(p['png']))})" for p in study["plots"]] + [""]
         if "memory" in study:
             md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
         for view, entries in study["devices"].items():
-            md += [f"### Latency – accuracy on {view}", "", _md_table(*_point_rows(entries, latency=True)), ""]
+            md += [f"### Latency – accuracy on {md_text(view)}", "", _md_table(*_point_rows(entries, latency=True)), ""]
         if any(r["measured_bytes"] for r in study["sizes"]):
             md += ["### File sizes: built here vs published", "", _md_table(*_size_table(study)), ""]
         if study["fps_table"]:
@@ -338,7 +354,7 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
                 if rows:
                     md += [f"#### {title}", "", _md_table(cols, rows), ""]
         if study["cross_device"]:
-            md += ["### Cross-device difference", ""] + [f"- {m}" for m in study["moves"]] + [""]
+            md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
         if study["recommendations"]:
             md += ["### Recommendations", "", _md_table(*_rec_rows(study)), ""]
     md += ["## The seed paper, recomputed from its own Table II", ""] + [f"- {x}" for x in _paper_lines(doc)] + [""]

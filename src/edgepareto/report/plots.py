@@ -131,7 +131,12 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
                         fmt="none", ecolor="#888888", elinewidth=0.8, capsize=2, zorder=2)  # fmt: skip
         label = st.label if st.label not in seen else None
         seen.add(st.label)
-        ax.scatter(xs[i], ys[i], marker=st.marker, color=st.color, s=42, zorder=3, label=label, linewidths=1.6)
+        if "predicted" in (e.point.sources().get(m) for m in (x_metric, y_metric)):
+            # predicted: hollow, its interval drawn as the error bar above
+            ax.scatter(xs[i], ys[i], marker=st.marker, facecolors="none", edgecolors=st.color, s=42, zorder=3,
+                       label=label, linewidths=1.2)  # fmt: skip
+        else:
+            ax.scatter(xs[i], ys[i], marker=st.marker, color=st.color, s=42, zorder=3, label=label, linewidths=1.6)
         if e.status == TOO_CLOSE:
             ax.scatter(xs[i], ys[i], marker="o", s=170, facecolors="none", edgecolors="#777777", zorder=3)
         if e.point.stand_in and x_metric == "latency_ms":
@@ -143,6 +148,8 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         ax.plot(xs[front], ys[front], color="red", lw=1.6, zorder=2, label="Pareto front")
     if any(e.status == TOO_CLOSE for e in pts):
         ax.scatter([], [], marker="o", s=170, facecolors="none", edgecolors="#777777", label="too close to call")
+    if any("predicted" in e.point.sources().values() for e in pts):
+        ax.scatter([], [], marker="s", s=42, facecolors="none", edgecolors="#333333", label="hollow: predicted")
     if x_metric == "latency_ms" and any(e.point.stand_in for e in pts):
         ax.scatter([], [], marker="s", s=120, facecolors="none", edgecolors="#d62728", linestyle=":",
                    label="stand-in: latency of a file built here")  # fmt: skip

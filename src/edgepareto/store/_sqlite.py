@@ -14,7 +14,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from edgepareto.artifacts import Artifact as ArtifactRecord
+from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
 from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
@@ -74,6 +75,7 @@ class Store:
             raise StoreError(f"cannot open results store {self.path}: {exc}; pass a writable --store path") from exc
         self._db.row_factory = sqlite3.Row
         self._retry(self._setup)
+        self._retry(self._check_intact)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -89,6 +91,16 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+
+    def _check_intact(self) -> None:
+        """``PRAGMA quick_check`` (milliseconds for a results store): a truncated or overwritten file
+        is one line here rather than garbage rows or a traceback later."""
+        problems = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(1)").fetchall()]
+        if problems != ["ok"]:
+            first = " ".join(problems[0].split())[:120]
+            raise StoreError(
+                f"results store {self.path} is damaged ({first}); restore it from a backup or pass another --store"
+            )
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -199,8 +211,15 @@ class Store:
             )
         )
 
-    def add_artifact(self, art: ArtifactRecord) -> None:
-        def write(db: sqlite3.Connection) -> None:
+    def add_artifact(
+        self, art: ArtifactRecord, records: Sequence[MeasurementRecord] = (), *, run_id: int | None = None
+    ) -> int:
+        """Commit the artifact row and its ``records`` (e.g. its size) in ONE transaction: both or neither.
+
+        Returns how many of the records were new.
+        """
+
+        def write(db: sqlite3.Connection) -> int:
             vid = self._variant_id(db, art.variant)
             db.execute(
                 "INSERT INTO artifacts(sha256, variant_id, format, path, bytes, scheme, weight_bytes, recipe_key, "
@@ -211,8 +230,9 @@ class Store:
                     art.recipe_key, _dumps(art.anatomy), now(),
                 ),
             )  # fmt: skip
+            return sum(self._insert(db, r, run_id) for r in records)
 
-        self._write(write)
+        return self._write(write)
 
     def add(self, rec: MeasurementRecord, *, run_id: int | None = None) -> bool:
         """Commit one measurement; False if a record with its key is already there (nothing changes)."""
@@ -274,8 +294,14 @@ class Store:
         sql = "SELECT 1 FROM measurements WHERE key = ?" + ("" if include_failed else " AND status = 'ok'")
         return self._retry(lambda: self._db.execute(sql, (key,)).fetchone() is not None)
 
+    def failure(self, key: str) -> str | None:
+        """The error of the failed record with this key, if there is one."""
+        sql = "SELECT error FROM measurements WHERE key = ? AND status = 'failed'"
+        row = self._retry(lambda: self._db.execute(sql, (key,)).fetchone())
+        return None if row is None else str(row[0] or "failed without an error message")
+
     def artifact_by_recipe(self, recipe_key: str) -> ArtifactRecord | None:
-        """The artifact a recipe built before, if its file is still there with the same content size."""
+        """The artifact a recipe built before, if its file is still there with the same sha256 (cached by mtime)."""
         rows = self._retry(
             lambda: self._db.execute(
                 "SELECT a.*, v.name AS variant_name FROM artifacts a JOIN variants v ON v.id = a.variant_id "
@@ -285,8 +311,7 @@ class Store:
         )
         for row in rows:
             art = _artifact(row)
-            p = Path(art.path)
-            if p.is_file() and p.stat().st_size == art.bytes:
+            if is_intact(Path(art.path), art.sha256, art.bytes):
                 return art
         return None
 
@@ -364,6 +389,25 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _row_decoder(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[[sqlite3.Row], T]]:
+    """A row that does not make a valid record (e.g. a text where a number belongs) is a one-line StoreError."""
+
+    def wrap(fn: Callable[[sqlite3.Row], T]) -> Callable[[sqlite3.Row], T]:
+        def decode(row: sqlite3.Row) -> T:
+            try:
+                return fn(row)
+            except (TypeError, ValueError, KeyError) as exc:  # ConfigError and JSONDecodeError are ValueErrors
+                raise StoreError(
+                    f"results store row {table}.id={row['id']} is invalid ({exc}); delete or fix that row, "
+                    "or pass another --store"
+                ) from exc
+
+        return decode
+
+    return wrap
+
+
+@_row_decoder("artifacts")
 def _artifact(row: sqlite3.Row) -> ArtifactRecord:
     return ArtifactRecord(
         sha256=row["sha256"],
@@ -378,6 +422,7 @@ def _artifact(row: sqlite3.Row) -> ArtifactRecord:
     )
 
 
+@_row_decoder("measurements")
 def _measurement(row: sqlite3.Row) -> MeasurementRecord:
     return MeasurementRecord(
         variant=Variant.parse(row["variant_name"]),

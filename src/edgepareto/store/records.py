@@ -191,9 +191,14 @@ class MeasurementRecord:
         n = runs if isinstance(runs, int) else (len(runs) if isinstance(runs, list) else None)
         out = [cls(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=n or None, key=key, **common)]
         if doc.get("peak_rss_bytes"):
-            rss_key = hashlib.sha256(json.dumps([key, "rss"], sort_keys=True).encode()).hexdigest()[:24]
-            out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss_key, **common))
+            rss = cls.memory_key(key)
+            out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss, **common))
         return out
+
+    @staticmethod
+    def memory_key(latency_key: str) -> str:
+        """The key of the peak-memory record a successful latency measurement writes beside its latency."""
+        return hashlib.sha256(json.dumps([latency_key, "rss"], sort_keys=True).encode()).hexdigest()[:24]
 
     @classmethod
     def from_accuracy(

@@ -9,15 +9,39 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from edgepareto.bench import Measurement
 from edgepareto.errors import EdgeParetoError
 from edgepareto.remote import Board, Job, OnEvent, RetryPolicy, run_farm
+from edgepareto.store import MeasurementRecord, tool_versions
 from edgepareto.sweep.tasks import Context, Task
 
 OnTask = Callable[[Task, float, str, int], None]
+#: versions the board's own software decides: never this host's
+_BOARD_SIDE = ("python", "numpy", "ai-edge-litert", "tflite-runtime", "onnxruntime")
+
+
+def board_records(recs: list[MeasurementRecord], m: Measurement) -> list[MeasurementRecord]:
+    """A board's records carry the board's Python/NumPy/runtime versions (the host's converter beside them)
+    and, when its CPUs were emulated, a note saying so."""
+    device = m.device or {}
+    versions = {k: v for k, v in tool_versions().items() if k not in _BOARD_SIDE}
+    versions.update({k: str(v) for k, v in (device.get("runtimes") or {}).items()})
+    if m.engine == "tflite benchmark_model":
+        versions["benchmark_model"] = str(m.engine_version or "version not in its log")
+    if device.get("machine"):
+        versions["board machine"] = str(device["machine"])
+    emulation = device.get("emulation")
+    out = []
+    for r in recs:
+        notes = r.notes
+        if emulation:
+            notes = f"emulated ({emulation}): not the board's real speed" + (f"; {notes}" if notes else "")
+        out.append(replace(r, tool_versions=versions, notes=notes))
+    return out
 
 
 @dataclass
@@ -72,7 +96,7 @@ def run_remote_tasks(
         seconds, since[job.board] = now - since.get(job.board, started), now
         task, art = job.tag
         ctx.store.forget_failed(task.job.key)
-        records = task.job.records(m, art)
+        records = board_records(task.job.records(m, art), m)
         n = ctx.store.add_many(records, run_id=ctx.run_id)
         out.new_records += n
         ok = records[0].status == "ok"

@@ -37,14 +37,18 @@ def core_of(cluster: dict[str, Any], fp: dict[str, Any]) -> str:
     return str(cluster.get("core") or fp.get("cpu_model") or "CPU")
 
 
-def device_name(fp: dict[str, Any], cluster: dict[str, Any], *, board: str | None = None, label: Any = None) -> str:
-    """``<core> (this host, <cluster>)`` for the host, ``<board> <core> (<cluster>)`` for a board."""
+def device_name(
+    fp: dict[str, Any], cluster: dict[str, Any], *, board: str | None = None, label: Any = None, emulated: bool = False
+) -> str:
+    """``<core> (this host, <cluster>)`` for the host, ``<board> <core> (<cluster>[, emulated])`` for a board:
+    an emulated board says so in its name, so every table and plot shows it."""
     core = core_of(cluster, fp)
     several = len(clusters_of(fp)) > 1
     label = label if label is not None else cluster.get("name")
     if board is None:
         return f"{core} (this host, {label})" if several else f"{core} (this host)"
-    return f"{board} {core}" + (f" ({label})" if label and several else "")
+    tags = ([str(label)] if label and several else []) + (["emulated"] if emulated else [])
+    return f"{board} {core}" + (f" ({', '.join(tags)})" if tags else "")
 
 
 def _wanted(cluster: dict[str, Any], wanted: set[str], alias: Any = None) -> bool:
@@ -125,8 +129,10 @@ def _board_clusters(board: Board, doc: dict[str, Any], wanted: set[str]) -> list
         alias = board.clusters[i] if i < len(board.clusters) else c.get("name")
         if not _wanted(c, wanted, alias):
             continue
-        name = device_name(fp, c, board=board.name, label=alias)
-        info = {**fp, "cluster": c, "board": board.to_json(), "versions": doc["versions"]}
+        emulation = fp.get("emulation") or ("emulated = true in the inventory" if board.emulated else None)
+        name = device_name(fp, c, board=board.name, label=alias, emulated=bool(emulation))
+        info = {**fp, "cluster": c, "board": board.to_json(), "versions": doc["versions"], "emulation": emulation,
+                "measures_with": doc.get("measures_with") or "agent"}  # fmt: skip
         place = {"board": board.name, "cluster": c.get("name") if len(clusters) > 1 else None, "cpus": c.get("cpus")}
         out.append((Device(name, "board", info), place))
     return out

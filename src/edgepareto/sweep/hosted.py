@@ -18,7 +18,7 @@ from edgepareto.store import MeasurementRecord
 from edgepareto.sweep.given import adopt, given_recipe, variant_of_file
 from edgepareto.sweep.keys import digest, size_key
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.sweep.tasks import Context, Task, _latency_tasks, expand
+from edgepareto.sweep.tasks import Context, Task, expand_built, latency_tasks
 
 IMAGENET = "imagenet-val"
 
@@ -41,7 +41,8 @@ def expand_hosted(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
         if missing:
             sub = dataclasses.replace(study, alphas=(config.alpha,), resolutions=(config.resolution,),
                                       precisions=tuple(m[1] for m in missing), hosted_dir=None)  # fmt: skip
-            builds += expand(sub, devices, ctx)  # the same recipes, hence keys, as the whole study's
+            built, timed = expand_built(sub, devices, ctx)  # the same recipes, hence keys, as the whole study's
+            builds += built + timed
     return [t for f in found for t in _hosted_tasks(study, f[0], f[1], f[2], devices, ctx)] + builds
 
 
@@ -70,7 +71,7 @@ def _hosted_tasks(
     keys = (size_key(recipe), top1_key) if config.resolution == 224 else (size_key(recipe),)
     label = f"record Google's {path.name} (size, published top-1)"
     return [Task("inspect", study.name, label, keys, 0.5, record),
-            *_latency_tasks(study, variant, recipe, ["litert"], devices)]  # fmt: skip
+            *latency_tasks(study, variant, recipe, ["litert"], devices)]  # fmt: skip
 
 
 __all__ = ["expand_hosted", "hosted_name"]

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from edgepareto.models import ModelConfig, Precision, Variant
+from edgepareto.store import MeasurementRecord
 from edgepareto.sweep.plan import StudyPlan
 
 
@@ -65,6 +66,11 @@ def protocol_id(study: StudyPlan) -> str:
 
 def latency_key(recipe: str, engine: str, threads: int, device: str, protocol: str) -> str:
     return digest({"latency_of": recipe, "engine": engine, "threads": threads, "device": device, "protocol": protocol})
+
+
+def rss_key(latency: str) -> str:
+    """The peak-memory record a successful latency measurement writes beside its latency."""
+    return MeasurementRecord.memory_key(latency)
 
 
 def accuracy_key(study: str, alpha: float, precision: str, dataset: str, metric: str, schedule: str = "") -> str:

@@ -33,7 +33,7 @@ from edgepareto.sweep.given import (
 )
 from edgepareto.sweep.keys import digest, size_key
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, _latency_tasks, expand
+from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, latency_tasks
 
 ENGINE_OF_FORMAT = {f: e for e, f in FORMAT_OF_ENGINE.items()}
 
@@ -55,23 +55,7 @@ class GivenFile:
         return ENGINE_OF_FORMAT["onnx" if self.path.suffix.lower() == ".onnx" else "tflite"]
 
 
-def expand_study(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
-    """Any study's tasks: given files here, built and trained ones in :func:`edgepareto.sweep.tasks.expand`."""
-    if study.kind == "models":
-        return expand_models(study, devices, ctx)
-    if study.hosted_dir:
-        from edgepareto.sweep.hosted import expand_hosted
-
-        tasks = expand_hosted(study, devices, ctx)
-    else:
-        tasks = expand(study, devices, ctx)
-    if study.weights is not None and study.data_dir:
-        builds = [t for t in tasks if t.kind != "latency"]
-        return builds + _built_eval_tasks(study) + [t for t in tasks if t.kind == "latency"]
-    return tasks
-
-
-def _built_eval_tasks(study: StudyPlan) -> list[Task]:
+def built_eval_tasks(study: StudyPlan) -> list[Task]:
     """Measured accuracy of every file a weighted study builds, keyed by recipe (known before the build)."""
     from edgepareto.sweep.keys import recipe_of
 
@@ -111,7 +95,7 @@ def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
         inspects.append(_inspect_task(study, f))
         evals.append(_eval_task(study, f, images))
         engines = [e for e in study.engines if FORMAT_OF_ENGINE[e] == FORMAT_OF_ENGINE[f.engine]] or [f.engine]
-        latencies += _latency_tasks(study, f.variant, f.recipe, engines, devices)
+        latencies += latency_tasks(study, f.variant, f.recipe, engines, devices)
     evals.sort(key=lambda t: t.estimate_s)  # by resolution: one decode pass feeds the next model
     return [_failed_task(study, what, error) for what, error in problems] + inspects + evals + latencies
 
@@ -234,4 +218,4 @@ class _Images:
         return self.opened
 
 
-__all__ = ["GivenFile", "expand_models", "expand_study"]
+__all__ = ["GivenFile", "expand_models"]

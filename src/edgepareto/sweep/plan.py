@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from edgepareto import validation
 from edgepareto.artifacts import CALIBRATION_SAMPLES
 from edgepareto.errors import ConfigError
 from edgepareto.models import BUILDABLE, ModelConfig, Precision
@@ -27,6 +28,8 @@ KINDS: dict[str, str] = {
 }
 MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
 PROTOCOLS = ("fast", "paper")
+MAX_THREADS = 1024  # a board's CPU count is only known when it is measured; the measurement bounds it again
+TOP_LEVEL_KEYS = ("name", "study", "recommend")
 ENGINES = ("litert", "onnxruntime")
 
 
@@ -49,6 +52,7 @@ class StudyPlan:
     calibration_dir: str | None = None
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
+    measure: str | int = "all"  # "corners" or N: measure those, predict the rest (edgepareto.predict)
     # kind = "models": the given files and the labelled data they are measured on
     models: tuple[str, ...] = ()
     data_dir: str | None = None
@@ -64,17 +68,18 @@ class StudyPlan:
         def fail(what: str) -> None:
             raise ConfigError(f"study {self.name!r}: {what}")
 
-        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+        if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"study name must be letters, digits, '-' or '_', got {self.name!r}")
+        self._check_scalars()
         if self.kind not in KINDS:
             fail(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         for f in ("alphas", "resolutions", "precisions", "engines", "threads", "clusters"):
             value = getattr(self, f)
             if isinstance(value, (str, int, float)):
                 value = (value,)
-            if not value:
-                fail(f"{f} must not be empty")
-            object.__setattr__(self, f, tuple(value))
+            if not isinstance(value, (list, tuple)) or not value:
+                fail(f"{f} must be a non-empty list, got {value!r}")
+            object.__setattr__(self, f, validation.no_duplicates(tuple(value), f"study {self.name!r}: {f}"))
         for a in self.alphas:
             ModelConfig(self.family, a, 224)  # alpha range and family name
         for r in self.resolutions:
@@ -86,12 +91,12 @@ class StudyPlan:
         bad = [e for e in self.engines if e not in ENGINES]
         if bad:
             fail(f"engines must be among {', '.join(ENGINES)}, got {', '.join(bad)}")
-        if any(not isinstance(t, int) or t < 1 for t in self.threads):
-            fail(f"threads must be positive integers, got {list(self.threads)}")
+        if any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= MAX_THREADS for t in self.threads):
+            fail(f"threads must be integers in [1, {MAX_THREADS}], got {list(self.threads)}")
         if self.protocol not in PROTOCOLS:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
-        if not 1 <= self.calibration_samples <= 10000:
-            fail(f"calibration_samples must be in [1, 10000], got {self.calibration_samples}")
+        validation.integer(self.calibration_samples, f"study {self.name!r}: calibration_samples", lo=1, hi=10000)
+        validation.seed(self.seed, f"study {self.name!r}: seed")
         unknown = sorted(set(self.options) - {"protocol", "preprocessing"})
         if unknown or not isinstance(self.options.get("protocol", {}), dict):
             fail(
@@ -99,9 +104,42 @@ class StudyPlan:
                 f"got {unknown or 'protocol'}"
             )
         self._check_preprocessing(fail)
+        self._check_measure(fail)
         self._check_models(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
+        self._check_protocol_overrides()
+
+    def _check_scalars(self) -> None:
+        for f in ("kind", "family", "protocol", "dataset", "calibration_dir"):
+            value = getattr(self, f)
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"study {self.name!r}: {f} must be a string, got {value!r}")
+        if not isinstance(self.options, dict):
+            raise ConfigError(f"study {self.name!r}: options must be a table, got {self.options!r}")
+
+    def _check_protocol_overrides(self) -> None:
+        """Build the protocol now: a NaN timeout or an unknown override fails before any task runs."""
+        from edgepareto.bench.protocol import Protocol
+
+        preset = Protocol.paper if self.protocol == "paper" else Protocol.fast
+        try:
+            preset(**self.options.get("protocol", {}))
+        except TypeError as exc:
+            known = ", ".join(f for f in Protocol.__dataclass_fields__ if f != "name")
+            raise ConfigError(f"study {self.name!r}: unknown protocol override ({exc}); known: {known}") from None
+        except ConfigError as exc:
+            raise ConfigError(f"study {self.name!r}: options.protocol: {exc}") from None
+
+    def _check_measure(self, fail: Callable[[str], None]) -> None:
+        from edgepareto.predict import check_measure
+
+        try:
+            check_measure(self.measure)
+        except ConfigError as exc:
+            fail(str(exc))
+        if self.measure != "all" and self.kind == "fashion-mnist":
+            fail('measure = "corners" or N applies to built studies; the Fashion-MNIST study measures all')
 
     def _check_preprocessing(self, fail: Callable[[str], None]) -> None:
         from edgepareto.data.presets import PRESETS
@@ -239,8 +277,11 @@ def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
 
 def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Plan:
     """``base``: the folder relative paths in the plan start from (the plan file's; None: as written)."""
+    _check_top_level(doc, source)
     studies = []
     for i, raw in enumerate(doc.get("study", [])):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: study #{i + 1} must be a [[study]] table, got {raw!r}")
         unknown = sorted(set(raw) - _FIELDS)
         if unknown:
             raise ConfigError(
@@ -253,7 +294,19 @@ def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Pl
     table = doc.get("recommend", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: [recommend] must be a table (max_latency_ms, max_size_mb, min_top1)")
-    return Plan(str(doc.get("name", Path(source).stem)), tuple(studies), source, dict(table))
+    return Plan(doc.get("name", Path(source).stem), tuple(studies), source, dict(table))
+
+
+def _check_top_level(doc: dict[str, Any], source: str) -> None:
+    unknown = sorted(set(doc) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(
+            f'{source}: unknown top-level key(s) {", ".join(unknown)}; a plan has name = "..." and [[study]] tables'
+        )
+    if not isinstance(doc.get("name", ""), str):
+        raise ConfigError(f"{source}: name must be a string, got {doc['name']!r}")
+    if not isinstance(doc.get("study", []), list):
+        raise ConfigError(f"{source}: study must be [[study]] tables, got {doc['study']!r}")
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
@@ -265,7 +318,7 @@ def load_plan(path: str | Path | None = None) -> Plan:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"{p}: plan file not found; pass a TOML plan (see edgepareto/sweep/default.toml)")
-        text, source = p.read_text(encoding="utf-8"), str(p)
+        text, source = validation.read_text(p, "plan"), str(p)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

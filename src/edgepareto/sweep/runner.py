@@ -21,10 +21,12 @@ from edgepareto.errors import EdgeParetoError, first_line
 from edgepareto.native_output import appended_to
 from edgepareto.remote import Board
 from edgepareto.store import DEFAULT_PATH, Device, Store
+from edgepareto.sweep._tmp import private_tmp
 from edgepareto.sweep.devices import board_devices, host_devices
+from edgepareto.sweep.expand import expand
 from edgepareto.sweep.live import LiveView
-from edgepareto.sweep.models_study import expand_study
 from edgepareto.sweep.plan import Plan, load_plan
+from edgepareto.sweep.predicted import predict_plan
 from edgepareto.sweep.tasks import Context, Task
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ def plan_tasks(
         devices, where = devices + b_devices, {**where, **b_where}
         note = "; ".join(n for n in (note, *b_notes) if n) or None
     ctx = Context(store, artifacts_dir, devices=where)
-    tasks = [t for study in plan.studies for t in expand_study(study, [d.name for d in devices], ctx)]
+    tasks = [t for study in plan.studies for t in expand(study, [d.name for d in devices], ctx)]
     return ctx, tasks, devices, note
 
 
@@ -123,6 +125,8 @@ def run_sweep(
             return outcome
         ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
         _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+        predicted, skipped = predict_plan(store, plan, [d.name for d in devices])
+        outcome.new_records, outcome.notes = outcome.new_records + predicted, outcome.notes + skipped
         if report_dir is not None:
             outcome.report = _report(store, report_dir, view, log_path)
         outcome.seconds = time.monotonic() - t0
@@ -140,7 +144,7 @@ def _run_pending(
     view.start(pending, outcome.skipped)
     status = "interrupted"
     try:
-        with appended_to(log_path):
+        with private_tmp(log_path.parent / ".tmp"), appended_to(log_path):  # no temp files in /tmp
             _run_here(ctx, here, on_board, outcome, view, len(pending))
             if on_board:
                 _run_on_boards(ctx, on_board, boards, outcome, view, len(here), len(pending),
@@ -176,6 +180,7 @@ def _run_one(ctx: Context, task: Task, outcome: SweepOutcome) -> tuple[str, int]
     """Run one task: ("ok", new records) or ("failed", 0) with the failure recorded; Ctrl-C passes through."""
     try:
         n = task.run(ctx)
+        task.check(ctx.store)  # a failed measurement is a failure, not a task done
     except EdgeParetoError as exc:
         error = str(exc)
     except Exception as exc:  # a bug or an engine crash in-process: keep going, log it

@@ -1,7 +1,8 @@
-"""Expand a plan into tasks: typed jobs (build, train + evaluate, latency), each with the store keys it promises.
+"""The sweep's tasks: typed jobs (build an architecture's artifacts, measure a latency), each with the
+store keys it promises, and the context they run in.
 
-Build tasks come first (they write artifacts, sizes and accuracies), latency tasks after.
-A latency task finds its artifact by recipe and builds it again if its file is gone.
+A task is done when every record it promises is in the store. A latency task finds its
+artifact by recipe and builds it again if its file is gone or no longer hashes to its sha256.
 """
 
 from __future__ import annotations
@@ -16,30 +17,16 @@ from typing import Any
 from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache, export
 from edgepareto.bench import Protocol, measure
 from edgepareto.errors import EdgeParetoError
+from edgepareto.faults import fault_point
 from edgepareto.models import ModelConfig, Precision, Variant, build_model
-from edgepareto.store import Dataset, MeasurementRecord, Store
-from edgepareto.sweep.keys import (
-    accuracy_key,
-    calibration_dir,
-    fashion_recipe,
-    latency_key,
-    protocol_id,
-    recipe_of,
-    schedule_key,
-    size_key,
-)
+from edgepareto.predict import to_measure
+from edgepareto.store import MeasurementRecord, Store
+from edgepareto.sweep.keys import calibration_dir, digest, latency_key, recipe_of, rss_key, size_key
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.weights import weights_file
-from edgepareto.train import StudyRecord, study_variant
 
 log = logging.getLogger(__name__)
 
-FASHION_DATASET = Dataset(
-    "fashion-mnist-test",
-    "Fashion-MNIST test set (10,000 28x28 grey images, 10 classes)",
-    10000,
-    "Xiao, Rasul, Vollgraf, Fashion-MNIST (2017), Debian package dataset-fashion-mnist",
-)
 FORMAT_OF_ENGINE = {"litert": "tflite", "onnxruntime": "onnx"}
 
 
@@ -65,19 +52,23 @@ class Context:
         return art
 
     def register(self, path: Path, variant: Variant, scheme: str, recipe: str) -> Artifact:
-        """Adopt a fresh file into the artifact folder and record it with its size."""
+        """Adopt a file into the artifact folder; its row and its size record commit in one transaction."""
         art = ArtifactFolder(self.artifacts_dir).adopt(path, variant, scheme, recipe)
-        self.store.add_artifact(art)
-        name = Path(art.path).name
-        self.store.add(
-            MeasurementRecord(
-                variant=variant, metric="size_bytes", value=float(art.bytes), source="measured",
-                artifact_sha256=art.sha256, n=1, notes=f"file size of {name} ({art.format}; {scheme})",
-                record={"weight_bytes": art.weight_bytes, "path": art.path}, key=size_key(recipe),
-            ),
-            run_id=self.run_id,
+        size = MeasurementRecord(
+            variant=variant, metric="size_bytes", value=float(art.bytes), source="measured",
+            artifact_sha256=art.sha256, n=1, notes=f"file size of {Path(art.path).name} ({art.format}; {scheme})",
+            record={"weight_bytes": art.weight_bytes, "path": art.path}, key=size_key(recipe),
         )  # fmt: skip
+        self.store.add_artifact(art, [size], run_id=self.run_id)  # no artifact without its size
+        fault_point("artifact-row")
         return art
+
+    def reuse(self, recipe: str) -> bool:
+        """True when the recipe's artifact is intact in the store, its size record written again if lost."""
+        art = self.store.artifact_by_recipe(recipe)  # None when the file is gone or its sha256 differs
+        if art is not None and not self.store.has(size_key(recipe)):
+            self.register(Path(art.path), art.variant, art.scheme, recipe)
+        return art is not None
 
 
 @dataclass(frozen=True)
@@ -93,8 +84,13 @@ class LatencyJob:
 
     @property
     def key(self) -> str:
-        name = self.protocol + (f"+{_digest8(dict(self.overrides))}" if self.overrides else "")
+        name = self.protocol + (f"+{digest(dict(self.overrides), 8)}" if self.overrides else "")
         return latency_key(self.recipe, self.engine, self.threads, self.device, name)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """What a successful measurement writes: its latency and its peak memory."""
+        return self.key, rss_key(self.key)
 
     def protocol_preset(self) -> Protocol:
         return Protocol.preset(self.protocol, **dict(self.overrides))
@@ -102,12 +98,6 @@ class LatencyJob:
     def records(self, m: Any, art: Artifact) -> list[MeasurementRecord]:
         return MeasurementRecord.from_latency(m, device=self.device, artifact=art, key=self.key,
                                               protocol_name=self.protocol)  # fmt: skip
-
-
-def _digest8(overrides: dict[str, Any]) -> str:
-    from edgepareto.sweep.keys import digest
-
-    return digest(overrides, 8)
 
 
 @dataclass
@@ -123,6 +113,17 @@ class Task:
     def done(self, store: Store) -> bool:
         return all(store.has(k) for k in self.keys)
 
+    def check(self, store: Store) -> None:
+        """After a run: raise (one line) unless every promised record is there; a failed record gives the reason."""
+        missing = [k for k in self.keys if not store.has(k)]
+        if missing:
+            reason = next((e for e in map(store.failure, missing) if e), None)
+            raise TaskFailed(reason or f"finished without {len(missing)} of its {len(self.keys)} records; see the log")
+
+
+class TaskFailed(EdgeParetoError):
+    """A task ran but left a record it promises missing or failed (counted as a failure in the summary)."""
+
 
 # -- conversion ------------------------------------------------------------------------------
 
@@ -137,10 +138,10 @@ class BuildRecipe:
 
     def __call__(self, ctx: Context) -> None:
         cache = HomeCache()
-        todo = [w for w in self.wanted if ctx.store.artifact_by_recipe(w[2]) is None]
-        todo = [w for w in todo if not self._from_cache(ctx, cache, w)]
+        todo = [w for w in self.wanted if not ctx.reuse(w[2]) and not self._from_cache(ctx, cache, w)]
         if not todo:
             return
+        _fresh_keras_session()
         model = build_model(self.config, seed=self.study.seed, weights=weights_file(self.study.weights, self.config))
         calib = Path(calibration_dir(self.study)) if calibration_dir(self.study) else None
         with tempfile.TemporaryDirectory(prefix="edgepareto-convert-") as tmp:
@@ -179,45 +180,12 @@ class BuildRecipe:
         return 6.0 + len(self.wanted) * (3.0 + 22.0 * scale)
 
 
-# -- the Fashion-MNIST study: train, export, evaluate ------------------------------------------
+def _fresh_keras_session() -> None:
+    """Forget the models built before in this process: Keras numbers auto-named layers per process
+    (``input_layer_1``), so without this a recipe's bytes, and its sha256, depend on what a sweep built first."""
+    import keras
 
-
-@dataclass(frozen=True)
-class EvalJob:
-    """Train one alpha on Fashion-MNIST (cached), export its precisions, measure their accuracy."""
-
-    study: StudyPlan
-    alpha: float
-    schedule: str
-
-    def __call__(self, ctx: Context) -> int:
-        ctx.store.add_dataset(FASHION_DATASET)
-        written = 0
-        for rec in study_variant(self.alpha, progress=ctx.progress):
-            if rec.variant.precision not in self.study.precisions:
-                continue
-            art = ctx.register(Path(rec.artifact), rec.variant, rec.scheme,
-                               fashion_recipe(self.study, rec.variant.alpha, rec.variant.precision))  # fmt: skip
-            recs = accuracy_records(self.study, rec, self.schedule)
-            written += ctx.store.add_many([r.with_artifact(art.sha256) for r in recs], run_id=ctx.run_id)
-        return written
-
-    def keys(self) -> tuple[str, ...]:
-        return tuple(accuracy_key(self.study.name, self.alpha, p, FASHION_DATASET.name, "top1", self.schedule)
-                     for p in self.study.precisions)  # fmt: skip
-
-
-def accuracy_records(study: StudyPlan, rec: StudyRecord, schedule: str = "") -> list[MeasurementRecord]:
-    """top-1/top-5 records of one trained and evaluated artifact, keyed by study, variant and schedule."""
-    v = rec.variant
-    doc = rec.to_json()
-    return MeasurementRecord.from_accuracy(
-        rec, variant=v, dataset=FASHION_DATASET.name,
-        key=lambda metric: accuracy_key(study.name, v.alpha, v.precision, FASHION_DATASET.name, metric, schedule),
-        engine="litert" if rec.artifact.endswith(".tflite") else None, engine_version=rec.extra.get("engine"),
-        notes="Wilson 95% interval; " + rec.dataset,
-        record={k: x for k, x in doc.items() if isinstance(x, (str, int, float, list, dict, type(None)))},
-    )  # fmt: skip
+    keras.backend.clear_session()
 
 
 # -- latency -------------------------------------------------------------------------------------
@@ -229,17 +197,20 @@ def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
         where = ctx.devices[job.device]
         m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
                     protocol=job.protocol_preset())  # fmt: skip
+        fault_point("measured")
         ctx.store.forget_failed(job.key)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
-        return ctx.store.add_many(job.records(m, art), run_id=ctx.run_id)
+        written = ctx.store.add_many(job.records(m, art), run_id=ctx.run_id)
+        fault_point("latency-row")
+        return written
 
     alpha = variant.alpha or 1.0
     est = (3.0 + 6.0 * alpha**2 * (variant.resolution / 224) ** 2) * (1 if study.protocol == "fast" else 40)
     label = f"latency {variant.label} @{variant.resolution} {job.engine} {job.threads}t on {job.device}"
-    return Task("latency", study.name, label, (job.key,), est, run, job)
+    return Task("latency", study.name, label, job.keys, est, run, job)
 
 
-def _latency_tasks(
+def latency_tasks(
     study: StudyPlan, variant: Variant, recipe: str, engines: list[str], devices: list[str]
 ) -> list[Task]:
     overrides = tuple(sorted((study.options.get("protocol") or {}).items()))
@@ -251,34 +222,10 @@ def _latency_tasks(
     ]
 
 
-# -- expansion ----------------------------------------------------------------------------------
-
-
-def expand(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
-    """The tasks of one study, in run order: build first (sizes, accuracy), then latency."""
-    expand_kind = _expand_fashion if study.kind == "fashion-mnist" else _expand_built
-    builds, latencies = expand_kind(study, devices, ctx)
-    return builds + latencies
-
-
-def _expand_fashion(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
-    builds, latencies = [], []
-    schedule = schedule_key()
-    for a in study.alphas:
-        job = EvalJob(study, a, schedule)
-        for p in study.precisions:
-            ctx.builders[fashion_recipe(study, a, p)] = job
-        label = f"train + evaluate Fashion-MNIST alpha={a:g} (fp32, int8)"
-        builds.append(Task("train", study.name, label, job.keys(), 30.0 + 90.0 * a, job))
-        for p in study.precisions:
-            v = Variant(study.family, a, 32, 10, p)  # label and estimate; records carry the artifact's variant
-            latencies += _latency_tasks(study, v, fashion_recipe(study, a, p), ["litert"], devices)
-    return builds, latencies
-
-
-def _expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
+def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
     builds, latencies = [], []
     fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
+    measured = set(to_measure(study.configs(), study.measure))
     for config in study.configs():
         wanted = tuple((p, f, recipe_of(study, config, p, f)) for p in study.precisions for f in fmts)
         recipe = BuildRecipe(study, config, wanted)
@@ -287,11 +234,8 @@ def _expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[l
         label = f"convert {config.name} to {', '.join(study.precisions)} ({', '.join(fmts)})"
         keys = tuple(size_key(w[2]) for w in wanted)
         builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted))
-        for p in study.precisions:
+        for p in study.precisions if config in measured else ():  # the rest is predicted (sweep/predicted.py)
             for e in study.engines:
-                latencies += _latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,
+                latencies += latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,
                                             FORMAT_OF_ENGINE[e]), [e], devices)  # fmt: skip
     return builds, latencies
-
-
-__all__ = ["Context", "LatencyJob", "Task", "accuracy_records", "expand", "protocol_id"]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from edgepareto import validation
 from edgepareto.errors import ConfigError, EdgeParetoError, StoreError
 from edgepareto.models import Variant
 
@@ -64,8 +65,9 @@ class Schedule:
             raise ConfigError(f"learning_rate must be in (0, 1), got {self.learning_rate}")
         if not 0.0 < self.bn_momentum < 1.0:
             raise ConfigError(f"bn_momentum must be in (0, 1), got {self.bn_momentum}")
-        if not isinstance(self.resolution, int) or self.resolution < 32 or self.resolution % 32:
-            raise ConfigError(f"resolution must be a multiple of 32, at least 32, got {self.resolution!r}")
+        validation.seed(self.seed)
+        if not isinstance(self.resolution, int) or not 32 <= self.resolution <= 1024 or self.resolution % 32:
+            raise ConfigError(f"resolution must be a multiple of 32 in [32, 1024], got {self.resolution!r}")
         if not isinstance(self.calibration_samples, int) or not 1 <= self.calibration_samples <= 10_000:
             raise ConfigError(f"calibration_samples must be in 1..10000, got {self.calibration_samples!r}")
 

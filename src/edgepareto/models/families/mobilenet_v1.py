@@ -1,4 +1,4 @@
-"""MobileNet v1 (Howard et al. 2017), the seed's model: any alpha in (0, 1], resolution, class count.
+"""MobileNet v1 (Howard et al. 2017), the seed's model: alpha in [1/32, 1], resolution, class count.
 
 Built with ``keras.applications.MobileNet``. Where it differs from the TF-slim original
 that Google's hosted models were trained with: Keras computes channel counts as
@@ -106,7 +106,7 @@ def load_weights(model: keras.Model, path: Path) -> None:
 register_family(
     ModelFamily(
         name=FAMILY,
-        description="MobileNet v1, depthwise-separable ConvNet; alpha in (0, 1], resolution multiple of 32",
+        description="MobileNet v1, depthwise-separable ConvNet; alpha in [1/32, 1], resolution 32..1024 (x32)",
         build=build,
         cost=cost,
         named_variants=tuple(ModelConfig(FAMILY, a, 224) for a in SEED_ALPHAS),

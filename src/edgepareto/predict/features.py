@@ -1,0 +1,99 @@
+"""What the latency model sees of a variant: the cost model's multiply-adds and bytes, by layer kind.
+
+Pure arithmetic on :func:`edgepareto.models.cost_of`: no model is built and no file is read,
+so any variant of a registered family can be priced, measured or not. Bytes are elements
+times the precision's element size (fp32 4, fp16 2, int8/uint8 1; int8-dynamic keeps float
+activations and int8 weights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edgepareto.errors import ConfigError
+from edgepareto.models import KINDS, CostReport, LayerSpec, Variant, cost_of
+
+# (activation bytes, weight bytes) per element, by precision
+ELEMENT_BYTES: dict[str, tuple[int, int]] = {
+    "fp32": (4, 4),
+    "fp16": (4, 2),  # fp16 weights are dequantized to float32 at load; activations stay float32
+    "int8-dynamic": (4, 1),
+    "int8": (1, 1),
+    "uint8": (1, 1),
+}
+FEATURES: tuple[str, ...] = (
+    "intercept",
+    "macs",
+    "activation_bytes",
+    "weight_bytes",
+    *(f"macs_{k}" for k in KINDS),
+)
+
+
+@dataclass(frozen=True)
+class Features:
+    """One variant as numbers: MACs by layer kind, activation and weight bytes, layer count."""
+
+    variant: Variant
+    macs_by_kind: tuple[tuple[str, int], ...]
+    activation_bytes: int
+    weight_bytes: int
+    layers: int
+
+    def __post_init__(self) -> None:
+        if self.layers < 1:
+            raise ConfigError(f"a variant has at least one layer, got {self.layers}")
+        if self.activation_bytes < 0 or self.weight_bytes < 0:
+            raise ConfigError("byte counts must be >= 0")
+
+    @property
+    def macs(self) -> int:
+        return sum(m for _, m in self.macs_by_kind)
+
+    def value(self, name: str) -> float:
+        """One named feature (see ``FEATURES``), in millions (MACs, bytes) so fits are well scaled."""
+        if name == "intercept":
+            return 1.0
+        if name == "macs":
+            return self.macs / 1e6
+        if name in ("activation_bytes", "weight_bytes"):
+            return getattr(self, name) / 1e6
+        kinds = dict(self.macs_by_kind)
+        if name.startswith("macs_") and name[5:] in kinds:
+            return kinds[name[5:]] / 1e6
+        raise ConfigError(f"unknown feature {name!r}; use one of {', '.join(FEATURES)}")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "variant": self.variant.name,
+            "macs": self.macs,
+            "macs_by_kind": dict(self.macs_by_kind),
+            "activation_bytes": self.activation_bytes,
+            "weight_bytes": self.weight_bytes,
+            "layers": self.layers,
+        }
+
+
+def element_bytes(precision: str) -> tuple[int, int]:
+    """(activation, weight) bytes per element of ``precision``."""
+    if precision not in ELEMENT_BYTES:
+        raise ConfigError(f"no element size for precision {precision!r}; use one of {', '.join(ELEMENT_BYTES)}")
+    return ELEMENT_BYTES[precision]
+
+
+def layer_bytes(layer: LayerSpec, precision: str) -> tuple[int, int]:
+    """(activation bytes, weight bytes) of one layer at ``precision``."""
+    act, wt = element_bytes(precision)
+    return layer.activation_elements * act, layer.params_folded * wt
+
+
+def features_of(variant: Variant, report: CostReport | None = None) -> Features:
+    """The features of ``variant`` from its family's cost model."""
+    report = report or cost_of(variant.config)
+    per_kind = {k: 0 for k in KINDS}
+    act = wt = 0
+    for layer in report.layers:
+        per_kind[layer.kind] += layer.macs
+        a, w = layer_bytes(layer, str(variant.precision))
+        act, wt = act + a, wt + w
+    return Features(variant, tuple(per_kind.items()), act, wt, len(report.layers))

@@ -1,0 +1,84 @@
+"""One profile: per-operator times of a file, mapped onto its layers, beside ``bench``'s whole-model latency.
+
+ONNX Runtime gives times per node (its session profiler). LiteRT's Python runtime gives the
+operators but no times; with a ``benchmark_model --enable_op_profiling`` log (``log_text``)
+the times are the log's. ``bench`` measures the same file in the same call (a pinned child
+process, the fast protocol), so the sum of layer times can be checked against it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+from edgepareto.bench import Protocol, discover_host, measure, resolve_cpus
+from edgepareto.errors import ConfigError
+from edgepareto.models import Variant, cost_of
+from edgepareto.profile.layers import LayerProfile, OpTime, map_ops
+from edgepareto.profile.litert import litert_ops, log_ops
+from edgepareto.profile.onnxruntime import profile_onnx
+
+ENGINES: tuple[str, ...] = ("onnxruntime", "litert")
+LITERT_NOTE = (
+    "LiteRT's Python runtime exposes the operators but not their times; pass --log with a "
+    "benchmark_model --enable_op_profiling=true --use_xnnpack=false log for per-layer times"
+)
+
+
+def _variant(path: Path) -> Variant:
+    stem = path.name.split(".onnx")[0].split(".tflite")[0]
+    return Variant.parse(stem)
+
+
+def _ops(path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None) -> dict[str, Any]:
+    if log_text is not None:
+        return {"ops": log_ops(log_text), "times_from": "benchmark_model --enable_op_profiling log (its Run Order)"}
+    if engine == "onnxruntime":
+        prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None)
+        return {"ops": prof.ops, "times_from": f"{prof.engine_version} session profiler (median kernel time per node)",
+                "profiler_run_median_ms": statistics.median(prof.run_ms),
+                "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms)}  # fmt: skip
+    return {"ops": litert_ops(path), "times_from": None, "note": LITERT_NOTE}
+
+
+def _bench(path: Path, engine: str, threads: int, cpus: list[int]) -> dict[str, Any]:
+    m = measure(path, engine=engine, threads=threads, cpus=cpus or None, protocol=Protocol.fast())
+    if not m.ok:
+        return {"status": "failed", "error": m.error}
+    return {"status": "ok", "median_ms": m.median_ms, "ci95_median_ms": m.ci95_median_ms, "runs": m.runs,
+            "engine_version": m.engine_version, "kernel_path": m.kernel_path}  # fmt: skip
+
+
+def _agreement(prof: LayerProfile, bench: dict[str, Any] | None) -> float | None:
+    if bench is None or bench.get("status") != "ok" or prof.total_ms is None:
+        return None
+    return prof.total_ms / bench["median_ms"] - 1
+
+
+def profile_file(
+    path: str | Path,
+    *,
+    engine: str,
+    threads: int = 1,
+    cpus: list[int] | str | None = None,
+    cluster: str | None = None,
+    runs: int = 30,
+    log_text: str | None = None,
+    bench: bool = True,
+) -> dict[str, Any]:
+    """Per-layer times of ``path`` (or of ``log_text``), mapped onto its cost model, with ``bench``'s latency."""
+    if engine not in ENGINES:
+        raise ConfigError(f"profile runs {', '.join(ENGINES)}, not {engine!r}; pass --engine onnxruntime or litert")
+    path = Path(path)
+    variant = _variant(path)
+    pinned = resolve_cpus(discover_host(), cluster=cluster, cpus=cpus)
+    got = _ops(path, engine, threads, pinned, runs, log_text)
+    ops: tuple[OpTime, ...] = got.pop("ops")
+    prof = map_ops(ops, cost_of(variant.config), str(variant.precision))
+    whole = _bench(path, engine, threads, pinned) if bench and log_text is None else None
+    cpu = got.get("profiler_run_cpu_median_ms")
+    return {"file": str(path), "variant": variant.name, "engine": engine, "threads": threads, "cpus": pinned,
+            **got, **prof.to_json(), "bench": whole, "layer_sum_vs_bench": _agreement(prof, whole),
+            "layer_sum_vs_run_cpu": prof.total_ms / cpu - 1 if cpu and prof.total_ms else None,
+            "source": "measured"}  # fmt: skip

@@ -1,0 +1,102 @@
+"""Per-layer profiles: operators mapped onto the cost model's layers (LiteRT files and logs, ONNX Runtime)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edgepareto.cli import main
+from edgepareto.errors import ModelFileError
+from edgepareto.models import ModelConfig, Variant, cost_of
+from edgepareto.profile import litert_ops, log_ops, map_ops, profile_file, profile_onnx
+
+LOGS = Path(__file__).parent / "logs"
+QUANT_LOG = LOGS / "mobilenet_v1_0.25_128_quant_op_profiling.log"
+
+
+def report(name: str):
+    return cost_of(Variant.parse(name).config)
+
+
+def test_the_litert_operators_of_googles_file_map_onto_the_28_layers(fixtures_dir):
+    ops = litert_ops(fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite")
+    prof = map_ops(ops, report("mobilenet_v1_0.25_128_quant"), "uint8")
+    assert [lt.layer.kind for lt in prof.layers][:3] == ["standard", "depthwise", "pointwise"]
+    assert prof.layers[-1].layer.kind == "fully_connected"
+    assert "Conv2d_13_pointwise" in prof.layers[-2].op.name
+    assert [o.op_type for o in prof.other] == ["AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX"]
+    assert not prof.timed and prof.total_ms is None
+
+
+def test_a_file_of_another_resolution_is_refused_naming_the_shape(fixtures_dir):
+    ops = litert_ops(fixtures_dir / "models" / "mobilenet_v1_0.25_128.tflite")
+    with pytest.raises(ModelFileError, match=r"outputs \[1, 64, 64, 8\], but layer conv1 outputs 80x80x8"):
+        map_ops(ops, cost_of(ModelConfig("mobilenet_v1", 0.25, 160)), "fp32")
+    with pytest.raises(ModelFileError, match="5 compute operators but 28 layers"):
+        map_ops(ops[:5], cost_of(ModelConfig("mobilenet_v1", 0.25, 128)), "fp32")
+
+
+def test_the_op_table_of_a_benchmark_model_log_maps_onto_the_same_architecture():
+    doc = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+    assert len(doc["layers"]) == 28 and doc["bench"] is None and doc["source"] == "measured"
+    first = doc["layers"][0]
+    assert first["layer"] == "conv1" and "Conv2d_0" in first["op_name"] and first["macs"] == 3 * 3 * 3 * 8 * 64 * 64
+    assert first["gmacs_per_s"] == pytest.approx(first["macs"] / (first["ms"] * 1e6))
+    assert "Conv2d_5_depthwise" in doc["layers"][9]["op_name"] and doc["layers"][9]["kind"] == "depthwise"
+    rows = [line for line in QUANT_LOG.read_text().splitlines() if line.startswith("\t") and "[" in line[-60:]]
+    table_ms = sum(float(r.split("\t")[4]) for r in rows[1:])
+    assert doc["total_ms"] == pytest.approx(table_ms, rel=1e-6)
+    assert sum(doc["by_kind_ms"].values()) == pytest.approx(doc["total_ms"])
+
+
+def test_a_log_whose_layers_ran_inside_xnnpack_is_refused_with_the_flags_to_rerun():
+    text = QUANT_LOG.read_text()
+    head, _, _ = text.partition("\t                 CONV_2D")
+    cells = ["   TfLiteXNNPackDelegate", "0.000", "6.900", "6.900", "100.000%", "100.000%", "0.000", "1", "[x]:31"]
+    row = "\t" + "\t".join(cells) + "\n"
+    with pytest.raises(ModelFileError, match="--use_xnnpack=false"):
+        log_ops(head + row)
+
+
+@pytest.fixture(scope="module")
+def onnx_pair(tmp_path_factory):
+    from edgepareto.convert.onnx import export_onnx
+
+    out = tmp_path_factory.mktemp("onnx")
+    arts = export_onnx(ModelConfig("mobilenet_v1", 0.25, 96, 10), ["fp32", "int8"], out, calibration_samples=8)
+    return {a.precision: Path(a.path) for a in arts}
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_onnxruntime_node_times_land_on_the_layers_they_name(onnx_pair, precision):
+    prof = profile_onnx(onnx_pair[precision], runs=5)
+    mapped = map_ops(prof.ops, cost_of(ModelConfig("mobilenet_v1", 0.25, 96, 10)), precision)
+    for lt in mapped.layers:
+        assert lt.layer.name in lt.op.name, (lt.layer.name, lt.op.name)
+        assert lt.op.ms is not None and lt.op.ms > 0
+    # kernel times are inside the runs: their sum cannot exceed the median run
+    assert 0 < mapped.total_ms <= sorted(prof.run_ms)[len(prof.run_ms) // 2] * 1.05
+
+
+def test_cli_profile_measures_the_same_file_with_bench(onnx_pair, capsys):
+    assert main(["profile", str(onnx_pair["int8"]), "--runs", "5", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["bench"]["status"] == "ok" and doc["layer_sum_vs_bench"] is not None
+    assert doc["engine"] == "onnxruntime" and doc["variant"] == "mobilenet_v1_025_96_c10.int8"
+    assert set(doc["by_kind_ms"]) == {"standard", "depthwise", "pointwise", "fully_connected", "other"}
+
+
+def test_where_the_time_goes_is_one_stacked_bar_per_timed_profile(tmp_path, capsys, fixtures_dir):
+    from edgepareto.report.time_plot import plot_time_by_kind
+
+    doc = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+    png, svg = plot_time_by_kind([doc], tmp_path / "where", title="t", subtitle="s")
+    assert png.stat().st_size > 5000 and svg.read_text().count("<path") > 5
+    untimed = {**doc, "by_kind_ms": dict.fromkeys(doc["by_kind_ms"])}
+    with pytest.raises(ValueError, match="no timed profile"):
+        plot_time_by_kind([untimed], tmp_path / "none", title="t", subtitle="s")
+    quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"
+    assert main(["profile", str(quant), "--no-bench", "--plot", str(tmp_path / "p"), "--json"]) != 0
+    assert "no per-layer times to plot" in capsys.readouterr().err
