@@ -20,20 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from edgepareto.cli._app import main
-from edgepareto.cli._output import console, err_console
+from tests.cli_support import cli
 from tests.conftest import FLOAT_MODEL, IMAGENET
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    console.cache_clear()  # Rich consoles keep the stream they were made with; capsys swaps it per test
-    err_console.cache_clear()
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:
-        rc = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def error_line(rc: int, err: str) -> str:

@@ -9,23 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from edgepareto.cli._app import main
-from edgepareto.cli._output import console, err_console
 from edgepareto.errors import ConfigError
 from edgepareto.remote import load_inventory
+from tests.cli_support import cli
 from tests.remote.sshd import keygen
 from tests.remote.test_sweep_boards import _inventory
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    console.cache_clear()
-    err_console.cache_clear()
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:
-        rc = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.mark.parametrize("remote_dir", ["/etc/ssh", "~/x", "../../etc", "a/../../b", "-rf", "a b"])

@@ -183,6 +183,13 @@ def plot_tradeoff(
     _draw_points(ax, pts, xs, ys, x_metric, y_metric)
     ax.grid(True, which="major", ls=":", lw=0.6, color="#bbbbbb")
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    return save_figure(fig, stem)
+
+
+def save_figure(fig, stem: Path) -> tuple[Path, Path]:
+    """Write ``stem.png`` and ``stem.svg`` and close the figure; returns both paths."""
+    import matplotlib.pyplot as plt
+
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     fig.savefig(png)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto.report.plots import save_figure
+
 KIND_COLORS: dict[str, str] = {
     "standard": "#4c72b0",
     "depthwise": "#dd8452",
@@ -47,9 +49,4 @@ def plot_time_by_kind(
     ax.legend(fontsize=7, framealpha=0.9)
     ax.grid(True, axis="y", ls=":", lw=0.6, color="#bbbbbb")
     fig.tight_layout()
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    fig.savefig(png)
-    fig.savefig(svg)
-    plt.close(fig)
-    return png, svg
+    return save_figure(fig, stem)
