@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup main test test-all lint
+.PHONY: setup setup-ray main test test-all lint
 
 setup: $(VENV)/.installed
 
@@ -20,7 +20,13 @@ main: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-test-all: setup
+setup-ray: $(VENV)/.installed-ray
+
+$(VENV)/.installed-ray: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[dev,ray]'
+	touch $@
+
+test-all: setup setup-ray
 	$(BIN)/python -m pytest -q -m ''
 
 lint: setup

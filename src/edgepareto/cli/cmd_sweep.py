@@ -51,6 +51,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off (default 3)"
     )
+    p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        help="where conversion, training and evaluation run: this machine (local, the default) or a Ray cluster "
+        "(needs pip install 'edgepareto[ray]'); latency is always measured on its device",
+    )
+    p.add_argument("--ray-address", help="HOST:PORT of the Ray head (default: the plan's ray_address, or a local Ray)")
     add_models_arguments(p)
 
 
@@ -137,6 +144,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             host=host,
             accept_new_host_key=args.accept_new_host_key,
             retries=args.retries,
+            executor=args.executor,
+            ray_address=args.ray_address,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from edgepareto.eval.accuracy import EvalResult, evaluate, spec_for, write_predictions
+from edgepareto.eval.accuracy import (
+    ChunkMap,
+    ChunkResult,
+    EvalResult,
+    chunk_bounds,
+    evaluate,
+    evaluate_chunk,
+    spec_for,
+    write_predictions,
+)
 from edgepareto.eval.cache import InputCache, home
 from edgepareto.eval.stats import agreement, wilson_interval
 
 __all__ = [
+    "ChunkMap",
+    "ChunkResult",
     "EvalResult",
     "InputCache",
     "agreement",
+    "chunk_bounds",
     "evaluate",
+    "evaluate_chunk",
     "home",
     "spec_for",
     "wilson_interval",

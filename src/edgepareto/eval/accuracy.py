@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,11 @@ TOPK = 5
 SMALL_RUN = 256  # below this many images, the default is one in-process engine
 
 Progress = Callable[[int, int], None]  # (images done, images total)
+ChunkResult = tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]  # start, top-k, ok, skipped, hits
+# How the chunks run: (model, engine, spec, dataset, cache root, companion specs), chunk bounds, workers -> their
+# results, any order.
+# The local pool (or this process) by default; an executor may pass its own (the sweep's Ray executor does).
+ChunkMap = Callable[[tuple[Any, ...], list[tuple[int, int]], int], AbstractContextManager[Iterator[ChunkResult]]]
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,27 @@ def _run_chunk(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray, li
     return _WORKER.run(*bounds)
 
 
+_KEPT: dict[str, _Evaluator] = {}
+
+
+def evaluate_chunk(
+    model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, start: int, stop: int,
+    cache_root: str | None = None, companions: tuple[PreprocessingSpec, ...] = (),
+) -> ChunkResult:  # fmt: skip
+    """Items [start, stop) of ``dataset`` in this process, as one pool worker evaluates a chunk: the
+    engine stays open for the next chunk of the same model (a long-lived worker, e.g. a Ray task's)."""
+    key = json.dumps([model, engine, spec.to_json(), cache_root, [c.pixel_key for c in companions]],
+                     sort_keys=True, default=str)  # fmt: skip
+    ev = _KEPT.get(key)
+    if ev is None:
+        for old in _KEPT.values():
+            old.close()
+        _KEPT.clear()
+        ev = _KEPT[key] = _Evaluator(model, engine, spec, dataset, cache_root, tuple(companions))
+    ev.dataset = dataset
+    return ev.run(start, stop)
+
+
 @contextlib.contextmanager
 def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers: int) -> Iterator[Iterator[Any]]:
     """Each chunk's ``_Evaluator.run`` result, in order: in this process for one worker, else from
@@ -324,11 +352,13 @@ def evaluate(
     cache_root: Path | None = None,
     progress: Progress | None = None,
     companions: tuple[PreprocessingSpec, ...] = (),
+    chunks: ChunkMap | None = None,
 ) -> EvalResult:
     """Evaluate ``model`` on ``dataset``; see the module docstring for how work is split.
 
     ``companions``: the specs of models to be evaluated next on the same images (a study): each image is
     decoded once and their cached inputs written too, so their evaluations read instead of decoding.
+    ``chunks`` runs the chunks somewhere else (``workers`` is then how many run at once there).
     """
     model = str(model)
     engine = engine or engine_for(model)
@@ -342,7 +372,8 @@ def evaluate(
     total = len(dataset)
     workers = max(1, min(default_workers(total) if workers is None else workers, total))
     root = str(cache_root if cache_root is not None else _default_root()) if cache else None
-    run = _run_chunks((model, engine, spec, dataset, root, tuple(companions)), total, workers, progress)
+    run = _run_chunks((model, engine, spec, dataset, root, tuple(companions)), total, workers, progress,
+                      chunks or _chunk_results)  # fmt: skip
     n = int(run.ok.sum())
     if n == 0:
         raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
@@ -420,14 +451,14 @@ class _Run:
     steady: float = 0.0
 
 
-def _run_chunks(args: tuple[Any, ...], total: int, workers: int, progress: Progress | None) -> _Run:
+def _run_chunks(args: tuple[Any, ...], total: int, workers: int, progress: Progress | None, chunks: ChunkMap) -> _Run:
     run = _Run(np.full((total, TOPK), -1, np.int64), np.zeros(total, bool))
     model, engine = args[0], args[1]
     done = returned = 0
     first: tuple[float, int] | None = None  # (time, images) once as many chunks as workers came back
     t0 = time.perf_counter()
     try:
-        with _chunk_results(args, chunk_bounds(total, workers), workers) as results:
+        with chunks(args, chunk_bounds(total, workers), workers) as results:
             for start, k, m, skip, h in results:
                 run.topk[start : start + len(k)], run.ok[start : start + len(m)] = k, m
                 run.skipped += skip

@@ -136,3 +136,18 @@ def _board_clusters(board: Board, doc: dict[str, Any], wanted: set[str]) -> list
         place = {"board": board.name, "cluster": c.get("name") if len(clusters) > 1 else None, "cpus": c.get("cpus")}
         out.append((Device(name, "board", info), place))
     return out
+
+
+def ray_devices(executor: Any, names: tuple[str, ...], wanted: set[str]) -> tuple[list[Device], Where]:
+    """Boards that are Ray nodes (resource ``device:<name>``): fingerprinted there, stored as a board is."""
+    devices: list[Device] = []
+    where: Where = {}
+    for board in names:
+        fp = executor.fingerprint(board)
+        clusters = clusters_of(fp)
+        for c in (c for c in clusters if _wanted(c, wanted)):
+            name = device_name(fp, c, board=board)
+            devices.append(Device(name, "board", {**fp, "cluster": c, "ray_device": board}))
+            where[name] = {"ray_device": board, "cluster": c.get("name") if len(clusters) > 1 else None,
+                           "cpus": c.get("cpus")}  # fmt: skip
+    return devices, where

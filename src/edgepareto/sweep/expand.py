@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from edgepareto.sweep.fashion import expand_fashion
 from edgepareto.sweep.hosted import expand_hosted
+from edgepareto.sweep.measured import expand_measured
 from edgepareto.sweep.models_study import built_eval_tasks, expand_models
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.tasks import Context, Task, expand_built
@@ -18,6 +19,7 @@ EXPANSIONS: dict[str, Expansion] = {
     "fashion-mnist": expand_fashion,
     "imagenet-published": expand_built,
     "latency-only": expand_built,
+    "measured": expand_measured,  # built, and each file's accuracy measured on the study's images
 }
 
 

@@ -10,7 +10,7 @@ from edgepareto.store import Dataset, MeasurementRecord
 from edgepareto.sweep.keys import accuracy_key, fashion_recipe, schedule_key, size_key
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.tasks import Context, Task, latency_tasks
-from edgepareto.train import StudyRecord, study_variant
+from edgepareto.train import StudyRecord
 
 FASHION_DATASET = Dataset(
     "fashion-mnist-test",
@@ -31,7 +31,7 @@ class EvalJob:
     def __call__(self, ctx: Context) -> int:
         ctx.store.add_dataset(FASHION_DATASET)
         written = 0
-        for rec in study_variant(self.alpha, progress=ctx.progress):
+        for rec in ctx.executor.train(self.alpha, ctx.progress):  # here, or a Ray task
             if rec.variant.precision not in self.study.precisions:
                 continue
             art = ctx.register(Path(rec.artifact), rec.variant, rec.scheme,

@@ -90,3 +90,9 @@ def schedule_key() -> str:
 def fashion_recipe(study: StudyPlan, alpha: float, precision: str) -> str:
     return digest({"kind": "fashion-mnist", "alpha": alpha, "precision": str(precision), "seed": study.seed,
                    "schedule": schedule_key(), "options": study.options})  # fmt: skip
+
+
+def measured_accuracy_key(recipe: str, study: StudyPlan, metric: str) -> str:
+    """An accuracy measured here on a study's images: the artifact's recipe, the data and how it was read."""
+    data = {"dataset": study.dataset, "limit": study.limit, "preprocessing": study.preprocessing}
+    return digest({"accuracy_of": recipe, "study": study.name, **data, "metric": metric})

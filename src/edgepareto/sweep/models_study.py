@@ -80,7 +80,8 @@ def _built_eval_task(study: StudyPlan, name: str, precision: Any, engine: str, r
 
         art = ctx.artifact(recipe)
         result = evaluate(art.path, images(), engine=engine, preset=study.preprocessing, limit=study.limit,
-                          balanced=study.balanced)  # fmt: skip
+                          balanced=study.balanced, workers=ctx.executor.workers,
+                          chunks=ctx.executor.chunks)  # fmt: skip
         return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id, key_of=recipe)
 
     return Task("eval", study.name, f"eval {name}.{precision} ({engine}) on {study.data_dir}", keys, 10.0, run)

@@ -17,6 +17,7 @@ from typing import Any
 
 from edgepareto import validation
 from edgepareto.artifacts import CALIBRATION_SAMPLES
+from edgepareto.compute import ExecutorChoice
 from edgepareto.errors import ConfigError
 from edgepareto.models import BUILDABLE, ModelConfig, Precision
 
@@ -24,12 +25,14 @@ KINDS: dict[str, str] = {
     "imagenet-published": "built and converted here; ImageNet top-1 from the published table",
     "fashion-mnist": "trained on Fashion-MNIST (cached), accuracy measured on the test set",
     "latency-only": "built and converted here; size and latency, no accuracy",
+    "measured": "built and converted here; accuracy measured on `dataset` (imagenet or folder) images in `data_dir`",
     "models": "given model files (globs): size, anatomy, measured accuracy on data_dir, latency",
 }
+MEASURED_DATASETS = ("imagenet", "folder")
 MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
 PROTOCOLS = ("fast", "paper")
 MAX_THREADS = 1024  # a board's CPU count is only known when it is measured; the measurement bounds it again
-TOP_LEVEL_KEYS = ("name", "study", "recommend")
+TOP_LEVEL_KEYS = ("name", "study", "recommend", "executor", "ray_address", "shared_paths", "ray_devices")
 ENGINES = ("litert", "onnxruntime")
 
 
@@ -106,6 +109,7 @@ class StudyPlan:
         self._check_preprocessing(fail)
         self._check_measure(fail)
         self._check_models(fail)
+        self._check_measured(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
         self._check_protocol_overrides()
@@ -175,6 +179,16 @@ class StudyPlan:
         if self.balanced and self.limit is None:
             fail("balanced = true needs a limit")
 
+    def _check_measured(self, fail: Callable[[str], None]) -> None:
+        """Kind "measured": built files, their accuracy on ``data_dir`` (a class-balanced subset of ``limit``)."""
+        if self.kind != "measured":
+            return
+        if self.dataset not in MEASURED_DATASETS or not self.data_dir:
+            fail(f"kind 'measured' needs dataset = one of {', '.join(MEASURED_DATASETS)} and data_dir = the images")
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
+                                       or self.limit < 1):  # fmt: skip
+            fail(f"limit must be a positive integer, got {self.limit!r}")
+
     @property
     def preprocessing(self) -> str:
         """The preset this study's artifacts name in their sidecar (the ImageNet default unless set)."""
@@ -194,6 +208,10 @@ class Plan:
     studies: tuple[StudyPlan, ...]
     source: str = "(built in)"
     recommend: dict[str, float] = field(default_factory=dict)  # the report's budget: max_latency_ms, ...
+    # where compute runs (top-level keys): executor = "local" | "ray", ray_address = "HOST:PORT",
+    # shared_paths = true when every Ray node sees the driver's data and artifact paths (read in place),
+    # ray_devices = ["rpi5"]: boards that joined as Ray nodes with the resource device:rpi5
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def __post_init__(self) -> None:
         from edgepareto.analysis import Budget
@@ -211,11 +229,12 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies],
-                "recommend": dict(self.recommend)}  # fmt: skip
+                "recommend": dict(self.recommend), "executor": asdict(self.executor)}  # fmt: skip
 
     def to_toml(self) -> str:
         """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""
         lines = [f"name = {_toml_value(self.name)}"]
+        lines += _executor_toml(self.executor)
         if self.recommend:
             lines += ["", *_toml_table("recommend", self.recommend)]
         for s in self.studies:
@@ -233,6 +252,13 @@ class Plan:
             for name, table in tables:
                 lines += _toml_table(f"study.{name}", table)
         return "\n".join(lines) + "\n"
+
+
+def _executor_toml(choice: ExecutorChoice) -> list[str]:
+    """The top-level executor keys that differ from the default (local, no address, no Ray devices)."""
+    keys = {"executor": choice.name if choice.name != "local" else None, "ray_address": choice.address,
+            "shared_paths": choice.shared_paths or None, "ray_devices": list(choice.devices) or None}  # fmt: skip
+    return [f"{k} = {_toml_value(v)}" for k, v in keys.items() if v is not None]
 
 
 def _toml_table(header: str, table: dict[str, Any]) -> list[str]:
@@ -294,7 +320,19 @@ def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Pl
     table = doc.get("recommend", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: [recommend] must be a table (max_latency_ms, max_size_mb, min_top1)")
-    return Plan(doc.get("name", Path(source).stem), tuple(studies), source, dict(table))
+    return Plan(doc.get("name", Path(source).stem), tuple(studies), source, dict(table), _executor(doc, source))
+
+
+def _executor(doc: dict[str, Any], source: str) -> ExecutorChoice:
+    address, shared, devices = doc.get("ray_address"), doc.get("shared_paths", False), doc.get("ray_devices", [])
+    if not isinstance(shared, bool) or not (address is None or isinstance(address, str)):
+        raise ConfigError(f"{source}: ray_address must be a string (HOST:PORT) and shared_paths true or false")
+    if not isinstance(devices, list) or not all(isinstance(d, str) and d for d in devices):
+        raise ConfigError(f'{source}: ray_devices must be a list of device names, e.g. ["rpi5"]')
+    try:
+        return ExecutorChoice(str(doc.get("executor", "local")), address, shared, tuple(devices))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def _check_top_level(doc: dict[str, Any], source: str) -> None:

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.analysis import load_reference
+from edgepareto.compute import Executor, ExecutorChoice, LocalExecutor, make_executor
 from edgepareto.errors import EdgeParetoError, first_line
 from edgepareto.native_output import appended_to
 from edgepareto.remote import Board
 from edgepareto.store import DEFAULT_PATH, Device, Store
 from edgepareto.sweep._tmp import private_tmp
 from edgepareto.sweep.devices import board_devices, host_devices
+from edgepareto.sweep.devices import ray_devices as ray_node_devices
 from edgepareto.sweep.expand import expand
 from edgepareto.sweep.live import LiveView
 from edgepareto.sweep.plan import Plan, load_plan
@@ -64,15 +66,22 @@ def plan_tasks(
     boards: list[Board] | None = None,
     host: bool = True,
     accept_new_host_key: bool = False,
+    executor: Executor | None = None,
+    ray_devices: tuple[str, ...] = (),
 ) -> tuple[Context, list[Task], list[Device], str | None]:
-    """Tasks for this host's clusters (``host``) and for every cluster of ``boards``."""
+    """Tasks for this host's clusters (``host``), every cluster of ``boards`` and of the boards that are Ray
+    nodes (``ray_devices``, fingerprinted through ``executor``)."""
     wanted = {c for s in plan.studies for c in s.clusters}
     devices, where, note = host_devices(wanted) if host else ([], {}, None)
     if boards:
         b_devices, b_where, b_notes = board_devices(boards, wanted, accept_new_host_key=accept_new_host_key)
         devices, where = devices + b_devices, {**where, **b_where}
         note = "; ".join(n for n in (note, *b_notes) if n) or None
-    ctx = Context(store, artifacts_dir, devices=where)
+    executor = executor or LocalExecutor()
+    if ray_devices:
+        r_devices, r_where = ray_node_devices(executor, ray_devices, wanted)
+        devices, where = devices + r_devices, {**where, **r_where}
+    ctx = Context(store, artifacts_dir, devices=where, executor=executor)
     tasks = [t for study in plan.studies for t in expand(study, [d.name for d in devices], ctx)]
     return ctx, tasks, devices, note
 
@@ -89,8 +98,13 @@ def run_sweep(
     host: bool = True,
     accept_new_host_key: bool = False,
     retries: int = 3,
+    executor: str | None = None,
+    ray_address: str | None = None,
 ) -> SweepOutcome:
     """Run ``plan`` (a Plan, a TOML file, or None: the default) into the store at ``store_path``.
+
+    ``executor`` (``local`` or ``ray``, with ``ray_address``) overrides the plan's: where conversion,
+    training and evaluation run. Latency is measured on its device whatever the executor.
 
     The report is written into ``report_dir`` unless it is None.
 
@@ -102,29 +116,34 @@ def run_sweep(
     store_path = Path(store_path)
     log_path = store_path.parent / "sweep.log"
     view = LiveView(enabled=live and not dry_run)
+    choice = _choice(plan, executor, ray_address)
+    compute_devices = () if dry_run else choice.devices  # boards that are Ray nodes: fingerprinted when run
     with Store(store_path) as store:
         load_reference(store)
-        ctx, tasks, devices, note = plan_tasks(
-            plan,
-            store,
-            Path(artifacts_dir or store_path.parent / "artifacts"),
-            boards=boards,
-            host=host,
-            accept_new_host_key=accept_new_host_key,
-        )
-        for d in devices:
-            store.add_device(d)
-        pending = [t for t in tasks if not t.done(store)]
-        outcome = SweepOutcome(
-            plan=plan.name, store=str(store_path), run_id=None, status="planned", tasks=len(tasks),
-            skipped=len(tasks) - len(pending), done=0, failed=0, new_records=0, seconds=0.0,
-            devices=[d.name for d in devices], log=str(log_path), notes=[note] if note else [],
-        )  # fmt: skip
-        if dry_run:
-            outcome.failures = [{"task": t.label, "error": "pending"} for t in pending]
-            return outcome
-        ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
-        _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+        compute = LocalExecutor() if dry_run else make_executor(choice)  # fails (one line) before the run starts
+        try:
+            ctx, tasks, devices, note = plan_tasks(
+                plan, store, Path(artifacts_dir or store_path.parent / "artifacts"), boards=boards, host=host,
+                accept_new_host_key=accept_new_host_key, executor=compute, ray_devices=compute_devices,
+            )  # fmt: skip
+            for d in devices:
+                store.add_device(d)
+            pending = [t for t in tasks if not t.done(store)]
+            outcome = SweepOutcome(
+                plan=plan.name, store=str(store_path), run_id=None, status="planned", tasks=len(tasks),
+                skipped=len(tasks) - len(pending), done=0, failed=0, new_records=0, seconds=0.0,
+                devices=[d.name for d in devices], log=str(log_path), notes=[note] if note else [],
+            )  # fmt: skip
+            if dry_run:
+                outcome.failures = [{"task": t.label, "error": "pending"} for t in pending]
+                return outcome
+            ctx.run_id = outcome.run_id = store.start_run(plan.name, plan.to_json())
+            if not isinstance(compute, LocalExecutor):  # submit every conversion ahead; weights fetched quietly
+                with appended_to(log_path):
+                    compute.prepare([spec for t in pending if t.prefetch and (spec := t.prefetch(ctx))])
+            _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+        finally:
+            compute.close()
         predicted, skipped = predict_plan(store, plan, [d.name for d in devices])
         outcome.new_records, outcome.notes = outcome.new_records + predicted, outcome.notes + skipped
         if report_dir is not None:
@@ -132,6 +151,13 @@ def run_sweep(
         outcome.seconds = time.monotonic() - t0
     view.close()
     return outcome
+
+
+def _choice(plan: Plan, executor: str | None, ray_address: str | None) -> ExecutorChoice:
+    """The plan's executor, with what the command line or the API asked for on top."""
+    base = plan.executor
+    name = executor or ("ray" if ray_address else base.name)
+    return ExecutorChoice(name, ray_address or base.address, base.shared_paths, base.devices)
 
 
 def _run_pending(

@@ -3,6 +3,7 @@ store keys it promises, and the context they run in.
 
 A task is done when every record it promises is in the store. A latency task finds its
 artifact by recipe and builds it again if its file is gone or no longer hashes to its sha256.
+Conversion goes through ``ctx.executor`` (this process, or a Ray task).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache, export
+from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache
 from edgepareto.bench import Protocol, measure
+from edgepareto.compute import ConvertSpec, Executor, LocalExecutor
 from edgepareto.errors import EdgeParetoError
 from edgepareto.faults import fault_point
-from edgepareto.models import ModelConfig, Precision, Variant, build_model
+from edgepareto.models import ModelConfig, Precision, Variant
 from edgepareto.predict import to_measure
 from edgepareto.store import MeasurementRecord, Store
 from edgepareto.sweep.keys import calibration_dir, digest, latency_key, recipe_of, rss_key, size_key
@@ -40,6 +42,7 @@ class Context:
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)  # device name -> {"cluster": ..., "cpus": ...}
     builders: dict[str, Callable[[Context], Any]] = field(default_factory=dict)  # recipe -> what builds it
     progress: Callable[[str], None] | None = None  # what the task in flight is doing, for the live view
+    executor: Executor = field(default_factory=LocalExecutor)  # where conversion, training and evaluation run
 
     def artifact(self, recipe: str) -> Artifact:
         """The artifact a recipe built, building it again if its file is gone."""
@@ -109,6 +112,7 @@ class Task:
     estimate_s: float
     run: Callable[[Context], int]  # returns how many new records it wrote
     job: LatencyJob | None = None
+    prefetch: Callable[[Context], ConvertSpec | None] | None = None  # its conversion, to submit ahead
 
     def done(self, store: Store) -> bool:
         return all(store.has(k) for k in self.keys)
@@ -125,9 +129,6 @@ class TaskFailed(EdgeParetoError):
     """A task ran but left a record it promises missing or failed (counted as a failure in the summary)."""
 
 
-# -- conversion ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class BuildRecipe:
     """The artifacts of one architecture: every (precision, format) from one Keras build."""
@@ -137,21 +138,31 @@ class BuildRecipe:
     wanted: tuple[tuple[Precision, str, str], ...]  # (precision, format, recipe)
 
     def __call__(self, ctx: Context) -> None:
-        cache = HomeCache()
-        todo = [w for w in self.wanted if not ctx.reuse(w[2]) and not self._from_cache(ctx, cache, w)]
+        todo = self._todo(ctx, adopt=True)
         if not todo:
             return
-        _fresh_keras_session()
-        model = build_model(self.config, seed=self.study.seed, weights=weights_file(self.study.weights, self.config))
-        calib = Path(calibration_dir(self.study)) if calibration_dir(self.study) else None
         with tempfile.TemporaryDirectory(prefix="edgepareto-convert-") as tmp:
-            for fmt in dict.fromkeys(w[1] for w in todo):
-                mine = [w for w in todo if w[1] == fmt]
-                arts = export(self.config, [w[0] for w in mine], tmp, formats=(fmt,), model=model,
-                              calibration_dir=calib, calibration_samples=self.study.calibration_samples)  # fmt: skip
-                for art, (_, _, recipe) in zip(arts, mine, strict=True):
-                    self._name_preset(ctx.register(Path(art.path), art.variant, art.scheme, recipe))
-                    cache.put(recipe, Path(art.path), art.scheme)
+            for built, (_, _, recipe) in zip(ctx.executor.convert(self._spec(todo), Path(tmp)), todo, strict=True):
+                self._name_preset(ctx.register(Path(built.path), built.variant, built.scheme, recipe))
+                HomeCache().put(recipe, Path(built.path), built.scheme)
+
+    def _todo(self, ctx: Context, adopt: bool) -> list[tuple[Precision, str, str]]:  # store lacks, cache cannot give
+        cache = HomeCache()
+        if adopt:  # an intact artifact reused (its size written again if lost), else the home cache's copy
+            return [w for w in self.wanted if not ctx.reuse(w[2]) and not self._from_cache(ctx, cache, w)]
+        return [w for w in self.wanted if ctx.store.artifact_by_recipe(w[2]) is None and cache.get(w[2]) is None]
+
+    def _spec(self, todo: list[tuple[Precision, str, str]]) -> ConvertSpec:
+        s, wanted = self.study, tuple((p, f) for p, f, _ in todo)
+        weights = weights_file(s.weights, self.config)  # resolved (and fetched) here, on the driver
+        return ConvertSpec(self.config, wanted, s.seed, calibration_dir(s), s.calibration_samples,
+                           str(weights) if weights is not None else None)  # fmt: skip
+
+    def prefetch(self, ctx: Context) -> ConvertSpec | None:
+        try:
+            return self._spec(todo) if (todo := self._todo(ctx, adopt=False)) else None
+        except EdgeParetoError:  # e.g. weights not found: the task itself fails with that line
+            return None
 
     def _from_cache(self, ctx: Context, cache: HomeCache, wanted: tuple[Precision, str, str]) -> bool:
         hit = cache.get(wanted[2])
@@ -168,10 +179,8 @@ class BuildRecipe:
             log.warning("%s: its sidecar already names preset %s (another study built the same file); study %s "
                         "asked for %s", art.path, named, self.study.name, self.study.preprocessing)  # fmt: skip
 
-    def counted(self, ctx: Context) -> int:
-        """Build, and say how many size records are new."""
-        before = sum(ctx.store.has(size_key(w[2])) for w in self.wanted)
-        self(ctx)
+    def counted(self, ctx: Context) -> int:  # build; how many size records are new
+        before, _ = sum(ctx.store.has(size_key(w[2])) for w in self.wanted), self(ctx)
         return sum(ctx.store.has(size_key(w[2])) for w in self.wanted) - before
 
     @property
@@ -180,23 +189,16 @@ class BuildRecipe:
         return 6.0 + len(self.wanted) * (3.0 + 22.0 * scale)
 
 
-def _fresh_keras_session() -> None:
-    """Forget the models built before in this process: Keras numbers auto-named layers per process
-    (``input_layer_1``), so without this a recipe's bytes, and its sha256, depend on what a sweep built first."""
-    import keras
-
-    keras.backend.clear_session()
-
-
-# -- latency -------------------------------------------------------------------------------------
-
-
 def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
     def run(ctx: Context) -> int:
         art = ctx.artifact(job.recipe)
         where = ctx.devices[job.device]
-        m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
-                    protocol=job.protocol_preset())  # fmt: skip
+        if "ray_device" in where:  # a board that is a Ray node: measured there, one task at a time
+            m = ctx.executor.measure_on(where["ray_device"], art.path, job.engine, job.threads, where.get("cluster"),
+                                        job.protocol_preset())  # fmt: skip
+        else:
+            m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
+                        protocol=job.protocol_preset())  # fmt: skip
         fault_point("measured")
         ctx.store.forget_failed(job.key)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
@@ -233,7 +235,8 @@ def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[li
             ctx.builders[w[2]] = recipe
         label = f"convert {config.name} to {', '.join(study.precisions)} ({', '.join(fmts)})"
         keys = tuple(size_key(w[2]) for w in wanted)
-        builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted))
+        builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted, None,
+                           recipe.prefetch))  # fmt: skip
         for p in study.precisions if config in measured else ():  # the rest is predicted (sweep/predicted.py)
             for e in study.engines:
                 latencies += latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,

@@ -1,0 +1,45 @@
+"""Choosing an executor: the plan's top-level keys, the CLI and the API, and what a measured study needs."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgepareto.compute import ExecutorChoice, LocalExecutor, make_executor
+from edgepareto.errors import ConfigError
+from edgepareto.sweep import parse_plan
+
+STUDY = {"name": "m", "kind": "measured", "alphas": [0.25], "resolutions": [128], "dataset": "imagenet",
+         "data_dir": "images"}  # fmt: skip
+
+
+def test_the_plan_names_its_executor_at_the_top_level():
+    doc = {"executor": "ray", "ray_address": "10.0.0.5:6379", "shared_paths": True, "ray_devices": ["rpi5"]}
+    plan = parse_plan({**doc, "study": [STUDY]}, "p")
+    assert plan.executor == ExecutorChoice("ray", "10.0.0.5:6379", True, ("rpi5",))
+    assert plan.to_json()["executor"] == {"name": "ray", "address": "10.0.0.5:6379", "shared_paths": True,
+                                          "devices": ("rpi5",)}  # fmt: skip
+    assert parse_plan({"study": [STUDY]}, "p").executor == ExecutorChoice("local")
+
+
+def test_a_bad_executor_or_measured_study_is_one_line_naming_the_fix():
+    with pytest.raises(ConfigError, match="executor must be one of local, ray, got 'dask'"):
+        parse_plan({"executor": "dask", "study": [STUDY]}, "p")
+    with pytest.raises(ConfigError, match="shared_paths true or false"):
+        parse_plan({"shared_paths": "yes", "study": [STUDY]}, "p")
+    with pytest.raises(ConfigError, match="ray_devices must be a list of device names"):
+        parse_plan({"ray_devices": "rpi5", "study": [STUDY]}, "p")
+    with pytest.raises(ConfigError, match="need the Ray executor"):
+        LocalExecutor().fingerprint("rpi5")
+    with pytest.raises(ConfigError, match="needs dataset = one of imagenet, folder and data_dir"):
+        parse_plan({"study": [{**STUDY, "data_dir": None}]}, "p")
+
+
+def test_the_command_line_overrides_the_plan():
+    from edgepareto.sweep.runner import _choice
+
+    plan = parse_plan({"executor": "ray", "ray_address": "a:1", "shared_paths": True, "study": [STUDY]}, "p")
+    assert _choice(plan, "local", None) == ExecutorChoice("local", "a:1", True)
+    assert _choice(plan, None, "b:2") == ExecutorChoice("ray", "b:2", True)
+    local = parse_plan({"study": [STUDY]}, "p")
+    assert _choice(local, None, "b:2").name == "ray"  # an address alone means Ray
+    assert isinstance(make_executor(_choice(local, None, None)), LocalExecutor)
