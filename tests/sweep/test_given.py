@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 
 import pytest
 
-from edgepareto.errors import ConfigError, ModelFileError
+from edgepareto.errors import ConfigError, ModelFileError, StoreError
+from edgepareto.store import Store
 from edgepareto.sweep import parse_plan
-from edgepareto.sweep.given import Declared, declared, model_files, variant_of_file
+from edgepareto.sweep.given import Declared, adopt, declared, model_files, variant_of_file
 from tests.conftest import FLOAT_MODEL, QUANT_MODEL
 
 pytestmark = pytest.mark.usefixtures("fixtures_dir")
@@ -97,3 +99,28 @@ def test_bad_models_studies_fail_in_one_line(body, message):
 def test_a_bad_recommend_table_fails_in_one_line():
     with pytest.raises(ConfigError, match=r"\[recommend\] takes"):
         parse_plan(tomllib.loads('[recommend]\nmax_fps = 3\n[[study]]\nname = "s"\nkind = "latency-only"'), "p")
+
+
+def _size_writes_fail(path, fail: bool) -> None:
+    db = sqlite3.connect(path)
+    if fail:
+        db.execute("CREATE TRIGGER no_size BEFORE INSERT ON measurements BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    else:
+        db.execute("DROP TRIGGER no_size")
+    db.commit()
+    db.close()
+
+
+def test_a_given_file_and_its_size_commit_together(tmp_path):
+    path = tmp_path / "r.sqlite"
+    Store(path).close()
+    _size_writes_fail(path, True)  # the size record cannot be written (as on a full disk) ...
+    with Store(path) as store:
+        with pytest.raises(StoreError):
+            adopt(store, FLOAT_MODEL)
+        assert store.artifacts() == []  # ... so neither is the file's row: a rerun records both
+    _size_writes_fail(path, False)
+    with Store(path) as store:
+        art = adopt(store, FLOAT_MODEL)
+        assert [a.sha256 for a in store.artifacts()] == [art.sha256]
+        assert [m.metric for m in store.measurements()] == ["size_bytes"]

@@ -174,15 +174,12 @@ def adopt(store: Store, path: str | Path, *, variant: Variant | None = None, run
     v = variant or variant_of_file(path)
     recipe = given_recipe(sha)
     art = Artifact.from_file(path, v, scheme_of(d), recipe, sha256=sha)
-    store.add_artifact(art)
-    store.add(
-        MeasurementRecord(
-            variant=v, metric="size_bytes", value=float(art.bytes), source="measured", artifact_sha256=sha, n=1,
-            notes=f"file size of {path.name} ({art.format}; given file)", key=size_key(recipe),
-            record={"weight_bytes": art.weight_bytes, "path": art.path, "declared": d.__dict__},
-        ),
-        run_id=run_id,
+    size = MeasurementRecord(
+        variant=v, metric="size_bytes", value=float(art.bytes), source="measured", artifact_sha256=sha, n=1,
+        notes=f"file size of {path.name} ({art.format}; given file)", key=size_key(recipe),
+        record={"weight_bytes": art.weight_bytes, "path": art.path, "declared": d.__dict__},
     )  # fmt: skip
+    store.add_artifact(art, [size], run_id=run_id)  # one transaction: no artifact without its size
     return art
 
 
