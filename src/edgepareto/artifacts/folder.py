@@ -55,7 +55,7 @@ class HomeCache:
         try:
             meta = json.loads(meta_path.read_text())
             path = meta_path.parent / meta["file"]
-            if path.is_file() and sha256_file(path) == meta["sha256"]:
+            if is_intact(path, str(meta["sha256"])):
                 return path, str(meta["scheme"])
         except (OSError, ValueError, KeyError, TypeError):
             pass

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto.artifacts import write_atomic
 from edgepareto.compute.jobs import ConvertSpec, convert_into, train_alpha
 
 Blob = tuple[str, str]  # (sha256, file name)
@@ -37,10 +38,7 @@ def _land(blobs: list[Blob], refs: list[Any]) -> list[str]:
 
         data = ray.get(refs[0])
         for i in missing:
-            paths[i].parent.mkdir(parents=True, exist_ok=True)
-            tmp = paths[i].with_name(f".{paths[i].name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data[i])
-            os.replace(tmp, paths[i])
+            write_atomic(paths[i], data[i])
     return [str(p) for p in paths]
 
 

@@ -6,10 +6,7 @@ cluster and a board cluster read alike in the store and the report.
 
 from __future__ import annotations
 
-import contextlib
-import platform
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from edgepareto.bench import discover_host
@@ -18,14 +15,6 @@ from edgepareto.remote import Board
 from edgepareto.store import Device
 
 Where = dict[str, dict[str, Any]]  # device name -> where it runs: {"cluster": ..., "cpus": ..., "board": ...}
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 def clusters_of(fp: dict[str, Any]) -> list[dict[str, Any]]:
@@ -58,7 +47,6 @@ def _wanted(cluster: dict[str, Any], wanted: set[str], alias: Any = None) -> boo
 def host_devices(wanted: set[str]) -> tuple[list[Device], Where, str | None]:
     """One device per cluster of this host, named by its core; plus a note (None: nothing to say)."""
     fp = discover_host().to_json()
-    fp.setdefault("cpu_model", cpu_model())
     clusters = [c for c in clusters_of(fp) if _wanted(c, wanted)]
     if not clusters:
         raise EdgeParetoError(
@@ -76,7 +64,6 @@ def host_device_for(cpus: list[int] | None) -> Device:
     """The host device a measurement on ``cpus`` belongs to: the cluster with exactly those CPUs (named
     as the sweep names it), else this host with the CPU list in the name."""
     fp = discover_host().to_json()
-    fp.setdefault("cpu_model", cpu_model())
     wanted = sorted(int(c) for c in cpus or [])
     for c in clusters_of(fp):
         if sorted(int(x) for x in c.get("cpus") or []) == wanted:

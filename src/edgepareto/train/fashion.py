@@ -206,13 +206,9 @@ def train_model(
 
 
 def _artifacts_intact(records: list[StudyRecord]) -> bool:
-    from edgepareto.artifacts import sha256_file
+    from edgepareto.artifacts.verify import is_intact
 
-    for r in records:
-        p = Path(r.artifact)
-        if not p.is_file() or p.stat().st_size != r.bytes or sha256_file(p) != r.sha256:
-            return False
-    return True
+    return all(is_intact(Path(r.artifact), r.sha256, r.bytes) for r in records)
 
 
 def study_variant(
