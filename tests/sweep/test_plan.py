@@ -100,23 +100,33 @@ def test_fashion_records_in_percent_with_wilson_cis():
     assert len(promised) == 3 * len(study.precisions)
 
 
-def test_conversions_are_reused_from_the_home_cache(tmp_path, monkeypatch, fixtures_dir):
-    """A fresh store (a fresh clone) finds a recipe's file under $EDGEPARETO_HOME instead of converting."""
+def _in_the_home_cache(home: Path, study: StudyPlan) -> tuple[str, dict[str, str]]:
+    """Google's quant file put by hand, in the home cache's on-disk format, under the study's int8 recipe."""
     import json
 
     from edgepareto.artifacts import sha256_file
-    from edgepareto.sweep.keys import recipe_of, size_key
+    from edgepareto.sweep.keys import recipe_of
     from tests.conftest import QUANT_MODEL
 
-    monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
-    study = StudyPlan("s", "latency-only", alphas=(0.25,), resolutions=(128,), precisions=("int8",))
     (config,) = study.configs()
     recipe = recipe_of(study, config, "int8", "tflite")
-    cached = tmp_path / "home" / "artifacts" / recipe
+    cached = home / "artifacts" / recipe
     cached.mkdir(parents=True)
     (cached / "m.int8.tflite").write_bytes(QUANT_MODEL.read_bytes())
     meta = {"file": "m.int8.tflite", "sha256": sha256_file(QUANT_MODEL), "scheme": "uint8 QAT (Google)"}
     (cached / "artifact.json").write_text(json.dumps(meta))
+    return recipe, meta
+
+
+def test_conversions_are_reused_from_the_home_cache(tmp_path, monkeypatch, fixtures_dir):
+    """A fresh store (a fresh clone) finds a recipe's file under $EDGEPARETO_HOME instead of converting."""
+
+    from edgepareto.sweep.keys import size_key
+    from tests.conftest import QUANT_MODEL
+
+    monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
+    study = StudyPlan("s", "latency-only", alphas=(0.25,), resolutions=(128,), precisions=("int8",))
+    recipe, meta = _in_the_home_cache(tmp_path / "home", study)
     with Store(tmp_path / "r.sqlite") as store:
         ctx = Context(store, tmp_path / "artifacts")
         (convert, _) = expand(study, ["dev"], ctx)
@@ -131,24 +141,16 @@ def test_a_studys_preprocessing_preset_travels_with_its_artifacts(tmp_path, monk
     """options.preprocessing names the preset in each artifact's sidecar; eval then uses it."""
     import json
 
-    from edgepareto.artifacts import sha256_file
     from edgepareto.data.datasets import imagenet
     from edgepareto.eval import evaluate
-    from edgepareto.sweep.keys import recipe_of
-    from tests.conftest import IMAGENET, QUANT_MODEL
+    from tests.conftest import IMAGENET
 
     monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
     study = StudyPlan("s", "latency-only", alphas=(0.25,), resolutions=(128,), precisions=("int8",),
                       options={"preprocessing": "pil-bilinear"})  # fmt: skip
     assert study.preprocessing == "pil-bilinear"
     assert StudyPlan("t", "latency-only").preprocessing == "tf-slim"  # the ImageNet default
-    (config,) = study.configs()
-    recipe = recipe_of(study, config, "int8", "tflite")
-    cached = tmp_path / "home" / "artifacts" / recipe
-    cached.mkdir(parents=True)
-    (cached / "m.int8.tflite").write_bytes(QUANT_MODEL.read_bytes())
-    meta = {"file": "m.int8.tflite", "sha256": sha256_file(QUANT_MODEL), "scheme": "uint8 QAT (Google)"}
-    (cached / "artifact.json").write_text(json.dumps(meta))
+    recipe, _ = _in_the_home_cache(tmp_path / "home", study)
     with Store(tmp_path / "r.sqlite") as store:
         ctx = Context(store, tmp_path / "artifacts")
         (convert, _) = expand(study, ["dev"], ctx)
