@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import nnls
 
 from edgepareto.errors import ConfigError
 from edgepareto.models import Variant
@@ -158,6 +157,8 @@ def _no_interval_note(n: int, form: str) -> str:
 
 def _solve(rows: np.ndarray, latencies: np.ndarray) -> np.ndarray:
     """Non-negative coefficients minimising the relative error (rows and targets divided by the latency)."""
+    from scipy.optimize import nnls  # ~0.35 s to import: only when a model is fitted, not for every sweep
+
     coef, _ = nnls(rows / latencies[:, None], np.ones_like(latencies))
     return coef
 
