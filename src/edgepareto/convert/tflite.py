@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,19 +35,41 @@ SCHEMES: dict[str, str] = {
     "int8": (
         "full-integer int8 PTQ: weights int8 symmetric per-channel (zero point 0), "
         "activations int8 asymmetric per-tensor, int32 biases, int8 I/O, "
-        "calibrated on {n} {source} samples"
+        "calibrated on {n} {source} samples; output: the classifier's logits (its softmax is left out, "
+        "as XNNPACK has no int8 softmax kernel; top-k is unchanged)"
     ),
 }
+BATCH_NOTE = "batch 1 (a fixed input shape, so XNNPACK takes the whole graph)"
 
 
 RepresentativeData = Callable[[], Iterator[list[np.ndarray]]]
 
 
+def deployable(model: keras.Model, *, logits: bool = False) -> keras.Model:
+    """The model as it ships: batch 1, and optionally without a final softmax.
+
+    A dynamic batch leaves SHAPE/STRIDED_SLICE/PACK/RESHAPE on LiteRT's built-in kernels, and an
+    int8 SOFTMAX has no XNNPACK kernel: either way the graph is only partly delegated.
+    """
+    import keras
+
+    inp = keras.Input(shape=model.input_shape[1:], batch_size=1, dtype=model.inputs[0].dtype)
+    with warnings.catch_warnings():  # Keras warns that the new input's name differs from the old one
+        warnings.simplefilter("ignore", UserWarning)
+        clone = keras.models.clone_model(model, input_tensors=inp)
+    clone.set_weights(model.get_weights())
+    last = clone.layers[-1]
+    if logits and isinstance(last, keras.layers.Activation) and last.get_config().get("activation") == "softmax":
+        clone = keras.Model(clone.inputs, last.input, name=clone.name)
+    return clone
+
+
 def convert_keras(model: keras.Model, precision: str, representative: RepresentativeData | None = None) -> bytes:
-    """Run the TF converter for one precision and return the flatbuffer bytes."""
+    """Run the TF converter for one precision on the deployable model; return the flatbuffer bytes."""
     import tensorflow as tf
 
     precision = EXPORTER.check([precision])[0]
+    model = deployable(model, logits=precision == "int8")
     with quiet_native_output():
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         if precision == "fp16":
@@ -90,7 +113,7 @@ def export_variant(
         model = build_model(config, seed=seed, weights=weights)
     artifacts = []
     for precision in precisions:
-        scheme = SCHEMES[precision]
+        scheme = f"{SCHEMES[precision]}; {BATCH_NOTE}"
         representative = None
         if precision == "int8":
             representative, n, source = representative_dataset(config, calibration_dir, calibration_samples)
