@@ -69,7 +69,7 @@ def test_trained_study_measures_fp32_and_int8_and_caches(tmp_path):
     assert [r.precision for r in recs] == ["fp32", "int8"]
     fp32, int8 = recs
     assert fp32.n == int8.n == 10_000
-    assert fp32.top1 > 0.6 and int8.top1 > 0.6  # chance is 0.10; this schedule measured 0.73 here
+    assert fp32.top1 > 0.8 and int8.top1 > 0.8  # chance is 0.10; the schedule of 2026-12 aims at >= 0.86
     assert int8.agreement_with_fp32 is not None and int8.agreement_with_fp32 > 0.9
     assert int8.bytes < fp32.bytes / 2 and "calibrated on" in int8.scheme and "Fashion-MNIST" in int8.scheme
     folder = study_dir(ModelConfig("mobilenet_v1", 0.25, 32, 10), schedule, tmp_path)

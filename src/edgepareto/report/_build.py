@@ -91,6 +91,24 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
     }
 
 
+def _training(records: list[MeasurementRecord], ds: str) -> dict[str, Any] | None:
+    """What a trained study's models were trained on and for how long, and how far from the published figure."""
+    rows, schedules, published = [], set(), None
+    for r in records:
+        extra = (r.record or {}).get("extra") or {}
+        if r.metric != "top1" or r.dataset != ds or not extra.get("training"):
+            continue
+        schedules.add(str(extra["training"]).split("; trained in")[0])
+        published = published or (extra.get("published_top1"), extra.get("published"))
+        gap = None if published[0] is None or r.value is None else round(r.value - 100 * float(published[0]), 2)
+        rows.append({"variant": r.variant.name, "top1": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n,
+                     "training": extra["training"], "points_from_published": gap})  # fmt: skip
+    if not rows:
+        return None
+    return {"schedules": sorted(schedules), "published": published[1] if published else None,
+            "rows": sorted(rows, key=lambda x: x["variant"])}  # fmt: skip
+
+
 def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir: Path) -> dict[str, Any]:
     """One data set's section: the memory front, a latency front per device, sizes, speed-ups, moves."""
     study: dict[str, Any] = {"dataset": ds, "description": description}
@@ -125,6 +143,8 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
                             for p in pts if p.variant.resolution == main_res})  # fmt: skip
         recs_by_view[view] = _view_recommendations(pts)
     diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
+    if training := _training(records, ds):
+        study["training"] = training
     study.update(
         sizes=_size_rows(records, {p.variant.name for pts in views.values() for p in pts}), plots=plots,
         resolution=main_res, speedups=speedup_tables(latency_map).to_json(),

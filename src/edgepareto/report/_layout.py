@@ -166,6 +166,20 @@ def _rec_rows(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return cols, rows
 
 
+def _training_rows(training: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    cols = ["variant", "top-1 % (95% CI)", "n", "points from published", "trained"]
+    rows = [[r["variant"], f"{_num(r['top1'])} [{_num(r['ci'][0])}, {_num(r['ci'][1])}]", r["n"],
+             _num(r["points_from_published"]), r["training"].rsplit("; ", 1)[-1]] for r in training["rows"]]  # fmt: skip
+    return cols, rows
+
+
+def _training_lines(training: dict[str, Any]) -> list[str]:
+    lines = [f"Trained here: {s}." for s in training["schedules"]]
+    if training["published"]:
+        lines.append(f"Published: {training['published']}; the gap is this schedule's, not the architecture's.")
+    return lines
+
+
 def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["#", "variant", "metric", "value", "CI", "n", "source", "device / dataset", "engine", "protocol",
             "artifact", "citation / tools"]  # fmt: skip
@@ -280,6 +294,10 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
                 f"<figcaption>{_e(plot['title'])} (<a href='{_e(plot['svg'])}'>SVG</a>)</figcaption></figure>"
             )
         parts.extend(figs)
+        if "training" in study:
+            parts.append("<h3>What was trained</h3>")
+            parts += [f"<p>{_e(line)}</p>" for line in _training_lines(study["training"])]
+            parts.append(_table(*_training_rows(study["training"]), numeric=(1, 2, 3)))
         if "memory" in study:
             parts.append("<h3>Memory – accuracy</h3>")
             parts.append(_table(*_point_rows(study["memory"], latency=False), numeric=(1,)))
@@ -341,6 +359,9 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
     for study in doc["studies"]:
         md += [f"## {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
         md += [f"![{md_text(p['title'])}]({urllib.parse.quote(str(p['png']))})" for p in study["plots"]] + [""]
+        if "training" in study:
+            md += ["### What was trained", ""] + [md_text(x) for x in _training_lines(study["training"])]
+            md += ["", _md_table(*_training_rows(study["training"])), ""]
         if "memory" in study:
             md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
         for view, entries in study["devices"].items():
