@@ -168,8 +168,10 @@ def _rec_rows(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 def _training_rows(training: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["variant", "top-1 % (95% CI)", "n", "points from published", "trained"]
-    rows = [[r["variant"], f"{_num(r['top1'])} [{_num(r['ci'][0])}, {_num(r['ci'][1])}]", r["n"],
-             _num(r["points_from_published"]), r["training"].rsplit("; ", 1)[-1]] for r in training["rows"]]  # fmt: skip
+    rows = []
+    for r in training["rows"]:
+        top1 = f"{_num(r['top1'])} [{_num(r['ci'][0])}, {_num(r['ci'][1])}]"
+        rows.append([r["variant"], top1, r["n"], _num(r["points_from_published"]), r["training"].rsplit("; ", 1)[-1]])
     return cols, rows
 
 

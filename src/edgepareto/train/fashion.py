@@ -87,7 +87,8 @@ class Schedule:
     def __str__(self) -> str:
         return (
             f"{self.epochs} epoch(s) over {self.train_images:,} training images, batch {self.batch_size}, "
-            f"Adam lr {self.learning_rate:g} ({self.lr_schedule}), BatchNorm momentum {self.bn_momentum:g}, seed {self.seed}, "
+            f"Adam lr {self.learning_rate:g} ({self.lr_schedule}), BatchNorm momentum {self.bn_momentum:g}, "
+            f"seed {self.seed}, "
             f"{self.resolution}x{self.resolution} (28x28 grey padded, replicated to 3 channels)"
         )
 
@@ -296,9 +297,13 @@ def study_variant(
                 schedule=asdict(schedule),
                 train_seconds=float(info["train_seconds"]),
                 agreement_with_fp32=agree,
-                extra={"engine": res.engine_version, "input_encoding": res.input_encoding,
-                       "training": f"{schedule}; trained in {float(info['train_seconds']):.0f} s",
-                       "published_top1": PUBLISHED_TOP1[0], "published": PUBLISHED_TOP1[1]},  # fmt: skip
+                extra={
+                    "engine": res.engine_version,
+                    "input_encoding": res.input_encoding,
+                    "training": f"{schedule}; trained in {float(info['train_seconds']):.0f} s",
+                    "published_top1": PUBLISHED_TOP1[0],
+                    "published": PUBLISHED_TOP1[1],
+                },
             )
         )
     rec_path.write_text(json.dumps([r.to_json() for r in records], indent=2) + "\n")
