@@ -3,8 +3,8 @@ worker nodes of one CPU each, each its own `ray start`.
 
 The worker nodes run in a private mount namespace where the driver's folder (images, ground truth,
 stores, artifacts) is an empty tmpfs, and in another working directory: whatever they convert and
-evaluate reached them through Ray's object store. Cluster tests are slow (TensorFlow conversions, Ray start-up):
-`make test-all` (or `pytest -m slow tests/compute`) runs them; they skip when Ray is not installed.
+evaluate reached them through Ray's object store. They run with the other tests once the ray extra is installed
+(`make setup-ray`, which `.ci/run` does) and skip without it.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def _on_node(c, node, fn):
         ray.shutdown()
 
 
-@pytest.mark.slow
+@pytest.mark.ray
 def test_ray_store_equals_local_and_the_worker_never_sees_the_data(cluster, driver_only, monkeypatch):
     plan = _plan(driver_only, "plan")
     local = _sweep(driver_only, plan, "local", monkeypatch)
@@ -139,7 +139,7 @@ def test_ray_store_equals_local_and_the_worker_never_sees_the_data(cluster, driv
         assert [_on_node(cluster, w, lambda: os.path.exists(images)) for w in workers] == [False, False]
 
 
-@pytest.mark.slow
+@pytest.mark.ray
 def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     """`edgepareto sweep --executor ray` killed (SIGKILL) after its first accuracy: the rerun does only the rest."""
     store = driver_only / "resumed" / "results.sqlite"
@@ -170,7 +170,7 @@ def _accuracies(store: Path) -> list:
         return s.measurements(metric="top1", source="measured")
 
 
-@pytest.mark.slow
+@pytest.mark.ray
 def test_shared_paths_read_in_place(cluster, driver_only, tmp_path, monkeypatch):
     """``shared_paths = true``: nodes open the driver's paths themselves; the fixture folder every node sees works,
     and nothing is shipped (no new blobs on the nodes)."""
@@ -190,7 +190,7 @@ def test_shared_paths_read_in_place(cluster, driver_only, tmp_path, monkeypatch)
     assert blobs() == before
 
 
-@pytest.mark.slow
+@pytest.mark.ray
 def test_a_board_that_is_a_ray_node_measures_its_own_latency(cluster, tmp_path, monkeypatch):
     """A node that joined with the resource device:loopboard is a device: fingerprinted and measured there."""
     board = cluster.add_node(cpus=1, resources={"device:loopboard": 1})
@@ -210,7 +210,7 @@ def test_a_board_that_is_a_ray_node_measures_its_own_latency(cluster, tmp_path, 
     assert list((board.folder / "blobs").rglob("*.tflite"))  # the artifact was shipped to the board and run there
 
 
-@pytest.mark.slow
+@pytest.mark.ray
 def test_raylet_killed_mid_evaluation_completes_every_record_once(cluster, driver_only, monkeypatch):
     monkeypatch.setenv("EDGEPARETO_HOME", str(driver_only / "home-ray"))  # conversions cached by the test above
     plan = load_plan(_plan(driver_only, "plan"))

@@ -100,3 +100,26 @@ def test_where_the_time_goes_is_one_stacked_bar_per_timed_profile(tmp_path, caps
     quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"
     assert main(["profile", str(quant), "--no-bench", "--plot", str(tmp_path / "p"), "--json"]) != 0
     assert "no per-layer times to plot" in capsys.readouterr().err
+
+
+def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path, capsys):
+    """`profile --json` saved to a file, then `report --profile`: a bar per file and its row, sources named."""
+    saved = tmp_path / "int8.json"
+    assert main(["profile", str(onnx_pair["int8"]), "--runs", "5", "--json"]) == 0
+    saved.write_text(capsys.readouterr().out)
+    from_log = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+    (tmp_path / "log.json").write_text(json.dumps([from_log]))
+    out = tmp_path / "report"
+    argv = ["report", "--store", str(tmp_path / "r.sqlite"), "--out", str(out), "--json"]
+    assert main([*argv, "--profile", str(saved), "--profile", str(tmp_path / "log.json")]) == 0
+    doc = json.loads(capsys.readouterr().out)["report"]
+    rows = doc["time_goes"]["rows"]
+    assert [r["label"].split(" ")[0] for r in rows] == ["mobilenet_v1_025_96_c10.int8", "mobilenet_v1_025_128_bg.uint8"]
+    assert all(abs(sum(r["share"].values()) - 1) < 1e-9 for r in rows) and rows[0]["bench_ms"] > 0
+    html = (out / "index.html").read_text() if (out / "index.html").exists() else Path(doc["html"]).read_text()
+    assert "Where the time goes" in html and "benchmark_model" in html
+    assert (out / "where-the-time-goes.svg").is_file()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"x": 1}')
+    assert main([*argv, "--profile", str(bad)]) != 0
+    assert "not an `edgepareto profile --json` document" in capsys.readouterr().err

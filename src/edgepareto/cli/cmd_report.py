@@ -20,15 +20,18 @@ HELP = "write the HTML + Markdown report with its plots (PNG, SVG) from the resu
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_argument(p)
     p.add_argument("--out", type=Path, help="report folder (default: a 'report' folder beside the store)")
+    p.add_argument("--profile", type=Path, action="append", default=[], metavar="JSON",
+                   help="saved `edgepareto profile --json` output: adds where the time goes (repeatable)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.report import write_report
+    from edgepareto.report import load_profiles, write_report
     from edgepareto.validation import output_dir
 
+    profiles = load_profiles(args.profile)
     out = output_dir(args.out if args.out is not None else Path(args.store).parent / "report")
     with open_store(args) as store:
-        doc = write_report(store, out)
+        doc = write_report(store, out, profiles)
     return {
         "html": doc["html"],
         "markdown": doc["markdown"],

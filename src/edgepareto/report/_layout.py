@@ -182,6 +182,22 @@ def _training_lines(training: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _time_rows(section: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    kinds = list(section["rows"][0]["ms"]) if section["rows"] else []
+    cols = ["file (engine, CPUs)", *[f"{k.replace('_', ' ')} ms (share)" for k in kinds], "layer sum ms",
+            "bench median ms", "sum vs bench", "times from"]  # fmt: skip
+    rows = []
+    for r in section["rows"]:
+        cells = [f"{_num(r['ms'][k], 3)} ({100 * r['share'][k]:.0f}%)" for k in kinds]
+        vs = "–" if r["sum_vs_bench"] is None else f"{100 * r['sum_vs_bench']:+.1f}%"
+        rows.append([r["label"], *cells, _num(r["total_ms"], 4), _num(r["bench_ms"], 4), vs, r["times_from"]])
+    return cols, rows
+
+
+TIME_NOTE = ("Per-layer times from the engine's own profiler (or an imported benchmark_model op table), "
+             "mapped onto the cost model's layers; source: measured, per file shown.")  # fmt: skip
+
+
 def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["#", "variant", "metric", "value", "CI", "n", "source", "device / dataset", "engine", "protocol",
             "artifact", "citation / tools"]  # fmt: skip
@@ -328,6 +344,13 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
         if study["recommendations"]:
             parts.append("<h3>Recommendations</h3>")
             parts.append(_table(*_rec_rows(study)))
+    if "time_goes" in doc:
+        sec = doc["time_goes"]
+        data = base64.b64encode((out_dir / sec["png"]).read_bytes()).decode()
+        parts += ["<h2>Where the time goes</h2>", f"<p>{_e(TIME_NOTE)}</p>",
+                  f"<figure><img alt='where the time goes' src='data:image/png;base64,{data}'>"
+                  f"<figcaption>Time by layer kind (<a href='{_e(sec['svg'])}'>SVG</a>)</figcaption></figure>",
+                  _table(*_time_rows(sec))]  # fmt: skip
     parts.append("<h2>The seed paper, recomputed from its own Table II</h2><ul>")
     parts.extend(f"<li>{_e(line)}</li>" for line in _paper_lines(doc))
     parts.append("</ul>")
@@ -380,6 +403,10 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
             md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
         if study["recommendations"]:
             md += ["### Recommendations", "", _md_table(*_rec_rows(study)), ""]
+    if "time_goes" in doc:
+        sec = doc["time_goes"]
+        md += ["## Where the time goes", "", TIME_NOTE, "", f"![where the time goes]({urllib.parse.quote(sec['png'])})",
+               "", _md_table(*_time_rows(sec)), ""]  # fmt: skip
     md += ["## The seed paper, recomputed from its own Table II", ""] + [f"- {x}" for x in _paper_lines(doc)] + [""]
     md += [_md_table(["verdict", "§", "claim", "stated", "recomputed", "basis"],
                      [[c["verdict"], c["section"], c["text"], c["stated"], c["note"], c["basis"]]
