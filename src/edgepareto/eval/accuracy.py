@@ -9,6 +9,7 @@ actually evaluated: images that fail to decode are skipped, counted and listed.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import io
@@ -18,7 +19,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -276,13 +277,43 @@ def _chunk_results(args: tuple[Any, ...], bounds: list[tuple[int, int]], workers
         finally:
             ev.close()
         return
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args)
+    helpers = workers - 1
+    pool = ProcessPoolExecutor(helpers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args)
     try:
-        with _sigint_blocked():  # map() spawns the workers here; they inherit the mask (exec keeps it)
-            results = pool.map(_run_chunk, bounds)
-        yield results
+        yield _shared_chunks(pool, helpers, args, bounds)
     finally:  # Ctrl-C or an error: drop the queued chunks, finish only the running ones
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _shared_chunks(
+    pool: ProcessPoolExecutor, helpers: int, args: tuple[Any, ...], bounds: list[tuple[int, int]]
+) -> Iterator[Any]:
+    """This process is one of the workers: it evaluates chunks from the back of the (guided, shrinking)
+    list while ``helpers`` spawned workers take them from the front, so no CPU waits on a spawn's
+    start-up and the parent, already holding every import, is not idle. Results come in any order."""
+    queue, pending = collections.deque(bounds), set()
+
+    def top_up() -> None:
+        with _sigint_blocked():  # a submit may spawn a worker: it inherits the mask (exec keeps it)
+            while queue and len(pending) < 2 * helpers:
+                pending.add(pool.submit(_run_chunk, queue.popleft()))
+
+    top_up()
+    ev = _Evaluator(*args)
+    try:
+        while queue or pending:
+            for f in [f for f in pending if f.done()]:
+                pending.discard(f)
+                yield f.result()
+            top_up()
+            if queue:
+                yield ev.run(*queue.pop())
+            elif pending:
+                f = next(as_completed(pending))
+                pending.discard(f)
+                yield f.result()
+    finally:
+        ev.close()
 
 
 @contextlib.contextmanager
