@@ -27,3 +27,23 @@ def test_companion_inputs_equal_a_fresh_load(tmp_path, preset):
             assert got is not None and np.array_equal(got, spec.load(ds.files[i]))
     again = evaluate(QUANT_MODEL, ds, preset=preset, cache_root=tmp_path, workers=1)
     assert again.cache["hits"] == len(ds) and spec_for(QUANT_MODEL, ds, preset=preset).size == 128
+
+
+def test_companions_that_share_pixels_are_resized_and_written_once(tmp_path, monkeypatch):
+    """An fp32 and an int8 file of one resolution share their pixels: one resize, one cache entry, not two."""
+    from edgepareto.data.preprocessing import PreprocessingSpec
+
+    ds = open_dataset("imagenet", IMAGENET / "images", ground_truth=IMAGENET / "ground_truth.csv").limit(4)
+    own = spec_for(QUANT_MODEL, ds, preset="pil-bilinear")
+    at96 = default_spec((1, 96, 96, 3), 1001, 1000, preset="pil-bilinear")
+    asked: list[int] = []
+    real = PreprocessingSpec.load_many
+
+    def spy(self, path, others):
+        asked.append(len(others))
+        return real(self, path, others)
+
+    monkeypatch.setattr(PreprocessingSpec, "load_many", spy)
+    evaluate(QUANT_MODEL, ds, preset="pil-bilinear", cache_root=tmp_path, workers=1, companions=(at96, at96, own))
+    assert asked == [1] * len(ds)  # the 96-px pixels once per image; its own spec is not a companion
+    assert all(InputCache(at96, tmp_path).get(ds.cache_identity(i)) is not None for i in range(len(ds)))

@@ -39,7 +39,7 @@ SCHEMES: dict[str, str] = {
         "as XNNPACK has no int8 softmax kernel; top-k is unchanged)"
     ),
 }
-BATCH_NOTE = "batch 1 (a fixed input shape, so XNNPACK takes the whole graph)"
+BATCH_NOTE = "batch 1 (a fixed input shape: no SHAPE, STRIDED_SLICE or PACK ops left outside XNNPACK)"
 
 
 RepresentativeData = Callable[[], Iterator[list[np.ndarray]]]

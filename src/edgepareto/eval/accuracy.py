@@ -129,10 +129,11 @@ class _Evaluator:
         self.runner = open_runner(model, engine, threads=1)
         self.spec, self.dataset = spec, dataset
         self.cache = InputCache(spec, Path(cache_root)) if cache_root is not None else None
-        # Other models' specs fed from the same decode (a study): their cache entries are written on the way.
-        self.companions = [(c, InputCache(c, Path(cache_root))) for c in companions
-                           if cache_root is not None and c.decode_key == spec.decode_key
-                           and c.pixel_key != spec.pixel_key]  # fmt: skip
+        # Other models' specs fed from the same decode (a study): their cache entries are written on the way,
+        # once per distinct pixel array (an fp32 and an int8 file of one resolution share theirs).
+        wanted = {c.pixel_key: c for c in companions if cache_root is not None and c.decode_key == spec.decode_key}
+        wanted.pop(spec.pixel_key, None)
+        self.companions = [(c, InputCache(c, Path(cache_root))) for c in wanted.values()]
         inp = self.runner.inputs[0]
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = _is_nchw(inp.shape)
