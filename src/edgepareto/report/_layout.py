@@ -198,6 +198,24 @@ TIME_NOTE = ("Per-layer times from the engine's own profiler (or an imported ben
              "mapped onto the cost model's layers; source: measured, per file shown.")  # fmt: skip
 
 
+def _training_html(study: dict[str, Any]) -> list[str]:
+    if "training" not in study:
+        return []
+    lines = [f"<p>{_e(line)}</p>" for line in _training_lines(study["training"])]
+    return ["<h3>What was trained</h3>", *lines, _table(*_training_rows(study["training"]), numeric=(1, 2, 3))]
+
+
+def _time_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    if "time_goes" not in doc:
+        return []
+    sec = doc["time_goes"]
+    data = base64.b64encode((out_dir / sec["png"]).read_bytes()).decode()
+    return ["<h2>Where the time goes</h2>", f"<p>{_e(TIME_NOTE)}</p>",
+            f"<figure><img alt='where the time goes' src='data:image/png;base64,{data}'>"
+            f"<figcaption>Time by layer kind (<a href='{_e(sec['svg'])}'>SVG</a>)</figcaption></figure>",
+            _table(*_time_rows(sec))]  # fmt: skip
+
+
 def _provenance_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["#", "variant", "metric", "value", "CI", "n", "source", "device / dataset", "engine", "protocol",
             "artifact", "citation / tools"]  # fmt: skip
@@ -312,10 +330,7 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
                 f"<figcaption>{_e(plot['title'])} (<a href='{_e(plot['svg'])}'>SVG</a>)</figcaption></figure>"
             )
         parts.extend(figs)
-        if "training" in study:
-            parts.append("<h3>What was trained</h3>")
-            parts += [f"<p>{_e(line)}</p>" for line in _training_lines(study["training"])]
-            parts.append(_table(*_training_rows(study["training"]), numeric=(1, 2, 3)))
+        parts += _training_html(study)
         if "memory" in study:
             parts.append("<h3>Memory – accuracy</h3>")
             parts.append(_table(*_point_rows(study["memory"], latency=False), numeric=(1,)))
@@ -344,13 +359,7 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
         if study["recommendations"]:
             parts.append("<h3>Recommendations</h3>")
             parts.append(_table(*_rec_rows(study)))
-    if "time_goes" in doc:
-        sec = doc["time_goes"]
-        data = base64.b64encode((out_dir / sec["png"]).read_bytes()).decode()
-        parts += ["<h2>Where the time goes</h2>", f"<p>{_e(TIME_NOTE)}</p>",
-                  f"<figure><img alt='where the time goes' src='data:image/png;base64,{data}'>"
-                  f"<figcaption>Time by layer kind (<a href='{_e(sec['svg'])}'>SVG</a>)</figcaption></figure>",
-                  _table(*_time_rows(sec))]  # fmt: skip
+    parts += _time_html(doc, out_dir)
     parts.append("<h2>The seed paper, recomputed from its own Table II</h2><ul>")
     parts.extend(f"<li>{_e(line)}</li>" for line in _paper_lines(doc))
     parts.append("</ul>")
