@@ -83,7 +83,8 @@ def test_trained_study_measures_fp32_and_int8_and_caches(tmp_path):
 def test_bitwidth_curve_on_the_trained_model(tmp_path):
     from edgepareto.train.bitwidth import bitwidth_curve
 
-    schedule = Schedule(train_images=3000, epochs=2)
+    # a short schedule that learns (the default is 3 epochs of 60,000 images): 47 steps at a constant rate
+    schedule = Schedule(train_images=3000, epochs=2, batch_size=128, learning_rate=1e-2, lr_schedule="constant")
     doc = bitwidth_curve(0.25, schedule, (2, 8, 16), limit=2000, cache_dir=tmp_path)
     by_bits = {r["bits"]: r for r in doc["curve"]}
     assert doc["n"] == 2000

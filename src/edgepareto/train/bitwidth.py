@@ -74,7 +74,7 @@ def bitwidth_curve(
     int8 = next(r for r in records if r.precision == "int8")
     fp32 = next(r for r in records if r.precision == "fp32")
     return {
-        "model": int8.variant.rsplit(".", 1)[0],
+        "model": int8.variant.config.name,
         "n": n,
         "schedule": str(schedule),
         "float_keras_top1": float_top1,
