@@ -47,3 +47,19 @@ def test_companions_that_share_pixels_are_resized_and_written_once(tmp_path, mon
     evaluate(QUANT_MODEL, ds, preset="pil-bilinear", cache_root=tmp_path, workers=1, companions=(at96, at96, own))
     assert asked == [1] * len(ds)  # the 96-px pixels once per image; its own spec is not a companion
     assert all(InputCache(at96, tmp_path).get(ds.cache_identity(i)) is not None for i in range(len(ds)))
+
+
+def test_threaded_chunks_give_the_same_predictions_and_close_their_engines(tmp_path, monkeypatch):
+    """Cached inputs on two threads of this process (a study's later evaluations): the same answer as one engine."""
+    from edgepareto.eval import threaded_chunks
+    from edgepareto.eval.accuracy import _Evaluator
+
+    ds = open_dataset("imagenet", IMAGENET / "images", ground_truth=IMAGENET / "ground_truth.csv")
+    one = evaluate(QUANT_MODEL, ds, preset="pil-bilinear", cache_root=tmp_path, workers=1)
+    closed: list[int] = []
+    real_close = _Evaluator.close
+    monkeypatch.setattr(_Evaluator, "close", lambda self: (closed.append(1), real_close(self))[1])
+    two = evaluate(QUANT_MODEL, ds, preset="pil-bilinear", cache_root=tmp_path, workers=2, chunks=threaded_chunks)
+    assert (two.top1_predictions == one.top1_predictions).all() and two.top1 == one.top1
+    assert two.cache["hits"] == len(ds) and two.workers == 2
+    assert 1 <= len(closed) <= 2  # one engine per thread that ran a chunk, each closed

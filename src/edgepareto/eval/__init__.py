@@ -7,9 +7,11 @@ from edgepareto.eval.accuracy import (
     ChunkResult,
     EvalResult,
     chunk_bounds,
+    default_workers,
     evaluate,
     evaluate_chunk,
     spec_for,
+    threaded_chunks,
     write_predictions,
 )
 from edgepareto.eval.cache import InputCache, home
@@ -22,10 +24,12 @@ __all__ = [
     "InputCache",
     "agreement",
     "chunk_bounds",
+    "default_workers",
     "evaluate",
     "evaluate_chunk",
     "home",
     "spec_for",
+    "threaded_chunks",
     "wilson_interval",
     "write_predictions",
 ]

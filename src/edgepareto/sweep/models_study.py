@@ -160,15 +160,17 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
     keys = tuple(accuracy_key_of(f.sha256, ident, m) for m in ("top1", "top5"))
 
     def run(ctx: Context) -> int:
-        from edgepareto.eval import evaluate
+        from edgepareto.eval import default_workers, evaluate, threaded_chunks
 
         art = ctx.artifact(f.recipe)
         companions, workers = images.sharing(f)
+        threads = workers == 1 and default_workers(len(images())) > 1  # cached inputs: threads, not processes
         result = evaluate(
             art.path, images(), engine=f.engine, preset=study.options.get("preprocessing"),
             limit=study.limit, balanced=study.balanced, labels=study.labels if study.dataset != "folder" else None,
             progress=(lambda done, total: ctx.progress(f"{done}/{total} images")) if ctx.progress else None,
-            companions=companions, workers=workers,
+            companions=companions, workers=default_workers(len(images())) if threads else workers,
+            chunks=threaded_chunks if threads else None,
         )  # fmt: skip
         images.filled.update(c.pixel_key for c in (*companions, images.spec(f)) if c is not None)
         return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id)
