@@ -8,7 +8,7 @@ from typing import Any
 
 from edgepareto.report._build import build_report
 from edgepareto.report._layout import write_html, write_markdown
-from edgepareto.report._profiles import load_profiles
+from edgepareto.report._profiles import load_profiles, profile_section
 from edgepareto.report.plots import plot_tradeoff
 
 DEFAULT_DIR = Path("edgepareto-results") / "report"
@@ -26,8 +26,6 @@ __all__ = [
 
 def write_report(store: Any, out_dir: Path = DEFAULT_DIR, profiles: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Build everything from ``store`` (and saved ``profile`` documents) into ``out_dir``; returns what it wrote."""
-    from edgepareto.report._profiles import profile_section  # Matplotlib only when there are profiles
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = build_report(store, out_dir)

@@ -160,17 +160,15 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
     keys = tuple(accuracy_key_of(f.sha256, ident, m) for m in ("top1", "top5"))
 
     def run(ctx: Context) -> int:
-        from edgepareto.eval import default_workers, evaluate, threaded_chunks
+        from edgepareto.eval import evaluate
 
         art = ctx.artifact(f.recipe)
-        companions, workers = images.sharing(f)
-        threads = workers == 1 and default_workers(len(images())) > 1  # cached inputs: threads, not processes
+        companions, chunks = images.sharing(f)
         result = evaluate(
             art.path, images(), engine=f.engine, preset=study.options.get("preprocessing"),
             limit=study.limit, balanced=study.balanced, labels=study.labels if study.dataset != "folder" else None,
             progress=(lambda done, total: ctx.progress(f"{done}/{total} images")) if ctx.progress else None,
-            companions=companions, workers=default_workers(len(images())) if threads else workers,
-            chunks=threaded_chunks if threads else None,
+            companions=companions, chunks=chunks,
         )  # fmt: skip
         images.filled.update(c.pixel_key for c in (*companions, images.spec(f)) if c is not None)
         return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id)
@@ -200,11 +198,14 @@ class _Images:
                 self.specs[f.sha256] = None
         return self.specs[f.sha256]
 
-    def sharing(self, f: GivenFile) -> tuple[tuple[Any, ...], int | None]:
-        """(companion specs, workers) for ``f``'s evaluation."""
+    def sharing(self, f: GivenFile) -> tuple[tuple[Any, ...], Any]:
+        """(companion specs, where the chunks run: None for the usual pool) for ``f``'s evaluation."""
+        from edgepareto.eval import threaded_chunks
+
         own = self.spec(f)
         if own is not None and own.pixel_key in self.filled:
-            return (), 1  # a cache read per image: a spawned worker would cost more than it saves
+            # a cache read per image: threads of this process (a spawned worker's start-up costs more than it saves)
+            return (), threaded_chunks
         others = (self.spec(g) for g in self.files if g is not f)
         return tuple(
             {s.pixel_key: s for s in others if s is not None and s.pixel_key not in self.filled}.values()
