@@ -36,10 +36,11 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subpro
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - t0
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed (exit {r.returncode}): {r.stderr[-2000:]}")
-    print(f"{' '.join(cmd)}: {time.perf_counter() - t0:.0f} s (load {load:.2f})", file=sys.stderr)
-    return time.perf_counter() - t0, r
+    print(f"{' '.join(cmd)}: {seconds:.0f} s (load {load:.2f})", file=sys.stderr)
+    return seconds, r
 
 
 def phases(sweep_json: str) -> dict[str, float]:
@@ -88,7 +89,8 @@ def main() -> None:
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="edgepareto-main-"))
     clone, home = root / "edgepareto", root / "home"
-    shutil.rmtree(root, ignore_errors=True) if args.keep else None
+    if args.keep:
+        shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     (root / "shared").symlink_to(SHARED)
     env = {**os.environ, "EDGEPARETO_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}

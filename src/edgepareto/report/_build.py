@@ -98,11 +98,11 @@ def _training(records: list[MeasurementRecord], ds: str) -> dict[str, Any] | Non
         extra = (r.record or {}).get("extra") or {}
         if r.metric != "top1" or r.dataset != ds or not extra.get("training"):
             continue
-        schedules.add(str(extra["training"]).split("; trained in")[0])
+        schedules.add(str(extra["training"]))
         published = published or (extra.get("published_top1"), extra.get("published"))
         gap = None if published[0] is None or r.value is None else round(r.value - 100 * float(published[0]), 2)
         rows.append({"variant": r.variant.name, "top1": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n,
-                     "training": extra["training"], "points_from_published": gap})  # fmt: skip
+                     "train_seconds": (r.record or {}).get("train_seconds"), "points_from_published": gap})  # fmt: skip
     if not rows:
         return None
     return {"schedules": sorted(schedules), "published": published[1] if published else None,

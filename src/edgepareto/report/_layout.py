@@ -171,7 +171,8 @@ def _training_rows(training: dict[str, Any]) -> tuple[list[str], list[list[Any]]
     rows = []
     for r in training["rows"]:
         top1 = f"{_num(r['top1'])} [{_num(r['ci'][0])}, {_num(r['ci'][1])}]"
-        rows.append([r["variant"], top1, r["n"], _num(r["points_from_published"]), r["training"].rsplit("; ", 1)[-1]])
+        trained = "–" if r["train_seconds"] is None else f"trained in {float(r['train_seconds']):.0f} s"
+        rows.append([r["variant"], top1, r["n"], _num(r["points_from_published"]), trained])
     return cols, rows
 
 

@@ -300,7 +300,7 @@ def study_variant(
                 extra={
                     "engine": res.engine_version,
                     "input_encoding": res.input_encoding,
-                    "training": f"{schedule}; trained in {float(info['train_seconds']):.0f} s",
+                    "training": str(schedule),
                     "published_top1": PUBLISHED_TOP1[0],
                     "published": PUBLISHED_TOP1[1],
                 },
