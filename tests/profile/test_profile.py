@@ -123,3 +123,8 @@ def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path
     bad.write_text('{"x": 1}')
     assert main([*argv, "--profile", str(bad)]) != 0
     assert "not an `edgepareto profile --json` document" in capsys.readouterr().err
+    for times, why in (('{"standard": "x"}', "must be a number"), ('{"standard": NaN}', "must be a finite number")):
+        bad.write_text('{"variant": "v", "total_ms": 1.0, "by_kind_ms": ' + times + "}")
+        assert main([*argv, "--profile", str(bad)]) != 0
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and why in err and "profile the file again" in err

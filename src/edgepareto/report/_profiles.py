@@ -28,8 +28,22 @@ def load_profiles(paths: Sequence[Path]) -> list[dict[str, Any]]:
         for doc in data if isinstance(data, list) else [data]:
             if not isinstance(doc, dict) or not isinstance(doc.get("by_kind_ms"), dict) or "variant" not in doc:
                 raise ConfigError(f"{path}: not an `edgepareto profile --json` document (no variant/by_kind_ms)")
+            _check_times(doc, path)
             docs.append(doc)
     return docs
+
+
+def _check_times(doc: dict[str, Any], path: Path) -> None:
+    """Every time a profile gives is a finite number of ms >= 0 (or absent): NaN never reaches a bar."""
+    from edgepareto.validation import finite
+
+    times = {**{f"by_kind_ms.{k}": v for k, v in doc["by_kind_ms"].items()}, "total_ms": doc.get("total_ms")}
+    try:
+        for name, value in times.items():
+            if value is not None:
+                finite(value, name, lo=0.0)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}; profile the file again") from exc
 
 
 def _label(doc: dict[str, Any]) -> str:
