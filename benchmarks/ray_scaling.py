@@ -63,7 +63,7 @@ def first_pass(data, ex) -> float:
     return timed(lambda: evaluate(MODEL, data, workers=ex.workers, cache=False, chunks=ex.chunks))[0]
 
 
-def run(images: int, repeats: int) -> dict:
+def run(images: int, repeats: int, shared: bool) -> dict:
     from edgepareto.compute.loopback import LoopbackCluster
     from edgepareto.compute.ray_executor import RayExecutor
     from edgepareto.data import open_dataset
@@ -71,10 +71,11 @@ def run(images: int, repeats: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="ep-ray-scaling-"))
     gt = replicate(images, tmp / "images")
     data = open_dataset("imagenet", tmp / "images", ground_truth=gt)
-    doc: dict = {"images": images, "repeats": repeats, "model": MODEL.name, "load_before": os.getloadavg()}
+    doc: dict = {"images": images, "repeats": repeats, "model": MODEL.name, "load_before": os.getloadavg(),
+                 "shared_paths": shared}
     with LoopbackCluster(head_cpus=0, object_store_mb=200) as cluster:
         cluster.add_node(cpus=1)
-        ex = RayExecutor.connect(cluster.address)
+        ex = RayExecutor.connect(cluster.address, shared_paths=shared)
         try:
             doc["ray1_first_pass"] = first_pass(data, ex)  # starts the worker, ships model + images: untimed below
             print(f"one node, first pass (ships the bytes): {doc['ray1_first_pass']:.1f}/s", flush=True)
@@ -82,7 +83,7 @@ def run(images: int, repeats: int) -> dict:
         finally:
             ex.close()
         cluster.add_node(cpus=1)
-        ex = RayExecutor.connect(cluster.address)
+        ex = RayExecutor.connect(cluster.address, shared_paths=shared)
         try:
             doc["ray2_first_pass"] = first_pass(data, ex)
             print(f"two nodes, first pass: {doc['ray2_first_pass']:.1f}/s", flush=True)
@@ -112,13 +113,16 @@ def summarise(doc: dict) -> dict:
     return s
 
 
-def markdown(doc: dict, s: dict) -> str:
-    ok = lambda b: "yes" if b else "no"  # noqa: E731
-    return f"""# Ray scaling: evaluation throughput, local pool vs Ray on one and two one-CPU nodes
+MODES = {
+    "ship": "the driver ships model and JPEG bytes through the object store (nodes without the driver's disk)",
+    "shared": "every node reads the driver's paths in place (`shared_paths`, a plan option: a shared disk)",
+}
 
-Model `{doc["model"]}`, {doc["images"]} images (fixture JPEGs replicated), cold passes (every JPEG decoded),
-{doc["repeats"]} alternating (local, Ray) pairs per phase, medians. Loopback cluster: head with 0 CPUs,
-worker nodes of 1 CPU and a 200 MB object store each.
+
+def section(doc: dict, s: dict) -> str:
+    ok = lambda b: "yes" if b else "no"  # noqa: E731
+    mode = "shared" if doc["shared_paths"] else "ship"
+    return f"""## {mode}: {MODES[mode]}
 
 | pass | images/s | x local (1 CPU) |
 |---|---:|---:|
@@ -137,23 +141,40 @@ worker nodes of 1 CPU and a 200 MB object store each.
 - every pair (local, Ray images/s): one node {[(round(r["local"]), round(r["ray"])) for r in doc["one_node"]]};
   two nodes {[(round(r["local"]), round(r["ray"])) for r in doc["two_nodes"]]}
 - load average before: {tuple(round(x, 2) for x in doc["load_before"])}, after:
-  {tuple(round(x, 2) for x in doc["load_after"])} on {os.cpu_count()} cores shared with other developers'
-  jobs; per-pair 1-minute load: {[round(r["load1"], 1) for r in doc["one_node"] + doc["two_nodes"]]}
+  {tuple(round(x, 2) for x in doc["load_after"])} on {os.cpu_count()} cores;
+  per-pair 1-minute load: {[round(r["load1"], 1) for r in doc["one_node"] + doc["two_nodes"]]}
 - Ray processes left after the cluster stopped: {len(doc["leftover_ray_processes"])}
 """
+
+
+def markdown(docs: list[dict], images: int, repeats: int) -> str:
+    head = f"""# Ray scaling: evaluation throughput, local pool vs Ray on one and two one-CPU nodes
+
+Model `{MODEL.name}`, {images} images (fixture JPEGs replicated), cold passes (every JPEG decoded),
+{repeats} alternating (local, Ray) pairs per phase, medians. Loopback cluster: head with 0 CPUs,
+worker nodes of 1 CPU and a 200 MB object store each, started afresh for each way of reaching the data.
+
+"""
+    return head + "\n".join(section(d, d["summary"]) for d in docs)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=1200)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--modes", default="ship,shared", help="comma-separated: " + ", ".join(MODES))
     args = ap.parse_args()
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or any(m not in MODES for m in modes):
+        sys.exit(f"--modes {args.modes!r}: use a comma-separated list of {', '.join(MODES)}")
     if not MODEL.is_file():
         sys.exit(f"{MODEL}: fixture model not found; put ../shared beside the repository")
-    doc = run(args.images, args.repeats)
-    s = summarise(doc)
-    doc["summary"] = s
-    _, m = write_results("ray_scaling", doc, markdown(doc, s))
+    docs = []
+    for mode in modes:
+        doc = run(args.images, args.repeats, shared=mode == "shared")
+        doc["summary"] = summarise(doc)
+        docs.append(doc)
+    _, m = write_results("ray_scaling", {"modes": docs}, markdown(docs, args.images, args.repeats))
     print(m.read_text())
 
 

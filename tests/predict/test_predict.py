@@ -38,11 +38,15 @@ def test_activation_bytes_count_input_and_output_maps_at_the_element_size():
 def test_a_latency_that_is_the_form_exactly_is_recovered_and_predicted():
     def truth(var: Variant) -> float:
         f = features_of(var)
-        return 0.05 * f.value("macs") + 0.7 * f.value("activation_bytes")
+        return 0.05 * f.value("macs") + 0.7 * f.value("activation_bytes") + 2.0 * f.value("weight_bytes")
 
     corners = [v(a, r) for a in (0.25, 1.0) for r in (128, 224)]
     model = fit(ModelKey("host", "fp32"), [(c, truth(c)) for c in corners])
-    assert model.coefficients == pytest.approx((0.05, 0.7), rel=1e-9)
+    assert model.form == "macs+bytes+weights"
+    assert model.coefficients == pytest.approx((0.05, 0.7, 2.0), rel=1e-9)
+    # the former two-term form cannot carry the weights: it misses the same variant by more than 1%
+    two = fit(ModelKey("host", "fp32"), [(c, truth(c)) for c in corners], "macs+bytes")
+    assert abs(two.predict(v(0.5, 160)).latency_ms / truth(v(0.5, 160)) - 1) > 0.01
     pred = model.predict(v(0.5, 160))
     assert pred.latency_ms == pytest.approx(truth(v(0.5, 160)), rel=1e-9)
     assert model.interval_fraction == pytest.approx(0.0, abs=1e-9)
@@ -60,11 +64,13 @@ def test_coefficients_stay_non_negative_and_the_interval_comes_from_leave_one_ou
     assert pred.high / pred.latency_ms - 1 == pytest.approx(max(abs(e) for e in model.loo_errors))
 
 
-def test_two_points_for_two_parameters_give_no_interval_and_say_what_to_measure():
+def test_too_few_points_for_the_parameters_give_no_interval_and_say_what_to_measure():
     model = fit(ModelKey("host", "fp32"), [(v(0.25), 2.0), (v(1.0), 30.0)])
     pred = model.predict(v(0.5))
     assert pred.low is None and pred.high is None
-    assert "measure 1 more variant" in model.summary()["interval_note"]
+    assert "measure 2 more variant" in model.summary()["interval_note"]
+    two = fit(ModelKey("host", "fp32"), [(v(0.25), 2.0), (v(1.0), 30.0)], "macs+bytes")
+    assert "measure 1 more variant" in two.summary()["interval_note"]
 
 
 def test_a_model_refuses_another_precision_and_bad_points():

@@ -2,7 +2,7 @@
 
 A latency model per (device, engine, precision, threads) is fitted on the store's measured
 (or published) latencies with features from the analytic cost model (``edgepareto cost``):
-by default ``latency = b1 * MACs + b2 * activation bytes``, non-negative least squares on
+by default ``latency = b1 * MACs + b2 * activation bytes + b3 * weight bytes``, non-negative least squares on
 relative error. The interval is the largest leave-one-out error of the fit. The prediction
 is written to the store with ``source = "predicted"`` (``--no-store`` to only print it), and
 the answer always names its source; a measured value of the same variant is shown beside it.

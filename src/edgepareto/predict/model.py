@@ -1,11 +1,13 @@
 """A latency model per (device, engine, precision, threads): non-negative least squares on cost-model features.
 
-The default form is ``latency = b_macs * MACs + b_bytes * activation bytes``: time spent
-computing plus time spent moving activations, two throughputs that must be >= 0
-(``scipy.optimize.nnls``). Rows are divided by the measured latency, so the fit minimises
-relative error (a 0.4 ms and a 30 ms variant count alike). Two points identify it; its
-interval is the largest relative error of leave-one-out refits, which needs one point more
-than the form has parameters (otherwise the interval is absent and says why).
+The default form is ``latency = b_macs * MACs + b_act * activation bytes + b_wt * weight bytes``:
+time spent computing, moving activations and streaming the weights (read once per inference, far
+beyond L2 for the wider variants; without that term the fit over-predicts high resolutions and
+under-predicts low ones at one alpha), three throughputs that must be >= 0 (``scipy.optimize.nnls``;
+with two points, as on the seed's Table II, the weights term comes out 0: the former two-term form).
+Rows are divided by the measured latency, so the fit minimises relative error (a 0.4 ms and a
+30 ms variant count alike). Its interval is the largest relative error of leave-one-out refits,
+which needs one point more than the form has parameters (otherwise it is absent and says why).
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from edgepareto.errors import ConfigError
 from edgepareto.models import Variant
 from edgepareto.predict.features import Features, features_of
 
-MODEL_VERSION = "nnls-cost/1"
+MODEL_VERSION = "nnls-cost/2"  # 2: weight bytes in the default form
 FORMS: dict[str, tuple[str, ...]] = {
     "macs+bytes": ("macs", "activation_bytes"),
     "macs+bytes+intercept": ("intercept", "macs", "activation_bytes"),
+    "macs+bytes+weights": ("macs", "activation_bytes", "weight_bytes"),
     "kinds": ("macs_standard", "macs_depthwise", "macs_pointwise", "macs_fully_connected"),
     "macs": ("macs",),
 }
-DEFAULT_FORM = "macs+bytes"
+DEFAULT_FORM = "macs+bytes+weights"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from edgepareto.predict.model import DEFAULT_FORM, FORMS
 
 
 def check_measure(measure: str | int) -> str | int:
-    """``all``, ``corners`` or a count >= 3 (two points fit the model, a third gives its interval)."""
+    """``all``, ``corners`` or a count >= 3 (three fit the default model; a fourth gives its interval)."""
     if measure in ("all", "corners"):
         return measure
     if isinstance(measure, int) and not isinstance(measure, bool) and measure >= 3:
