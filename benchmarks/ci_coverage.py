@@ -2,17 +2,19 @@
 
 For each file, ``--reps`` (20) separate invocations of each protocol, interleaved (the order rotates every
 repetition, so every protocol sees the same moments of this host): the new ``fast`` protocol (6
-processes of 1 warm-up + 2 runs, median of the process medians, exact order-statistic CI over the
-processes), the former one (``fast-single``: one process, 3 warm-ups, 8..15 runs until the CI of its
-median is within ±2%, bootstrap CI) and the paper protocol without its pauses (1 warm-up + 100 runs,
+processes of 1 warm-up + 2 runs, 0.5 s apart, median of the process medians, exact order-statistic CI
+over the processes), the same without the gaps (``fast-nogap``, the fast protocol before), the former
+one (``fast-single``: one process, 3 warm-ups, 8..15 runs until the CI of its median is within ±2%,
+bootstrap CI) and the paper protocol without its pauses (1 warm-up + 100 runs,
 bootstrap CI) as the time reference. Coverage = the fraction of a protocol's invocations whose reported
 95% CI of the median contains the median of all its invocations' medians (goal ≥ 90%). Time: measuring
 time = warm-up + timed runs (process start and model load excluded, as in fast_vs_paper.py) and wall
 time of the whole ``measure()`` call (process starts included), medians over the invocations.
 ``/proc/loadavg`` is recorded before each invocation and at the start and end.
 
-Run: .venv/bin/python benchmarks/ci_coverage.py [--reps 20] [--cpu N] [--protocols fast,fast-single,paper,fast-10]
-[--name ci_coverage] [FILE ...]  (``fast-N``: the fast protocol with N processes)
+Run: .venv/bin/python benchmarks/ci_coverage.py [--reps 20] [--cpu N]
+[--protocols fast,fast-nogap,fast-single,paper,fast-10] [--name ci_coverage]
+[FILE ...]  (``fast-N``: the fast protocol with N processes)
 Writes benchmarks/results/NAME.{json,md}.
 """
 
@@ -34,7 +36,12 @@ from edgepareto.bench import Protocol, measure
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "models"
 DEFAULT_FILES = [FIXTURES / "mobilenet_v1_0.25_128.tflite", FIXTURES / "mobilenet_v1_0.25_128_quant.tflite"]
 PAPER = "paper (no pauses)"
-PRESETS = {"fast": Protocol.fast(), "fast-single": Protocol.fast_single(), "paper": Protocol.paper(pause_s=0.0)}
+PRESETS = {
+    "fast": Protocol.fast(),
+    "fast-nogap": Protocol.fast(process_gap_s=0.0),  # the fast protocol of 2026-12-01/02: processes back to back
+    "fast-single": Protocol.fast_single(),
+    "paper": Protocol.paper(pause_s=0.0),
+}
 PROTOCOLS: dict[str, Protocol] = {}
 
 
@@ -149,7 +156,7 @@ def main() -> None:
     ap.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))
-    ap.add_argument("--protocols", default="fast,fast-single,paper")
+    ap.add_argument("--protocols", default="fast,fast-nogap,fast-single,paper")
     ap.add_argument("--name", default="ci_coverage")
     args = ap.parse_args()
     PROTOCOLS.update(pick(args.protocols))

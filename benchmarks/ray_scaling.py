@@ -71,8 +71,13 @@ def run(images: int, repeats: int, shared: bool) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="ep-ray-scaling-"))
     gt = replicate(images, tmp / "images")
     data = open_dataset("imagenet", tmp / "images", ground_truth=gt)
-    doc: dict = {"images": images, "repeats": repeats, "model": MODEL.name, "load_before": os.getloadavg(),
-                 "shared_paths": shared}
+    doc: dict = {
+        "images": images,
+        "repeats": repeats,
+        "model": MODEL.name,
+        "load_before": os.getloadavg(),
+        "shared_paths": shared,
+    }
     with LoopbackCluster(head_cpus=0, object_store_mb=200) as cluster:
         cluster.add_node(cpus=1)
         ex = RayExecutor.connect(cluster.address, shared_paths=shared)

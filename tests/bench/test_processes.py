@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from edgepareto.bench import Measurement, Protocol, measure
 from edgepareto.bench.interference import Probe, assess, probe
-from edgepareto.bench.processes import process_value
+from edgepareto.bench.processes import measure_in_processes, process_value
 from edgepareto.bench.protocol import timed_loop
 from edgepareto.bench.stats import median_ci_exact, modes
 from edgepareto.errors import ConfigError
@@ -74,7 +76,8 @@ def test_probe_reads_this_host():
 
 def test_protocol_validates_its_process_fields():
     for kw, name in (({"processes": 0}, "processes"), ({"processes": 4, "max_processes": 2}, "max_processes"),
-                     ({"retry_if_noisy": -1}, "retry_if_noisy")):  # fmt: skip
+                     ({"retry_if_noisy": -1}, "retry_if_noisy"), ({"process_gap_s": -0.1}, "process_gap_s"),
+                     ({"process_gap_s": float("nan")}, "process_gap_s")):  # fmt: skip
         with pytest.raises(ConfigError, match=name):
             Protocol(**kw)
 
@@ -93,6 +96,24 @@ def test_record_is_the_median_of_process_medians_with_the_ci_the_stopping_rule_u
     assert all(p["calibration_ms"] > 0 and len(p["times_ms"]) == 2 for p in m.processes)
     assert any("covers only 75.0%" in w for w in m.warnings)  # 3 processes cannot give 95%: the record says so
     assert Measurement.from_json(m.to_json()) == m
+
+
+def test_processes_are_spaced_by_the_gap_and_none_trails_the_last():
+    """The host's speed states last about 0.7 s here: the fast protocol spaces its processes to sample several."""
+    assert Protocol.fast().process_gap_s == 0.5
+    starts: list[float] = []
+
+    def spawn(request: dict, timeout_s: float) -> Measurement:
+        starts.append(time.monotonic())
+        return Measurement(status="ok", model="m", engine="litert", threads=1, protocol={}, runs=2, median_ms=1.0,
+                           times_ms=[1.0, 1.0])  # fmt: skip
+
+    t0 = time.monotonic()
+    m = measure_in_processes({"model": "m"}, Protocol.fast(processes=3, process_gap_s=0.2), spawn=spawn)
+    assert len(m.processes) == 3
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(g >= 0.2 for g in gaps), gaps
+    assert time.monotonic() - t0 < 0.4 + 0.35  # two gaps, not three
 
 
 def test_former_fast_protocol_is_one_process(fixtures_dir):

@@ -119,6 +119,7 @@ def measure_in_processes(
         if stop is not None:
             stopped = stop
             break
+        time.sleep(protocol.process_gap_s)
     m = combine(protocol, kept, discarded, stopped, time.monotonic() - start)
     if request.get("keep_times", True):
         return m
