@@ -49,6 +49,16 @@ def test_bench_json_is_one_document_with_the_issue_fields(fixtures_dir):
     assert doc["runs"] == 6 and doc["cpus"] == [0] and doc["engine"] == "litert" and doc["status"] == "ok"
     assert doc["protocol"]["runs"] == 3 and doc["protocol"]["processes"] == 2 and doc["protocol"]["name"] == "fast"
     assert [p["runs"] for p in doc["processes"]] == [3, 3]  # --runs counts per process
+    assert doc["protocol"]["process_gap_s"] == 0.5  # the fast protocol's default spacing
+
+
+def test_bench_process_gap_is_a_protocol_field_and_refuses_a_negative_one(fixtures_dir):
+    args = ("--cpus", "0", "--runs", "2", "--warmup", "1", "--processes", "2", "--json")
+    r = cli("bench", str(QUANT_MODEL), *args, "--process-gap", "0")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["protocol"]["process_gap_s"] == 0.0
+    bad = cli("bench", str(QUANT_MODEL), *args, "--process-gap", "-1")
+    assert bad.returncode != 0 and "process_gap_s must be >= 0" in bad.stderr and len(bad.stderr.splitlines()) == 1
 
 
 def test_bench_human_view_has_a_table(fixtures_dir):

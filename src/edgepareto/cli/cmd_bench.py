@@ -45,6 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--retry-if-noisy", type=arg_int(0, 100), metavar="N", help="measure a process flagged noisy again, N times"
     )
+    p.add_argument(
+        "--process-gap", type=arg_finite(), metavar="S", help="seconds between two measuring processes (fast: 0.5)"
+    )
     p.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
     p.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
     p.add_argument("--pause", type=arg_finite(), help="seconds between runs")
@@ -93,6 +96,7 @@ def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
         ("processes", "processes"),
         ("max_processes", "max_processes"),
         ("retry_if_noisy", "retry_if_noisy"),
+        ("process_gap", "process_gap_s"),
     ):
         value = getattr(args, flag)
         if value is not None:
