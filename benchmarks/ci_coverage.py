@@ -39,6 +39,7 @@ PAPER = "paper (no pauses)"
 PRESETS = {
     "fast": Protocol.fast(),
     "fast-nogap": Protocol.fast(process_gap_s=0.0),  # the fast protocol of 2026-12-01/02: processes back to back
+    "fast-1run": Protocol.fast(runs=1),  # 6 processes of 1 warm-up + 1 run: 12 runs
     "fast-single": Protocol.fast_single(),
     "paper": Protocol.paper(pause_s=0.0),
 }
