@@ -2,10 +2,11 @@
 
 For each file, ``--reps`` (20) separate invocations of each protocol, interleaved (the order rotates every
 repetition, so every protocol sees the same moments of this host): the new ``fast`` protocol (6
-processes of 1 warm-up + 2 runs, 0.5 s apart, median of the process medians, exact order-statistic CI
-over the processes), the same without the gaps (``fast-nogap``, the fast protocol before), the former
-one (``fast-single``: one process, 3 warm-ups, 8..15 runs until the CI of its median is within ±2%,
-bootstrap CI) and the paper protocol without its pauses (1 warm-up + 100 runs,
+processes of 1 warm-up + 1 run, 0.5 s apart, median of the process medians, exact order-statistic CI
+over the processes), the same with 2 runs per process without the gaps (``fast-nogap``, the fast
+protocol before) and with them (``fast-2runs``), the former one (``fast-single``: one process, 3
+warm-ups, 8..15 runs until the CI of its median is within ±2%, bootstrap CI) and the paper protocol without
+its pauses (1 warm-up + 100 runs,
 bootstrap CI) as the time reference. Coverage = the fraction of a protocol's invocations whose reported
 95% CI of the median contains the median of all its invocations' medians (goal ≥ 90%). Time: measuring
 time = warm-up + timed runs (process start and model load excluded, as in fast_vs_paper.py) and wall
@@ -13,7 +14,7 @@ time of the whole ``measure()`` call (process starts included), medians over the
 ``/proc/loadavg`` is recorded before each invocation and at the start and end.
 
 Run: .venv/bin/python benchmarks/ci_coverage.py [--reps 20] [--cpu N]
-[--protocols fast,fast-nogap,fast-single,paper,fast-10] [--name ci_coverage]
+[--protocols fast,fast-nogap,fast-2runs,fast-single,paper,fast-10] [--name ci_coverage]
 [FILE ...]  (``fast-N``: the fast protocol with N processes)
 Writes benchmarks/results/NAME.{json,md}.
 """
@@ -38,8 +39,9 @@ DEFAULT_FILES = [FIXTURES / "mobilenet_v1_0.25_128.tflite", FIXTURES / "mobilene
 PAPER = "paper (no pauses)"
 PRESETS = {
     "fast": Protocol.fast(),
-    "fast-nogap": Protocol.fast(process_gap_s=0.0),  # the fast protocol of 2026-12-01/02: processes back to back
-    "fast-1run": Protocol.fast(runs=1),  # 6 processes of 1 warm-up + 1 run: 12 runs
+    "fast-nogap": Protocol.fast(runs=2, process_gap_s=0.0),  # the fast protocol until 2026-12-02: back to back
+    "fast-2runs": Protocol.fast(runs=2),  # spaced, 2 runs per process (the default for part of 2026-12-02)
+    "fast-1run": Protocol.fast(runs=1),  # = fast since 2026-12-02: 6 processes of 1 warm-up + 1 run
     "fast-single": Protocol.fast_single(),
     "paper": Protocol.paper(pause_s=0.0),
 }

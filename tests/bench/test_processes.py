@@ -83,7 +83,7 @@ def test_protocol_validates_its_process_fields():
 
 
 def test_record_is_the_median_of_process_medians_with_the_ci_the_stopping_rule_uses(fixtures_dir):
-    proto = Protocol.fast(processes=3, max_processes=5, target_ci=0.99)
+    proto = Protocol.fast(processes=3, max_processes=5, target_ci=0.99, runs=2)
     m = measure(FLOAT_MODEL, cpus=[CPU], protocol=proto)
     assert m.ok, m.error
     assert len(m.processes) == 3 and m.runs == 6 and m.protocol["processes"] == 3

@@ -16,9 +16,9 @@ def test_presets_say_what_they_are():
     assert (p.warmup, p.runs, p.pause_s) == (1, 100, 2.0)
     assert str(p) == "paper: 1 warm-up, 100 runs, 2 s pause"
     f = Protocol.fast()
-    assert (f.processes, f.warmup, f.runs, f.pause_s) == (6, 1, 2, 0.0) and f.multi_process
+    assert (f.processes, f.warmup, f.runs, f.pause_s, f.process_gap_s) == (6, 1, 1, 0.0, 0.5) and f.multi_process
     assert f.processes * (f.warmup + f.runs) <= (p.warmup + p.runs) / 5  # under a fifth of the paper's runs
-    assert str(f) == "fast: 1 warm-up, 2 runs, 0 s pause, in 6 processes 0.5 s apart"
+    assert str(f) == "fast: 1 warm-up, 1 run, 0 s pause, in 6 processes 0.5 s apart"
     single = Protocol.fast_single()
     assert single.adaptive and single.target_ci == 0.02 and not single.multi_process
     assert Protocol.paper(pause_s=0.0).pause_s == 0.0

@@ -1,7 +1,8 @@
 """How latency is taken (:class:`Protocol`), the timed loop, and the record it produces (:class:`Measurement`).
 
 Presets: ``paper`` is the seed's protocol (1 warm-up, 100 counted runs, 2 s pause, 1 thread);
-``fast`` measures in 6 short processes (1 warm-up and 2 runs each) and reports the median of the
+``fast`` measures in 6 short processes 0.5 s apart (1 warm-up and 1 run each: the host's speed states
+last about 0.9 s, ``benchmarks/host_states.py``) and reports the median of the
 per-process medians with a distribution-free 95% CI over the processes (:mod:`.processes`), so the
 interval covers what differs from process to process; ``fast-single`` is the former fast protocol
 (one process that stops when the 95% CI of its runs' median is within ±2%, 8..15 runs, 10 s).
@@ -127,14 +128,16 @@ class Protocol:
 
     @classmethod
     def fast(cls, **overrides: Any) -> Protocol:
-        """The default: 6 processes of 1 warm-up and 2 runs each, 0.5 s apart; median of the process medians.
+        """The default: 6 processes of 1 warm-up and 1 run each, 0.5 s apart; median of the process medians.
 
-        18 model runs in all, under a fifth of the paper protocol's 101. Its 95% CI is over the processes
-        (so it covers what differs between them); ``max_processes`` above 6 adds processes until that CI
-        is within ±``target_ci``. The gap lets the processes sample more than one of the host's speed
-        states, which last about 0.7 s on the shared machines measured here (``benchmarks/host_states.py``).
+        12 model runs in all, an eighth of the paper protocol's 101 (with 2 runs per process the first,
+        slower runs of fresh processes brought the measuring time to 0.19-0.23 of the paper's; with 1 it is
+        0.13-0.17 and the CI's coverage still 92.5%: ``benchmarks/results/ci_coverage_1run*.md``). Its 95%
+        CI is over the processes (so it covers what differs between them); ``max_processes`` above 6 adds
+        processes until that CI is within ±``target_ci``. The gap lets the processes sample more than one
+        of the host's speed states, which last about 0.9 s here (``benchmarks/host_states.py``).
         """
-        base = cls(name="fast", warmup=1, runs=2, processes=6, timeout_s=600.0, process_gap_s=0.5)
+        base = cls(name="fast", warmup=1, runs=1, processes=6, timeout_s=600.0, process_gap_s=0.5)
         return replace(base, **overrides) if overrides else base
 
     @classmethod
@@ -163,7 +166,7 @@ class Protocol:
 
     def __str__(self) -> str:
         rule = f"{self.min_runs}..{self.max_runs} runs until ±{self.target_ci:.0%}"
-        counted = f"{self.runs} runs" if self.runs else rule
+        counted = f"{self.runs} run{'s' if self.runs != 1 else ''}" if self.runs else rule
         limit = f", {self.time_limit_s:g} s limit" if self.adaptive and self.time_limit_s else ""
         text = f"{self.name}: {self.warmup} warm-up, {counted}{limit}, {self.pause_s:g} s pause"
         if self.process_bound > 1:

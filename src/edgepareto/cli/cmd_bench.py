@@ -1,8 +1,8 @@
 """Measure the latency of one model file on this host, pinned to a cluster or CPU list.
 
 Each measurement runs in child processes (a crash or hang is one line, not a dead shell),
-with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: 6 processes of
-1 warm-up + 2 runs, median of the process medians with the exact 95% CI over them; ``--runs`` and
+with random inputs of the model's dtype and shape. Protocols: ``fast`` (default: 6 processes, 0.5 s apart, of
+1 warm-up + 1 run, median of the process medians with the exact 95% CI over them; ``--runs`` and
 ``--warmup`` count per process), ``fast-single`` (the former fast: one process, stop when the 95% CI
 of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit) and ``paper`` (the seed's: 1 warm-up,
 100 runs, 2 s pauses). Any flag overrides the preset. A partly delegated graph warns in one line;
