@@ -6,7 +6,7 @@ runs each): alpha {0.25, 0.5, 0.75, 1.0} x resolution {128, 160, 192, 224}, fp32
 ``--rounds`` rounds of a shuffled order each (so the host's drift spreads over all variants
 rather than over one corner, and each figure pools 6 x rounds processes). Then, per precision:
 
-- fit the default model (``edgepareto.predict``: NNLS of latency on MACs and activation bytes,
+- fit the default model (``edgepareto.predict``: NNLS of latency on MACs, activation and weight bytes,
   relative error) on the 4 corners (alpha 0.25/1.0 x resolution 128/224) and predict the other 12:
   share within ±10% and ±5%, median |error|, the measuring time saved;
 - leave-one-out over all 16;
@@ -87,7 +87,7 @@ def measure_all(folder: Path, cpu: int, seed: int, rounds: int, protocol: Protoc
     """Every variant measured ``rounds`` times, each round in its own seeded shuffled order.
 
     A variant's figure is the median over the medians of all its processes (``rounds`` x the
-    protocol's processes): processes land in modes 10-20% apart on this host, and 6 of them
+    protocol's processes): processes land in modes about 30% apart on this host, and 6 of them
     leave the median a coin toss between modes; more, spread over the whole run, let the
     reference values hold still enough to judge a ±10% prediction.
     """
@@ -301,7 +301,7 @@ def write(doc: dict[str, Any], default: list[dict[str, Any]]) -> None:
              f"Load average (1/5/15 min) at the start {doc['loadavg_start']}, at the end {doc['loadavg_end']} "
              f"on a {os.cpu_count()}-core machine shared with other jobs: every figure here carries that noise.",
              "", f"Model {doc['model_version']}, default form `{doc['default_form']}` "
-             "(latency = b1 * MACs + b2 * activation bytes, b >= 0, NNLS on relative error).", "",
+             f"(latency = sum of b * {', '.join(FORMS[doc['default_form']])}, b >= 0, NNLS on relative error).", "",
              "**Acceptance (>= 90% of the 24 held-out variants within ±10%)**:", "",
              *[f"- {METRICS[m]}: {100 * a['within_10pct_all_24']:.0f}% -> {'holds' if a['holds'] else 'does NOT hold'}"
                for m, a in acc.items()], "",

@@ -99,7 +99,7 @@ def test_record_is_the_median_of_process_medians_with_the_ci_the_stopping_rule_u
 
 
 def test_processes_are_spaced_by_the_gap_and_none_trails_the_last():
-    """The host's speed states last about 0.7 s here: the fast protocol spaces its processes to sample several."""
+    """The host's speed states last about 0.9 s here: the fast protocol spaces its processes to sample several."""
     assert Protocol.fast().process_gap_s == 0.5
     starts: list[float] = []
 
