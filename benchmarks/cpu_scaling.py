@@ -86,6 +86,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--name", default="cpu_scaling", help="results file stem under benchmarks/results")
     args = ap.parse_args()
     if not MODEL.is_file() or not IMAGES.is_dir():
         sys.exit(f"{FIXTURES}: fixtures not found; put ../shared beside the repository")
@@ -114,7 +115,7 @@ CPUs {cpus}, {args.seconds:g} s per measurement, {args.repeats} rounds (medians)
 |---|---:|---:|---:|
 {rows}
 """
-    _, m = write_results("cpu_scaling", doc, md)
+    _, m = write_results(args.name, doc, md)
     print(m.read_text())
 
 

@@ -147,6 +147,7 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=300)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))
+    ap.add_argument("--name", default="host_states", help="results file stem under benchmarks/results")
     args = ap.parse_args()
     if not args.file.is_file():
         sys.exit(f"{args.file}: model file not found; put ../shared beside the repository or pass a .tflite")
@@ -157,7 +158,7 @@ def main() -> None:
     doc["rows"] = sequence(args.file, args.processes, args.runs, args.cpu)
     doc["load_after"] = os.getloadavg()
     doc["summary"] = summarise(doc["rows"])
-    _, m = write_results("host_states", doc, markdown(doc))
+    _, m = write_results(args.name, doc, markdown(doc))
     print(m.read_text())
 
 

@@ -21,6 +21,7 @@ Writes benchmarks/results/latency_prediction.{json,md}.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -50,6 +51,7 @@ METRICS = {
     "median_ms": "wall-clock median over every process of every round (bench)",
     "first_round_median_ms": "wall-clock median of round 1 alone (one bench measurement per variant)",
     "fastest_mode_ms": "median of the fastest mode (of 3+ processes) among every process of every round",
+    "fastest_process_ms": "the fastest process's median (the host's fast state; a diagnostic, not bench's figure)",
     "cpu_median_ms": "thread CPU time median",
 }
 MODE_MIN_PROCESSES = 3  # a "mode" of one or two processes is an outlier, not a mode
@@ -134,6 +136,7 @@ def pooled(g: tuple[float, int, str], rounds: list[dict[str, Any]]) -> dict[str,
     return {"alpha": a, "resolution": r, "precision": p, "median_ms": statistics.median(procs),
             "cpu_median_ms": statistics.median(x["cpu_median_ms"] for x in rounds),
             "first_round_median_ms": rounds[0]["median_ms"], "fastest_mode_ms": fastest_mode(procs),
+            "fastest_process_ms": min(procs),
             "round_medians_ms": [x["median_ms"] for x in rounds], "processes": len(procs),
             "measure_wall_s": sum(x["measure_wall_s"] for x in rounds), "rounds": rounds,
             "engine_version": rounds[0]["engine_version"], "kernel_path": rounds[0]["kernel_path"]}  # fmt: skip
@@ -257,6 +260,27 @@ def seed_lines(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def measured(args: argparse.Namespace) -> dict[str, Any]:
+    protocol = Protocol.fast(warmup=2, runs=args.runs)
+    start_load, t0 = loadavg(), time.perf_counter()
+    rows = measure_all(args.artifacts, args.cpu, args.seed, args.rounds, protocol)
+    return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu,
+            "loadavg_start": start_load, "loadavg_end": loadavg(), "rounds": args.rounds, "protocol": str(protocol),
+            "measure_wall_s": time.perf_counter() - t0, "measurements": rows}  # fmt: skip
+
+
+def reanalysed(path: Path) -> dict[str, Any]:
+    """An earlier run's measurements, pooled again (new metrics, new forms) without measuring anything."""
+    try:
+        old = json.loads(path.read_text())
+        rows = [pooled((m["alpha"], m["resolution"], m["precision"]), m["rounds"]) for m in old["measurements"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"{path}: not a latency_prediction results file ({exc})") from None
+    keep = ("cpu", "loadavg_start", "loadavg_end", "rounds", "protocol", "measure_wall_s")
+    return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, **{k: old[k] for k in keep},
+            "measurements": rows, "reanalysed_from": {"file": str(path), "machine": old.get("machine")}}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))
@@ -264,33 +288,29 @@ def main() -> None:
     ap.add_argument("--artifacts", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--rounds", type=int, default=3, help="times each variant is measured, each round shuffled")
     ap.add_argument("--runs", type=int, default=10, help="counted runs per process (the fast protocol's 6 processes)")
+    ap.add_argument("--name", default="latency_prediction", help="results file stem under benchmarks/results")
+    ap.add_argument("--reanalyse", type=Path, help="a results JSON of this script: refit its measurements")
     args = ap.parse_args()
     if args.rounds < 1 or args.runs < 1:
         raise SystemExit("--rounds and --runs must be >= 1")
-    protocol = Protocol.fast(warmup=2, runs=args.runs)
-    start_load, t0 = loadavg(), time.perf_counter()
-    rows = measure_all(args.artifacts, args.cpu, args.seed, args.rounds, protocol)
-    end_load = loadavg()
-    doc: dict[str, Any] = {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu,
-                           "loadavg_start": start_load, "loadavg_end": end_load,
-                           "rounds": args.rounds, "protocol": str(protocol),
-                           "measure_wall_s": time.perf_counter() - t0, "measurements": rows}  # fmt: skip
+    doc = reanalysed(args.reanalyse) if args.reanalyse else measured(args)
+    rows = doc["measurements"]
     doc["corners"] = [corners_study(rows, p, f, m) for m in METRICS for f in FORMS for p in PRECISIONS]
     doc["loo"] = [loo_study(rows, p, f, m) for m in METRICS for f in FORMS for p in PRECISIONS]
     doc["seed_table2"] = seed_study()
     held = [r for r in rows if (r["alpha"], r["resolution"]) not in CORNERS]
-    doc["time_saved"] = {"fast_protocol_s": sum(r["measure_wall_s"] for r in held) / args.rounds,
+    doc["time_saved"] = {"fast_protocol_s": sum(r["measure_wall_s"] for r in held) / doc["rounds"],
                          "paper_protocol_s": sum(paper_s(r["median_ms"]) for r in held),
-                         "fast_protocol_all32_s": sum(r["measure_wall_s"] for r in rows) / args.rounds}  # fmt: skip
+                         "fast_protocol_all32_s": sum(r["measure_wall_s"] for r in rows) / doc["rounds"]}  # fmt: skip
     doc["acceptance"] = {}
     for metric in METRICS:
         errs = [e for s in doc["corners"] if s["form"] == DEFAULT_FORM and s["metric"] == metric for e in s["held_out"]]
         share = score(errs)["within_10pct"]
         doc["acceptance"][metric] = {"within_10pct_all_24": share, "goal": 0.90, "holds": share >= 0.90}
-    write(doc, [s for s in doc["corners"] if s["form"] == DEFAULT_FORM])
+    write(doc, [s for s in doc["corners"] if s["form"] == DEFAULT_FORM], args.name)
 
 
-def write(doc: dict[str, Any], default: list[dict[str, Any]]) -> None:
+def write(doc: dict[str, Any], default: list[dict[str, Any]], name: str) -> None:
     r0 = doc["measurements"][0]
     ts, acc = doc["time_saved"], doc["acceptance"]
     lines = ["# Latency prediction from 4 measured corners per precision", "",
@@ -315,7 +335,7 @@ def write(doc: dict[str, Any], default: list[dict[str, Any]]) -> None:
     for study in default:
         lines += corners_lines(study)
     lines += summary_lines(doc) + seed_lines(doc["seed_table2"])
-    _, mpath = write_results("latency_prediction", doc, "\n".join(lines))
+    _, mpath = write_results(name, doc, "\n".join(lines))
     print(mpath.read_text())
 
 

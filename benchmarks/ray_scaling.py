@@ -177,6 +177,7 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=1200)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--modes", default="ship,shared", help="comma-separated: " + ", ".join(MODES))
+    ap.add_argument("--name", default="ray_scaling", help="results file stem under benchmarks/results")
     args = ap.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or any(m not in MODES for m in modes):
@@ -188,7 +189,7 @@ def main() -> None:
         doc = run(args.images, args.repeats, shared=mode == "shared")
         doc["summary"] = summarise(doc)
         docs.append(doc)
-    _, m = write_results("ray_scaling", {"modes": docs}, markdown(docs, args.images, args.repeats))
+    _, m = write_results(args.name, {"modes": docs}, markdown(docs, args.images, args.repeats))
     print(m.read_text())
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edgepareto.cli import main
-from edgepareto.errors import ModelFileError
+from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import ModelConfig, Variant, cost_of
 from edgepareto.profile import litert_ops, log_ops, map_ops, profile_file, profile_onnx
 
@@ -76,8 +76,20 @@ def test_onnxruntime_node_times_land_on_the_layers_they_name(onnx_pair, precisio
     for lt in mapped.layers:
         assert lt.layer.name in lt.op.name, (lt.layer.name, lt.op.name)
         assert lt.op.ms is not None and lt.op.ms > 0
-    # kernel times are inside the runs: their sum cannot exceed the median run
-    assert 0 < mapped.total_ms <= sorted(prof.run_ms)[len(prof.run_ms) // 2] * 1.05
+    # a node's span holds its kernel; the spans are inside the runs: their sum cannot exceed the median run
+    assert all(op.ms >= k for op, k in zip(prof.ops, prof.kernel_ms, strict=True))
+    assert sum(prof.kernel_ms) < mapped.total_ms <= sorted(prof.run_ms)[len(prof.run_ms) // 2] * 1.05
+
+
+def test_spaced_profiling_counts_only_the_runs_after_each_pause(onnx_pair):
+    prof = profile_onnx(onnx_pair["int8"], runs=4, warmup=1, spacing_s=0.05)
+    assert len(prof.run_ms) == len(prof.run_cpu_ms) == 4
+
+
+@pytest.mark.parametrize("spacing", [-0.1, float("nan"), 11.0])
+def test_profiling_refuses_a_spacing_out_of_range(onnx_pair, spacing):
+    with pytest.raises(ConfigError, match="spacing_s"):
+        profile_onnx(onnx_pair["int8"], runs=2, spacing_s=spacing)
 
 
 def test_cli_profile_measures_the_same_file_with_bench(onnx_pair, capsys):

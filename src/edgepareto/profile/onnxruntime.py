@@ -1,13 +1,17 @@
-"""ONNX Runtime's session profiler: per-node kernel times of each run, in execution order.
+"""ONNX Runtime's session profiler: per-node times of each run, in execution order.
 
 The session is set up as ``engines.onnxruntime`` sets it up for ``bench`` (CPU provider,
 ``threads`` intra-op threads, one inter-op thread, sequential execution, all graph
-optimizations), with ``enable_profiling``. Each ``model_run`` event bounds one inference; a
-node's time is the median of its ``*_kernel_time`` events over the counted runs (warm-ups
-dropped). ``run_ms`` is each counted run's whole duration as the profiler saw it, and
-``run_cpu_ms`` the CPU time of the calling thread over it (with one intra-op thread ONNX Runtime
-computes on the calling thread): on a loaded host, where a run waits for the CPU, the CPU time
-is the inference's own cost while the wall time is not.
+optimizations), with ``enable_profiling``. Each ``model_run`` event bounds one inference. A
+node's time is its *span*: from the end of the previous node's kernel (the executor's start for
+the first) to the end of its own, i.e. its kernel plus the executor's work to dispatch it
+(fences, output allocation), read off the profiler's timestamps; the kernel alone is kept
+beside it. Both are medians over the counted runs (warm-ups dropped). ``run_ms`` is each
+counted run's whole duration as the profiler saw it, and ``run_cpu_ms`` the CPU time of the
+calling thread over it (with one intra-op thread ONNX Runtime computes on the calling thread).
+With ``spacing_s`` the counted runs are spread over time, each after a pause and one uncounted
+run, as ``bench``'s fast protocol spreads its processes: the host's speed changes over seconds
+(``benchmarks/host_states.py``), and runs back to back see one moment of it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ _DTYPES = {"tensor(float)": np.float32, "tensor(uint8)": np.uint8, "tensor(int8)
 class NodeProfile:
     """Per-node median kernel times (execution order) and the whole-run times, from one session."""
 
-    ops: tuple[OpTime, ...]
+    ops: tuple[OpTime, ...]  # per-node span (kernel + its dispatch), the per-layer time
+    kernel_ms: tuple[float, ...]  # per-node kernel time alone, same order as ``ops``
     run_ms: tuple[float, ...]
     run_cpu_ms: tuple[float, ...]
     engine_version: str
@@ -86,37 +91,59 @@ def _feeds(sess: Any, seed: int) -> dict[str, np.ndarray]:
     return feeds
 
 
-def _per_run(events: list[dict[str, Any]], skip: int) -> tuple[list[list[dict[str, Any]]], list[float]]:
-    runs = sorted(
-        (e for e in events if e.get("cat") == "Session" and e.get("name") == "model_run"), key=lambda e: e["ts"]
-    )
+def _per_run(events: list[dict[str, Any]], skip: int) -> tuple[list[tuple[float, list[dict[str, Any]]]], list[float]]:
+    """(executor start, kernel events in order) per counted run, and each counted run's duration (ms)."""
+    session = sorted((e for e in events if e.get("cat") == "Session"), key=lambda e: e["ts"])
+    runs = [e for e in session if e.get("name") == "model_run"]
+    execs = [e for e in session if e.get("name") == "SequentialExecutor::Execute"]
     nodes = [e for e in events if e.get("cat") == "Node" and str(e.get("name", "")).endswith("_kernel_time")]
-    grouped = [
-        sorted((n for n in nodes if r["ts"] <= n["ts"] <= r["ts"] + r["dur"]), key=lambda n: n["ts"]) for r in runs
-    ]
+
+    def inside(e: dict[str, Any], r: dict[str, Any]) -> bool:
+        return r["ts"] <= e["ts"] <= r["ts"] + r["dur"]
+
+    grouped = []
+    for r in runs:
+        start = next((x["ts"] for x in execs if inside(x, r)), r["ts"])
+        grouped.append((start, sorted((n for n in nodes if inside(n, r)), key=lambda n: n["ts"])))
     return grouped[skip:], [r["dur"] / 1000.0 for r in runs[skip:]]
 
 
-def _medians(runs: list[list[dict[str, Any]]]) -> tuple[OpTime, ...]:
-    times: dict[str, list[float]] = defaultdict(list)
+def _medians(runs: list[tuple[float, list[dict[str, Any]]]]) -> tuple[tuple[OpTime, ...], tuple[float, ...]]:
+    """Per node, in execution order: the median span (as an ``OpTime``) and the median kernel time."""
+    spans: dict[str, list[float]] = defaultdict(list)
+    kernels: dict[str, list[float]] = defaultdict(list)
     kinds: dict[str, str] = {}
-    for run in runs:
+    for start, run in runs:
+        prev_end = start
         for n in run:
             name = n["name"][: -len("_kernel_time")]
-            times[name].append(n["dur"] / 1000.0)
+            end = n["ts"] + n["dur"]
+            spans[name].append(max(0.0, end - prev_end) / 1000.0)
+            kernels[name].append(n["dur"] / 1000.0)
             kinds[name] = n["args"].get("op_name", "?")
-    order = [n["name"][: -len("_kernel_time")] for n in runs[0]]
-    return tuple(OpTime(kinds[name], name, statistics.median(times[name])) for name in order)
+            prev_end = end
+    order = [n["name"][: -len("_kernel_time")] for n in runs[0][1]]
+    ops = tuple(OpTime(kinds[name], name, statistics.median(spans[name])) for name in order)
+    return ops, tuple(statistics.median(kernels[name]) for name in order)
 
 
 def profile_onnx(
-    path: str | Path, *, threads: int = 1, warmup: int = 3, runs: int = 30, cpus: list[int] | None = None, seed: int = 0
+    path: str | Path,
+    *,
+    threads: int = 1,
+    warmup: int = 3,
+    runs: int = 30,
+    cpus: list[int] | None = None,
+    seed: int = 0,
+    spacing_s: float = 0.0,
 ) -> NodeProfile:
-    """Run ``path`` ``warmup + runs`` times under the session profiler; per-node median kernel times."""
+    """Run ``path`` ``warmup + runs`` times under the session profiler; per-node median spans and kernel times."""
     import onnxruntime as ort
 
     if threads < 1 or runs < 1 or warmup < 0:
         raise ConfigError(f"threads and runs must be >= 1 and warmup >= 0, got {threads}, {runs}, {warmup}")
+    if not 0.0 <= spacing_s <= 10.0:  # also refuses NaN
+        raise ConfigError(f"spacing_s must be in [0, 10] seconds, got {spacing_s}")
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found; export it first (edgepareto export --format onnx)")
@@ -124,12 +151,16 @@ def profile_onnx(
         sess = _session(path, threads, str(Path(tmp) / "ort"))
         feeds = _feeds(sess, seed)
         cpu_ms = []
-        for _ in range(warmup + runs):
+        for i in range(warmup + runs):
+            if spacing_s and i >= warmup:
+                time.sleep(spacing_s)
+                sess.run(None, feeds)  # the run after a pause is not counted, as bench's warm-up per process
             t0 = time.thread_time_ns()
             sess.run(None, feeds)
             cpu_ms.append((time.thread_time_ns() - t0) / 1e6)
         events = json.loads(Path(sess.end_profiling()).read_text())
     grouped, run_ms = _per_run(events, warmup)
-    return NodeProfile(
-        _medians(grouped), tuple(run_ms), tuple(cpu_ms[warmup:]), f"onnxruntime {ort.__version__}", threads
-    )
+    if spacing_s:  # after the warm-ups the runs alternate: uncounted (after a pause), counted
+        grouped, run_ms = grouped[1::2], run_ms[1::2]
+    ops, kernel_ms = _medians(grouped)
+    return NodeProfile(ops, kernel_ms, tuple(run_ms), tuple(cpu_ms[warmup:]), f"onnxruntime {ort.__version__}", threads)

@@ -20,6 +20,7 @@ from edgepareto.profile.litert import litert_ops, log_ops
 from edgepareto.profile.onnxruntime import profile_onnx
 
 ENGINES: tuple[str, ...] = ("onnxruntime", "litert")
+SPACING_S = 0.0  # pause before each counted profiled run (see profile_onnx)
 LITERT_NOTE = (
     "LiteRT's Python runtime exposes the operators but not their times; pass --log with a "
     "benchmark_model --enable_op_profiling=true --use_xnnpack=false log for per-layer times"
@@ -31,12 +32,16 @@ def _variant(path: Path) -> Variant:
     return Variant.parse(stem)
 
 
-def _ops(path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None) -> dict[str, Any]:
+def _ops(
+    path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None, spacing_s: float
+) -> dict[str, Any]:
     if log_text is not None:
         return {"ops": log_ops(log_text), "times_from": "benchmark_model --enable_op_profiling log (its Run Order)"}
     if engine == "onnxruntime":
-        prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None)
-        return {"ops": prof.ops, "times_from": f"{prof.engine_version} session profiler (median kernel time per node)",
+        prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s)
+        return {"ops": prof.ops, "times_from": f"{prof.engine_version} session profiler (median span per node: "
+                "its kernel and the executor's dispatch before it)",
+                "kernel_sum_ms": sum(prof.kernel_ms), "profiler_runs": runs, "profiler_spacing_s": spacing_s,
                 "profiler_run_median_ms": statistics.median(prof.run_ms),
                 "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms)}  # fmt: skip
     return {"ops": litert_ops(path), "times_from": None, "note": LITERT_NOTE}
@@ -66,6 +71,7 @@ def profile_file(
     runs: int = 30,
     log_text: str | None = None,
     bench: bool = True,
+    spacing_s: float = SPACING_S,
 ) -> dict[str, Any]:
     """Per-layer times of ``path`` (or of ``log_text``), mapped onto its cost model, with ``bench``'s latency."""
     if engine not in ENGINES:
@@ -73,7 +79,7 @@ def profile_file(
     path = Path(path)
     variant = _variant(path)
     pinned = resolve_cpus(discover_host(), cluster=cluster, cpus=cpus)
-    got = _ops(path, engine, threads, pinned, runs, log_text)
+    got = _ops(path, engine, threads, pinned, runs, log_text, spacing_s)
     ops: tuple[OpTime, ...] = got.pop("ops")
     prof = map_ops(ops, cost_of(variant.config), str(variant.precision))
     whole = _bench(path, engine, threads, pinned) if bench and log_text is None else None
