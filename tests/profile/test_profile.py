@@ -140,3 +140,12 @@ def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path
         assert main([*argv, "--profile", str(bad)]) != 0
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and why in err and "profile the file again" in err
+
+
+def test_cli_profile_spacing_is_recorded_and_refuses_a_negative_one(onnx_pair, capsys):
+    assert main(["profile", str(onnx_pair["int8"]), "--runs", "3", "--spacing", "0.02", "--no-bench", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["profiler_spacing_s"] == 0.02 and doc["kernel_sum_ms"] < doc["total_ms"]
+    with pytest.raises(SystemExit) as exc:
+        main(["profile", str(onnx_pair["int8"]), "--spacing", "-1"])
+    assert exc.value.code != 0

@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edgepareto.validation import arg_int
+from edgepareto.validation import arg_finite, arg_int
 
 HELP = "per-layer times of one model file with MACs, bytes and GMAC/s per layer"
 
@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 1 or 4-7")
     p.add_argument("--runs", type=arg_int(1, 100000), default=30, help="profiled runs after 3 warm-ups (default 30)")
+    p.add_argument("--spacing", type=arg_finite(0.0, 10.0), default=0.0, metavar="S",
+                   help="pause S seconds (and one uncounted run) before each profiled run, to spread them "
+                   "over time as bench spreads its processes (default 0: back to back)")  # fmt: skip
     p.add_argument("--log", type=Path, help="benchmark_model --enable_op_profiling log with the per-op times")
     p.add_argument("--no-bench", action="store_true", help="skip the whole-model latency measurement")
     p.add_argument("--plot", type=Path, metavar="STEM", help="write STEM.png/.svg: the time by layer kind as a bar")
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log_text = args.log.read_text(errors="replace")
     doc = profile_file(args.file, engine=args.engine or engine_for(args.file), threads=args.threads,
                        cpus=args.cpus, cluster=args.cluster, runs=args.runs, log_text=log_text,
-                       bench=not args.no_bench)  # fmt: skip
+                       bench=not args.no_bench, spacing_s=args.spacing)  # fmt: skip
     if args.plot is not None:
         from edgepareto.report.time_plot import plot_time_by_kind
 
