@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from edgepareto.compute import ExecutorChoice, LocalExecutor, make_executor
@@ -43,3 +45,17 @@ def test_the_command_line_overrides_the_plan():
     local = parse_plan({"study": [STUDY]}, "p")
     assert _choice(local, None, "b:2").name == "ray"  # an address alone means Ray
     assert isinstance(make_executor(_choice(local, None, None)), LocalExecutor)
+
+
+def test_ray_tasks_regroup_the_chunks_into_fewer_larger_ones_covering_the_same_items():
+    from edgepareto.compute.ray_executor import regrouped
+    from edgepareto.eval import chunk_bounds
+
+    bounds = chunk_bounds(5000, 2)
+    big = regrouped(bounds, 2, 256, 16)
+    assert big[0] == (0, 256) and big[-1][1] == 5000 and len(big) < len(bounds) / 2
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(big))
+    sizes = [b - a for a, b in big]
+    assert sizes[-2] < 64 and min(sizes[:-1]) >= 16  # shrinking at the end (no node idles long), never tiny
+    gaps = [(0, 10), (20, 30)]
+    assert regrouped(gaps, 2, 256, 16) == gaps  # not one contiguous span: left as it came

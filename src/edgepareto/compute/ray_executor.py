@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import shutil
 import socket
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 
 RAY_VERSION = "2.60.0"  # the pinned extra: pip install 'edgepareto[ray]'
 RETRIES = 5  # per task, on a worker or node that dies
+# Images per evaluation task at most (the local pool's chunks hold 64): each task costs the raylets
+# and the driver a dispatch, so fewer, larger tasks leave more of a small node's CPU to the work
+# (benchmarks/ray_scaling.py); the chunks still shrink towards the end, so no node idles long.
+TASK_IMAGES, TASK_IMAGES_MIN = 256, 16
 
 
 def import_ray() -> Any:
@@ -54,6 +59,17 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
             f"Ray cluster at {address} is not reachable ({exc.strerror or exc}); start its head there with "
             f"`ray start --head --port {port}`, or pass --ray-address of a running head"
         ) from None
+
+
+def regrouped(bounds: list[tuple[int, int]], workers: int, largest: int, smallest: int) -> list[tuple[int, int]]:
+    """The same contiguous span in chunks of ``smallest`` .. ``largest`` items, shrinking at the end (guided)."""
+    from edgepareto.eval import chunk_bounds
+
+    contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    if not bounds or not contiguous:
+        return bounds
+    first = bounds[0][0]
+    return [(first + a, first + b) for a, b in chunk_bounds(bounds[-1][1] - first, workers, largest, smallest)]
 
 
 class RayExecutor:
@@ -139,6 +155,7 @@ class RayExecutor:
         classes = tuple(dataset.class_names)
         root = root if self.shared_paths or root is None else "node"  # "node": each node's own cache folder
         run = self._eval.remote
+        bounds = regrouped(bounds, workers, TASK_IMAGES, TASK_IMAGES_MIN)
         refs = [run(shipped, engine, spec, self._chunk(dataset, a, b), a, list(dataset.files[a:b]), classes, root,
                     companions) for a, b in bounds]  # fmt: skip
         left = list(refs)
