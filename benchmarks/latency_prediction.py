@@ -1,10 +1,13 @@
 """Latency prediction from few measurements: fit on the 4 corner variants per precision, predict the other 12.
 
-On this host, LiteRT, 1 thread pinned to one CPU, the fast protocol (6 processes, here with 10
-runs each): alpha {0.25, 0.5, 0.75, 1.0} x resolution {128, 160, 192, 224}, fp32 and int8
-(random weights, exported with `edgepareto export`), all 32 measured in this one run, in
-``--rounds`` rounds of a shuffled order each (so the host's drift spreads over all variants
-rather than over one corner, and each figure pools 6 x rounds processes). Then, per precision:
+On this host, LiteRT, 1 thread pinned to one CPU: alpha {0.25, 0.5, 0.75, 1.0} x resolution
+{128, 160, 192, 224}, fp32 and int8 (random weights, exported with `edgepareto export`), all 32
+measured in this one run. Default (``--design interleaved``): all 32 files in the same 6 measuring
+processes (``edgepareto.bench.measure_interleaved``), each process visiting every file 40 times in a
+new shuffled order (one uncounted run after the switch, 3 counted), so that every variant sees the
+same mix of the host's speed states; a variant's figure is the median of its 6 process medians.
+``--design sequential`` is the former design: each variant measured by ``bench`` on its own (the fast
+protocol, 6 processes), in ``--rounds`` rounds of a shuffled order each. Then, per precision:
 
 - fit the default model (``edgepareto.predict``: NNLS of latency on MACs, activation and weight bytes,
   relative error) on the 4 corners (alpha 0.25/1.0 x resolution 128/224) and predict the other 12:
@@ -14,7 +17,7 @@ rather than over one corner, and each figure pools 6 x rounds processes). Then, 
 - the seed's Table II (both ODROID-XU4 clusters, both precisions, resolution 224): fit on alpha
   0.25 and 1.0, predict 0.5 and 0.75.
 
-Run: .venv/bin/python benchmarks/latency_prediction.py [--cpu N] [--seed 0] [--rounds 3] [--runs 10]
+Run: .venv/bin/python benchmarks/latency_prediction.py [--cpu N] [--seed 0] [--design interleaved|sequential]
 Writes benchmarks/results/latency_prediction.{json,md}.
 """
 
@@ -37,7 +40,7 @@ from _artifacts import DEFAULT_DIR, artifact
 from _common import write_results
 
 from edgepareto.analysis.reference import seed_table2
-from edgepareto.bench import Protocol, measure
+from edgepareto.bench import Interleave, Protocol, measure, measure_interleaved
 from edgepareto.bench.stats import modes
 from edgepareto.engines import open_runner
 from edgepareto.models import ModelConfig, Variant
@@ -53,6 +56,10 @@ METRICS = {
     "fastest_mode_ms": "median of the fastest mode (of 3+ processes) among every process of every round",
     "fastest_process_ms": "the fastest process's median (the host's fast state; a diagnostic, not bench's figure)",
     "cpu_median_ms": "thread CPU time median",
+}
+INTERLEAVED_METRICS = {
+    "median_ms": "median of the process medians, all 32 files interleaved in the same processes (measure_interleaved)",
+    "fastest_process_ms": "the fastest process's median (a diagnostic)",
 }
 MODE_MIN_PROCESSES = 3  # a "mode" of one or two processes is an outlier, not a mode
 
@@ -105,6 +112,27 @@ def measure_all(folder: Path, cpu: int, seed: int, rounds: int, protocol: Protoc
             print(f"round {k + 1}/{rounds} {i + 1:2d}/{len(grid)} {g[2]} {g[0]} {g[1]}: {m['median_ms']:.3f} ms "
                   f"(CPU {m['cpu_median_ms']:.3f} ms), load {m['loadavg_before'][0]:.2f}", file=sys.stderr)  # fmt: skip
     return [pooled(g, done[g]) for g in grid]
+
+
+def measure_interleaved_all(folder: Path, cpu: int, seed: int, processes: int, il: Interleave) -> list[dict[str, Any]]:
+    """All 32 variants in the same ``processes`` processes, interleaved (:func:`measure_interleaved`)."""
+    grid = [(a, r, p) for p in PRECISIONS for a in ALPHAS for r in SIDES]
+    paths = [artifact(folder, g[0], g[2], resolution=g[1]) for g in grid]
+    t0 = time.perf_counter()
+    ms = measure_interleaved(paths, cpus=[cpu], protocol=Protocol.fast(warmup=2, processes=processes, seed=seed),
+                             interleave=il)  # fmt: skip
+    share = (time.perf_counter() - t0) / len(grid)  # every file got the same runs: an equal share of the time
+    rows = []
+    for g, m in zip(grid, ms, strict=True):
+        if not m.ok:
+            raise SystemExit(f"{m.model}: {m.error}")
+        procs = [e["median_ms"] for e in m.processes or []]
+        rows.append({"alpha": g[0], "resolution": g[1], "precision": g[2], "median_ms": m.median_ms,
+                     "ci95_median_ms": m.ci95_median_ms, "fastest_process_ms": min(procs),
+                     "process_medians_ms": procs, "processes": len(procs), "runs": m.runs,
+                     "measure_wall_s": share, "warnings": m.warnings,
+                     "engine_version": m.engine_version, "kernel_path": m.kernel_path})  # fmt: skip
+    return rows
 
 
 def measure_one(path: Path, cpu: int, protocol: Protocol, order: int) -> dict[str, Any]:
@@ -214,10 +242,10 @@ def pct(x: float) -> str:
     return f"{100 * x:+.1f}%"
 
 
-def corners_lines(study: dict[str, Any]) -> list[str]:
+def corners_lines(study: dict[str, Any], metrics: dict[str, str]) -> list[str]:
     s, m = study["score"], study["model"]
     coef = ", ".join(f"{f} {c:.4g}" for f, c in zip(m["features"], m["coefficients_ms_per_million"], strict=True))
-    lines = [f"### {study['precision']}, {METRICS[study['metric']]}: fit on the 4 corners, predict the other 12", "",
+    lines = [f"### {study['precision']}, {metrics[study['metric']]}: fit on the 4 corners, predict the other 12", "",
              f"Coefficients (ms per million): {coef}; leave-one-out interval ±{100 * m['interval_fraction']:.1f}%.",
              f"Within ±10%: **{100 * s['within_10pct']:.0f}%**, within ±5%: {100 * s['within_5pct']:.0f}%, "
              f"median |error| {100 * s['median_abs_error']:.1f}%, max {100 * s['max_abs_error']:.1f}%; "
@@ -261,11 +289,28 @@ def seed_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def measured(args: argparse.Namespace) -> dict[str, Any]:
-    protocol = Protocol.fast(warmup=2, runs=args.runs)
     start_load, t0 = loadavg(), time.perf_counter()
-    rows = measure_all(args.artifacts, args.cpu, args.seed, args.rounds, protocol)
-    return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu,
-            "loadavg_start": start_load, "loadavg_end": loadavg(), "rounds": args.rounds, "protocol": str(protocol),
+    if args.design == "interleaved":
+        il = Interleave(args.visits, args.per_visit)
+        rows = measure_interleaved_all(args.artifacts, args.cpu, args.seed, args.processes, il)
+        protocol = (
+            f"interleaved: 2 warm-up runs per file, then {il.rounds} visits per file in a shuffled order, "
+            f"1 uncounted + {il.per_visit} counted runs per visit, in {args.processes} processes 0.5 s apart"
+        )
+        design = (f"all 32 files measured in the same {args.processes} processes, interleaved; a variant's figure is "
+                  f"the median of its {args.processes} process medians")  # fmt: skip
+        rounds = 1
+    else:
+        proto = Protocol.fast(warmup=2, runs=args.runs)
+        rows = measure_all(args.artifacts, args.cpu, args.seed, args.rounds, proto)
+        protocol, rounds = str(proto), args.rounds
+        design = (
+            f"32 variants measured {rounds} times each by bench, one after another (each round in its own "
+            f"shuffled order); a variant's figure is the median over all {rows[0]['processes']} of its processes"
+        )
+    return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu, "design": design,
+            "metrics": INTERLEAVED_METRICS if args.design == "interleaved" else METRICS,
+            "loadavg_start": start_load, "loadavg_end": loadavg(), "rounds": rounds, "protocol": protocol,
             "measure_wall_s": time.perf_counter() - t0, "measurements": rows}  # fmt: skip
 
 
@@ -273,11 +318,20 @@ def reanalysed(path: Path) -> dict[str, Any]:
     """An earlier run's measurements, pooled again (new metrics, new forms) without measuring anything."""
     try:
         old = json.loads(path.read_text())
-        rows = [pooled((m["alpha"], m["resolution"], m["precision"]), m["rounds"]) for m in old["measurements"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        interleaved = "rounds" not in old["measurements"][0]
+        rows = (
+            old["measurements"]
+            if interleaved
+            else [pooled((m["alpha"], m["resolution"], m["precision"]), m["rounds"]) for m in old["measurements"]]
+        )
+        design = old.get("design") or (f"32 variants measured {old['rounds']} times each by bench, one after another "
+                                       f"(each round in its own shuffled order); a variant's figure is the median "
+                                       f"over all {rows[0]['processes']} of its processes")  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise SystemExit(f"{path}: not a latency_prediction results file ({exc})") from None
     keep = ("cpu", "loadavg_start", "loadavg_end", "rounds", "protocol", "measure_wall_s")
     return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, **{k: old[k] for k in keep},
+            "design": design, "metrics": INTERLEAVED_METRICS if interleaved else METRICS,
             "measurements": rows, "reanalysed_from": {"file": str(path), "machine": old.get("machine")}}  # fmt: skip
 
 
@@ -286,28 +340,42 @@ def main() -> None:
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))
     ap.add_argument("--seed", type=int, default=0, help="seed of the measuring order")
     ap.add_argument("--artifacts", type=Path, default=DEFAULT_DIR)
-    ap.add_argument("--rounds", type=int, default=3, help="times each variant is measured, each round shuffled")
-    ap.add_argument("--runs", type=int, default=10, help="counted runs per process (the fast protocol's 6 processes)")
+    ap.add_argument(
+        "--design",
+        choices=("interleaved", "sequential"),
+        default="interleaved",
+        help="interleaved: all files in the same processes; sequential: bench on each file in turn",
+    )
+    ap.add_argument("--processes", type=int, default=6, help="interleaved: measuring processes")
+    ap.add_argument("--visits", type=int, default=40, help="interleaved: visits per file per process")
+    ap.add_argument("--per-visit", type=int, default=3, help="interleaved: counted runs per visit")
+    ap.add_argument("--rounds", type=int, default=3, help="sequential: times each variant is measured, each shuffled")
+    ap.add_argument("--runs", type=int, default=10, help="sequential: counted runs per process (fast protocol's 6)")
     ap.add_argument("--name", default="latency_prediction", help="results file stem under benchmarks/results")
     ap.add_argument("--reanalyse", type=Path, help="a results JSON of this script: refit its measurements")
     args = ap.parse_args()
-    if args.rounds < 1 or args.runs < 1:
-        raise SystemExit("--rounds and --runs must be >= 1")
+    if min(args.rounds, args.runs, args.processes, args.visits, args.per_visit) < 1:
+        raise SystemExit("--rounds, --runs, --processes, --visits and --per-visit must be >= 1")
     doc = reanalysed(args.reanalyse) if args.reanalyse else measured(args)
     rows = doc["measurements"]
-    doc["corners"] = [corners_study(rows, p, f, m) for m in METRICS for f in FORMS for p in PRECISIONS]
-    doc["loo"] = [loo_study(rows, p, f, m) for m in METRICS for f in FORMS for p in PRECISIONS]
+    metrics = doc["metrics"]
+    doc["corners"] = [corners_study(rows, p, f, m) for m in metrics for f in FORMS for p in PRECISIONS]
+    doc["loo"] = [loo_study(rows, p, f, m) for m in metrics for f in FORMS for p in PRECISIONS]
     doc["seed_table2"] = seed_study()
     held = [r for r in rows if (r["alpha"], r["resolution"]) not in CORNERS]
     doc["time_saved"] = {"fast_protocol_s": sum(r["measure_wall_s"] for r in held) / doc["rounds"],
                          "paper_protocol_s": sum(paper_s(r["median_ms"]) for r in held),
                          "fast_protocol_all32_s": sum(r["measure_wall_s"] for r in rows) / doc["rounds"]}  # fmt: skip
     doc["acceptance"] = {}
-    for metric in METRICS:
+    for metric in metrics:
         errs = [e for s in doc["corners"] if s["form"] == DEFAULT_FORM and s["metric"] == metric for e in s["held_out"]]
         share = score(errs)["within_10pct"]
         doc["acceptance"][metric] = {"within_10pct_all_24": share, "goal": 0.90, "holds": share >= 0.90}
     write(doc, [s for s in doc["corners"] if s["form"] == DEFAULT_FORM], args.name)
+
+
+def acceptance_line(text: str, a: dict[str, Any]) -> str:
+    return f"- {text}: {100 * a['within_10pct_all_24']:.0f}% -> {'holds' if a['holds'] else 'does NOT hold'}"
 
 
 def write(doc: dict[str, Any], default: list[dict[str, Any]], name: str) -> None:
@@ -315,25 +383,21 @@ def write(doc: dict[str, Any], default: list[dict[str, Any]], name: str) -> None
     ts, acc = doc["time_saved"], doc["acceptance"]
     lines = ["# Latency prediction from 4 measured corners per precision", "",
              f"Host, {r0['engine_version']} ({r0['kernel_path']}), 1 thread pinned to CPU {doc['cpu']}, "
-             f"protocol {doc['protocol']}; 32 variants measured {doc['rounds']} times each in one run (each round in "
-             f"its own shuffled order), {doc['measure_wall_s']:.0f} s; a variant's figure is the median over all "
-             f"{r0['processes']} of its processes. "
+             f"protocol {doc['protocol']}; {doc['design']}; {doc['measure_wall_s']:.0f} s of measuring. "
              f"Load average (1/5/15 min) at the start {doc['loadavg_start']}, at the end {doc['loadavg_end']} "
              f"on a {os.cpu_count()}-core machine shared with other jobs: every figure here carries that noise.",
              "", f"Model {doc['model_version']}, default form `{doc['default_form']}` "
              f"(latency = sum of b * {', '.join(FORMS[doc['default_form']])}, b >= 0, NNLS on relative error).", "",
              "**Acceptance (>= 90% of the 24 held-out variants within ±10%)**:", "",
-             *[f"- {METRICS[m]}: {100 * a['within_10pct_all_24']:.0f}% -> {'holds' if a['holds'] else 'does NOT hold'}"
-               for m, a in acc.items()], "",
-             "The wall-clock median is bench's figure (what the issue asks for); the CPU time of each invoke, taken "
-             "right after it in this process on the same CPU, is the inference's own cost, which a host whose "
-             "runnable threads outnumber its cores does not inflate.", "",
+             *[acceptance_line(doc["metrics"][m], a) for m, a in acc.items()], "",
+             "The first line is the reference (wall-clock medians over processes); the others are diagnostics.",
+             "",
              f"Measuring time saved by predicting the 24 held-out variants (one round): "
              f"{ts['fast_protocol_s']:.0f} s of "
-             f"{ts['fast_protocol_all32_s']:.0f} s with the fast protocol here; {ts['paper_protocol_s'] / 60:.0f} min "
+             f"{ts['fast_protocol_all32_s']:.0f} s with this run's design here; {ts['paper_protocol_s'] / 60:.0f} min "
              "with the seed's protocol (1 + 100 runs, 2 s pauses).", ""]  # fmt: skip
     for study in default:
-        lines += corners_lines(study)
+        lines += corners_lines(study, doc["metrics"])
     lines += summary_lines(doc) + seed_lines(doc["seed_table2"])
     _, mpath = write_results(name, doc, "\n".join(lines))
     print(mpath.read_text())

@@ -31,6 +31,9 @@ def test_activation_bytes_count_input_and_output_maps_at_the_element_size():
     assert conv1.activation_elements == 3 * 224 * 224 + 32 * 112 * 112
     f32, i8 = features_of(v(1.0)), features_of(v(1.0, precision="int8"))
     assert f32.activation_bytes == 4 * i8.activation_bytes
+    # output positions do not depend on alpha or precision: every layer's side squared
+    assert f32.positions == i8.positions == features_of(v(0.25)).positions
+    assert f32.positions == sum(layer.out_side**2 for layer in cost_of(ModelConfig("mobilenet_v1", 1.0, 224)).layers)
     assert f32.macs == cost_of(ModelConfig("mobilenet_v1", 1.0, 224)).macs == i8.macs
     assert dict(f32.macs_by_kind)["pointwise"] > dict(f32.macs_by_kind)["depthwise"]
 
@@ -38,15 +41,17 @@ def test_activation_bytes_count_input_and_output_maps_at_the_element_size():
 def test_a_latency_that_is_the_form_exactly_is_recovered_and_predicted():
     def truth(var: Variant) -> float:
         f = features_of(var)
-        return 0.05 * f.value("macs") + 0.7 * f.value("activation_bytes") + 2.0 * f.value("weight_bytes")
+        return 0.005 * f.value("macs") + 0.5 * f.value("positions") + 0.1 * f.value("weight_bytes")  # int8-like
 
     corners = [v(a, r) for a in (0.25, 1.0) for r in (128, 224)]
     model = fit(ModelKey("host", "fp32"), [(c, truth(c)) for c in corners])
-    assert model.form == "macs+bytes+weights"
-    assert model.coefficients == pytest.approx((0.05, 0.7, 2.0), rel=1e-9)
-    # the former two-term form cannot carry the weights: it misses the same variant by more than 1%
-    two = fit(ModelKey("host", "fp32"), [(c, truth(c)) for c in corners], "macs+bytes")
-    assert abs(two.predict(v(0.5, 160)).latency_ms / truth(v(0.5, 160)) - 1) > 0.01
+    assert model.form == "macs+positions+weights"
+    assert model.coefficients == pytest.approx((0.005, 0.5, 0.1), rel=1e-9)
+    # the former forms cannot carry a per-position cost: on int8 (1-byte weights) they miss by more than 1%
+    int8 = [v(a, r, "int8") for a in (0.25, 1.0) for r in (128, 224)]
+    for former in ("macs+bytes", "macs+bytes+weights"):
+        old = fit(ModelKey("host", "int8"), [(c, truth(c)) for c in int8], former)
+        assert abs(old.predict(v(0.5, 192, "int8")).latency_ms / truth(v(0.5, 192, "int8")) - 1) > 0.01
     pred = model.predict(v(0.5, 160))
     assert pred.latency_ms == pytest.approx(truth(v(0.5, 160)), rel=1e-9)
     assert model.interval_fraction == pytest.approx(0.0, abs=1e-9)

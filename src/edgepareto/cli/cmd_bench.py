@@ -12,6 +12,12 @@ of the median is within ±2%, 3 warm-ups, 8..15 runs, 10 s limit) and ``paper`` 
     edgepareto bench model.onnx --engine onnxruntime --threads 2 --cpus 0-1
     edgepareto bench model.tflite --protocol paper --pause 0 --no-xnnpack
     edgepareto bench board-run.log --import     # TFLite benchmark_model output -> same record
+    edgepareto bench a.tflite --compare b.tflite c.onnx --cpus 1   # taking turns in the same processes: ratios to a
+
+``--compare`` measures the files in the same processes, visiting them in turn (40 visits of 1 uncounted
+and 3 counted runs per file and process by default), so that they share the host's speed states: each
+file's median, and its ratio to FILE process by process, where a host that moves between states
+cancels out.
 """
 
 from __future__ import annotations
@@ -65,6 +71,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fail (one line, non-zero exit) when part of the graph runs off XNNPACK / integer kernels",
     )
+    p.add_argument(
+        "--compare", nargs="+", type=Path, metavar="OTHER",
+        help="also measure these files in the same processes as FILE, taking turns: medians and ratios to FILE",
+    )  # fmt: skip
+    p.add_argument("--visits", type=arg_int(1, 10_000), default=40, help="--compare: visits per file and process")
+    p.add_argument("--per-visit", type=arg_int(1, 1000), default=3, help="--compare: counted runs per visit")
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
     p.add_argument(
         "--store", type=Path, help="also record the result in this results store (keyed: a rerun adds nothing)"
@@ -117,6 +129,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.errors import ConfigError, DeviceError, EngineError, ModelFileError
 
     if args.import_log:
+        if args.compare:
+            raise ConfigError("--compare measures model files; drop --import or --compare")
         from edgepareto.bench.importer import import_benchmark_model_file
 
         imported = import_benchmark_model_file(args.file)
@@ -138,6 +152,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if engine != "onnxruntime":
             raise ConfigError("--optimization applies to --engine onnxruntime only")
         options["optimization"] = args.optimization
+    if args.compare:
+        return _compared(args, protocol, options)
     progress, done = _progress_bar(args, protocol)
     try:
         m = measure(
@@ -161,6 +177,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.store is not None:
         doc["stored"] = _stored(args, lambda store, given: given.store_bench(store, m, args.file,
                                                                              protocol_overrides(args)))  # fmt: skip
+    return doc
+
+
+def _compared(args: argparse.Namespace, protocol: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """FILE and the --compare files measured interleaved; a file that fails is reported and the rest kept."""
+    from edgepareto.bench import Interleave, measure_interleaved
+    from edgepareto.bench.interleaved import ratios
+    from edgepareto.errors import ConfigError
+
+    if args.store is not None:
+        raise ConfigError("--compare does not write a store; measure each file with bench --store to record it")
+    ms = measure_interleaved(
+        [args.file, *args.compare], engine=args.engine, threads=args.threads, cpus=args.cpus, cluster=args.cluster,
+        protocol=protocol, interleave=Interleave(args.visits, args.per_visit), **options,
+    )  # fmt: skip
+    doc: dict[str, Any] = {"compared": [m.to_json() for m in ms], "ratios": ratios(ms)}
+    failed = [m for m in ms if not m.ok]
+    if failed:
+        doc["exit_code"] = 1
+        for m in failed:
+            import sys
+
+            print(f"edgepareto bench: error: {m.error}", file=sys.stderr)
     return doc
 
 
@@ -225,6 +264,8 @@ def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
 def render(doc: dict[str, Any], console) -> None:
     from edgepareto.cli._output import table
 
+    if "compared" in doc:
+        return _render_compared(doc, console)
     lo, hi = doc.get("ci95_median_ms") or (None, None)
     rows = [
         ("median", doc.get("median_ms"), f"95% CI [{lo:.4g}, {hi:.4g}]" if lo is not None else ""),
@@ -270,3 +311,25 @@ def _render_processes(doc: dict[str, Any], console) -> None:
         + (f" ({level:.1%} exact)" if level else "")
         + (f", {tele['elapsed_s']:.1f} s in all" if tele.get("elapsed_s") else "")
     )
+
+
+def _render_compared(doc: dict[str, Any], console) -> None:
+    from edgepareto.cli._output import table
+
+    rows = []
+    for m, r in zip(doc["compared"], doc["ratios"], strict=True):
+        if m["status"] != "ok":
+            rows.append((Path(m["model"]).name, None, "failed", "", ""))
+            continue
+        lo, hi = m["ci95_median_ms"]
+        ci = f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]" if r["ratio"] is not None else ""
+        rows.append((Path(m["model"]).name, m["median_ms"], f"[{lo:.4g}, {hi:.4g}]", r["ratio"], ci))
+    first = next((m for m in doc["compared"] if m["status"] == "ok"), None)
+    how = ""
+    if first is not None:
+        il = first["protocol"]["interleaved"]
+        how = (f" · {len(first.get('processes') or [])} processes x {il['rounds']} visits x {il['per_visit']} runs, "
+               f"taking turns")  # fmt: skip
+    title = f"interleaved in the same processes{how}"
+    console.print(table(title, ["file", "median ms", "95% CI", "ratio to the first", "ratio 95% CI"], rows,
+                        right=(1, 3)))  # fmt: skip

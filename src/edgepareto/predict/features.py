@@ -26,25 +26,31 @@ FEATURES: tuple[str, ...] = (
     "macs",
     "activation_bytes",
     "weight_bytes",
+    "positions",
     *(f"macs_{k}" for k in KINDS),
 )
 
 
 @dataclass(frozen=True)
 class Features:
-    """One variant as numbers: MACs by layer kind, activation and weight bytes, layer count."""
+    """One variant as numbers: MACs by layer kind, activation and weight bytes, output positions, layer count.
+
+    ``positions`` sums each layer's output positions (side squared): work a kernel does per output
+    pixel whatever the channel count (indirection, requantisation, channel tiles padded for narrow layers).
+    """
 
     variant: Variant
     macs_by_kind: tuple[tuple[str, int], ...]
     activation_bytes: int
     weight_bytes: int
     layers: int
+    positions: int = 0
 
     def __post_init__(self) -> None:
         if self.layers < 1:
             raise ConfigError(f"a variant has at least one layer, got {self.layers}")
-        if self.activation_bytes < 0 or self.weight_bytes < 0:
-            raise ConfigError("byte counts must be >= 0")
+        if self.activation_bytes < 0 or self.weight_bytes < 0 or self.positions < 0:
+            raise ConfigError("byte and position counts must be >= 0")
 
     @property
     def macs(self) -> int:
@@ -56,7 +62,7 @@ class Features:
             return 1.0
         if name == "macs":
             return self.macs / 1e6
-        if name in ("activation_bytes", "weight_bytes"):
+        if name in ("activation_bytes", "weight_bytes", "positions"):
             return getattr(self, name) / 1e6
         kinds = dict(self.macs_by_kind)
         if name.startswith("macs_") and name[5:] in kinds:
@@ -70,6 +76,7 @@ class Features:
             "macs_by_kind": dict(self.macs_by_kind),
             "activation_bytes": self.activation_bytes,
             "weight_bytes": self.weight_bytes,
+            "positions": self.positions,
             "layers": self.layers,
         }
 
@@ -96,4 +103,5 @@ def features_of(variant: Variant, report: CostReport | None = None) -> Features:
         per_kind[layer.kind] += layer.macs
         a, w = layer_bytes(layer, str(variant.precision))
         act, wt = act + a, wt + w
-    return Features(variant, tuple(per_kind.items()), act, wt, len(report.layers))
+    positions = sum(layer.out_side**2 for layer in report.layers)
+    return Features(variant, tuple(per_kind.items()), act, wt, len(report.layers), positions)

@@ -1,13 +1,16 @@
 """A latency model per (device, engine, precision, threads): non-negative least squares on cost-model features.
 
-The default form is ``latency = b_macs * MACs + b_act * activation bytes + b_wt * weight bytes``:
-time spent computing, moving activations and streaming the weights (read once per inference, far
-beyond L2 for the wider variants; without that term the fit over-predicts high resolutions and
-under-predicts low ones at one alpha), three throughputs that must be >= 0 (``scipy.optimize.nnls``;
-with two points, as on the seed's Table II, the weights term comes out 0: the former two-term form).
-Rows are divided by the measured latency, so the fit minimises relative error (a 0.4 ms and a
-30 ms variant count alike). Its interval is the largest relative error of leave-one-out refits,
-which needs one point more than the form has parameters (otherwise it is absent and says why).
+The default form is ``latency = b_macs * MACs + b_pos * output positions + b_wt * weight bytes``:
+time spent computing, the work kernels do per output pixel whatever the channel count
+(indirection, requantisation, channel tiles padded for narrow layers: int8 alpha 0.25 costs about
+3x per MAC what alpha 1.0 does on XNNPACK), and streaming the weights (read once per inference, far
+beyond L2 for the wider variants). Three throughputs that must be >= 0 (``scipy.optimize.nnls``;
+with two points, as on the seed's Table II, some come out 0). It replaced ``macs+bytes+weights``
+(nnls-cost/2), which missed int8 alpha 0.25 by 25-40% on both x86 hosts
+(``benchmarks/results/latency_prediction*.md``). Rows are divided by the measured latency, so the fit
+minimises relative error (a 0.4 ms and a 30 ms variant count alike). Its interval is the largest
+relative error of leave-one-out refits, which needs one point more than the form has parameters
+(otherwise it is absent and says why).
 """
 
 from __future__ import annotations
@@ -22,15 +25,16 @@ from edgepareto.errors import ConfigError
 from edgepareto.models import Variant
 from edgepareto.predict.features import Features, features_of
 
-MODEL_VERSION = "nnls-cost/2"  # 2: weight bytes in the default form
+MODEL_VERSION = "nnls-cost/3"  # 2: weight bytes in the default form; 3: output positions instead of activation bytes
 FORMS: dict[str, tuple[str, ...]] = {
     "macs+bytes": ("macs", "activation_bytes"),
     "macs+bytes+intercept": ("intercept", "macs", "activation_bytes"),
     "macs+bytes+weights": ("macs", "activation_bytes", "weight_bytes"),
+    "macs+positions+weights": ("macs", "positions", "weight_bytes"),
     "kinds": ("macs_standard", "macs_depthwise", "macs_pointwise", "macs_fully_connected"),
     "macs": ("macs",),
 }
-DEFAULT_FORM = "macs+bytes+weights"
+DEFAULT_FORM = "macs+positions+weights"
 
 
 @dataclass(frozen=True)
