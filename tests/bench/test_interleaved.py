@@ -34,13 +34,17 @@ def _children() -> list[str]:
 def test_every_file_is_measured_in_the_same_processes_and_a_corrupt_one_fails_alone(tmp_path, fixtures_dir):
     bad = tmp_path / "corrupt.tflite"
     bad.write_bytes(b"this is not a flatbuffer")
-    ms = measure_interleaved([FLOAT_MODEL, bad, QUANT_MODEL], cpus=[CPU], protocol=QUICK, interleave=Interleave(4, 2))
-    assert [m.model for m in ms] == [str(FLOAT_MODEL), str(bad), str(QUANT_MODEL)]
-    f, b, q = ms
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model either")
+    files = [FLOAT_MODEL, bad, QUANT_MODEL, notes]
+    ms = measure_interleaved(files, cpus=[CPU], protocol=QUICK, interleave=Interleave(4, 2))
+    assert [m.model for m in ms] == [str(p) for p in files]
+    f, b, q, n = ms
+    assert not n.ok and "unknown model format" in n.error
     assert not b.ok and b.error_kind == "model" and "\n" not in b.error and "corrupt.tflite" not in (f.error or "")
     for m in (f, q):
         assert m.ok and m.runs == 3 * 4 * 2 and len(m.processes) == 3
-        assert m.protocol["interleaved"] == {"rounds": 4, "per_visit": 2, "files": 3}
+        assert m.protocol["interleaved"] == {"rounds": 4, "per_visit": 2, "files": 4}
         assert m.stopped_by == "processes (3) x rounds (4)"
         assert m.ci95_median_ms[0] <= m.median_ms <= m.ci95_median_ms[1]
         assert m.pinning["status"] == "verified" and m.cpus == [CPU]

@@ -92,10 +92,21 @@ def test_profiling_refuses_a_spacing_out_of_range(onnx_pair, spacing):
         profile_onnx(onnx_pair["int8"], runs=2, spacing_s=spacing)
 
 
+def test_unprofiled_runs_take_turns_with_the_profiled_ones_only_when_asked(onnx_pair):
+    prof = profile_onnx(onnx_pair["fp32"], runs=6, warmup=2, spacing_s=0.02, unprofiled=True)
+    assert len(prof.unprofiled_ms) == len(prof.run_ms) == 6 and all(t > 0 for t in prof.unprofiled_ms)
+    assert profile_onnx(onnx_pair["fp32"], runs=3, warmup=1).unprofiled_ms == ()
+
+
 def test_cli_profile_measures_the_same_file_with_bench(onnx_pair, capsys):
     assert main(["profile", str(onnx_pair["int8"]), "--runs", "5", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["bench"]["status"] == "ok" and doc["layer_sum_vs_bench"] is not None
+    il = doc["interleaved"]
+    assert il["runs"] == 5 and doc["layer_sum_vs_interleaved"] == pytest.approx(doc["total_ms"] / il["median_ms"] - 1)
+    assert main(["profile", str(onnx_pair["int8"]), "--runs", "2", "--no-bench", "--json"]) == 0
+    quiet = json.loads(capsys.readouterr().out)
+    assert quiet["bench"] is None and quiet["interleaved"] is None and quiet["layer_sum_vs_interleaved"] is None
     assert doc["engine"] == "onnxruntime" and doc["variant"] == "mobilenet_v1_025_96_c10.int8"
     assert set(doc["by_kind_ms"]) == {"standard", "depthwise", "pointwise", "fully_connected", "other"}
 

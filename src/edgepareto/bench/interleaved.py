@@ -66,10 +66,10 @@ def measure_interleaved(
 ) -> list[Measurement]:
     """One Measurement per file, in the order given, all measured in the same pinned child processes.
 
-    ``engine`` None picks each file's engine from its suffix. The protocol's ``processes``,
-    ``process_gap_s``, ``warmup`` (per file, per process), ``seed`` and ``timeout_s`` (per process)
-    apply; its run counts do not (``interleave`` sets them). Raises only for settings wrong before any
-    model is touched (threads, CPUs, fewer than two distinct files).
+    ``engine`` None picks each file's engine from its suffix (an unknown suffix fails that file alone).
+    The protocol's ``processes``, ``process_gap_s``, ``warmup`` (per file, per process), ``seed`` and
+    ``timeout_s`` (per process) apply; its run counts do not (``interleave`` sets them). Raises only
+    for settings wrong before any model is touched (threads, CPUs, fewer than two distinct files).
     """
     protocol, interleave = protocol or Protocol.fast(), interleave or Interleave()
     files = [str(p) for p in paths]
@@ -80,7 +80,7 @@ def measure_interleaved(
     pinned = resolve_cpus(fp, cluster=cluster, cpus=cpus)
     if pinned:
         validation.threads(threads, f"threads on CPUs {pinned}", cpus=len(pinned))
-    request = {"models": files, "engines": [engine or _engine_for(f) for f in files], "threads": threads,
+    request = {"models": files, "engines": [engine] * len(files), "threads": threads,
                "cpus": pinned, "protocol": protocol.to_json(), "interleave": interleave.to_json(),
                "options": engine_options}  # fmt: skip
     start, per_file = time.monotonic(), [[] for _ in files]  # type: list[list[Measurement]]
@@ -114,15 +114,6 @@ def ratios(measurements: Sequence[Measurement]) -> list[dict[str, Any]]:
         out.append({"model": m.model, "ratio": float(np.median(per)), "ci95": [lo, hi], "ci_level": level,
                     "per_process": per})  # fmt: skip
     return out
-
-
-def _engine_for(path: str) -> str:
-    from edgepareto.engines import engine_for
-
-    try:
-        return engine_for(path)
-    except Exception:  # an unknown suffix: the child reports it as that file's failure
-        return "litert"
 
 
 def _combined(ms: list[Measurement], protocol: Protocol, il: Interleave, n: int, elapsed: float) -> Measurement:
@@ -175,7 +166,8 @@ def measure_here(request: dict[str, Any]) -> list[Measurement]:
     wall, pinning = time.perf_counter() - t0, verify_pinning(cpus)
     out = []
     for f, engine in zip(request["models"], request["engines"], strict=True):
-        ctx = {"model": f, "engine": engine, "threads": threads, "protocol": protocol.to_json(), "cpus": cpus or None}
+        name = runners[f].info.engine if f in runners else engine or ""
+        ctx = {"model": f, "engine": name, "threads": threads, "protocol": protocol.to_json(), "cpus": cpus or None}
         if f in failed:
             out.append(Measurement.failed(failed[f], "model", **ctx))
             continue
@@ -192,12 +184,12 @@ def _open_all(
     files: list[str], engines: list[str], threads: int, seed: int, options: dict[str, Any] | None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Every file opened with inputs set; a file that will not open is a one-line failure, not the end."""
-    from edgepareto.engines import open_runner
+    from edgepareto.engines import engine_for, open_runner
 
     runners, failed = {}, {}
     for f, engine in zip(files, engines, strict=True):
         try:
-            r = open_runner(f, engine, threads, **(options or {}))
+            r = open_runner(f, engine or engine_for(f), threads, **(options or {}))
             dynamic = [s.name for s in r.inputs if s.dynamic_beyond_batch]
             if dynamic:
                 raise ConfigError(f"input {dynamic[0]!r} has a dynamic shape; export it with a fixed input shape")

@@ -34,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pause S seconds (and one uncounted run) before each profiled run, to spread them "
                    "over time as bench spreads its processes (default 0: back to back)")  # fmt: skip
     p.add_argument("--log", type=Path, help="benchmark_model --enable_op_profiling log with the per-op times")
-    p.add_argument("--no-bench", action="store_true", help="skip the whole-model latency measurement")
+    p.add_argument("--no-bench", action="store_true", help="skip the whole-model latency measurements")
     p.add_argument("--plot", type=Path, metavar="STEM", help="write STEM.png/.svg: the time by layer kind as a bar")
 
 
@@ -81,6 +81,10 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(
             f"bench median {b['median_ms']:.3f} ms; layer sum vs bench {100 * doc['layer_sum_vs_bench']:+.1f}%"
         )
+    il = doc.get("interleaved")
+    if il:
+        console.print(f"bench's runner taking turns with the profiled runs: median {il['median_ms']:.3f} ms; "
+                      f"layer sum vs it {100 * doc['layer_sum_vs_interleaved']:+.1f}%")  # fmt: skip
     if doc.get("layer_sum_vs_run_cpu") is not None:
         cpu, diff = doc["profiler_run_cpu_median_ms"], 100 * doc["layer_sum_vs_run_cpu"]
         console.print(f"profiled runs: {cpu:.3f} ms CPU time (median); layer sum vs it {diff:+.1f}%")

@@ -11,7 +11,10 @@ counted run's whole duration as the profiler saw it, and ``run_cpu_ms`` the CPU 
 calling thread over it (with one intra-op thread ONNX Runtime computes on the calling thread).
 With ``spacing_s`` the counted runs are spread over time, each after a pause and one uncounted
 run, as ``bench``'s fast protocol spreads its processes: the host's speed changes over seconds
-(``benchmarks/host_states.py``), and runs back to back see one moment of it.
+(``benchmarks/host_states.py``), and runs back to back see one moment of it. With ``unprofiled``
+each counted run is followed by one run of an unprofiled session opened as ``bench`` opens the file
+(``engines.open_runner``), timed by the wall clock: the whole-model latency taken in the same
+moments as the profile, so the two are compared within one state of the host, not across two.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class NodeProfile:
     run_cpu_ms: tuple[float, ...]
     engine_version: str
     threads: int
+    unprofiled_ms: tuple[float, ...] = ()  # bench's runner, one run after each counted profiled run
 
     def __post_init__(self) -> None:
         if not self.ops or not self.run_ms:
@@ -136,6 +140,7 @@ def profile_onnx(
     cpus: list[int] | None = None,
     seed: int = 0,
     spacing_s: float = 0.0,
+    unprofiled: bool = False,
 ) -> NodeProfile:
     """Run ``path`` ``warmup + runs`` times under the session profiler; per-node median spans and kernel times."""
     import onnxruntime as ort
@@ -150,7 +155,8 @@ def profile_onnx(
     with tempfile.TemporaryDirectory() as tmp, pinned(cpus):
         sess = _session(path, threads, str(Path(tmp) / "ort"))
         feeds = _feeds(sess, seed)
-        cpu_ms = []
+        plain = _plain(path, threads, feeds) if unprofiled else None
+        cpu_ms, wall_ms = [], []
         for i in range(warmup + runs):
             if spacing_s and i >= warmup:
                 time.sleep(spacing_s)
@@ -158,9 +164,25 @@ def profile_onnx(
             t0 = time.thread_time_ns()
             sess.run(None, feeds)
             cpu_ms.append((time.thread_time_ns() - t0) / 1e6)
+            if plain is not None:
+                w0 = time.perf_counter_ns()
+                plain.invoke()
+                wall_ms.append((time.perf_counter_ns() - w0) / 1e6)
         events = json.loads(Path(sess.end_profiling()).read_text())
+        if plain is not None:
+            plain.close()
     grouped, run_ms = _per_run(events, warmup)
     if spacing_s:  # after the warm-ups the runs alternate: uncounted (after a pause), counted
         grouped, run_ms = grouped[1::2], run_ms[1::2]
     ops, kernel_ms = _medians(grouped)
-    return NodeProfile(ops, kernel_ms, tuple(run_ms), tuple(cpu_ms[warmup:]), f"onnxruntime {ort.__version__}", threads)
+    version = f"onnxruntime {ort.__version__}"
+    return NodeProfile(ops, kernel_ms, tuple(run_ms), tuple(cpu_ms[warmup:]), version, threads, tuple(wall_ms[warmup:]))
+
+
+def _plain(path: Path, threads: int, feeds: dict[str, np.ndarray]) -> Any:
+    """The file opened as ``bench`` opens it (no profiler), fed the profiled session's inputs."""
+    from edgepareto.engines import open_runner
+
+    runner = open_runner(path, "onnxruntime", threads)
+    runner.set_inputs([feeds[spec.name] for spec in runner.inputs])
+    return runner

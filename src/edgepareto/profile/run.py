@@ -3,7 +3,10 @@
 ONNX Runtime gives times per node (its session profiler). LiteRT's Python runtime gives the
 operators but no times; with a ``benchmark_model --enable_op_profiling`` log (``log_text``)
 the times are the log's. ``bench`` measures the same file in the same call (a pinned child
-process, the fast protocol), so the sum of layer times can be checked against it.
+process, the fast protocol), so the sum of layer times can be checked against it; with ONNX
+Runtime the file is also opened as ``bench`` opens it in the profiling process, one unprofiled run
+after each profiled one (``interleaved``): the two sides then share the host's speed states, which
+a separate measurement moments later does not (``benchmarks/results/profile_agreement*.md``).
 """
 
 from __future__ import annotations
@@ -33,18 +36,28 @@ def _variant(path: Path) -> Variant:
 
 
 def _ops(
-    path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None, spacing_s: float
-) -> dict[str, Any]:
+    path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None, spacing_s: float,
+    unprofiled: bool,
+) -> dict[str, Any]:  # fmt: skip
     if log_text is not None:
         return {"ops": log_ops(log_text), "times_from": "benchmark_model --enable_op_profiling log (its Run Order)"}
     if engine == "onnxruntime":
-        prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s)
+        prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s,
+                            unprofiled=unprofiled)  # fmt: skip
         return {"ops": prof.ops, "times_from": f"{prof.engine_version} session profiler (median span per node: "
                 "its kernel and the executor's dispatch before it)",
                 "kernel_sum_ms": sum(prof.kernel_ms), "profiler_runs": runs, "profiler_spacing_s": spacing_s,
                 "profiler_run_median_ms": statistics.median(prof.run_ms),
-                "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms)}  # fmt: skip
+                "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms),
+                "interleaved": _interleaved(prof.unprofiled_ms)}  # fmt: skip
     return {"ops": litert_ops(path), "times_from": None, "note": LITERT_NOTE}
+
+
+def _interleaved(times: tuple[float, ...]) -> dict[str, Any] | None:
+    if not times:
+        return None
+    what = "bench's runner (no profiler) in the profiling process, one run after each profiled run"
+    return {"status": "ok", "median_ms": statistics.median(times), "runs": len(times), "what": what}
 
 
 def _bench(path: Path, engine: str, threads: int, cpus: list[int]) -> dict[str, Any]:
@@ -79,12 +92,13 @@ def profile_file(
     path = Path(path)
     variant = _variant(path)
     pinned = resolve_cpus(discover_host(), cluster=cluster, cpus=cpus)
-    got = _ops(path, engine, threads, pinned, runs, log_text, spacing_s)
+    got = _ops(path, engine, threads, pinned, runs, log_text, spacing_s, bench)
     ops: tuple[OpTime, ...] = got.pop("ops")
     prof = map_ops(ops, cost_of(variant.config), str(variant.precision))
     whole = _bench(path, engine, threads, pinned) if bench and log_text is None else None
     cpu = got.get("profiler_run_cpu_median_ms")
     return {"file": str(path), "variant": variant.name, "engine": engine, "threads": threads, "cpus": pinned,
             **got, **prof.to_json(), "bench": whole, "layer_sum_vs_bench": _agreement(prof, whole),
+            "layer_sum_vs_interleaved": _agreement(prof, got.get("interleaved")),
             "layer_sum_vs_run_cpu": prof.total_ms / cpu - 1 if cpu and prof.total_ms else None,
             "source": "measured"}  # fmt: skip
