@@ -52,7 +52,7 @@ def test_the_unmeasured_variants_enter_the_store_as_predicted(tmp_path):
         store.add_device(Device("dev", "host"))
         for c in measured:  # a device whose latency is exactly the model's form
             f = features_of(Variant.of(c, "fp32"))
-            ms = 0.03 * f.value("macs") + 0.4 * f.value("positions")
+            ms = 0.03 * f.value("macs") + 0.4 * f.value("channel_tiles")
             store.add(MeasurementRecord(variant=Variant.of(c, "fp32"), metric="latency_ms", value=ms,
                                         source="measured", device="dev", engine="litert", threads=1))  # fmt: skip
         written, notes = predict_study(store, study, ["dev", "nowhere"])
@@ -61,4 +61,4 @@ def test_the_unmeasured_variants_enter_the_store_as_predicted(tmp_path):
     assert notes and "nowhere" in notes[0]
     for r in recs:
         f = features_of(r.variant)
-        assert r.value == pytest.approx(0.03 * f.value("macs") + 0.4 * f.value("positions"), rel=1e-6)
+        assert r.value == pytest.approx(0.03 * f.value("macs") + 0.4 * f.value("channel_tiles"), rel=1e-6)

@@ -1,6 +1,7 @@
 """Latency prediction: a model per (device, engine, precision, threads) on the cost model's features.
 
-- :func:`features_of` — a variant's MACs by layer kind, activation and weight bytes;
+- :func:`features_of` — a variant's MACs by layer kind, activation and weight bytes, output
+  positions and channel tiles;
 - :func:`fit` — non-negative least squares of measured latencies on those features, with a
   leave-one-out interval (:class:`LatencyModel`, :class:`Prediction`);
 - :func:`to_measure` — which variants of a grid a study measures (``all``, ``corners``, ``N``
@@ -12,12 +13,13 @@
 
 from __future__ import annotations
 
-from edgepareto.predict.features import FEATURES, Features, features_of, layer_bytes
+from edgepareto.predict.features import CHANNEL_TILE, FEATURES, Features, features_of, layer_bytes
 from edgepareto.predict.model import DEFAULT_FORM, FORMS, MODEL_VERSION, LatencyModel, ModelKey, Prediction, fit
 from edgepareto.predict.records import fit_from_store, predict_into, prediction_record, training_points
 from edgepareto.predict.select import check_measure, corners, most_informative, to_measure
 
 __all__ = [
+    "CHANNEL_TILE",
     "DEFAULT_FORM",
     "FEATURES",
     "FORMS",

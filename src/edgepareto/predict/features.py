@@ -27,8 +27,12 @@ FEATURES: tuple[str, ...] = (
     "activation_bytes",
     "weight_bytes",
     "positions",
+    "channel_tiles",
     *(f"macs_{k}" for k in KINDS),
 )
+# Channels one kernel call works on at a time: XNNPACK's AVX-512 int8 depthwise kernels take 32
+# (``qs8_dwconv ... up32x9__avx512skx``); a layer pays whole tiles at every output position.
+CHANNEL_TILE = 32
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Features:
 
     ``positions`` sums each layer's output positions (side squared): work a kernel does per output
     pixel whatever the channel count (indirection, requantisation, channel tiles padded for narrow layers).
+    ``channel_tiles`` counts per-position work per tile of ``CHANNEL_TILE`` output channels: the same
+    fixed cost paid once per tile, so a narrow layer pays one tile and a wide one many.
     """
 
     variant: Variant
@@ -45,12 +51,13 @@ class Features:
     weight_bytes: int
     layers: int
     positions: int = 0
+    channel_tiles: int = 0
 
     def __post_init__(self) -> None:
         if self.layers < 1:
             raise ConfigError(f"a variant has at least one layer, got {self.layers}")
-        if self.activation_bytes < 0 or self.weight_bytes < 0 or self.positions < 0:
-            raise ConfigError("byte and position counts must be >= 0")
+        if min(self.activation_bytes, self.weight_bytes, self.positions, self.channel_tiles) < 0:
+            raise ConfigError("byte, position and tile counts must be >= 0")
 
     @property
     def macs(self) -> int:
@@ -62,7 +69,7 @@ class Features:
             return 1.0
         if name == "macs":
             return self.macs / 1e6
-        if name in ("activation_bytes", "weight_bytes", "positions"):
+        if name in ("activation_bytes", "weight_bytes", "positions", "channel_tiles"):
             return getattr(self, name) / 1e6
         kinds = dict(self.macs_by_kind)
         if name.startswith("macs_") and name[5:] in kinds:
@@ -77,6 +84,7 @@ class Features:
             "activation_bytes": self.activation_bytes,
             "weight_bytes": self.weight_bytes,
             "positions": self.positions,
+            "channel_tiles": self.channel_tiles,
             "layers": self.layers,
         }
 
@@ -104,4 +112,5 @@ def features_of(variant: Variant, report: CostReport | None = None) -> Features:
         a, w = layer_bytes(layer, str(variant.precision))
         act, wt = act + a, wt + w
     positions = sum(layer.out_side**2 for layer in report.layers)
-    return Features(variant, tuple(per_kind.items()), act, wt, len(report.layers), positions)
+    tiles = sum(layer.out_side**2 * -(-layer.out_channels // CHANNEL_TILE) for layer in report.layers)
+    return Features(variant, tuple(per_kind.items()), act, wt, len(report.layers), positions, tiles)

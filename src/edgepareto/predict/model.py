@@ -1,16 +1,17 @@
 """A latency model per (device, engine, precision, threads): non-negative least squares on cost-model features.
 
-The default form is ``latency = b_macs * MACs + b_pos * output positions + b_wt * weight bytes``:
-time spent computing, the work kernels do per output pixel whatever the channel count
-(indirection, requantisation, channel tiles padded for narrow layers: int8 alpha 0.25 costs about
-3x per MAC what alpha 1.0 does on XNNPACK), and streaming the weights (read once per inference, far
+The default form is ``latency = b_macs * MACs + b_tile * channel tiles + b_wt * weight bytes``:
+time spent computing, the fixed work kernels do per output pixel for each tile of 32 output channels
+(indirection, requantisation, a narrow layer padded to a whole tile: int8 alpha 0.25 costs about 3x
+per MAC what alpha 1.0 does on XNNPACK), and streaming the weights (read once per inference, far
 beyond L2 for the wider variants). Three throughputs that must be >= 0 (``scipy.optimize.nnls``;
-with two points, as on the seed's Table II, some come out 0). It replaced ``macs+bytes+weights``
-(nnls-cost/2), which missed int8 alpha 0.25 by 25-40% on both x86 hosts
-(``benchmarks/results/latency_prediction*.md``). Rows are divided by the measured latency, so the fit
-minimises relative error (a 0.4 ms and a 30 ms variant count alike). Its interval is the largest
-relative error of leave-one-out refits, which needs one point more than the form has parameters
-(otherwise it is absent and says why).
+with two points, as on the seed's Table II, some come out 0). It replaced ``macs+positions+weights``
+(nnls-cost/3: one cost per output pixel whatever the width), which under-predicted int8 alpha 0.75
+by 10-13% on the Xeon host, and that one replaced ``macs+bytes+weights`` (nnls-cost/2), which missed
+int8 alpha 0.25 by 25-40% on both x86 hosts (``benchmarks/results/latency_prediction*.md``).
+Rows are divided by the measured latency, so the fit minimises relative error (a 0.4 ms and a
+30 ms variant count alike). Its interval is the largest relative error of leave-one-out refits,
+which needs one point more than the form has parameters (otherwise it is absent and says why).
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ from edgepareto.errors import ConfigError
 from edgepareto.models import Variant
 from edgepareto.predict.features import Features, features_of
 
-MODEL_VERSION = "nnls-cost/3"  # 2: weight bytes in the default form; 3: output positions instead of activation bytes
+# 2: weight bytes in the default form; 3: output positions instead of activation bytes; 4: channel tiles
+MODEL_VERSION = "nnls-cost/4"
 FORMS: dict[str, tuple[str, ...]] = {
     "macs+bytes": ("macs", "activation_bytes"),
     "macs+bytes+intercept": ("intercept", "macs", "activation_bytes"),
     "macs+bytes+weights": ("macs", "activation_bytes", "weight_bytes"),
     "macs+positions+weights": ("macs", "positions", "weight_bytes"),
+    "macs+tiles+weights": ("macs", "channel_tiles", "weight_bytes"),
     "kinds": ("macs_standard", "macs_depthwise", "macs_pointwise", "macs_fully_connected"),
     "macs": ("macs",),
 }
-DEFAULT_FORM = "macs+positions+weights"
+DEFAULT_FORM = "macs+tiles+weights"
 
 
 @dataclass(frozen=True)
