@@ -31,12 +31,12 @@ def step_seconds(alpha: float, steps: int) -> float:
     import keras
     import numpy as np
 
-    from edgepareto.models import ModelConfig, build_model
+    from edgepareto.models import build_model
     from edgepareto.train import Schedule
+    from edgepareto.train.fashion import model_config
 
     schedule = Schedule()
-    config = ModelConfig("mobilenet_v1", alpha, schedule.resolution, 10)
-    model = build_model(config, seed=schedule.seed, bn_momentum=schedule.bn_momentum)
+    model = build_model(model_config(alpha, schedule), seed=schedule.seed, bn_momentum=schedule.bn_momentum)
     loss = "sparse_categorical_crossentropy"
     model.compile(optimizer=keras.optimizers.Adam(schedule.learning_rate), loss=loss, metrics=["accuracy"])
     bs, side, warm = schedule.batch_size, schedule.resolution, 3
