@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts import Artifact, format_of, inspect_tflite, sha256_file
+from edgepareto.artifacts import Artifact, check_model_file, format_of, inspect_tflite, sha256_file
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord, Store
@@ -63,6 +63,7 @@ def declared(path: str | Path) -> Declared:
     fmt = format_of(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
+    check_model_file(path)  # a device, an endless procfs file or 3 GB of something else: refused unread
     return _declared_tflite(path) if fmt == "tflite" else _declared_onnx(path)
 
 
