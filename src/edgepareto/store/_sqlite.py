@@ -25,6 +25,7 @@ from edgepareto.artifacts import Artifact as ArtifactRecord
 from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
+from edgepareto.store._liveness import run_is_alive
 from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
 from edgepareto.store.records import Dataset, Device, MeasurementRecord
 
@@ -271,6 +272,8 @@ class Store:
         self._write(lambda db: db.execute("DELETE FROM measurements WHERE key = ? AND status = 'failed'", (key,)))
 
     def start_run(self, plan_name: str, plan: dict[str, Any]) -> int:
+        self.mark_dead_runs()
+
         def write(db: sqlite3.Connection) -> int:
             cur = db.execute(
                 "INSERT INTO runs(plan_name, plan, host, pid, started_at) VALUES (?, ?, ?, ?, ?)",
@@ -279,6 +282,20 @@ class Store:
             return int(cur.lastrowid or 0)
 
         return self._write(write)
+
+    def mark_dead_runs(self) -> int:
+        """Runs of this host left ``running`` by a process that is gone (kill -9, power cut): marked ``killed``."""
+        sql = "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND host = ?"
+        rows = self._retry(lambda: self._db.execute(sql, (socket.gethostname(),)).fetchall())
+        dead = [int(r["id"]) for r in rows if not run_is_alive(int(r["pid"]), str(r["started_at"]))]
+        for run_id in dead:
+            self._write(
+                lambda db, run_id=run_id: db.execute(
+                    "UPDATE runs SET status = 'killed', finished_at = ? WHERE id = ? AND status = 'running'",
+                    (now(), run_id),
+                )
+            )
+        return len(dead)
 
     def finish_run(self, run_id: int, status: str, done: int, skipped: int, failed: int) -> None:
         self._write(
