@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -102,6 +103,13 @@ class Store:
             raise StoreError(
                 f"results store {self.path} is damaged ({first}); restore it from a backup or pass another --store"
             )
+        have = {str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted(set(re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))) - have)
+        if missing:  # a table dropped by hand: every later query would fail on it
+            raise StoreError(
+                f"results store {self.path} is damaged (no table {', '.join(missing)}); "
+                "restore it from a backup or pass another --store"
+            )
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -148,6 +156,11 @@ class Store:
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
+                if "no such table" in text or "no such column" in text:  # a table dropped or a foreign file
+                    raise StoreError(
+                        f"results store {self.path} is damaged ({text}); "
+                        "restore it from a backup or pass another --store"
+                    ) from exc
                 raise StoreError(
                     f"cannot write results store {self.path}: {text}; free disk space or check permissions"
                 ) from exc
