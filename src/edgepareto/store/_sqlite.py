@@ -284,6 +284,22 @@ class Store:
         """Drop a failed record so that a rerun tries the task again (ok records are never deleted)."""
         self._write(lambda db: db.execute("DELETE FROM measurements WHERE key = ? AND status = 'failed'", (key,)))
 
+    def drop_predictions(self, keys: Sequence[str]) -> int:
+        """Delete predicted records by key (a refit replaced them, or the variant was since measured);
+        measured and published records are never deleted here."""
+        wanted = list(dict.fromkeys(keys))
+
+        def write(db: sqlite3.Connection) -> int:
+            n = 0
+            for i in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+                chunk = wanted[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                sql = f"DELETE FROM measurements WHERE source = 'predicted' AND key IN ({marks})"
+                n += db.execute(sql, chunk).rowcount
+            return n
+
+        return self._write(write) if wanted else 0
+
     def start_run(self, plan_name: str, plan: dict[str, Any]) -> int:
         self.mark_dead_runs()
 
