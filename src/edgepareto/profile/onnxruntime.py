@@ -40,7 +40,7 @@ from edgepareto.profile.layers import OpTime
 # (onnxruntime 1.32.0 on the dev host, 100 vs 400 runs), so 10,000 runs write ~250 MB to the temp folder; and
 # ONNX Runtime holds its events in memory until the end: peak RSS 145 MB at 1,000 runs, 410 MB at 4,000 (same
 # model and host), ~1 GB at 10,000. Reading the file here is linear (`_events.py`): 3.6 s and 12.5 s for those
-# two on the busy shared 2-core dev host (/tmp/i31a_onnx/mem.py, not a benchmark figure).
+# two on the busy shared 2-core dev host (one session run N times, then read_events + group_runs; a spot check).
 MAX_RUNS = 10_000
 _DTYPES = {"tensor(float)": np.float32, "tensor(uint8)": np.uint8, "tensor(int8)": np.int8}
 
