@@ -11,6 +11,7 @@ from edgepareto.cli import main
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import ModelConfig, Variant, cost_of
 from edgepareto.profile import litert_ops, log_ops, map_ops, profile_file, profile_onnx
+from tests.conftest import QUANT_MODEL
 
 LOGS = Path(__file__).parent / "logs"
 QUANT_LOG = LOGS / "mobilenet_v1_0.25_128_quant_op_profiling.log"
@@ -38,8 +39,9 @@ def test_a_file_of_another_resolution_is_refused_naming_the_shape(fixtures_dir):
         map_ops(ops[:5], cost_of(ModelConfig("mobilenet_v1", 0.25, 128)), "fp32")
 
 
-def test_the_op_table_of_a_benchmark_model_log_maps_onto_the_same_architecture():
-    doc = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+def test_the_op_table_of_a_benchmark_model_log_maps_onto_the_same_architecture(fixtures_dir):
+    model = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"  # the file the log ran: it must exist
+    doc = profile_file(model, engine="litert", log_text=QUANT_LOG.read_text())
     assert len(doc["layers"]) == 28 and doc["bench"] is None and doc["source"] == "measured"
     first = doc["layers"][0]
     assert first["layer"] == "conv1" and "Conv2d_0" in first["op_name"] and first["macs"] == 3 * 3 * 3 * 8 * 64 * 64
@@ -114,13 +116,13 @@ def test_cli_profile_measures_the_same_file_with_bench(onnx_pair, capsys):
 def test_where_the_time_goes_is_one_stacked_bar_per_timed_profile(tmp_path, capsys, fixtures_dir):
     from edgepareto.report.time_plot import plot_time_by_kind
 
-    doc = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+    quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"
+    doc = profile_file(quant, engine="litert", log_text=QUANT_LOG.read_text())
     png, svg = plot_time_by_kind([doc], tmp_path / "where", title="t", subtitle="s")
     assert png.stat().st_size > 5000 and svg.read_text().count("<path") > 5
     untimed = {**doc, "by_kind_ms": dict.fromkeys(doc["by_kind_ms"])}
     with pytest.raises(ValueError, match="no timed profile"):
         plot_time_by_kind([untimed], tmp_path / "none", title="t", subtitle="s")
-    quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"
     assert main(["profile", str(quant), "--no-bench", "--plot", str(tmp_path / "p"), "--json"]) != 0
     assert "no per-layer times to plot" in capsys.readouterr().err
 
@@ -130,7 +132,7 @@ def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path
     saved = tmp_path / "int8.json"
     assert main(["profile", str(onnx_pair["int8"]), "--runs", "5", "--json"]) == 0
     saved.write_text(capsys.readouterr().out)
-    from_log = profile_file("mobilenet_v1_0.25_128_quant.tflite", engine="litert", log_text=QUANT_LOG.read_text())
+    from_log = profile_file(QUANT_MODEL, engine="litert", log_text=QUANT_LOG.read_text())
     (tmp_path / "log.json").write_text(json.dumps([from_log]))
     out = tmp_path / "report"
     argv = ["report", "--store", str(tmp_path / "r.sqlite"), "--out", str(out), "--json"]
@@ -160,3 +162,14 @@ def test_cli_profile_spacing_is_recorded_and_refuses_a_negative_one(onnx_pair, c
     with pytest.raises(SystemExit) as exc:
         main(["profile", str(onnx_pair["int8"]), "--spacing", "-1"])
     assert exc.value.code != 0
+
+
+@pytest.mark.parametrize(("precision", "layer"), [("int8", "conv1"), ("fp32", "conv_pw_1")])
+def test_an_onnx_file_renamed_to_another_alpha_is_refused_by_its_nodes_output_shapes(onnx_pair, tmp_path, precision,
+                                                                                    layer):  # fmt: skip
+    """Issue 31, item 3: the profiler's output shapes (NCHW, NHWC for QLinearConv, channels padded to 8/16 in
+    fp32's blocked layout) are checked against the cost model the name picks."""
+    renamed = tmp_path / f"mobilenet_v1_050_96_c10.{precision}.onnx"  # a 0.25 file named 0.5
+    renamed.write_bytes(onnx_pair[precision].read_bytes())
+    with pytest.raises(ModelFileError, match=f"but layer {layer} outputs"):
+        profile_file(renamed, engine="onnxruntime", runs=2, bench=False)

@@ -8,16 +8,19 @@ from edgepareto.artifacts.artifact import FORMATS, Artifact, format_of
 from edgepareto.artifacts.exporters import CALIBRATION_SAMPLES, Exporter, export, exporter_for, register_exporter
 from edgepareto.artifacts.files import copy_atomic, home, sha256_file, write_atomic
 from edgepareto.artifacts.folder import ArtifactFolder, HomeCache
+from edgepareto.artifacts.sanity import MAX_MODEL_BYTES, check_model_file
 
 __all__ = [
     "CALIBRATION_SAMPLES",
     "FORMATS",
+    "MAX_MODEL_BYTES",
     "Anatomy",
     "Artifact",
     "ArtifactFolder",
     "Exporter",
     "HomeCache",
     "TensorInfo",
+    "check_model_file",
     "copy_atomic",
     "export",
     "exporter_for",

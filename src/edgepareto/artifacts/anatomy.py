@@ -66,6 +66,8 @@ def _enum_names(cls: type) -> dict[int, str]:
 def inspect_tflite(path: str | Path) -> Anatomy:
     """Read ``path`` and describe it; a one-line :class:`ModelFileError` if it is not a sound TFLite file."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder, not a model file; pass the path of a .tflite file inside it")
     if not path.is_file():
         raise ModelFileError(f"{path}: file not found; pass the path of a .tflite model")
     with path.open("rb") as f:

@@ -24,6 +24,19 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` sets it, racing other threads' file creations)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no procfs: the classic read-and-restore
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write via a temporary file and rename, so a full disk or Ctrl-C never leaves half a file."""
     path = Path(path)
@@ -34,6 +47,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}; choose another folder") from exc
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would hide artifacts and sidecars from other users
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
         os.replace(tmp, path)

@@ -21,6 +21,7 @@ from typing import Any
 from edgepareto import validation
 from edgepareto.bench._child import PROGRESS
 from edgepareto.bench._guard import guarded_child, kill_group
+from edgepareto.bench.cpulock import cpus_locked
 from edgepareto.bench.cpus import discover_host, resolve_cpus
 from edgepareto.bench.protocol import Measurement, Protocol
 
@@ -102,7 +103,8 @@ def measure(
         progress=progress is not None, keep_times=keep_times, require_full_delegation=require_full_delegation,
         **engine_options,
     )  # fmt: skip
-    return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)
+    with cpus_locked(pinned or None):  # another sweep or bench on these CPUs: wait for it, never time side by side
+        return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)
 
 
 def run_child(

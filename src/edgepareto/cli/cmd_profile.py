@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 1 or 4-7")
-    p.add_argument("--runs", type=arg_int(1, 100000), default=30, help="profiled runs after 3 warm-ups (default 30)")
+    p.add_argument("--runs", type=arg_int(1, 10000), default=30,
+                   help="profiled runs after 3 warm-ups (default 30, at most 10,000)")  # fmt: skip
     p.add_argument("--spacing", type=arg_finite(0.0, 10.0), default=0.0, metavar="S",
                    help="pause S seconds (and one uncounted run) before each profiled run, to spread them "
                    "over time as bench spreads its processes (default 0: back to back)")  # fmt: skip

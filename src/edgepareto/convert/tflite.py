@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -53,14 +54,42 @@ def deployable(model: keras.Model, *, logits: bool = False) -> keras.Model:
     """
     import keras
 
-    inp = keras.Input(shape=model.input_shape[1:], batch_size=1, dtype=model.inputs[0].dtype)
+    # A fixed input name and stable layer names: Keras numbers unnamed tensors and layers process-wide
+    # (keras_tensor_91, global_average_pooling2d_2), so the same recipe gave other bytes after another build.
+    inp = keras.Input(shape=model.input_shape[1:], batch_size=1, dtype=model.inputs[0].dtype, name="input")
     with warnings.catch_warnings():  # Keras warns that the new input's name differs from the old one
         warnings.simplefilter("ignore", UserWarning)
-        clone = keras.models.clone_model(model, input_tensors=inp)
+        clone = keras.models.clone_model(model, input_tensors=inp, clone_function=_stable_names(model))
     clone.set_weights(model.get_weights())
     last = clone.layers[-1]
     if logits and isinstance(last, keras.layers.Activation) and last.get_config().get("activation") == "softmax":
         clone = keras.Model(clone.inputs, last.input, name=clone.name)
+    return clone
+
+
+def _snake(name: str) -> str:
+    """Keras's automatic layer name of a class (``GlobalAveragePooling2D`` -> ``global_average_pooling2d``)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _stable_names(model: keras.Model) -> Callable[[keras.layers.Layer], keras.layers.Layer]:
+    """A clone function that renames the layers Keras named itself (``<snake class name>[_N]``, N counted
+    process-wide) by their order in ``model``, so their names depend on the architecture only."""
+    names: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for layer in model.layers:
+        base = _snake(type(layer).__name__)
+        if re.fullmatch(rf"{re.escape(base)}(_\d+)?", layer.name):
+            k = seen[base] = seen.get(base, -1) + 1
+            names[id(layer)] = base if k == 0 else f"{base}_{k}"
+
+    def clone(layer: keras.layers.Layer) -> keras.layers.Layer:
+        config = layer.get_config()
+        if id(layer) in names:
+            config["name"] = names[id(layer)]
+        return type(layer).from_config(config)
+
     return clone
 
 

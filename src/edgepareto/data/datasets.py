@@ -156,6 +156,11 @@ def imagenet(data_dir: str | Path, ground_truth: str | Path | None = None, synse
     folder = Path(data_dir)
     _require_dir(folder)
     folder = folder.resolve()
+    if synset_order is not None and ground_truth is None:
+        raise DatasetError(
+            f"--synset-order {synset_order} orders the devkit's ground-truth file; pass --ground-truth "
+            "ILSVRC2012_validation_ground_truth.txt with it, or drop --synset-order"
+        )
     synsets = imagenet_synsets()
     index = {s: i for i, s in enumerate(synsets)}
     if ground_truth is not None:
@@ -226,6 +231,11 @@ def _read_ground_truth(
             return int(value)
         raise DatasetError(f"{path}: {where}: label {value!r} is neither a synset id nor a class index 0-999")
 
+    if synset_order is not None and ("," in lines[0] or len(lines[0].split()) >= 2):
+        raise DatasetError(
+            f"{path}: this ground truth names its labels, so --synset-order (for the devkit's "
+            "one-ID-per-line file only) does not apply; drop --synset-order"
+        )
     if "," in lines[0]:  # CSV with a header
         rows = list(csv.DictReader(text.splitlines()))
         cols = set(rows[0]) if rows else set()
@@ -247,7 +257,7 @@ def _read_ground_truth(
             f"{path}: devkit ground truth uses the devkit's synset order; pass --synset-order with its 1000 "
             "wnids (ILSVRC2012_ID 1..1000, from data/meta.mat), one per line"
         )
-    order = [ln.strip() for ln in Path(synset_order).read_text().splitlines() if ln.strip()]
+    order = _synset_order(Path(synset_order))
     if len(order) != 1000 or set(order) != set(index):
         raise DatasetError(f"{synset_order}: expected the 1000 ILSVRC2012 synset ids, one per line")
     try:
@@ -271,6 +281,18 @@ def _read_ground_truth(
             f"or one per image in the folder ({len(images)}); pass the matching ground-truth file"
         )
     return table
+
+
+def _synset_order(path: Path) -> list[str]:
+    """The devkit's synset order file: its wnids, one per line (checked by the caller)."""
+    if not path.is_file():
+        raise DatasetError(
+            f"{path}: synset-order file not found; pass --synset-order with the devkit's 1000 wnids, one per line"
+        )
+    try:
+        return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read the synset order ({exc}); pass a text file of 1000 wnids") from exc
 
 
 def image_folder(data_dir: str | Path, class_names: list[str] | None = None) -> Dataset:

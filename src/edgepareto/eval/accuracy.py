@@ -34,7 +34,7 @@ from edgepareto.data.datasets import ArrayDataset, Dataset, read_labels
 from edgepareto.data.preprocessing import InputEncoding, PreprocessingSpec, default_spec, read_sidecar, spec_beside
 from edgepareto.data.presets import sidecar_preset
 from edgepareto.engines import engine_for
-from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError
+from edgepareto.errors import ConfigError, DatasetError, EdgeParetoError, EngineError, ModelFileError
 from edgepareto.eval.cache import InputCache
 from edgepareto.eval.stats import wilson_interval
 from edgepareto.validation import csv_cell
@@ -464,6 +464,7 @@ def _probe(
     try:
         if len(probe.inputs) != 1 or not probe.outputs:
             raise EngineError(f"{model}: expected one image input and a score output, got {len(probe.inputs)} inputs")
+        _check_fixed_size(model, probe.inputs[0])
         num_outputs = int(np.prod([d for d in probe.outputs[0].shape if d > 0]))
         spec = spec or resolve_spec(model, probe.inputs, num_outputs, dataset, preset)
         inp = probe.inputs[0]
@@ -471,6 +472,17 @@ def _probe(
         return spec, spec.encoding(inp.dtype, inp.scale, inp.zero_point), probe.info.version, num_outputs
     finally:
         probe.close()
+
+
+def _check_fixed_size(model: str, inp: Any) -> None:
+    """A dynamic height or width is refused: the engine would run 1x1 images (LiteRT) or none (ONNX Runtime),
+    and a top-1 of that is no accuracy of the model."""
+    if inp.dynamic_beyond_batch:
+        shape = [d if d > 0 else "?" for d in (inp.signature or inp.shape)]
+        raise ModelFileError(
+            f"{model}: input {inp.name!r} has no fixed height/width ({shape}); export the model with a fixed "
+            "input size (e.g. keras.Input((224, 224, 3))) to evaluate it"
+        )
 
 
 def _check_labels(

@@ -109,3 +109,40 @@ def predict_into(store: Any, model: LatencyModel, variants: Iterable[Variant]) -
     preds = [model.predict(v) for v in variants]
     store.add_many([prediction_record(p) for p in preds])
     return preds
+
+
+def _predicted_here(store: Any, key: ModelKey) -> list[MeasurementRecord]:
+    return [
+        r for r in store.measurements(metric="latency_ms", device=key.device)
+        if r.source == "predicted" and str(r.variant.precision) == key.precision
+        and r.engine == key.engine and r.threads == key.threads
+    ]  # fmt: skip
+
+
+def replace_predictions(
+    store: Any, model: LatencyModel, variants: Iterable[Variant], scope: Iterable[Variant] = ()
+) -> int:
+    """Predict the ``variants`` not measured there and make them the only predictions of ``scope`` (a study's
+    grid; the variants themselves at least) under ``model``'s key; the number of new rows, not of rows rewritten.
+
+    A refit on other points (``measure = "corners"`` then ``4``) has other keys: the earlier fit's
+    predictions of the same variants are dropped, not kept beside the new ones.
+    """
+    measured = {v.name for v, _ in training_points(store, model.key)}
+    todo = [v for v in variants if v.name not in measured]
+    recs = [prediction_record(model.predict(v)) for v in todo]
+    written = int(store.add_many(recs))
+    names = {v.name for v in (*todo, *scope)}
+    fresh = {r.key for r in recs}
+    store.drop_predictions([r.key for r in _predicted_here(store, model.key)
+                            if r.variant.name in names and r.key not in fresh])  # fmt: skip
+    return written
+
+
+def drop_superseded(store: Any, device: str) -> int:
+    """Delete ``device``'s predictions of variants that now have a measured (or published) latency with the
+    same engine and threads: a prediction never stands beside the measurement of the same thing."""
+    recs = store.measurements(metric="latency_ms", device=device)
+    known = {(r.variant.name, r.engine, r.threads) for r in recs if r.source in FIT_SOURCES and r.status == "ok"}
+    stale = [r.key for r in recs if r.source == "predicted" and (r.variant.name, r.engine, r.threads) in known]
+    return int(store.drop_predictions(stale)) if stale else 0

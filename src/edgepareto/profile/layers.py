@@ -132,9 +132,14 @@ def map_ops(ops: Sequence[OpTime], report: CostReport, precision: str) -> LayerP
     return LayerProfile(report.model, precision, layers, tuple(o for o in ops if o.op_type not in COMPUTE_OPS))
 
 
+def _channels_fit(channels: int, wanted: int) -> bool:
+    """The layer's channels, or (ONNX Runtime's blocked NCHWc layout) them padded up to a multiple of 8 or 16."""
+    return channels == wanted or (channels > wanted and channels % 8 == 0 and channels - wanted < 16)
+
+
 def _shape_fits(shape: tuple[int, ...], layer: LayerSpec) -> bool:
     """An NHWC (or flattened) output shape agrees with the layer's side and channels (classes may add one)."""
     channels = shape[-1]
     if layer.kind == "fully_connected":
-        return channels in (layer.out_channels, layer.out_channels + 1)
-    return channels == layer.out_channels and tuple(shape[1:3]) == (layer.out_side, layer.out_side)
+        return _channels_fit(channels, layer.out_channels) or channels == layer.out_channels + 1
+    return _channels_fit(channels, layer.out_channels) and tuple(shape[1:3]) == (layer.out_side, layer.out_side)

@@ -19,7 +19,6 @@ moments as the profile, so the two are compared within one state of the host, no
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import tempfile
@@ -34,8 +33,15 @@ from typing import Any
 import numpy as np
 
 from edgepareto.errors import ConfigError, ModelFileError, first_line
+from edgepareto.profile._events import Event, group_runs, read_events
 from edgepareto.profile.layers import OpTime
 
+# The profiler's file grows with every run: 25 kB (36-39 events) per run of mobilenet_v1 0.25/96 fp32 or int8
+# (onnxruntime 1.32.0 on the dev host, 100 vs 400 runs), so 10,000 runs write ~250 MB to the temp folder; and
+# ONNX Runtime holds its events in memory until the end: peak RSS 145 MB at 1,000 runs, 410 MB at 4,000 (same
+# model and host), ~1 GB at 10,000. Reading the file here is linear (`_events.py`): 3.6 s and 12.5 s for those
+# two on the busy shared 2-core dev host (one session run N times, then read_events + group_runs; a spot check).
+MAX_RUNS = 10_000
 _DTYPES = {"tensor(float)": np.float32, "tensor(uint8)": np.uint8, "tensor(int8)": np.int8}
 
 
@@ -95,40 +101,35 @@ def _feeds(sess: Any, seed: int) -> dict[str, np.ndarray]:
     return feeds
 
 
-def _per_run(events: list[dict[str, Any]], skip: int) -> tuple[list[tuple[float, list[dict[str, Any]]]], list[float]]:
+def _per_run(events: list[Event], skip: int) -> tuple[list[tuple[float, list[Event]]], list[float]]:
     """(executor start, kernel events in order) per counted run, and each counted run's duration (ms)."""
-    session = sorted((e for e in events if e.get("cat") == "Session"), key=lambda e: e["ts"])
-    runs = [e for e in session if e.get("name") == "model_run"]
-    execs = [e for e in session if e.get("name") == "SequentialExecutor::Execute"]
-    nodes = [e for e in events if e.get("cat") == "Node" and str(e.get("name", "")).endswith("_kernel_time")]
-
-    def inside(e: dict[str, Any], r: dict[str, Any]) -> bool:
-        return r["ts"] <= e["ts"] <= r["ts"] + r["dur"]
-
-    grouped = []
-    for r in runs:
-        start = next((x["ts"] for x in execs if inside(x, r)), r["ts"])
-        grouped.append((start, sorted((n for n in nodes if inside(n, r)), key=lambda n: n["ts"])))
-    return grouped[skip:], [r["dur"] / 1000.0 for r in runs[skip:]]
+    grouped = group_runs(events)
+    runs = sorted((e for e in events if e.kind == "run"), key=lambda e: e.ts)
+    return grouped[skip:], [r.dur / 1000.0 for r in runs[skip:]]  # type: ignore[misc]
 
 
-def _medians(runs: list[tuple[float, list[dict[str, Any]]]]) -> tuple[tuple[OpTime, ...], tuple[float, ...]]:
-    """Per node, in execution order: the median span (as an ``OpTime``) and the median kernel time."""
+def _nhwc(shape: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """An NCHW output (ONNX's layout; QLinearConv runs NHWC) as NHWC, the layout the layer check reads."""
+    if shape is None or len(shape) != 4:
+        return shape
+    n, a, b, c = shape
+    return (n, b, c, a) if b == c and a != b else shape
+
+
+def _medians(runs: list[tuple[float, list[Event]]]) -> tuple[tuple[OpTime, ...], tuple[float, ...]]:
+    """Per node, in execution order: the median span (as an ``OpTime`` with its output shape) and kernel time."""
     spans: dict[str, list[float]] = defaultdict(list)
     kernels: dict[str, list[float]] = defaultdict(list)
-    kinds: dict[str, str] = {}
     for start, run in runs:
         prev_end = start
         for n in run:
-            name = n["name"][: -len("_kernel_time")]
-            end = n["ts"] + n["dur"]
-            spans[name].append(max(0.0, end - prev_end) / 1000.0)
-            kernels[name].append(n["dur"] / 1000.0)
-            kinds[name] = n["args"].get("op_name", "?")
+            end = n.ts + n.dur
+            spans[n.name].append(max(0.0, end - prev_end) / 1000.0)
+            kernels[n.name].append(n.dur / 1000.0)
             prev_end = end
-    order = [n["name"][: -len("_kernel_time")] for n in runs[0][1]]
-    ops = tuple(OpTime(kinds[name], name, statistics.median(spans[name])) for name in order)
-    return ops, tuple(statistics.median(kernels[name]) for name in order)
+    first = runs[0][1] if runs else []
+    ops = tuple(OpTime(n.op, n.name, statistics.median(spans[n.name]), _nhwc(n.shape)) for n in first)
+    return ops, tuple(statistics.median(kernels[n.name]) for n in first)
 
 
 def profile_onnx(
@@ -147,6 +148,9 @@ def profile_onnx(
 
     if threads < 1 or runs < 1 or warmup < 0:
         raise ConfigError(f"threads and runs must be >= 1 and warmup >= 0, got {threads}, {runs}, {warmup}")
+    if runs > MAX_RUNS:
+        raise ConfigError(f"profile takes at most {MAX_RUNS:,} runs (the profiler's file grows with each), "
+                          f"got {runs:,}; pass --runs {MAX_RUNS} or fewer")  # fmt: skip
     if not 0.0 <= spacing_s <= 10.0:  # also refuses NaN
         raise ConfigError(f"spacing_s must be in [0, 10] seconds, got {spacing_s}")
     path = Path(path)
@@ -168,7 +172,7 @@ def profile_onnx(
                 w0 = time.perf_counter_ns()
                 plain.invoke()
                 wall_ms.append((time.perf_counter_ns() - w0) / 1e6)
-        events = json.loads(Path(sess.end_profiling()).read_text())
+        events = read_events(sess.end_profiling())  # one pass, linear in the events
         if plain is not None:
             plain.close()
     grouped, run_ms = _per_run(events, warmup)

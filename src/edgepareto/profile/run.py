@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.bench import Protocol, discover_host, measure, resolve_cpus
-from edgepareto.errors import ConfigError
+from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Variant, cost_of
 from edgepareto.profile.layers import LayerProfile, OpTime, map_ops
-from edgepareto.profile.litert import litert_ops, log_ops
+from edgepareto.profile.litert import litert_ops, log_ops_of
 from edgepareto.profile.onnxruntime import profile_onnx
 
 ENGINES: tuple[str, ...] = ("onnxruntime", "litert")
@@ -39,8 +39,9 @@ def _ops(
     path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None, spacing_s: float,
     unprofiled: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    if log_text is not None:
-        return {"ops": log_ops(log_text), "times_from": "benchmark_model --enable_op_profiling log (its Run Order)"}
+    if log_text is not None:  # checked against the file: its size, operators and their output shapes
+        return {"ops": log_ops_of(log_text, path),
+                "times_from": "benchmark_model --enable_op_profiling log (its Run Order)"}  # fmt: skip
     if engine == "onnxruntime":
         prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s,
                             unprofiled=unprofiled)  # fmt: skip
@@ -90,6 +91,11 @@ def profile_file(
     if engine not in ENGINES:
         raise ConfigError(f"profile runs {', '.join(ENGINES)}, not {engine!r}; pass --engine onnxruntime or litert")
     path = Path(path)
+    if not path.is_file():  # the name alone would pick a cost model: the times must be of this very file
+        raise ModelFileError(f"{path}: model file not found; pass the file to profile (with --log: the .tflite "
+                             "file the log was measured on)")  # fmt: skip
+    if log_text is not None and path.suffix.lower() != ".tflite":
+        raise ModelFileError(f"{path}: a benchmark_model log is of a .tflite file; pass the .tflite it ran")
     variant = _variant(path)
     pinned = resolve_cpus(discover_host(), cluster=cluster, cpus=cpus)
     got = _ops(path, engine, threads, pinned, runs, log_text, spacing_s, bench)

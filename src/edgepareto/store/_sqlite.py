@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -25,6 +26,7 @@ from edgepareto.artifacts import Artifact as ArtifactRecord
 from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
+from edgepareto.store._liveness import run_is_alive
 from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
 from edgepareto.store.records import Dataset, Device, MeasurementRecord
 
@@ -101,6 +103,13 @@ class Store:
             raise StoreError(
                 f"results store {self.path} is damaged ({first}); restore it from a backup or pass another --store"
             )
+        have = {str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted(set(re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))) - have)
+        if missing:  # a table dropped by hand: every later query would fail on it
+            raise StoreError(
+                f"results store {self.path} is damaged (no table {', '.join(missing)}); "
+                "restore it from a backup or pass another --store"
+            )
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -147,6 +156,11 @@ class Store:
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
+                if "no such table" in text or "no such column" in text:  # a table dropped or a foreign file
+                    raise StoreError(
+                        f"results store {self.path} is damaged ({text}); "
+                        "restore it from a backup or pass another --store"
+                    ) from exc
                 raise StoreError(
                     f"cannot write results store {self.path}: {text}; free disk space or check permissions"
                 ) from exc
@@ -270,7 +284,25 @@ class Store:
         """Drop a failed record so that a rerun tries the task again (ok records are never deleted)."""
         self._write(lambda db: db.execute("DELETE FROM measurements WHERE key = ? AND status = 'failed'", (key,)))
 
+    def drop_predictions(self, keys: Sequence[str]) -> int:
+        """Delete predicted records by key (a refit replaced them, or the variant was since measured);
+        measured and published records are never deleted here."""
+        wanted = list(dict.fromkeys(keys))
+
+        def write(db: sqlite3.Connection) -> int:
+            n = 0
+            for i in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+                chunk = wanted[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                sql = f"DELETE FROM measurements WHERE source = 'predicted' AND key IN ({marks})"
+                n += db.execute(sql, chunk).rowcount
+            return n
+
+        return self._write(write) if wanted else 0
+
     def start_run(self, plan_name: str, plan: dict[str, Any]) -> int:
+        self.mark_dead_runs()
+
         def write(db: sqlite3.Connection) -> int:
             cur = db.execute(
                 "INSERT INTO runs(plan_name, plan, host, pid, started_at) VALUES (?, ?, ?, ?, ?)",
@@ -279,6 +311,20 @@ class Store:
             return int(cur.lastrowid or 0)
 
         return self._write(write)
+
+    def mark_dead_runs(self) -> int:
+        """Runs of this host left ``running`` by a process that is gone (kill -9, power cut): marked ``killed``."""
+        sql = "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND host = ?"
+        rows = self._retry(lambda: self._db.execute(sql, (socket.gethostname(),)).fetchall())
+        dead = [int(r["id"]) for r in rows if not run_is_alive(int(r["pid"]), str(r["started_at"]))]
+        for run_id in dead:
+            self._write(
+                lambda db, run_id=run_id: db.execute(
+                    "UPDATE runs SET status = 'killed', finished_at = ? WHERE id = ? AND status = 'running'",
+                    (now(), run_id),
+                )
+            )
+        return len(dead)
 
     def finish_run(self, run_id: int, status: str, done: int, skipped: int, failed: int) -> None:
         self._write(

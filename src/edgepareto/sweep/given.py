@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts import Artifact, format_of, inspect_tflite, sha256_file
+from edgepareto.artifacts import Artifact, check_model_file, format_of, inspect_tflite, sha256_file
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord, Store
@@ -63,14 +63,24 @@ def declared(path: str | Path) -> Declared:
     fmt = format_of(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
+    check_model_file(path)  # a device, an endless procfs file or 3 GB of something else: refused unread
     return _declared_tflite(path) if fmt == "tflite" else _declared_onnx(path)
 
 
-def _side(shape: list[int], where: Path) -> int:
+def _side(shape: list[int], where: Path, name: str = "input") -> int:
+    """The image side of an input shape as the file stores it (-1 or 0 where a dimension is unknown)."""
     dims = [int(d) for d in shape]
     if len(dims) != 4:
         raise ModelFileError(f"{where}: input shape {dims} is not one image (N, H, W, C or N, C, H, W)")
-    return dims[2] if dims[1] in (1, 3) and dims[3] not in (1, 3) else dims[1]
+    nchw = dims[1] in (1, 3) and dims[3] not in (1, 3)
+    hw = dims[2:4] if nchw else dims[1:3]
+    if min(hw) < 1:  # Input((None, None, 3)): any size runs, so none is the model's (LiteRT would run 1x1)
+        shown = [d if d > 0 else "?" for d in dims]
+        raise ModelFileError(
+            f"{where}: input {name!r} has no fixed height/width ({shown}); export the model with a fixed "
+            "input size (e.g. keras.Input((224, 224, 3)))"
+        )
+    return hw[0]
 
 
 def _declared_tflite(path: Path) -> Declared:
@@ -83,7 +93,8 @@ def _declared_tflite(path: Path) -> Declared:
     weights = Counter({k.lower(): v for k, v in a.weight_dtypes.items() if k.upper() != "INT32"})
     dominant = weights.most_common(1)[0][0] if weights else "float32"
     quant = any(op in a.operators for op in ("QUANTIZE", "DEQUANTIZE")) and dominant != "float16"
-    return Declared(_side(a.inputs[0].shape, path), a.inputs[0].dtype, outputs, dominant, quant)
+    inp = a.inputs[0]
+    return Declared(_side(inp.shape_signature or inp.shape, path, inp.name), inp.dtype, outputs, dominant, quant)
 
 
 def _declared_onnx(path: Path) -> Declared:
@@ -108,7 +119,8 @@ def _declared_onnx(path: Path) -> Declared:
     weights = Counter(onnx.helper.tensor_dtype_to_np_dtype(i.data_type).name for i in model.graph.initializer)
     dominant = weights.most_common(1)[0][0] if weights else "float32"
     quant = any(n.op_type in _QUANT_OPS for n in model.graph.node)
-    return Declared(_side(dims(inputs[0]), path), elem, outputs, dominant, quant)
+    stored = [d.dim_value if d.dim_value > 0 else -1 for d in inputs[0].type.tensor_type.shape.dim]  # symbolic: -1
+    return Declared(_side(stored, path, inputs[0].name), elem, outputs, dominant, quant)
 
 
 def variant_of_file(path: str | Path) -> Variant:

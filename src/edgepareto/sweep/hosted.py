@@ -49,8 +49,9 @@ def expand_hosted(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
 def _hosted_tasks(
     study: StudyPlan, config: ModelConfig, precision: Precision, path: Path, devices: list[str], ctx: Context
 ) -> list[Task]:
-    from edgepareto.artifacts import sha256_file
+    from edgepareto.artifacts import check_model_file, sha256_file
 
+    check_model_file(path)  # a link to /proc or a 3 GB stray file under Google's name: refused before the hash
     sha = sha256_file(path)
     recipe, variant = given_recipe(sha), variant_of_file(path)
     top1_key = digest({"published_top1_of": sha})

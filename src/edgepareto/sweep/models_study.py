@@ -103,13 +103,14 @@ def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
 
 def _given_files(study: StudyPlan) -> tuple[list[GivenFile], list[tuple[str, str]]]:
     """The study's files with their variants, and (what, one-line error) for each one that is not usable."""
-    from edgepareto.artifacts import sha256_file
+    from edgepareto.artifacts import check_model_file, sha256_file
 
     paths, empty = model_files(study.models)
     problems = [(line.split(":", 1)[0], line) for line in empty]
     found = []
     for p in paths:
         try:
+            check_model_file(p)  # type, size and identifier before the hash reads it whole
             found.append(GivenFile(p, sha256_file(p), variant_of_file(p)))
         except (EdgeParetoError, OSError) as exc:
             problems.append((p.name, str(exc) if isinstance(exc, EdgeParetoError) else f"{p}: {exc}"))

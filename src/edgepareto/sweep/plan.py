@@ -31,6 +31,11 @@ KINDS: dict[str, str] = {
 MEASURED_DATASETS = ("imagenet", "folder")
 MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
 PROTOCOLS = ("fast", "paper")
+_DATASETS_OF_KIND = {  # the store's name first; models and measured studies check theirs themselves
+    "imagenet-published": ("imagenet-val", "imagenet"),
+    "fashion-mnist": ("fashion-mnist-test", "fashion-mnist"),
+    "latency-only": (),
+}
 MAX_THREADS = 1024  # a board's CPU count is only known when it is measured; the measurement bounds it again
 TOP_LEVEL_KEYS = ("name", "study", "recommend", "executor", "ray_address", "shared_paths", "ray_devices")
 ENGINES = ("litert", "onnxruntime")
@@ -110,6 +115,7 @@ class StudyPlan:
         self._check_measure(fail)
         self._check_models(fail)
         self._check_measured(fail)
+        self._check_dataset(fail)
         if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
             fail("the Fashion-MNIST study exports fp32 and int8 only")
         self._check_protocol_overrides()
@@ -188,6 +194,16 @@ class StudyPlan:
         if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
                                        or self.limit < 1):  # fmt: skip
             fail(f"limit must be a positive integer, got {self.limit!r}")
+
+    def _check_dataset(self, fail: Callable[[str], None]) -> None:
+        """The built kinds name the one set their accuracy is about (or none): any other name was a mistake."""
+        allowed = _DATASETS_OF_KIND.get(str(self.kind))
+        if allowed is None or self.dataset is None or self.dataset in allowed:
+            return
+        if not allowed:
+            fail(f"kind {self.kind!r} measures no accuracy, so dataset = {self.dataset!r} does not apply; remove it")
+        fail(f"kind {self.kind!r} reports accuracy on {allowed[0]}; dataset = {self.dataset!r} is none of "
+             f"{', '.join(allowed)}: remove it or set one of them")  # fmt: skip
 
     @property
     def preprocessing(self) -> str:

@@ -12,7 +12,7 @@ import logging
 
 from edgepareto.errors import EdgeParetoError, first_line
 from edgepareto.models import Variant
-from edgepareto.predict import ModelKey, fit_from_store, predict_into, to_measure
+from edgepareto.predict import ModelKey, drop_superseded, fit_from_store, replace_predictions, to_measure
 from edgepareto.store import Store
 from edgepareto.sweep.plan import Plan, StudyPlan
 
@@ -29,6 +29,7 @@ def unmeasured(study: StudyPlan) -> list[Variant]:
 def predict_study(store: Store, study: StudyPlan, devices: list[str]) -> tuple[int, list[str]]:
     """Predict ``study``'s unmeasured variants on each device; (records written, notes on what was skipped)."""
     todo = unmeasured(study)
+    grid = [Variant.of(c, p) for c in study.configs() for p in study.precisions]
     written, notes = 0, []
     for device in devices:
         for engine in study.engines:
@@ -38,7 +39,7 @@ def predict_study(store: Store, study: StudyPlan, devices: list[str]) -> tuple[i
                     key = ModelKey(device, str(p), engine, threads)
                     try:
                         model = fit_from_store(store, key)
-                        written += len(predict_into(store, model, variants))
+                        written += replace_predictions(store, model, variants, scope=grid)  # new rows only
                     except EdgeParetoError as exc:
                         notes.append(f"{study.name}: no {p} prediction on {device} ({first_line(exc, 160)})")
                         log.warning("%s", notes[-1])
@@ -46,8 +47,11 @@ def predict_study(store: Store, study: StudyPlan, devices: list[str]) -> tuple[i
 
 
 def predict_plan(store: Store, plan: Plan, devices: list[str]) -> tuple[int, list[str]]:
-    """Predictions for every study of ``plan`` that measures less than all of its grid."""
+    """Predictions for every study of ``plan`` that measures less than all of its grid; first, on every device,
+    the predictions of variants measured since are dropped (whatever study measured them)."""
     written, notes = 0, []
+    for device in devices:
+        drop_superseded(store, device)
     for study in plan.studies:
         if study.measure != "all" and study.kind != "fashion-mnist":
             n, more = predict_study(store, study, devices)
