@@ -4,9 +4,9 @@ ONNX Runtime: its session profiler's median kernel time per node. LiteRT: the Py
 lists the operators but has no per-operator timer, so the times come from ``--log`` (a
 ``benchmark_model --enable_op_profiling=true --use_xnnpack=false`` log of the same architecture)
 or, without one, from ONNX Runtime on a tf2onnx conversion of the file (the header says so; LiteRT's
-whole-model latency of the original is beside it). Each layer gets its MACs, parameters, activation bytes and GMAC/s; the
-whole-model latency is measured by ``bench`` in the same call, and the layer sum is compared
-with it.
+whole-model latency of the original is beside it). Each layer gets its MACs, parameters,
+activation bytes and GMAC/s; the whole-model latency is measured by ``bench`` in the same call,
+and the layer sum is compared with it.
 
     edgepareto profile artifacts/mobilenet_v1_050_160.int8.onnx --cpus 1 --json
     edgepareto profile mobilenet_v1_100_224.fp32.tflite --log board-op-profile.log

@@ -3,7 +3,8 @@
 ONNX Runtime gives times per node (its session profiler). LiteRT's Python runtime gives the
 operators but no times; with a ``benchmark_model --enable_op_profiling`` log (``log_text``)
 the times are the log's, and without one a tf2onnx conversion of the ``.tflite`` file is timed by
-ONNX Runtime (``converted.py``), LiteRT's whole-model latency of the original beside it. ``bench`` measures the same file in the same call (a pinned child
+ONNX Runtime (``converted.py``), LiteRT's whole-model latency of the original beside it.
+``bench`` measures the same file in the same call (a pinned child
 process, the fast protocol), so the sum of layer times can be checked against it; with ONNX
 Runtime the file is also opened as ``bench`` opens it in the profiling process, one unprofiled run
 after each profiled one (``interleaved``): the two sides then share the host's speed states, which
