@@ -59,6 +59,8 @@ def render(doc: dict[str, Any], console) -> None:
         for r in doc["recommendations"]:
             if r.get("confirm"):
                 console.print(f"#{r['rank']} rests on a PREDICTED latency; confirm it: {r['confirm']['command']}")
+        if doc.get("accuracy_basis"):
+            console.print(f"top-1 compared by {doc['accuracy_basis']}")
     else:
         console.print(f"[bold]{doc.get('message', 'nothing to recommend')}[/bold]")
         for r in doc.get("nearest", []):
