@@ -110,8 +110,8 @@ def test_a_paired_test_can_make_a_point_dominated_and_says_when_it_cannot_tell()
               10.0, same_b)]  # fmt: skip
     entry = analyse_front(points, LAT_TOP1, PairedAccuracy([_preds("kS", same_a), _preds("kF", same_b)]))[0]
     assert entry.status == TOO_CLOSE
-    assert entry.accuracy[0]["says"] == f"accuracy not distinguishable (McNemar p = {_binomial_p(20, 45):.2g}, " \
-        "25 vs 20 of 1,000 images)"
+    p = f"{_binomial_p(20, 45):.2g}"
+    assert entry.accuracy[0]["says"] == f"accuracy not distinguishable (McNemar p = {p}, 25 vs 20 of 1,000 images)"
 
 
 def test_no_paired_test_on_different_images_the_intervals_decide_and_say_so():
@@ -162,7 +162,8 @@ def test_eval_store_keeps_predictions_that_results_exports_and_front_compares(tm
     images, gt = fixtures_dir / "imagenet" / "images", fixtures_dir / "imagenet" / "ground_truth.csv"
     for name in ("mobilenet_v1_0.25_128_quant", "mobilenet_v1_0.25_128"):
         argv = ["eval", str(fixtures_dir / "models" / f"{name}.tflite"), "--data-dir", str(images), "--ground-truth",
-                str(gt), "--workers", "1", "--store", store, "--predictions", str(tmp_path / f"{name}.csv"), "--json"]
+                str(gt), "--workers", "1", "--store", store, "--predictions", str(tmp_path / f"{name}.csv"),
+                "--json"]  # fmt: skip
         assert main(argv) == 0
         capsys.readouterr()
     out = tmp_path / "all.csv"

@@ -64,9 +64,10 @@ class PairedTest:
     def says(self) -> str:
         """a against b in words: "higher, p = 0.003", "lower, p = …" or "accuracy not distinguishable (…)"."""
         p = f"{self.p_value:.2g}" if self.p_value >= 0.001 else f"{self.p_value:.1e}"
+        split = f"{self.only_a} vs {self.only_b} of {self.n:,}"
         if self.sign == 0:
-            return f"accuracy not distinguishable (McNemar p = {p}, {self.only_a} vs {self.only_b} of {self.n:,} images)"
-        return f"{'higher' if self.sign > 0 else 'lower'}, p = {p} (McNemar, {self.only_a} vs {self.only_b} of {self.n:,})"
+            return f"accuracy not distinguishable (McNemar p = {p}, {split} images)"
+        return f"{'higher' if self.sign > 0 else 'lower'}, p = {p} (McNemar, {split})"
 
     def swapped(self) -> PairedTest:
         return PairedTest(self.n, self.only_b, self.only_a, self.p_value)

@@ -107,8 +107,9 @@ def recommend_on(
     if engine:
         points = [p for p in points if p.engine == engine]
     paired = paired_for(results, points)
+    answer = recommend(points, budget or Budget(), top=top, paired=paired)
     return {"device": device, "dataset": dataset, "datasets_available": datasets,
-            "accuracy_basis": accuracy_basis(paired), **recommend(points, budget or Budget(), top=top, paired=paired)}  # fmt: skip
+            "accuracy_basis": accuracy_basis(paired), **answer}  # fmt: skip
 
 
 def accuracy_basis(paired: object | None) -> str:
