@@ -345,3 +345,30 @@ weights = "imagenet"
     assert all(top1[v].artifact_sha256 == lat[v] for v in top1)  # accuracy and latency of one file: no stand-in
     with Store(store) as s:  # the built files' evaluations keep their per-image predictions too
         assert [p.n for p in s.predictions([r.key for r in top1.values()])] == [24, 24]
+
+
+def test_a_measured_study_keeps_each_built_files_predictions(work, tmp_path):
+    """kind = "measured": each built file's top-1 on the study's images comes with its per-image predictions."""
+    plan = tmp_path / "measured.toml"
+    plan.write_text(f"""
+name = "measured-predictions"
+[[study]]
+name = "built"
+kind = "measured"
+alphas = [0.25]
+resolutions = [96]
+precisions = ["fp32"]
+engines = ["litert"]
+dataset = "imagenet"
+data_dir = "{work / "synsets"}"
+limit = 6
+""")
+    store = tmp_path / "r" / "results.sqlite"
+    doc = ok_json(cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json",
+                      home=work / "home"))  # fmt: skip
+    assert doc["failed"] == 0, doc["failures"]
+    (top1,) = [r for r in measured(store) if r.metric == "top1"]
+    with Store(store) as s:
+        (preds,) = s.predictions([top1.key])
+    assert preds.n == top1.n == 6 and preds.artifact_sha256 == top1.artifact_sha256
+    assert 100 * preds.correct.mean() == pytest.approx(top1.value)

@@ -290,4 +290,7 @@ def _accuracy_notes(
 ) -> tuple[dict[str, Any], ...]:
     if not paired or not any(o.metric == "top1" for o in objectives):
         return ()
-    return tuple(paired.note(p, q) for q in rivals if q.provenance.get("top1") is not p.provenance.get("top1"))
+    own = p.provenance.get("top1")
+    same = [q for q in rivals if own is not None and q.provenance.get("top1") is not None
+            and q.provenance["top1"].key == own.key]  # fmt: skip
+    return tuple(paired.note(p, q) for q in rivals if q not in same)  # one evaluation: the same top-1, no test

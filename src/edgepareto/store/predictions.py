@@ -36,7 +36,7 @@ def _unpack(blob: bytes, shape: tuple[int, ...]) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype="<i4").astype(np.int64).reshape(shape)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: NumPy arrays have no single truth value; compare ``images``
 class Predictions:
     """One evaluation's top-k class indices per image, in the order of ``files`` (best first; -1 = background)."""
 
@@ -47,6 +47,7 @@ class Predictions:
     files: tuple[str, ...]
     labels: np.ndarray = field(repr=False)
     topk: np.ndarray = field(repr=False)
+    images: str = ""  # sha256 of the ordered (file, label) list (computed when not given)
 
     def __post_init__(self) -> None:
         n = len(self.files)
@@ -57,6 +58,9 @@ class Predictions:
                 f"predictions of {self.dataset}: {n} files, labels {self.labels.shape}, top-k {self.topk.shape}; "
                 "pass one label and one top-k row per evaluated file"
             )
+        if not self.images:  # equal digests: the same images, labels and order
+            pairs = [[f, int(y)] for f, y in zip(self.files, self.labels, strict=True)]
+            object.__setattr__(self, "images", _digest(pairs))
 
     @classmethod
     def of_result(cls, result: Any, *, key: str, artifact_sha256: str, dataset: str) -> Predictions:
@@ -67,11 +71,6 @@ class Predictions:
     @property
     def n(self) -> int:
         return len(self.files)
-
-    @property
-    def images(self) -> str:
-        """sha256 of the ordered (file, label) list: equal digests mean the same images, labels and order."""
-        return _digest([[f, int(y)] for f, y in zip(self.files, self.labels, strict=True)])
 
     @property
     def correct(self) -> np.ndarray:
@@ -110,5 +109,6 @@ def select(db: sqlite3.Connection, keys: list[str] | None = None) -> list[Predic
             lists[r["digest"]] = (tuple(json.loads(zlib.decompress(r["files"]))), _unpack(r["labels"], (r["n"],)))
         files, labels = lists[r["digest"]]
         topk = _unpack(r["topk"], (r["n"], r["k"]))
-        out.append(Predictions(r["key"], r["artifact_sha256"], r["dataset"], r["preprocessing"], files, labels, topk))
+        out.append(Predictions(r["key"], r["artifact_sha256"], r["dataset"], r["preprocessing"], files, labels, topk,
+                               r["digest"]))  # fmt: skip
     return out
