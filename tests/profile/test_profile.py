@@ -123,8 +123,10 @@ def test_where_the_time_goes_is_one_stacked_bar_per_timed_profile(tmp_path, caps
     untimed = {**doc, "by_kind_ms": dict.fromkeys(doc["by_kind_ms"])}
     with pytest.raises(ValueError, match="no timed profile"):
         plot_time_by_kind([untimed], tmp_path / "none", title="t", subtitle="s")
-    assert main(["profile", str(quant), "--no-bench", "--plot", str(tmp_path / "p"), "--json"]) != 0
-    assert "no per-layer times to plot" in capsys.readouterr().err
+    quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"  # timed on its tf2onnx conversion
+    argv = ["profile", str(quant), "--no-bench", "--runs", "2", "--plot", str(tmp_path / "p"), "--json"]
+    assert main(argv) == 0 and (tmp_path / "p.png").is_file()
+    assert "tf2onnx conversion" in json.loads(capsys.readouterr().out)["times_from"]
 
 
 def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path, capsys):
@@ -173,3 +175,29 @@ def test_an_onnx_file_renamed_to_another_alpha_is_refused_by_its_nodes_output_sh
     renamed.write_bytes(onnx_pair[precision].read_bytes())
     with pytest.raises(ModelFileError, match=f"but layer {layer} outputs"):
         profile_file(renamed, engine="onnxruntime", runs=2, bench=False)
+
+
+def test_a_tflite_file_without_a_log_is_timed_on_its_tf2onnx_conversion(fixtures_dir, capsys):
+    """No benchmark_model log: ONNX Runtime times a tf2onnx copy, LiteRT's whole-model latency beside; text mode
+    prints the table, says where the times come from, and ends without a traceback."""
+    for name in ("mobilenet_v1_0.25_128_quant.tflite", "mobilenet_v1_0.25_128.tflite"):
+        path = fixtures_dir / "models" / name
+        assert main(["profile", str(path), "--runs", "3", "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["engine"] == "litert" and doc["times_engine"] == "onnxruntime" and len(doc["layers"]) == 28
+        assert all(r["ms"] is not None and r["ms"] >= 0 for r in doc["layers"]) and doc["total_ms"] > 0
+        assert doc["times_from"].startswith(f"ONNX Runtime on a tf2onnx conversion of {name}")
+        assert doc["bench"]["status"] == "ok" and doc["layer_sum_vs_bench"] is not None
+    assert main(["profile", str(path), "--runs", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert f"times from ONNX Runtime on a tf2onnx conversion of {name}" in " ".join(out.split())
+    assert "bench median" in out and "litert" in out and "Traceback" not in out + err
+
+
+def test_a_tflite_file_tf2onnx_cannot_convert_fails_in_one_line_naming_the_log_route(tmp_path, capsys):
+    broken = tmp_path / "mobilenet_v1_0.25_128.tflite"
+    broken.write_bytes(b"TFL3" + bytes(4000))
+    assert main(["profile", str(broken), "--runs", "2", "--no-bench"]) != 0
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "tf2onnx cannot convert it" in err and "--enable_op_profiling=true" in err
+    assert "Traceback" not in out + err

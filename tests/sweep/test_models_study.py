@@ -106,6 +106,13 @@ def test_one_command_measures_every_file(work, clean):
     assert by_name["mobilenet_v1_025_128_bg.fp32"] > by_name["mobilenet_v1_025_96.fp32"]  # trained vs random
     variants = {r.variant.name for r in recs}
     assert {"mobilenet_v1_025_128_bg.uint8", "mobilenet_v1_025_96.int8"} <= variants  # names read, not guessed
+    top1 = [r for r in recs if r.metric == "top1"]
+    with Store(store) as s:  # every evaluation keeps its per-image top-5 on the same 24 images (issue 26)
+        preds = {p.key: p for p in s.predictions()}
+    assert sorted(preds) == sorted(r.key for r in top1) and len({p.images for p in preds.values()}) == 1
+    for r in top1:
+        assert preds[r.key].n == 24 and preds[r.key].artifact_sha256 == r.artifact_sha256
+        assert 100 * preds[r.key].correct.mean() == pytest.approx(r.value)
 
 
 def test_report_and_recommend_answer_from_the_files(work, clean):
@@ -336,3 +343,32 @@ weights = "imagenet"
     )
     lat = {r.variant.name: r.artifact_sha256 for r in recs if r.metric == "latency_ms"}
     assert all(top1[v].artifact_sha256 == lat[v] for v in top1)  # accuracy and latency of one file: no stand-in
+    with Store(store) as s:  # the built files' evaluations keep their per-image predictions too
+        assert [p.n for p in s.predictions([r.key for r in top1.values()])] == [24, 24]
+
+
+def test_a_measured_study_keeps_each_built_files_predictions(work, tmp_path):
+    """kind = "measured": each built file's top-1 on the study's images comes with its per-image predictions."""
+    plan = tmp_path / "measured.toml"
+    plan.write_text(f"""
+name = "measured-predictions"
+[[study]]
+name = "built"
+kind = "measured"
+alphas = [0.25]
+resolutions = [96]
+precisions = ["fp32"]
+engines = ["litert"]
+dataset = "imagenet"
+data_dir = "{work / "synsets"}"
+limit = 6
+""")
+    store = tmp_path / "r" / "results.sqlite"
+    doc = ok_json(cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json",
+                      home=work / "home"))  # fmt: skip
+    assert doc["failed"] == 0, doc["failures"]
+    (top1,) = [r for r in measured(store) if r.metric == "top1"]
+    with Store(store) as s:
+        (preds,) = s.predictions([top1.key])
+    assert preds.n == top1.n == 6 and preds.artifact_sha256 == top1.artifact_sha256
+    assert 100 * preds.correct.mean() == pytest.approx(top1.value)

@@ -1,5 +1,6 @@
 """Analysis: Pareto fronts (2 and N metrics) per device, status under uncertainty, cross-device
-difference, speed-up tables, GMAC/s, recommendations and the seed-paper reproduction.
+difference, speed-up tables, GMAC/s, recommendations (top-1 compared by a paired test where two files
+have predictions on the same images) and the seed-paper reproduction.
 
 Pure functions over records and points; the store and the report are at the edges.
 """
@@ -7,6 +8,7 @@ Pure functions over records and points; the store and the report are at the edge
 from __future__ import annotations
 
 from edgepareto.analysis.diff import cross_device_diff, moves
+from edgepareto.analysis.paired import PairedAccuracy, PairedTest, mcnemar_exact, paired_for
 from edgepareto.analysis.pareto import (
     DOMINATED,
     ON_FRONT,
@@ -31,6 +33,8 @@ __all__ = [
     "Estimate",
     "FrontEntry",
     "Objective",
+    "PairedAccuracy",
+    "PairedTest",
     "Point",
     "SpeedupTables",
     "analyse_front",
@@ -40,8 +44,10 @@ __all__ = [
     "dominates",
     "front",
     "load_reference",
+    "mcnemar_exact",
     "moves",
     "open_results",
+    "paired_for",
     "pareto_front",
     "parse_objectives",
     "recommend",

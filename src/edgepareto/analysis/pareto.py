@@ -9,12 +9,16 @@ point is
   against it (q's worst end beats p's best end),
 * ``on the front``: no other point could dominate it for any values inside the intervals,
 * ``too close to call``: otherwise.
+
+Where a pair's order on one objective is settled by a better test than the intervals (``settled``:
+a paired test of two files' top-1 on the same images, ``analysis.paired``), that verdict replaces
+the interval comparison on that objective for that pair.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from edgepareto.errors import ConfigError
@@ -23,6 +27,8 @@ DOMINATED = "dominated"
 ON_FRONT = "on the front"
 TOO_CLOSE = "too close to call"
 STATUSES: tuple[str, ...] = (ON_FRONT, TOO_CLOSE, DOMINATED)
+# (q, p, objective index) -> +1: q surely better than p there, -1: surely worse, 0 or None: the intervals decide
+Settled = Callable[[int, int, int], int | None]
 
 
 @dataclass(frozen=True)
@@ -113,30 +119,45 @@ def dominators(rows: Sequence[Sequence[float]], senses: Sequence[str], i: int) -
     return [j for j, q in enumerate(rows) if j != i and dominates(q, rows[i], senses)]
 
 
-def status_under_uncertainty(points: Sequence[Sequence[Estimate]], senses: Sequence[str]) -> list[str]:
+def status_under_uncertainty(
+    points: Sequence[Sequence[Estimate]], senses: Sequence[str], settled: Settled | None = None
+) -> list[str]:
     """Each point's status given the intervals: dominated, on the front, or too close to call."""
+    return [status for status, _ in status_with_rivals(points, senses, settled)]
+
+
+def status_with_rivals(
+    points: Sequence[Sequence[Estimate]], senses: Sequence[str], settled: Settled | None = None
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Each point's status and the points behind it: those that surely dominate it (``dominated``) or
+    could (``too close to call``); none for a point on the front."""
     _check(points, senses)
     oriented = [[e.oriented(s) for e, s in zip(p, senses, strict=True)] for p in points]
 
-    def surely(q: list[tuple[float, float, float]], p: list[tuple[float, float, float]]) -> bool:
-        # q's worst end is no worse than p's best end everywhere, strictly better somewhere.
-        return all(qw <= pb for (_, _, qw), (pb, _, _) in zip(q, p, strict=True)) and any(
-            qw < pb for (_, _, qw), (pb, _, _) in zip(q, p, strict=True)
-        )
+    def axes(qi: int, pi: int, sure: bool) -> list[tuple[bool, bool]]:
+        # per objective: (q no worse than p, q strictly better), surely (worst against best) or possibly
+        out = []
+        for a, ((qb, _, qw), (pb, _, pw)) in enumerate(zip(oriented[qi], oriented[pi], strict=True)):
+            verdict = settled(qi, pi, a) if settled is not None else None
+            if verdict:
+                out.append((verdict > 0, verdict > 0))
+            else:
+                out.append((qw <= pb, qw < pb) if sure else (qb <= pw, qb < pw))
+        return out
 
-    def possibly(q: list[tuple[float, float, float]], p: list[tuple[float, float, float]]) -> bool:
-        # Some values inside the intervals make q dominate p.
-        return all(qb <= pw for (qb, _, _), (_, _, pw) in zip(q, p, strict=True)) and any(
-            qb < pw for (qb, _, _), (_, _, pw) in zip(q, p, strict=True)
-        )
+    def beats(qi: int, pi: int, sure: bool) -> bool:
+        got = axes(qi, pi, sure)
+        return all(ok for ok, _ in got) and any(strict for _, strict in got)
 
-    out = []
-    for i, p in enumerate(oriented):
-        others = [q for j, q in enumerate(oriented) if j != i]
-        if any(surely(q, p) for q in others):
-            out.append(DOMINATED)
-        elif any(possibly(q, p) for q in others):
-            out.append(TOO_CLOSE)
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for i in range(len(oriented)):
+        others = [j for j in range(len(oriented)) if j != i]
+        surely = tuple(j for j in others if beats(j, i, True))
+        possibly = tuple(j for j in others if beats(j, i, False))
+        if surely:
+            out.append((DOMINATED, surely))
+        elif possibly:
+            out.append((TOO_CLOSE, possibly))
         else:
-            out.append(ON_FRONT)
+            out.append((ON_FRONT, ()))
     return out

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from edgepareto.analysis.pareto import (
     Estimate,
     Objective,
     dominators,
     pareto_front,
-    status_under_uncertainty,
+    status_with_rivals,
 )
 from edgepareto.errors import ConfigError
 from edgepareto.models import Variant
@@ -217,12 +217,21 @@ def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
         metrics["size_mb"] = Estimate(s.value / 1e6, s.low / 1e6, s.high / 1e6)  # type: ignore[operator]
 
 
+class PairedTests(Protocol):
+    """Paired top-1 tests between points (``analysis.paired.PairedAccuracy``)."""
+
+    def test(self, a: Point, b: Point) -> Any: ...  # a PairedTest (its ``sign``: +1, -1, 0) or None
+    def note(self, a: Point, b: Point) -> dict[str, Any]: ...  # vs, basis (McNemar | Wilson), says, test
+
+
 @dataclass(frozen=True)
 class FrontEntry:
     point: Point
     on_front: bool
     status: str
     dominated_by: tuple[str, ...]
+    # what the top-1 comparisons behind the status rest on: {vs, basis (McNemar | Wilson), says, test}
+    accuracy: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -230,11 +239,15 @@ class FrontEntry:
             "on_front": self.on_front,
             "status": self.status,
             "dominated_by": list(self.dominated_by),
+            "accuracy": list(self.accuracy),
         }
 
 
-def analyse_front(points: Sequence[Point], objectives: Sequence[Objective]) -> list[FrontEntry]:
-    """Front membership (point values) and status under uncertainty (intervals) for every point."""
+def analyse_front(
+    points: Sequence[Point], objectives: Sequence[Objective], paired: PairedTests | None = None
+) -> list[FrontEntry]:
+    """Front membership (point values) and status under uncertainty (intervals; a paired test of top-1 where
+    ``paired`` has one for the pair) for every point."""
     for o in objectives:
         missing = [p.key for p in points if o.metric not in p.metrics]
         if missing:
@@ -244,10 +257,40 @@ def analyse_front(points: Sequence[Point], objectives: Sequence[Objective]) -> l
     senses = [o.sense for o in objectives]
     rows = [[p.value(o.metric) for o in objectives] for p in points]
     front = set(pareto_front(rows, senses)) if points else set()
-    statuses = status_under_uncertainty([[p.metrics[o.metric] for o in objectives] for p in points], senses)
+    estimates = [[p.metrics[o.metric] for o in objectives] for p in points]
+    statuses = status_with_rivals(estimates, senses, _settled(points, objectives, paired))
+    # the pairs whose top-1 order mattered by the intervals alone: where the paired test (or its absence) is said
+    by_intervals = status_with_rivals(estimates, senses) if paired else [(s, ()) for s, _ in statuses]
     out = []
     for i, p in enumerate(points):
         by = tuple(points[j].label for j in dominators(rows, senses, i))
+        rivals = sorted(set(statuses[i][1]) | set(by_intervals[i][1]))
+        notes = _accuracy_notes(p, [points[j] for j in rivals], objectives, paired)
         # Consistent by construction: off the front by values => "dominated" or "too close to call".
-        out.append(FrontEntry(p, i in front, statuses[i], by))
+        out.append(FrontEntry(p, i in front, statuses[i][0], by, notes))
     return out
+
+
+def _settled(points: Sequence[Point], objectives: Sequence[Objective], paired: PairedTests | None) -> Any:
+    """The paired test's verdict on top-1 for a pair (q, p), where there is one."""
+    if not paired or not any(o.metric == "top1" for o in objectives):
+        return None
+
+    def verdict(q: int, p: int, axis: int) -> int | None:
+        if objectives[axis].metric != "top1":
+            return None
+        t = paired.test(points[q], points[p])
+        return None if t is None else int(t.sign)
+
+    return verdict
+
+
+def _accuracy_notes(
+    p: Point, rivals: list[Point], objectives: Sequence[Objective], paired: PairedTests | None
+) -> tuple[dict[str, Any], ...]:
+    if not paired or not any(o.metric == "top1" for o in objectives):
+        return ()
+    own = p.provenance.get("top1")
+    same = [q for q in rivals if own is not None and q.provenance.get("top1") is not None
+            and q.provenance["top1"].key == own.key]  # fmt: skip
+    return tuple(paired.note(p, q) for q in rivals if q not in same)  # one evaluation: the same top-1, no test

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from edgepareto.analysis.pareto import pareto_front
-from edgepareto.analysis.points import Point
+from edgepareto.analysis.points import PairedTests, Point
 from edgepareto.errors import ConfigError
 
 
@@ -78,8 +78,11 @@ def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str
     return meets, fails, warns, violation
 
 
-def recommend(points: Sequence[Point], budget: Budget, *, top: int = 3) -> dict[str, Any]:
-    """Best variants within the budget, each with why; rejected ones with why not; nearest misses if none fit."""
+def recommend(
+    points: Sequence[Point], budget: Budget, *, top: int = 3, paired: PairedTests | None = None
+) -> dict[str, Any]:
+    """Best variants within the budget, each with why; rejected ones with why not; nearest misses if none fit.
+    With ``paired``, a top-1 comparison says what a paired test of the two files on the same images found."""
     if top < 1:
         raise ConfigError(f"top must be >= 1, got {top}")
     checked = [(p, *_check(p, budget)) for p in points]
@@ -116,10 +119,10 @@ def recommend(points: Sequence[Point], budget: Budget, *, top: int = 3) -> dict[
             why = list(meets) or ["no bounds given"]
             why.append(f"Pareto-optimal in ({', '.join(names)}) among the {len(feasible)} variants within budget")
             if r == 1 and "top1" in names:
-                why.append("highest top-1 among them" if len(ordered) > 1 else "the only Pareto-optimal choice")
+                why.append(_highest(p, [feasible[i][0] for i in ordered[1:]], paired))
             elif r > 1 and "top1" in names:
                 best = feasible[ordered[0]][0]
-                why.append(_tradeoff(p, best))
+                why.append(_tradeoff(p, best, paired))
             if p.stand_in:
                 why.append(f"{p.stand_in}: ranked after the points measured on one file")
             confirm = _confirmation(p)
@@ -155,11 +158,29 @@ def _confirmation(p: Point) -> dict[str, Any] | None:
     }
 
 
-def _tradeoff(p: Point, best: Point) -> str:
+def _highest(p: Point, others: list[Point], paired: PairedTests | None) -> str:
+    if not others:
+        return "the only Pareto-optimal choice"
+    if paired is None or paired.test(p, others[0]) is None:
+        return "highest top-1 among them"
+    return f"highest top-1 among them (vs {others[0].label}: {paired.note(p, others[0])['says']})"
+
+
+def _compared(p: Point, best: Point, paired: PairedTests | None) -> str:
+    """How p's top-1 stands against #1's: the paired test where there is one, else whether the intervals meet."""
+    t = paired.test(p, best) if paired is not None else None
+    if t is not None:
+        return t.says()
+    a, b = p.metrics["top1"], best.metrics["top1"]
+    meet = a.low <= b.high and b.low <= a.high  # type: ignore[operator]
+    return f"Wilson intervals {'overlap' if meet else 'apart'}, no paired predictions"
+
+
+def _tradeoff(p: Point, best: Point, paired: PairedTests | None = None) -> str:
     parts = []
     if "latency_ms" in p.metrics and "latency_ms" in best.metrics:
         parts.append(f"{best.value('latency_ms') / p.value('latency_ms'):.2f}x faster")
     if "size_mb" in p.metrics and "size_mb" in best.metrics:
         parts.append(f"{best.value('size_mb') / p.value('size_mb'):.2f}x smaller")
     loss = best.value("top1") - p.value("top1")
-    return f"{', '.join(parts)} than #1 for {loss:.2f} points of top-1"
+    return f"{', '.join(parts)} than #1 for {loss:.2f} points of top-1 ({_compared(p, best, paired)})"

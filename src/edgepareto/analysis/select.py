@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from edgepareto.analysis.paired import paired_for
 from edgepareto.analysis.pareto import Objective
 from edgepareto.analysis.points import analyse_front, collect_points
 from edgepareto.analysis.recommend import Budget, recommend
@@ -77,10 +78,12 @@ def front(
     else:
         dataset = dataset or "imagenet-val"
     points = collect_points(records, device=device, dataset=dataset, require=[o.metric for o in objs])
-    entries = analyse_front(points, objs)
+    paired = paired_for(results, points)
+    entries = analyse_front(points, objs, paired)
     return {
         "device": device,
         "dataset": dataset,
+        "accuracy_basis": accuracy_basis(paired),
         "objectives": [{"metric": o.metric, "sense": o.sense} for o in objs],
         "points": [e.to_json() for e in entries],
         "front": [e.point.label for e in entries if e.on_front],
@@ -103,5 +106,14 @@ def recommend_on(
     points = collect_points(records, device=device, dataset=dataset, require=("latency_ms", "top1"))
     if engine:
         points = [p for p in points if p.engine == engine]
+    paired = paired_for(results, points)
+    answer = recommend(points, budget or Budget(), top=top, paired=paired)
     return {"device": device, "dataset": dataset, "datasets_available": datasets,
-            **recommend(points, budget or Budget(), top=top)}  # fmt: skip
+            "accuracy_basis": accuracy_basis(paired), **answer}  # fmt: skip
+
+
+def accuracy_basis(paired: object | None) -> str:
+    """What top-1 comparisons rest on, said once per answer."""
+    if paired:
+        return "McNemar's exact test on per-image predictions where two files share images, else Wilson intervals"
+    return "Wilson 95% intervals (no per-image predictions stored for these files)"

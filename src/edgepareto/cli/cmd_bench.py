@@ -261,6 +261,26 @@ def _progress_bar(args: argparse.Namespace, protocol: Any) -> tuple[Any, Any]:
     return progress, done
 
 
+def _how(doc: dict[str, Any], imported: dict[str, Any]) -> str:
+    """How it was measured, in words: what the record does not know (an imported log's threads, CPUs and
+    outliers) is said to be unknown or left out, never printed as a Python value."""
+    proto = doc.get("protocol") or {}
+    threads = imported.get("threads", doc.get("threads"))
+    known = isinstance(threads, int) and threads > 0
+    parts = [f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name') or 'unknown protocol'})",
+             f"{threads} thread(s)" if known else "thread count unknown"]  # fmt: skip
+    cpus = doc.get("cpus")
+    if cpus:
+        pin = (doc.get("pinning") or {}).get("status")
+        parts[-1] += f" on CPUs {','.join(str(c) for c in cpus) if isinstance(cpus, list) else cpus}"
+        parts[-1] += f" [{pin}]" if pin else ""
+    if proto.get("name"):
+        parts.append(f"protocol {proto['name']}")
+    if doc.get("outliers") is not None:
+        parts.append(f"{doc['outliers']} outliers")
+    return ", ".join(parts)
+
+
 def render(doc: dict[str, Any], console) -> None:
     from edgepareto.cli._output import table
 
@@ -279,13 +299,7 @@ def render(doc: dict[str, Any], console) -> None:
     imported = doc.get("imported") or {}
     title = f"{Path(doc['model']).name} · {doc['engine_version'] or doc['engine']} · {doc['kernel_path']}"
     console.print(table(title, ["figure", "ms", ""], rows, right=(1,)))
-    proto = doc["protocol"]
-    pin = (doc.get("pinning") or {}).get("status", "")
-    threads = imported.get("threads", doc["threads"])
-    console.print(
-        f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name')}), {threads} thread(s) on CPUs "
-        f"{doc.get('cpus')} [{pin}], protocol {proto.get('name')}, {doc.get('outliers', 0)} outliers"
-    )
+    console.print(_how(doc, imported))
     _render_processes(doc, console)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")

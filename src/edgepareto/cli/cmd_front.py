@@ -47,3 +47,9 @@ def render(doc: dict[str, Any], console) -> None:
     stand_ins = sorted({p["stand_in"] for p in doc["points"] if p.get("stand_in")})
     for text in stand_ins:
         console.print(f"stand-in: {text}")
+    if doc.get("accuracy_basis"):
+        console.print(f"top-1 compared by {doc['accuracy_basis']}")
+    for p in doc["points"]:
+        for note in p.get("accuracy", []):
+            if note["basis"] == "McNemar":
+                console.print(f"  {p['label']} top-1 vs {note['vs']}: {note['says']}")

@@ -56,15 +56,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {**pred.to_json(), "device": device, "stored": not args.no_store, "measured_or_published": measured}
 
 
+def _how(d: dict[str, Any]) -> str:
+    """Engine and threads in words; what a record does not know (an imported log's threads) is said so."""
+    threads = f"{d['threads']} thread(s)" if d.get("threads") else "thread count unknown"
+    return f"{d.get('engine') or 'engine unknown'}, {threads}"
+
+
 def render(doc: dict[str, Any], console) -> None:
     m = doc["model"]
     interval = doc["interval_ms"]
     span = f" [{interval[0]:.4g}, {interval[1]:.4g}] ms" if interval else f" (no interval: {m['interval_note']})"
     console.print(f"{doc['variant']} on {doc['device']}: [bold]{doc['latency_ms']:.4g} ms PREDICTED[/bold]{span}")
     fitted = ", ".join(f"{p['variant']} {p['latency_ms']:.4g} ms" for p in m["fit_on"])
-    console.print(f"model {m['version']} ({m['form']}, {m['engine']}, {m['threads']} thread(s)) fitted on: {fitted}")
+    console.print(f"model {m['version']} ({m['form']}, {_how(m)}) fitted on: {fitted}")
     for r in doc["measured_or_published"]:
-        console.print(f"{r['source']}: {r['latency_ms']:.4g} ms ({r['engine']}, {r['threads']} thread(s))")
+        console.print(f"{r['source']}: {r['latency_ms']:.4g} ms ({_how(r)})")
     if doc["extrapolated"]:
         console.print("[yellow]outside the alphas/resolutions it was fitted on: an extrapolation[/yellow]")
     if doc["stored"]:

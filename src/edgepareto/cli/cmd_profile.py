@@ -1,11 +1,12 @@
 """Where the time goes in one model file: per-operator times mapped onto the cost model's layers.
 
 ONNX Runtime: its session profiler's median kernel time per node. LiteRT: the Python runtime
-lists the operators but has no per-operator timer, so the layers come without times unless
-``--log`` gives a ``benchmark_model --enable_op_profiling=true --use_xnnpack=false`` log of the
-same architecture. Each layer gets its MACs, parameters, activation bytes and GMAC/s; the
-whole-model latency is measured by ``bench`` in the same call, and the layer sum is compared
-with it.
+lists the operators but has no per-operator timer, so the times come from ``--log`` (a
+``benchmark_model --enable_op_profiling=true --use_xnnpack=false`` log of the same architecture)
+or, without one, from ONNX Runtime on a tf2onnx conversion of the file (the header says so; LiteRT's
+whole-model latency of the original is beside it). Each layer gets its MACs, parameters,
+activation bytes and GMAC/s; the whole-model latency is measured by ``bench`` in the same call,
+and the layer sum is compared with it.
 
     edgepareto profile artifacts/mobilenet_v1_050_160.int8.onnx --cpus 1 --json
     edgepareto profile mobilenet_v1_100_224.fp32.tflite --log board-op-profile.log
@@ -73,15 +74,14 @@ def render(doc: dict[str, Any], console) -> None:
              f"{r['activation_bytes'] / 1e3:.0f}", "-" if r["gmacs_per_s"] is None else f"{r['gmacs_per_s']:.1f}")
             for r in doc["layers"]]  # fmt: skip
     head = ["layer", "kind", "op", "ms", "MMACs", "params", "act kB", "GMAC/s"]
-    console.print(table(f"{doc['variant']} ({doc['engine']})", head, rows, right=(3, 4, 5, 6, 7)))
+    title = f"{doc['variant']} ({doc['engine']})"
+    if doc.get("times_engine") and doc["times_engine"] != doc["engine"]:
+        title = f"{doc['variant']}: times from ONNX Runtime on a tf2onnx conversion of {Path(doc['file']).name}"
+    console.print(table(title, head, rows, right=(3, 4, 5, 6, 7)))
     console.print(f"times from: {doc['times_from'] or 'none (operators only)'}")
     kinds = ", ".join(f"{k} {_ms(v)}" for k, v in doc["by_kind_ms"].items())
     console.print(f"ms by kind: {kinds}; layer sum {_ms(doc['total_ms'])} ms")
-    b = doc.get("bench")
-    if b and b.get("status") == "ok":
-        console.print(
-            f"bench median {b['median_ms']:.3f} ms; layer sum vs bench {100 * doc['layer_sum_vs_bench']:+.1f}%"
-        )
+    _bench_line(doc, console)
     il = doc.get("interleaved")
     if il:
         console.print(f"bench's runner taking turns with the profiled runs: median {il['median_ms']:.3f} ms; "
@@ -91,3 +91,16 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(f"profiled runs: {cpu:.3f} ms CPU time (median); layer sum vs it {diff:+.1f}%")
     if doc.get("note"):
         console.print(doc["note"])
+
+
+def _bench_line(doc: dict[str, Any], console) -> None:
+    """bench's whole-model latency (the file's own engine) and how far the layer sum is from it."""
+    b = doc.get("bench")
+    if not b:
+        return
+    if b.get("status") != "ok":
+        console.print(f"[yellow]bench ({doc['engine']}) failed:[/yellow] {b.get('error') or 'no reason given'}")
+        return
+    vs = doc.get("layer_sum_vs_bench")
+    diff = "" if vs is None else f"; layer sum vs bench {100 * vs:+.1f}%"
+    console.print(f"bench median {b['median_ms']:.3f} ms ({doc['engine']}, whole model){diff}")

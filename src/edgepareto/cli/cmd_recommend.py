@@ -36,10 +36,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return recommend_on(store, args.device, budget, dataset=args.dataset, engine=args.engine, top=args.top)
 
 
+def _budget(b: dict[str, Any]) -> str:
+    """The bounds in words (the Budget's unset bounds left out)."""
+    words = [(b.get("max_latency_ms"), "latency ≤ {:g} ms"), (b.get("max_size_mb"), "size ≤ {:g} MB"),
+             (b.get("min_top1"), "top-1 ≥ {:g}%")]  # fmt: skip
+    return ", ".join(text.format(v) for v, text in words if v is not None) or "none (no bounds given)"
+
+
 def render(doc: dict[str, Any], console) -> None:
     from edgepareto.cli._output import table
 
-    console.print(f"device {doc['device']}, accuracy on {doc['dataset']}; budget: {doc['budget']}")
+    console.print(f"device {doc['device']}, accuracy on {doc['dataset']}; budget: {_budget(doc['budget'])}")
     rows = []
     for r in doc["recommendations"]:
         m = r["metrics"]
@@ -59,6 +66,8 @@ def render(doc: dict[str, Any], console) -> None:
         for r in doc["recommendations"]:
             if r.get("confirm"):
                 console.print(f"#{r['rank']} rests on a PREDICTED latency; confirm it: {r['confirm']['command']}")
+        if doc.get("accuracy_basis"):
+            console.print(f"top-1 compared by {doc['accuracy_basis']}")
     else:
         console.print(f"[bold]{doc.get('message', 'nothing to recommend')}[/bold]")
         for r in doc.get("nearest", []):

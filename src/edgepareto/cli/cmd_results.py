@@ -4,6 +4,8 @@ Every measurement keeps its provenance: source (measured/published/predicted), c
 protocol, engine and tool versions, device and dataset. The store is one SQLite file,
 by default ``./edgepareto-results/results.sqlite``; the published reference data (the seed's
 Table II and Google's hosted-model sizes and top-1) is loaded into it on first use.
+``--predictions FILE.csv`` exports every evaluation's per-image top-k predictions (kept by ``eval --store``
+and every sweep's evaluations), in ``eval --predictions``'s columns with the file and data set in front.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("summary", "csv", "json"), default="summary", help="what to print")
     p.add_argument("--out", type=Path, help="write the export to this file instead of stdout")
     p.add_argument("--ok-only", action="store_true", help="leave out failed measurements")
+    p.add_argument("--predictions", type=Path, metavar="CSV",
+                   help="write every stored evaluation's per-image predictions (variant, artifact, data set, "
+                   "file, label, top1, top5) to this CSV")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -31,6 +36,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.out is not None:
         output_file(args.out)  # before reading the store
+    if args.predictions is not None:
+        return _predictions(args, output_file(args.predictions, "--predictions"))
     with open_store(args) as store:
         if args.format == "csv":
             text = export_csv(store, include_failed=not args.ok_only)
@@ -41,6 +48,39 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         return _deliver(args, json.dumps(doc, indent=2, default=str) + "\n", "json", len(doc["measurements"]), doc)
     return _summary(doc)
+
+
+def _predictions(args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """Every stored evaluation's per-image top-k as one CSV: one row per (evaluation, image)."""
+    from edgepareto.errors import DatasetError
+    from edgepareto.validation import write_text
+
+    with open_store(args) as store:
+        preds = store.predictions()
+        names = {a.sha256: a.variant.name for a in store.artifacts()}
+    if not preds:
+        raise DatasetError(f"{args.store} holds no per-image predictions; evaluate with `edgepareto eval FILE --store "
+                           f"{args.store}` or `edgepareto sweep --models ...` first")  # fmt: skip
+    write_text(out, predictions_csv(preds, names), "--predictions")
+    return {"store": str(args.store), "predictions": str(out), "evaluations": len(preds),
+            "rows": sum(p.n for p in preds)}  # fmt: skip
+
+
+def predictions_csv(preds: list[Any], names: dict[str, str]) -> str:
+    """``variant,artifact_sha256,dataset,preprocessing,file,label,top1,top5`` (top5: space-separated indices)."""
+    import csv
+    import io
+
+    from edgepareto.validation import csv_cell
+
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(["variant", "artifact_sha256", "dataset", "preprocessing", "file", "label", "top1", "top5"])
+    for p in preds:
+        head = [csv_cell(names.get(p.artifact_sha256, "")), p.artifact_sha256, csv_cell(p.dataset), p.preprocessing]
+        for file, label, row in zip(p.files, p.labels, p.topk, strict=True):
+            w.writerow([*head, csv_cell(file), int(label), int(row[0]), " ".join(str(int(c)) for c in row)])
+    return buf.getvalue()
 
 
 def _deliver(args: argparse.Namespace, text: str, fmt: str, n: int, doc: dict[str, Any] | None = None) -> dict:
@@ -90,6 +130,10 @@ def render(doc: dict[str, Any], console) -> None:
         return
     if "out" in doc:
         console.print(f"wrote {doc['measurements']} measurements as {doc['format']} to {doc['out']}")
+        return
+    if "evaluations" in doc:
+        console.print(f"wrote {doc['rows']:,} per-image predictions of {doc['evaluations']} evaluations to "
+                      f"{doc['predictions']}")  # fmt: skip
         return
     console.print(
         f"{doc['store']} (schema v{doc['schema_version']}): {doc['measurements']} measurements, "

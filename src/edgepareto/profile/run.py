@@ -2,7 +2,9 @@
 
 ONNX Runtime gives times per node (its session profiler). LiteRT's Python runtime gives the
 operators but no times; with a ``benchmark_model --enable_op_profiling`` log (``log_text``)
-the times are the log's. ``bench`` measures the same file in the same call (a pinned child
+the times are the log's, and without one a tf2onnx conversion of the ``.tflite`` file is timed by
+ONNX Runtime (``converted.py``), LiteRT's whole-model latency of the original beside it.
+``bench`` measures the same file in the same call (a pinned child
 process, the fast protocol), so the sum of layer times can be checked against it; with ONNX
 Runtime the file is also opened as ``bench`` opens it in the profiling process, one unprofiled run
 after each profiled one (``interleaved``): the two sides then share the host's speed states, which
@@ -18,15 +20,17 @@ from typing import Any
 from edgepareto.bench import Protocol, discover_host, measure, resolve_cpus
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Variant, cost_of
+from edgepareto.profile.converted import profile_converted
 from edgepareto.profile.layers import LayerProfile, OpTime, map_ops
-from edgepareto.profile.litert import litert_ops, log_ops_of
+from edgepareto.profile.litert import log_ops_of
 from edgepareto.profile.onnxruntime import profile_onnx
 
 ENGINES: tuple[str, ...] = ("onnxruntime", "litert")
 SPACING_S = 0.0  # pause before each counted profiled run (see profile_onnx)
-LITERT_NOTE = (
-    "LiteRT's Python runtime exposes the operators but not their times; pass --log with a "
-    "benchmark_model --enable_op_profiling=true --use_xnnpack=false log for per-layer times"
+CONVERTED_NOTE = (
+    "per-layer times are ONNX Runtime's on a tf2onnx conversion of the file (LiteRT's Python runtime has no "
+    "per-operator timer); the bench line is LiteRT's own whole-model latency of the original. For LiteRT's "
+    "per-layer times pass --log with a benchmark_model --enable_op_profiling=true --use_xnnpack=false log"
 )
 
 
@@ -51,7 +55,12 @@ def _ops(
                 "profiler_run_median_ms": statistics.median(prof.run_ms),
                 "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms),
                 "interleaved": _interleaved(prof.unprofiled_ms)}  # fmt: skip
-    return {"ops": litert_ops(path), "times_from": None, "note": LITERT_NOTE}
+    prof = profile_converted(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s)
+    return {"ops": prof.ops, "times_from": f"ONNX Runtime on a tf2onnx conversion of {path.name} "
+            f"({prof.engine_version} session profiler, median span per node)", "times_engine": "onnxruntime",
+            "kernel_sum_ms": sum(prof.kernel_ms), "profiler_runs": runs, "profiler_spacing_s": spacing_s,
+            "profiler_run_median_ms": statistics.median(prof.run_ms),
+            "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms), "note": CONVERTED_NOTE}  # fmt: skip
 
 
 def _interleaved(times: tuple[float, ...]) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from edgepareto.analysis import Budget, collect_points, recommend
+from edgepareto.analysis import Budget, collect_points, paired_for, recommend
 from edgepareto.store import MeasurementRecord, Store
 
 REALTIME_MS = 1000.0 / 30.0  # the seed's real-time criterion, the default latency bound
@@ -40,7 +40,8 @@ def your_models(store: Store, records: list[MeasurementRecord]) -> dict[str, Any
         for d in devices:
             pts = collect_points(mine, device=d, dataset=ds, require=("latency_ms", "top1"))
             if pts:
-                answers.append({"device": d, "dataset": ds, **recommend(pts, budget, top=3)})
+                paired = paired_for(store, pts)  # top-1 compared on the same images where both kept predictions
+                answers.append({"device": d, "dataset": ds, **recommend(pts, budget, top=3, paired=paired)})
     return {"files": _file_rows(given, mine, devices), "budget": budget.__dict__, "budget_basis": basis,
             "devices": devices, "answers": answers}  # fmt: skip
 

@@ -235,9 +235,11 @@ def _protocol_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["device", "source", "engine", "threads", "kernel path", "protocol", "figures"]
     rows = []
     for p in doc["protocols"]:
-        proto = ", ".join(f"{k}={v}" for k, v in sorted(p["protocol"].items()) if not isinstance(v, (dict, list)))
+        proto = ", ".join(f"{k}={v}" for k, v in sorted(p["protocol"].items())
+                          if v is not None and not isinstance(v, (dict, list)))  # fmt: skip
+        threads = p["threads"] if p["threads"] else "unknown"  # an imported log may not state it
         rows.append([p["device"], p["source"], f"{p['engine'] or ''} {p['engine_version'] or ''}".strip(),
-                     p["threads"], p["kernel_path"] or "", proto, p["count"]])  # fmt: skip
+                     threads, p["kernel_path"] or "", proto, p["count"]])  # fmt: skip
     return cols, rows
 
 
@@ -373,7 +375,8 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
     parts.append("<h2>Protocols</h2>" + _table(*_protocol_rows(doc)))
     parts.append("<h2>Devices</h2>")
     for d in doc["devices"]:
-        fp = ", ".join(f"{k}: {v}" for k, v in d["fingerprint"].items() if not isinstance(v, (dict, list)))
+        fp = ", ".join(f"{k}: {v}" for k, v in d["fingerprint"].items()
+                       if v is not None and v != "" and not isinstance(v, (dict, list)))  # fmt: skip
         parts.append(f"<p><b>{_e(d['name'])}</b> ({_e(d['kind'])}): {_e(fp)}</p>")
     parts.append("<h2>Provenance of every number</h2><details><summary>"
                  f"{len(doc['provenance'])} figures</summary>")  # fmt: skip

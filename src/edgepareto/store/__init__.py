@@ -7,6 +7,7 @@ from edgepareto.models import Variant
 from edgepareto.store._export import CSV_COLUMNS, export_csv, export_json, flat_row
 from edgepareto.store._schema import SCHEMA_VERSION
 from edgepareto.store._sqlite import DEFAULT_PATH, Store, now, tool_versions
+from edgepareto.store.predictions import Predictions
 from edgepareto.store.records import METRICS, SOURCES, Dataset, Device, MeasurementRecord
 
 ArtifactRecord = Artifact  # the store persists the one Artifact type
@@ -22,6 +23,7 @@ __all__ = [
     "Dataset",
     "Device",
     "MeasurementRecord",
+    "Predictions",
     "Store",
     "Variant",
     "export_csv",

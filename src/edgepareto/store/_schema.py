@@ -98,6 +98,29 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE variants ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE variants ADD COLUMN tag TEXT;
     """,
+    # 4: per-image top-k predictions of every evaluation (store/predictions.py): the ordered (file, label) list
+    # once per distinct list, and per evaluation its n x k class indices, both zlib-compressed.
+    """
+    CREATE TABLE image_lists (
+        id          INTEGER PRIMARY KEY,
+        digest      TEXT NOT NULL UNIQUE,           -- sha256 of the ordered (file, label) list
+        n           INTEGER NOT NULL CHECK (n > 0),
+        files       BLOB NOT NULL,                  -- zlib: JSON list of the files
+        labels      BLOB NOT NULL                   -- zlib: int32 little-endian, one per file
+    );
+    CREATE TABLE predictions (
+        id            INTEGER PRIMARY KEY,
+        key           TEXT NOT NULL UNIQUE,         -- the top-1 measurement's key
+        artifact_sha256 TEXT NOT NULL,
+        dataset       TEXT NOT NULL,
+        preprocessing TEXT NOT NULL,                -- sha256 of the whole preprocessing spec (JSON)
+        image_list_id INTEGER NOT NULL REFERENCES image_lists(id),
+        k             INTEGER NOT NULL CHECK (k > 0),
+        topk          BLOB NOT NULL,                -- zlib: int32 little-endian, n x k, best first
+        created_at    TEXT NOT NULL
+    );
+    CREATE INDEX predictions_artifact ON predictions(artifact_sha256);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,6 +28,9 @@ from edgepareto.errors import StoreError
 from edgepareto.models import Variant
 from edgepareto.store._liveness import run_is_alive
 from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
+from edgepareto.store.predictions import Predictions
+from edgepareto.store.predictions import insert as insert_predictions
+from edgepareto.store.predictions import select as select_predictions
 from edgepareto.store.records import Dataset, Device, MeasurementRecord
 
 log = logging.getLogger(__name__)
@@ -252,9 +255,23 @@ class Store:
         """Commit one measurement; False if a record with its key is already there (nothing changes)."""
         return self._write(lambda db: self._insert(db, rec, run_id))
 
-    def add_many(self, recs: list[MeasurementRecord], *, run_id: int | None = None) -> int:
-        """Commit several records in one transaction (all or none); returns how many were new."""
-        return self._write(lambda db: sum(self._insert(db, r, run_id) for r in recs))
+    def add_many(
+        self, recs: list[MeasurementRecord], *, run_id: int | None = None, predictions: Predictions | None = None
+    ) -> int:
+        """Commit several records in one transaction (all or none), with the evaluation's per-image
+        ``predictions`` if given (so accuracy is never stored without them); returns how many records were new."""
+
+        def write(db: sqlite3.Connection) -> int:
+            new = sum(self._insert(db, r, run_id) for r in recs)
+            if predictions is not None:
+                insert_predictions(db, predictions, now())
+            return new
+
+        return self._write(write)
+
+    def add_predictions(self, preds: Predictions) -> bool:
+        """Commit one evaluation's per-image predictions; False if its key is already there."""
+        return self._write(lambda db: insert_predictions(db, preds, now()))
 
     def _insert(self, db: sqlite3.Connection, rec: MeasurementRecord, run_id: int | None) -> bool:
         vid = self._variant_id(db, rec.variant)
@@ -408,6 +425,10 @@ class Store:
         )
         rows = self._retry(lambda: self._db.execute(sql, params).fetchall())
         return [_measurement(r) for r in rows]
+
+    def predictions(self, keys: list[str] | None = None) -> list[Predictions]:
+        """Stored per-image predictions: all, or those of the top-1 records with ``keys``."""
+        return self._retry(lambda: select_predictions(self._db, keys))
 
     def count(self) -> int:
         return int(self._retry(lambda: self._db.execute("SELECT COUNT(*) FROM measurements").fetchone()[0]))

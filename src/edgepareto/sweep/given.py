@@ -18,7 +18,7 @@ from typing import Any
 from edgepareto.artifacts import Artifact, check_model_file, format_of, inspect_tflite, sha256_file
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Precision, Variant
-from edgepareto.store import Dataset, MeasurementRecord, Store
+from edgepareto.store import Dataset, MeasurementRecord, Predictions, Store
 from edgepareto.sweep.keys import digest, latency_key, size_key
 
 DATASET_NAMES = {"imagenet": "imagenet-val", "fashion-mnist": "fashion-mnist-test"}
@@ -218,7 +218,9 @@ def record_accuracy(
         engine_version=result.engine_version, notes=f"Wilson 95% interval; {result.subset} of {result.source}",
         record=doc,
     )  # fmt: skip
-    return store.add_many(recs, run_id=run_id)
+    top1 = next(r.key for r in recs if r.metric == "top1")
+    preds = Predictions.of_result(result, key=top1, artifact_sha256=art.sha256, dataset=name)
+    return store.add_many(recs, run_id=run_id, predictions=preds)
 
 
 def record_latency(

@@ -12,7 +12,7 @@ from typing import Any
 
 from edgepareto.data import open_dataset
 from edgepareto.models import Variant
-from edgepareto.store import Dataset, MeasurementRecord
+from edgepareto.store import Dataset, MeasurementRecord, Predictions
 from edgepareto.sweep.keys import measured_accuracy_key, recipe_of
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, expand_built
@@ -60,7 +60,8 @@ class AccuracyJob:
             engine=result.engine, engine_version=result.engine_version, notes=f"Wilson 95% interval; {result.subset}",
             record={k: v for k, v in result.to_json().items() if k not in ("skipped", "preprocessing")},
         )  # fmt: skip
-        return int(ctx.store.add_many(recs, run_id=ctx.run_id))
+        preds = Predictions.of_result(result, key=keys["top1"], artifact_sha256=art.sha256, dataset=self.dataset_name)
+        return int(ctx.store.add_many(recs, run_id=ctx.run_id, predictions=preds))
 
     def _progress(self, ctx: Context) -> Any:
         if ctx.progress is None:

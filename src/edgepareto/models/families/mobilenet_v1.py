@@ -111,7 +111,7 @@ register_family(
         cost=cost,
         named_variants=tuple(ModelConfig(FAMILY, a, 224) for a in SEED_ALPHAS),
         notes=(
-            "built with keras.applications.MobileNet (weights=None)",
+            "built with keras.applications.MobileNet, without pretrained weights",
             "channels follow Keras int(c*alpha); TF-slim's min_depth=8 differs only for alpha < 0.25",
         ),
     )
