@@ -13,6 +13,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -127,3 +130,62 @@ def make_ina238(root: str | Path, *, update_ms: int | None = 1, uw: int = 2_000_
     if update_ms is not None:
         _write(d / "update_interval", str(update_ms))
     return d / "power1_input"
+
+
+class CpuDrivenRapl:
+    """Drives a :class:`FakeRapl` package counter in real time from the CPU time of measuring processes.
+
+    A separate process (so that the test's own threads cannot starve it) updates the counter every ~1 ms:
+    energy = idle W x elapsed + ``cpu_w`` x the on-CPU seconds (``/proc/PID/schedstat``) of the ``_child.py``
+    processes whose command line holds ``marker`` (this test's folder, not another test's). A model run then
+    costs ``cpu_w`` x its CPU time above idle, as a core drawing ``cpu_w`` more while busy would.
+    """
+
+    def __init__(self, rapl: FakeRapl, marker: str, *, idle_w: float = 2.0, cpu_w: float = 10.0) -> None:
+        self.argv = [str(rapl.paths["package-0"]), marker, str(idle_w), str(cpu_w), str(rapl.exact["package-0"])]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> CpuDrivenRapl:
+        self.proc = subprocess.Popen([sys.executable, __file__, *self.argv])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def _child_pids(marker: bytes) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                cmd = Path(f"/proc/{name}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"_child.py" in cmd and marker in cmd:
+                pids.append(int(name))
+    return pids
+
+
+def _drive(path: str, marker: str, idle_w: float, cpu_w: float, start_uj: float) -> None:
+    """The driving loop (runs until terminated)."""
+    cpu_ns: dict[int, int] = {}
+    pids: list[int] = []
+    t0, n = time.monotonic(), 0
+    while True:
+        if n % 20 == 0:
+            pids = _child_pids(marker.encode())
+        n += 1
+        for pid in pids:
+            try:
+                cpu_ns[pid] = max(int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]), cpu_ns.get(pid, 0))
+            except (OSError, ValueError, IndexError):
+                continue
+        uj = start_uj + 1e6 * (idle_w * (time.monotonic() - t0) + cpu_w * sum(cpu_ns.values()) / 1e9)
+        set_value(Path(path), int(uj) % MAX_RANGE_UJ)
+        time.sleep(0.001)
+
+
+if __name__ == "__main__":
+    _drive(sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))

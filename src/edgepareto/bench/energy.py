@@ -37,6 +37,9 @@ except ImportError:  # pragma: no cover - exercised by the flat-copy test and th
 
 #: Sensor updates the window must hold: the stale ends then cost at most ~2/20 = 10% of the window's energy.
 MIN_UPDATES = 20
+#: The window is at least this long whatever the update rate: RAPL's nominal 1 ms update jitters, and a
+#: reading can lag a busy core by a scheduler tick (4 ms at 250 Hz); 0.1 s keeps that lag within a few %.
+MIN_WINDOW_S = 0.1
 IDLE_S = (0.2, 3.0)  # idle sampling: long enough for MIN_UPDATES updates, within these bounds
 ENV_MAX_S = "EDGEPARETO_ENERGY_MAX_S"
 MAX_EXTEND_S = 3.0  # default bound on the untimed runs added to reach MIN_UPDATES
@@ -119,7 +122,7 @@ class EnergyWindow:
 
     def _needed_s(self) -> float:
         interval = self.probe.interval_s if self.probe is not None else None
-        return self.min_updates * interval if interval else IDLE_S[0] * 5
+        return max(MIN_WINDOW_S, self.min_updates * interval) if interval else IDLE_S[0] * 5
 
     def sample_idle(self) -> None:
         """Idle power before the timed runs, in two halves: their mean, and half their spread plus the ends' bound."""
