@@ -220,12 +220,42 @@ def test_power_sensor_choice_off_and_unknown(sysroot, monkeypatch):
     assert sensor is None and "unknown power sensor 'joulescope'" in reasons[0]
 
 
-def test_measuring_thread_count_is_back_to_one_after_a_power_window(sysroot):
+def test_failed_runs_leave_no_sampling_thread_behind(sysroot, monkeypatch):
     make_ina3221(sysroot, update_ms=1)
+    monkeypatch.setenv("EDGEPARETO_POWER_SENSOR", "ina3221")
     before = threading.active_count()
-    w = EnergyWindow(Ina3221(), max_extend_s=0.0)
+    with pytest.raises(RuntimeError), energy_window(lambda: None, max_extend_s=0.0):
+        assert threading.active_count() == before + 1  # sampling while the runs run
+        raise RuntimeError("the engine crashed")
+    assert threading.active_count() == before
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one usable CPU: the sampler can only share it")
+def test_the_power_sampler_runs_off_the_measured_cpus(sysroot):
+    make_ina3221(sysroot, update_ms=1)
+    saved = os.sched_getaffinity(0)
+    pinned = min(saved)
+    try:
+        os.sched_setaffinity(0, {pinned})  # as the measuring child pins itself
+        w = EnergyWindow(Ina3221(), max_extend_s=0.0)
+        w.sample_idle()
+        w.begin()
+        time.sleep(0.12)
+        w.runs = 1
+        doc = w.end()
+    finally:
+        os.sched_setaffinity(0, saved)
+    assert pinned not in doc["sensor"]["sampler_cpus"] and doc["sensor"]["sampler_shares_measured_cpus"] is False
+
+
+def test_runs_that_draw_no_more_than_idle_are_refused(sysroot):
+    rapl, clock = FakeRapl(sysroot), FakeClock()
+    clock.hooks.append(rapl.clocked(IDLE_W))
+    w = EnergyWindow(Rapl(), clock=clock.now, sleep=clock.sleep)
     w.sample_idle()
     w.begin()
-    w.runs = 1
-    w.end()
-    assert threading.active_count() == before
+    for _ in range(50):
+        clock.sleep(RUN_S)  # the runs add nothing above idle
+    w.runs = 50
+    doc = w.end()
+    assert doc["status"] == "unavailable" and "not above idle within the sensor's resolution" in doc["reason"]

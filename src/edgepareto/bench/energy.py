@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
+    from edgepareto.bench._sysfs import ConfigError
     from edgepareto.bench.sensors import PowerSampler, Span, discover, integrate
     from edgepareto.bench.stats import median_ci_exact
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    from _sysfs import ConfigError  # type: ignore[no-redef]
     from sensors import PowerSampler, Span, discover, integrate  # type: ignore[no-redef]
     from stats import median_ci_exact  # type: ignore[no-redef]
 
@@ -103,7 +105,7 @@ class EnergyWindow:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if min_updates < 2:
-            raise ValueError(f"min_updates must be >= 2, got {min_updates}")
+            raise ConfigError(f"min_updates must be >= 2, got {min_updates}")
         self.sensor, self.reasons, self.min_updates = sensor, list(reasons or []), min_updates
         self.max_extend_s = max_extend_s if max_extend_s is not None else _env_float(ENV_MAX_S, MAX_EXTEND_S)
         self.clock, self.sleep = clock, sleep
@@ -112,6 +114,7 @@ class EnergyWindow:
         self.added_runs = 0
         self.idle: tuple[float, float, list[float]] | None = None  # watts, its uncertainty, the two halves
         self._token: Any = None
+        self._t0 = 0.0
         self._span: Span | None = None
         self.result: dict[str, Any] = self._unavailable()
 
@@ -152,6 +155,11 @@ class EnergyWindow:
             invoke()
             self.added_runs += 1
 
+    def abort(self) -> None:
+        """Stop a power-sampling thread without a figure (the runs failed)."""
+        if self.probe is not None and self.probe.sampler is not None:
+            self.probe.sampler.halt()
+
     def end(self) -> dict[str, Any]:
         if self.probe is None or self._token is None:
             return self.result
@@ -162,7 +170,8 @@ class EnergyWindow:
     def _measured(self, span: Span, runs: int) -> dict[str, Any]:
         assert self.probe is not None and self.idle is not None
         interval = self.probe.interval_s
-        desc = {**self.sensor.describe(), "update_interval_s": interval}
+        sampler = self.probe.sampler.describe() if self.probe.sampler is not None else {}
+        desc = {**self.sensor.describe(), **sampler, "update_interval_s": interval}
         base = {
             "source": self.sensor.name,
             "sensor": desc,
@@ -229,8 +238,13 @@ def energy_window(invoke: Callable[[], Any], **kwargs: Any) -> Iterator[EnergyWi
         w.sample_idle()
         w.begin()
     except OSError as exc:  # a sensor that vanished between discovery and use
+        w.abort()
         w.probe, w.reasons = None, [*reasons, str(exc)]
-    yield w
+    try:
+        yield w
+    except BaseException:  # the runs failed: no figure, and no sampling thread left behind
+        w.abort()
+        raise
     try:
         w.lengthen(invoke)
         w.end()

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
-    from edgepareto.bench._sysfs import read_int, read_text, sysfs_path
+    from edgepareto.bench._sysfs import ConfigError, read_int, read_text, sysfs_path
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
-    from _sysfs import read_int, read_text, sysfs_path  # type: ignore[no-redef]
+    from _sysfs import ConfigError, read_int, read_text, sysfs_path  # type: ignore[no-redef]
 
 #: Which source to use: auto (first available of RAPL, INA3221, INA2xx), one of SOURCES, or off.
 ENV_SENSOR = "EDGEPARETO_POWER_SENSOR"
@@ -63,7 +63,7 @@ class Span:
 
     def __post_init__(self) -> None:
         if self.seconds < 0 or self.updates < 0:
-            raise ValueError(f"a span needs seconds and updates >= 0, got {self.seconds}, {self.updates}")
+            raise ConfigError(f"a span needs seconds and updates >= 0, got {self.seconds}, {self.updates}")
 
     @property
     def watts(self) -> float:
@@ -302,10 +302,13 @@ class PowerSampler:
         self.period_s = period_s or sensor.update_interval_s or 0.001
         self.rows: list[tuple[float, float]] = []
         self.missed = 0
+        self.measured: set[int] = set()
+        self.cpus: list[int] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def _loop(self) -> None:
+        self._move_off(self.measured)
         while not self._stop.is_set():
             try:
                 self.rows.append((self.clock(), self.sensor.read()))
@@ -313,7 +316,19 @@ class PowerSampler:
                 self.missed += 1
             self._stop.wait(self.period_s)
 
+    def _move_off(self, measured: set[int]) -> None:
+        """This thread onto CPUs the model does not run on, where any exist (its wake-ups then never preempt
+        a timed run); otherwise it shares them, and ``sampler_cpus`` says so."""
+        others = [c for c in range(os.cpu_count() or 1) if c not in measured]
+        try:
+            if others and measured:
+                os.sched_setaffinity(0, others)  # Linux: pid 0 is the calling thread only
+            self.cpus = sorted(os.sched_getaffinity(0))
+        except (OSError, AttributeError):
+            self.cpus = sorted(measured)
+
     def start(self) -> float:
+        self.measured = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
         t0 = self.clock()
         self.rows = [(t0, self.sensor.read())]
         self._stop.clear()
@@ -321,10 +336,14 @@ class PowerSampler:
         self._thread.start()
         return t0
 
-    def stop(self, t0: float) -> Span:
+    def halt(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+            self._thread = None
+
+    def stop(self, t0: float) -> Span:
+        self.halt()
         t1 = self.clock()
         self.rows.append((t1, self.sensor.read()))
         span = integrate(self.rows, t0, t1)
@@ -332,6 +351,10 @@ class PowerSampler:
         changes = sum(1 for a, b in itertools.pairwise(self.rows) if a[1] != b[1])
         updates = (t1 - t0) / interval if interval else float(changes)
         return Span(span.energy_j, span.seconds, updates, len(self.rows))
+
+    def describe(self) -> dict[str, Any]:
+        shared = bool(set(self.cpus) & self.measured)
+        return {"sampler_cpus": self.cpus, "sampler_shares_measured_cpus": shared, "missed_samples": self.missed}
 
 
 def discover(choice: str | None = None, log: str | None = None) -> tuple[Any | None, list[str]]:
