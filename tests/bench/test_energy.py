@@ -259,3 +259,24 @@ def test_runs_that_draw_no_more_than_idle_are_refused(sysroot):
     w.runs = 50
     doc = w.end()
     assert doc["status"] == "unavailable" and "not above idle within the sensor's resolution" in doc["reason"]
+
+
+def test_an_external_meter_log_gives_energy_per_inference_within_2_percent(tmp_path):
+    """A meter logging every 1 ms: 3 W while idle is sampled, 7 W from the first run on (4 W x 4 ms = 16 mJ)."""
+    clock, t0 = FakeClock(), 1.7e9
+    start = clock.now()
+    log = tmp_path / "meter.csv"
+    rows = [f"{t0 + i * 0.001:.3f},{3.0 if i < 200 else 7.0}" for i in range(3000)]
+    log.write_text("unix_seconds,watts\n" + "\n".join(rows) + "\n")
+    sensor = PowerLog(str(log))
+    assert sensor.available() is None and sensor.update_interval_s == pytest.approx(0.001, rel=1e-3)
+    w = EnergyWindow(sensor, clock=clock.now, sleep=clock.sleep, wall=lambda: t0 + (clock.now() - start))
+    w.sample_idle()  # 2 x 0.1 s: the log's first 200 rows
+    w.begin()
+    for _ in range(50):
+        clock.sleep(RUN_S)
+    w.runs = 50
+    doc = w.end()
+    assert doc["status"] == "measured", doc
+    assert doc["idle_w"] == pytest.approx(3.0, rel=0.02) and doc["mj_per_inference"] == pytest.approx(16.0, rel=0.02)
+    assert doc["sensor"]["log"] == str(log) and doc["updates"] >= 99

@@ -248,6 +248,8 @@ class PowerLog:
         if not self.path:
             return f"no external meter log ({ENV_LOG} unset)"
         why = _readable(self.path)
+        if why is None:
+            self.read()  # learns the meter's update interval (the median gap between rows)
         return None if why is None else f"{self.path}: {why}"
 
     def read(self) -> list[tuple[float, float]]:
