@@ -305,7 +305,8 @@ def _budget_text(yours: dict[str, Any]) -> str:
     b = yours["budget"]
     parts = [f"latency ≤ {b['max_latency_ms']:g} ms" if b.get("max_latency_ms") else None,
              f"size ≤ {b['max_size_mb']:g} MB" if b.get("max_size_mb") else None,
-             f"top-1 ≥ {b['min_top1']:g}%" if b.get("min_top1") is not None else None]  # fmt: skip
+             f"top-1 ≥ {b['min_top1']:g}%" if b.get("min_top1") is not None else None,
+             f"energy ≤ {b['max_energy_mj']:g} mJ" if b.get("max_energy_mj") else None]  # fmt: skip
     return (", ".join(p for p in parts if p) or "none") + f" ({yours['budget_basis']})"
 
 
