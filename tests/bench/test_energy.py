@@ -280,3 +280,16 @@ def test_an_external_meter_log_gives_energy_per_inference_within_2_percent(tmp_p
     assert doc["status"] == "measured", doc
     assert doc["idle_w"] == pytest.approx(3.0, rel=0.02) and doc["mj_per_inference"] == pytest.approx(16.0, rel=0.02)
     assert doc["sensor"]["log"] == str(log) and doc["updates"] >= 99
+
+
+def test_a_power_file_without_update_interval_counts_the_changes_it_saw(sysroot):
+    """INA238 without update_interval: the updates are the value changes seen; a file that never changed is refused."""
+    make_ina238(sysroot, update_ms=None)
+    w = EnergyWindow(Ina2xx(), max_extend_s=0.0, min_updates=2)
+    w.sample_idle()
+    w.begin()
+    time.sleep(0.05)
+    w.runs = 10
+    doc = w.end()
+    assert doc["status"] == "unavailable" and doc["update_interval_s"] is None
+    assert "sensor too slow for this model (0 updates of an unknown interval" in doc["reason"]

@@ -62,6 +62,11 @@ class _Probe:
     def interval_s(self) -> float | None:
         return self.sensor.update_interval_s
 
+    @property
+    def edge_s(self) -> float:
+        """How stale a reading at either end of a window can be: one update, or one sample where the rate is unknown."""
+        return self.interval_s or (self.sampler.period_s if self.sampler is not None else 0.0)
+
     def begin(self) -> Any:
         if self.sampler is not None:
             return self.sampler.start()
@@ -138,7 +143,7 @@ class EnergyWindow:
             self.sleep(half_s)
             watts.append(self.probe.end(token).watts)
         mean = (watts[0] + watts[1]) / 2.0
-        edge = 2.0 * (self.probe.interval_s or 0.0) * mean / half_s / 2.0
+        edge = 2.0 * self.probe.edge_s * mean / half_s / 2.0
         self.idle = (mean, abs(watts[0] - watts[1]) / 2.0 + edge, watts)
 
     def begin(self) -> None:
@@ -190,7 +195,7 @@ class EnergyWindow:
         if runs < 1 or span.updates < self.min_updates:
             return {"status": "unavailable", **base, "reason": _too_slow(span, runs, interval, self.min_updates)}
         dyn_j = span.energy_j - self.idle[0] * span.seconds
-        half_j = 2.0 * (interval or 0.0) * span.watts + self.idle[1] * span.seconds
+        half_j = 2.0 * self.probe.edge_s * span.watts + self.idle[1] * span.seconds
         mj, half_mj = 1e3 * dyn_j / runs, 1e3 * half_j / runs
         if mj - half_mj <= 0:
             why = (
