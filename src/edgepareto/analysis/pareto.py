@@ -56,7 +56,7 @@ class Objective:
         return cls(text, "max" if text in MAXIMISED else "min")
 
 
-MAXIMISED = frozenset({"top1", "top5", "fps", "gmacs_per_s"})
+MAXIMISED = frozenset({"top1", "top5", "fps", "gmacs_per_s", "inferences_per_j"})
 
 
 @dataclass(frozen=True)

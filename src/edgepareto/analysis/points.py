@@ -151,18 +151,12 @@ def collect_points(
                 chosen["latency_ms"] = lat
                 # Size and memory: the file that was actually run (same source as its latency) first.
                 pref = [lat.source, *[s for s in preference if s != lat.source]]
-                rss = _pick(
-                    [
-                        r
-                        for r in rs
-                        if r.metric == "peak_rss_bytes"
-                        and r.device == device
-                        and (r.engine, r.threads) == (engine, threads)
-                    ],
-                    pref,
-                )
+                rss = _pick(_on_device(rs, "peak_rss_bytes", device, engine, threads), pref)
                 if rss is not None:
                     chosen["peak_rss_bytes"] = rss
+                energy = _pick(_on_device(rs, "energy_mj", device, engine, threads), pref)
+                if energy is not None:
+                    chosen["energy_mj"] = energy
             else:
                 # No device: the file whose accuracy is known (a published top-1 goes with the published size).
                 acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)
@@ -182,6 +176,12 @@ def collect_points(
     points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha or 0.0, p.variant.precision,
                                p.key))  # fmt: skip
     return distinct_labels(points)
+
+
+def _on_device(
+    rs: Sequence[MeasurementRecord], metric: str, device: str, engine: str | None, threads: int | None
+) -> list[MeasurementRecord]:
+    return [r for r in rs if r.metric == metric and r.device == device and (r.engine, r.threads) == (engine, threads)]
 
 
 def distinct_labels(points: list[Point]) -> list[Point]:
@@ -212,6 +212,9 @@ def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
             macs / lat.high / 1e6,  # type: ignore[operator]
             macs / lat.low / 1e6,  # type: ignore[operator]
         )
+    if "energy_mj" in metrics:  # inferences per joule: the Table II analogue's energy column
+        e = metrics["energy_mj"]
+        metrics["inferences_per_j"] = Estimate(1e3 / e.value, 1e3 / e.high, 1e3 / e.low)  # type: ignore[operator]
     if "size_bytes" in metrics:
         s = metrics["size_bytes"]
         metrics["size_mb"] = Estimate(s.value / 1e6, s.low / 1e6, s.high / 1e6)  # type: ignore[operator]

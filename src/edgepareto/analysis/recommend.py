@@ -1,4 +1,4 @@
-"""Recommend variants for a device under a budget (latency, size, accuracy), saying why.
+"""Recommend variants for a device under a budget (latency, size, accuracy, energy per inference), saying why.
 
 Among the variants that meet every bound, the recommendations are the Pareto-optimal ones
 in (latency, size, top-1), best accuracy first. A bound met by the point value but not by
@@ -23,9 +23,10 @@ class Budget:
     max_latency_ms: float | None = None
     max_size_mb: float | None = None
     min_top1: float | None = None
+    max_energy_mj: float | None = None  # per inference, where the device's sensor measured it
 
     def __post_init__(self) -> None:
-        for name in ("max_latency_ms", "max_size_mb"):
+        for name in ("max_latency_ms", "max_size_mb", "max_energy_mj"):
             v = getattr(self, name)
             if v is not None and not v > 0:
                 raise ConfigError(f"{name} must be > 0, got {v}")
@@ -41,10 +42,12 @@ class Budget:
             out.append(("size_mb", "max", self.max_size_mb, "size"))
         if self.min_top1 is not None:
             out.append(("top1", "min", self.min_top1, "top-1"))
+        if self.max_energy_mj is not None:
+            out.append(("energy_mj", "max", self.max_energy_mj, "energy per inference"))
         return out
 
 
-_UNIT = {"latency_ms": "ms", "size_mb": "MB", "top1": "%"}
+_UNIT = {"latency_ms": "ms", "size_mb": "MB", "top1": "%", "energy_mj": "mJ"}
 
 
 def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str], float]:
@@ -54,7 +57,7 @@ def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str
     for metric, kind, bound, text in budget.bounds():
         unit = _UNIT[metric]
         if metric not in point.metrics:
-            fails.append(f"no {text} known")
+            fails.append(_unknown(point, metric, text))
             violation += 1.0
             continue
         e = point.metrics[metric]
@@ -78,6 +81,16 @@ def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str
     return meets, fails, warns, violation
 
 
+def _unknown(point: Point, metric: str, text: str) -> str:
+    """Why a bound cannot be checked; for energy, the device's own reason (no sensor, too slow) when it gave one."""
+    if metric != "energy_mj":
+        return f"no {text} known"
+    lat = point.provenance.get("latency_ms")
+    energy = ((lat.record or {}).get("telemetry") or {}).get("energy") if lat is not None else None
+    reason = (energy or {}).get("reason")
+    return f"no {text} known ({reason})" if reason else f"no {text} known (not measured on {point.device})"
+
+
 def recommend(
     points: Sequence[Point], budget: Budget, *, top: int = 3, paired: PairedTests | None = None
 ) -> dict[str, Any]:
@@ -88,6 +101,8 @@ def recommend(
     checked = [(p, *_check(p, budget)) for p in points]
     feasible = [c for c in checked if not c[2]]
     objectives = [(m, s) for m, s in (("latency_ms", "min"), ("size_mb", "min"), ("top1", "max"))]
+    if budget.max_energy_mj is not None:  # an energy budget makes energy a fourth objective
+        objectives.append(("energy_mj", "min"))
     objectives = [(m, s) for m, s in objectives if all(m in c[0].metrics for c in feasible)]
     recs: list[dict[str, Any]] = []
     if feasible and objectives:

@@ -38,6 +38,7 @@ import numpy as np
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._guard import die_with_parent
     from edgepareto.bench.cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning
+    from edgepareto.bench.energy import energy_window
     from edgepareto.bench.interference import assess, involuntary_switches, probe
     from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
     from edgepareto.bench.stats import summarize
@@ -46,6 +47,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
     from _guard import die_with_parent  # type: ignore[no-redef]
     from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
+    from energy import energy_window  # type: ignore[no-redef]
     from errors import first_line  # type: ignore[no-redef]
     from interference import assess, involuntary_switches, probe  # type: ignore[no-redef]
     from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
@@ -171,13 +173,15 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         runlog = RunLog(sampler)
         progress = _progress if request.get("progress") else None
         before = probe(ctx["cpus"])
-        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
+        with energy_window(runner.invoke) as energy:  # idle power first; nothing inside the timed runs
+            loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
+            energy.runs = len(loop.warmup_ns) + len(loop.times_ns)
         after = probe(ctx["cpus"], after=True)
         inter = assess(before, after, after.t - before.t, len(loop.preempted), len(loop.times_ns))
         inter["preempted_indices"] = loop.preempted
         pinning = verify_pinning(cpus)
         pinning["requested"] = pin_status
-        tele = runlog.summary()
+        tele = {**runlog.summary(), "energy": energy.result}
         sampler.close()
         peak = peak_rss_bytes()
         info = runner.info

@@ -27,6 +27,7 @@ import numpy as np
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._guard import guarded_child
+    from edgepareto.bench.energy import combine_energy
     from edgepareto.bench.interference import CALIBRATION_DRIFT
     from edgepareto.bench.protocol import Measurement, Protocol
     from edgepareto.bench.stats import (
@@ -39,6 +40,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     )
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
     from _guard import guarded_child  # type: ignore[no-redef]
+    from energy import combine_energy  # type: ignore[no-redef]
     from interference import CALIBRATION_DRIFT  # type: ignore[no-redef]
     from protocol import Measurement, Protocol  # type: ignore[no-redef]
     from stats import (  # type: ignore[no-redef]
@@ -199,6 +201,7 @@ def combine(
     first = kept[0]
     telemetry = {**(first.telemetry or {}), "elapsed_s": elapsed_s, "ci_level": level,
                  "ci": "exact order-statistic CI of the median over the process medians"}  # fmt: skip
+    telemetry["energy"] = combine_energy([(m.telemetry or {}).get("energy") for m in kept])
     if discarded:
         telemetry["discarded"] = [_process_entry(m, process_value(m), fastest) for m in discarded]
     pinning = next((m.pinning for m in kept if (m.pinning or {}).get("status", "").startswith("violated")),

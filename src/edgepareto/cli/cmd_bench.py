@@ -301,6 +301,8 @@ def render(doc: dict[str, Any], console) -> None:
     console.print(table(title, ["figure", "ms", ""], rows, right=(1,)))
     console.print(_how(doc, imported))
     _render_processes(doc, console)
+    if line := energy_line((doc.get("telemetry") or {}).get("energy")):
+        console.print(line)
     for w in doc.get("warnings") or []:
         console.print(f"[yellow]warning[/yellow]: {w}")
     if doc.get("stored"):
@@ -347,3 +349,17 @@ def _render_compared(doc: dict[str, Any], console) -> None:
     title = f"interleaved in the same processes{how}"
     console.print(table(title, ["file", "median ms", "95% CI", "ratio to the first", "ratio 95% CI"], rows,
                         right=(1, 3)))  # fmt: skip
+
+
+def energy_line(energy: dict[str, Any] | None) -> str | None:
+    """One line: energy per inference with its interval and sensor, or the device's reason it has none."""
+    if not energy:
+        return None
+    if energy.get("status") != "measured":
+        return f"energy: {energy.get('reason')}"
+    lo, hi = energy["ci_mj"]
+    every = energy.get("update_interval_s")
+    rate = f" of {every * 1e3:.3g} ms" if every else ""
+    return (f"energy: {energy['mj_per_inference']:.4g} mJ per inference, 95% CI [{lo:.4g}, {hi:.4g}] "
+            f"({energy['inferences_per_j']:.4g} inferences/J; {energy['source']}, {energy['updates']:.0f} updates"
+            f"{rate} in the window, idle {energy['idle_w']:.3g} W subtracted)")  # fmt: skip

@@ -1,8 +1,9 @@
 """The Pareto front of one device over any metrics, with each point's status under uncertainty.
 
 Objectives are metric names, minimised unless they are accuracies or rates (top1, top5, fps,
-gmacs_per_s); force the direction with ``+metric`` (maximise) or ``-metric`` (minimise).
-Metrics: latency_ms, fps, gmacs_per_s, size_mb, size_bytes, peak_rss_bytes, top1, top5.
+gmacs_per_s, inferences_per_j); force the direction with ``+metric`` (maximise) or ``-metric`` (minimise).
+Metrics: latency_ms, fps, gmacs_per_s, size_mb, size_bytes, peak_rss_bytes, energy_mj, inferences_per_j (where
+the device's power sensor measured energy), top1, top5.
 Without ``--device`` the front is hardware-independent: size and accuracy (the memory-accuracy front).
 """
 

@@ -14,7 +14,7 @@ from typing import Any
 from edgepareto.cli._options import add_store_argument, open_store
 from edgepareto.validation import arg_finite, arg_int
 
-HELP = "best variants for a device under latency/size/accuracy bounds, with why"
+HELP = "best variants for a device under latency/size/accuracy/energy bounds, with why"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,6 +23,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-latency-ms", type=arg_finite(0), help="latency bound in ms")
     p.add_argument("--max-size-mb", type=arg_finite(0), help="model file size bound in MB (10^6 bytes)")
     p.add_argument("--min-top1", type=arg_finite(0), help="top-1 accuracy bound in percent (e.g. 65)")
+    p.add_argument(
+        "--max-energy-mj",
+        type=arg_finite(0),
+        help="energy per inference bound in mJ (where the device's power sensor measured it)",
+    )
     p.add_argument("--dataset", help="dataset whose accuracy counts (default: the one measured for this device)")
     p.add_argument("--engine", help="only this engine's latencies (default: all)")
     p.add_argument("--top", type=arg_int(1, 1000), default=3, help="how many recommendations (default 3)")
@@ -31,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.analysis import Budget, recommend_on
 
-    budget = Budget(args.max_latency_ms, args.max_size_mb, args.min_top1)
+    budget = Budget(args.max_latency_ms, args.max_size_mb, args.min_top1, max_energy_mj=args.max_energy_mj)
     with open_store(args) as store:
         return recommend_on(store, args.device, budget, dataset=args.dataset, engine=args.engine, top=args.top)
 

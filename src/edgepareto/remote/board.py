@@ -34,6 +34,8 @@ AGENT_FILES: dict[str, str] = {
     "protocol.py": "bench/protocol.py",
     "stats.py": "bench/stats.py",
     "telemetry.py": "bench/telemetry.py",
+    "sensors.py": "bench/sensors.py",
+    "energy.py": "bench/energy.py",
     "interference.py": "bench/interference.py",
     "processes.py": "bench/processes.py",
     "_child.py": "bench/_child.py",

@@ -16,6 +16,7 @@ from edgepareto.analysis.diff import cross_device_diff, moves
 from edgepareto.analysis.paper import reproduce
 from edgepareto.analysis.points import FrontEntry
 from edgepareto.report._answers import your_models
+from edgepareto.report._energy import energy_section
 from edgepareto.report.plots import plot_tradeoff
 from edgepareto.store import MeasurementRecord, Store, now
 
@@ -143,6 +144,9 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
                             for p in pts if p.variant.resolution == main_res})  # fmt: skip
         recs_by_view[view] = _view_recommendations(pts)
     diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
+    if energy := energy_section(views, records, ds, out_dir, main_res):
+        study["energy"] = energy
+        plots += energy["plots"]
     if training := _training(records, ds):
         study["training"] = training
     study.update(

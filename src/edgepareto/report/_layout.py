@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from edgepareto.report._energy import energy_blocks
+
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}
@@ -305,8 +307,24 @@ def _budget_text(yours: dict[str, Any]) -> str:
     b = yours["budget"]
     parts = [f"latency ≤ {b['max_latency_ms']:g} ms" if b.get("max_latency_ms") else None,
              f"size ≤ {b['max_size_mb']:g} MB" if b.get("max_size_mb") else None,
-             f"top-1 ≥ {b['min_top1']:g}%" if b.get("min_top1") is not None else None]  # fmt: skip
+             f"top-1 ≥ {b['min_top1']:g}%" if b.get("min_top1") is not None else None,
+             f"energy ≤ {b['max_energy_mj']:g} mJ" if b.get("max_energy_mj") else None]  # fmt: skip
     return (", ".join(p for p in parts if p) or "none") + f" ({yours['budget_basis']})"
+
+
+def _energy_html(section: dict[str, Any] | None) -> list[str]:
+    out = []
+    for kind, content in energy_blocks(section):
+        out.append(_table(*content) if kind == "table" else f"<{kind}>{_e(content)}</{kind}>")
+    return out
+
+
+def _energy_md(section: dict[str, Any] | None) -> list[str]:
+    out = []
+    for kind, content in energy_blocks(section):
+        head = {"h3": "### ", "h4": "#### "}.get(kind)
+        out += [_md_table(*content) if kind == "table" else (head + content if head else md_text(content)), ""]
+    return out
 
 
 def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
@@ -352,6 +370,7 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
             for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
                 if rows:
                     parts.append(f"<h4>{_e(title)}</h4>" + _table(cols, rows, numeric=(len(cols) - 1,)))
+        parts += _energy_html(study.get("energy"))
         if study["cross_device"]:
             parts.append("<h3>Cross-device difference: the front moves with the hardware</h3>")
             parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in study["moves"]) + "</ul>" if study["moves"]
@@ -412,6 +431,7 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
             for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
                 if rows:
                     md += [f"#### {title}", "", _md_table(cols, rows), ""]
+        md += _energy_md(study.get("energy"))
         if study["cross_device"]:
             md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
         if study["recommendations"]:

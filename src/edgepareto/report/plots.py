@@ -25,6 +25,7 @@ AXIS_LABEL = {
     "top1": "top-1 accuracy (%)",
     "fps": "frames per second",
     "peak_rss_bytes": "peak memory (bytes)",
+    "energy_mj": "energy per inference (mJ, above idle)",
 }
 
 

@@ -30,6 +30,7 @@ METRICS: dict[str, tuple[str, bool, bool]] = {
     "size_bytes": ("bytes", False, False),
     "latency_ms": ("ms", True, False),
     "peak_rss_bytes": ("bytes", True, False),
+    "energy_mj": ("mJ", True, False),
     "top1": ("%", False, True),
     "top5": ("%", False, True),
 }
@@ -193,12 +194,18 @@ class MeasurementRecord:
         if doc.get("peak_rss_bytes"):
             rss = cls.memory_key(key)
             out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss, **common))
-        return out
+        energy = energy_record(doc, cls.energy_key(key), common)
+        return [*out, energy] if energy is not None else out
 
     @staticmethod
     def memory_key(latency_key: str) -> str:
         """The key of the peak-memory record a successful latency measurement writes beside its latency."""
         return hashlib.sha256(json.dumps([latency_key, "rss"], sort_keys=True).encode()).hexdigest()[:24]
+
+    @staticmethod
+    def energy_key(latency_key: str) -> str:
+        """The key of the energy-per-inference record a measurement writes beside its latency, when measured."""
+        return hashlib.sha256(json.dumps([latency_key, "energy"], sort_keys=True).encode()).hexdigest()[:24]
 
     @classmethod
     def from_accuracy(
@@ -231,3 +238,36 @@ def _interval(ci: Any, value: float) -> tuple[float | None, float | None]:
     """A CI that contains its value (rounding may put a bound a hair inside it)."""
     lo, hi = [*list(ci), None, None][:2] if ci else (None, None)
     return (None if lo is None else min(float(lo), value), None if hi is None else max(float(hi), value))
+
+
+def energy_record(doc: dict[str, Any], key: str, common: dict[str, Any]) -> MeasurementRecord | None:
+    """``energy_mj`` (per inference, with its interval) where the measuring process's sensor measured it.
+
+    Only a measured figure becomes a record; "unavailable" (no sensor, too slow a sensor, no permission) stays
+    as the one line in the latency record's ``telemetry.energy``, never an estimate.
+    """
+    energy = (doc.get("telemetry") or {}).get("energy") or {}
+    if energy.get("status") != "measured" or energy.get("mj_per_inference") is None:
+        return None
+    value = float(energy["mj_per_inference"])
+    lo, hi = _interval(energy.get("ci_mj"), value)
+    sensor = energy.get("sensor") or {}
+    where = "+".join(sensor.get("zones") or sensor.get("rails") or sensor.get("chips") or []) or sensor.get("log", "")
+    notes = f"sensor {energy.get('source')}{f' ({where})' if where else ''}, {energy.get('updates', 0):.0f} updates"
+    proto = {
+        **(common.get("protocol") or {}),
+        "energy": {
+            k: energy.get(k)
+            for k in ("source", "update_interval_s", "updates", "min_updates", "idle_w", "window_s", "ci", "ci_level")
+        },
+    }
+    return MeasurementRecord(
+        metric="energy_mj",
+        value=value,
+        ci_low=lo,
+        ci_high=hi,
+        n=int(energy.get("runs") or 1),
+        key=key,
+        notes=notes,
+        **{**common, "protocol": proto},
+    )
