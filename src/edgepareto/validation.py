@@ -8,13 +8,14 @@ flag fails before any work starts.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edgepareto.errors import ConfigError
+from edgepareto.errors import ConfigError, first_line
 
 SEED_MAX = 2**32 - 1  # NumPy's and Keras's seeds are unsigned 32-bit
 
@@ -79,6 +80,17 @@ def read_text(path: str | Path, what: str) -> str:
         raise ConfigError(f"{what} {display_path(p)} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {display_path(p)}: {exc.strerror or exc}") from exc
+
+
+def parse_json(text: str, what: str, fix: str) -> Any:
+    """JSON a user gives (a saved profile, a preprocessing sidecar): malformed text, nesting deeper than the
+    parser's recursion (100,000 ``[``) or a number of thousands of digits is one line naming ``what`` and ``fix``."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{what} is nested too deeply to be JSON this tool wrote; {fix}") from None
+    except ValueError as exc:  # JSONDecodeError, and int()'s digit limit
+        raise ConfigError(f"{what} is not valid JSON ({first_line(exc, 120)}); {fix}") from exc
 
 
 def display_path(path: str | Path) -> str:

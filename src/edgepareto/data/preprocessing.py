@@ -392,10 +392,8 @@ def read_sidecar(artifact: str | Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     text = validation.read_text(path, "preprocessing file")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
+    where = f"preprocessing file {validation.display_path(path)}"
+    doc = validation.parse_json(text, where, "delete it or fix the JSON")
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: not a preprocessing spec (a JSON object); delete it or fix the JSON")
     return doc
