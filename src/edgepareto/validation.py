@@ -167,6 +167,25 @@ def write_text(path: Path, text: str, flag: str = "--out") -> None:
         raise ConfigError(f"cannot write {flag} {display_path(path)}: {os_reason(exc)}") from exc
 
 
+def replace_text(path: Path, text: str, what: str) -> None:
+    """Write a small text file beside an output (a preprocessing sidecar) in one rename: a kill or a full disk
+    never leaves half of it, and a symlink at ``path`` is replaced by the file, never written through (its
+    target is left alone). For packages that cannot import ``artifacts.write_atomic``; the temporary file is
+    created with the umask's mode (0666 & ~umask), as ``open`` would."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {what} {display_path(path)}: {os_reason(exc)}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def os_reason(exc: OSError) -> str:
     """The OS's reason for a failed file operation, with the usual fix."""
     import errno
