@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgepareto.compute import ray_worker
+from edgepareto.compute.executors import check_address
 from edgepareto.compute.jobs import Built, ConvertSpec, with_artifact
 from edgepareto.errors import ConfigError, EdgeParetoError
 
@@ -49,11 +50,9 @@ def import_ray() -> Any:
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """One line naming the address and the fix when nothing listens there (ray.init would wait a long time)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"--ray-address {address!r} is not HOST:PORT; pass the head's address, e.g. 10.0.0.5:6379")
+    host, port = check_address(address)
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
         raise EdgeParetoError(
             f"Ray cluster at {address} is not reachable ({exc.strerror or exc}); start its head there with "
