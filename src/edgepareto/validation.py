@@ -82,6 +82,18 @@ def read_text(path: str | Path, what: str) -> str:
         raise ConfigError(f"cannot read {what} {display_path(p)}: {exc.strerror or exc}") from exc
 
 
+def host_port(text: str, flag: str, what: str) -> tuple[str, int]:
+    """(host, port) of ``HOST:PORT``; a port outside 1..65535 is refused here, before any connection is
+    tried or any fix is suggested with it (``--ray-address 127.0.0.1:99999``)."""
+    host, _, port = text.rpartition(":")
+    fix = f"pass {what}, e.g. 10.0.0.5:6379"
+    if not host or not port.isdigit():
+        raise ConfigError(f"{flag} {text!r} is not HOST:PORT; {fix}")
+    if not 1 <= int(port) <= 65535:
+        raise ConfigError(f"{flag} {text!r}: the port must be in [1, 65535], got {int(port)}; {fix}")
+    return host, int(port)
+
+
 def parse_json(text: str, what: str, fix: str) -> Any:
     """JSON a user gives (a saved profile, a preprocessing sidecar): malformed text, nesting deeper than the
     parser's recursion (100,000 ``[``) or a number of thousands of digits is one line naming ``what`` and ``fix``."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from edgepareto import validation
 from edgepareto.compute.jobs import Built, ConvertSpec, convert_into, train_alpha
 from edgepareto.errors import ConfigError
 
@@ -61,19 +62,7 @@ class ExecutorChoice:
         if self.name not in EXECUTORS:
             raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.name!r}")
         if self.address is not None and self.address != "auto":
-            check_address(self.address)
-
-
-def check_address(address: str) -> tuple[str, int]:
-    """(host, port) of a Ray head's ``HOST:PORT`` (``ray://`` allowed); a port outside 1..65535 is refused
-    here, before any connection is tried or any fix is suggested with it."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    fix = "pass the head's address, e.g. 10.0.0.5:6379"
-    if not host or not port.isdigit():
-        raise ConfigError(f"--ray-address {address!r} is not HOST:PORT; {fix}")
-    if not 1 <= int(port) <= 65535:
-        raise ConfigError(f"--ray-address {address!r}: the port must be in [1, 65535], got {int(port)}; {fix}")
-    return host, int(port)
+            validation.host_port(self.address.removeprefix("ray://"), "--ray-address", "the head's address")
 
 
 class LocalExecutor:

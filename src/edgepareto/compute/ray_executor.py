@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import os
 import shutil
 import socket
 import tempfile
@@ -23,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from edgepareto.compute import ray_worker
-from edgepareto.compute.executors import check_address
 from edgepareto.compute.jobs import Built, ConvertSpec, with_artifact
+from edgepareto.compute.ray_local import LocalHead, auth_env
 from edgepareto.errors import ConfigError, EdgeParetoError
+from edgepareto.validation import host_port
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def import_ray() -> Any:
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """One line naming the address and the fix when nothing listens there (ray.init would wait a long time)."""
-    host, port = check_address(address)
+    host, port = host_port(address.removeprefix("ray://"), "--ray-address", "the head's address")
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
@@ -86,21 +88,33 @@ class RayExecutor:
         self._sha: dict[str, str] = {}  # path|size|mtime -> sha256 of the file
         self._converts: dict[str, Any] = {}  # ConvertSpec.key -> result ref
         self._tmp = Path(tempfile.mkdtemp(prefix="edgepareto-ray-driver-"))
+        self._head: LocalHead | None = None  # the local head this driver started (no --ray-address)
 
     @classmethod
     def connect(cls, address: str | None, *, shared_paths: bool = False) -> RayExecutor:
+        if address is None:  # before Ray is imported: it reads the mode and token once per process
+            os.environ.update(auth_env())  # this driver's own token for the head it starts
         ray = import_ray()
         if address and address != "auto":
             check_reachable(address)
+        head = LocalHead.start() if address is None else None  # dies with this process (ray_local.py)
         try:
-            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False, ignore_reinit_error=True,
-                     include_dashboard=False if address is None else None)  # fmt: skip
+            ray.init(address=head.address if head else address, logging_level=logging.WARNING,
+                     log_to_driver=False, ignore_reinit_error=True)  # fmt: skip
         except (ConnectionError, RuntimeError) as exc:
+            if head is not None:
+                head.stop()
             where = address or "a new local Ray instance"
             raise EdgeParetoError(
                 f"cannot connect to the Ray cluster at {where} ({exc}); check --ray-address"
             ) from None
-        return cls(ray, shared_paths)
+        except BaseException:
+            if head is not None:
+                head.stop()
+            raise
+        executor = cls(ray, shared_paths)
+        executor._head = head
+        return executor
 
     @property
     def workers(self) -> int:
@@ -232,3 +246,6 @@ class RayExecutor:
         self._puts.clear()
         shutil.rmtree(self._tmp, ignore_errors=True)
         self._ray.shutdown()
+        if self._head is not None:
+            self._head.stop()
+            self._head = None
