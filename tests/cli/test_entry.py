@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -27,17 +25,22 @@ def test_ctrl_c_while_the_parser_imports_the_subcommands_is_one_line_and_130(mon
     assert out == "" and err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("delay_s", [0.15, 0.3, 0.45, 0.6])
-def test_ctrl_c_at_any_moment_of_a_real_start_leaves_no_traceback(delay_s, tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "edgepareto", "cost", "mobilenet_v1", "--json"], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)  # fmt: skip
-    time.sleep(delay_s)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert "Traceback" not in err, err
-    assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
-    if proc.returncode == 130:
-        assert err.count("\n") == 1 and "interrupted" in err
+def test_a_real_sigint_while_the_subcommands_are_imported_is_one_line_and_130(tmp_path):
+    """A real SIGINT through Python's own handler, sent by the process to itself in the middle of building the
+    parser (where the import of every subcommand takes ~0.8 s), then `python -m edgepareto` as usual."""
+    code = ("import os, runpy, signal, sys\n"
+            "import edgepareto.cli._app as app\n"
+            "real = app._commands\n"
+            "def interrupted():\n"
+            "    os.kill(os.getpid(), signal.SIGINT)\n"
+            "    return real()\n"
+            "app._commands = interrupted\n"
+            "sys.argv = ['edgepareto', 'cost', 'mobilenet_v1', '--json']\n"
+            "runpy.run_module('edgepareto', run_name='__main__')\n")  # fmt: skip
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=ENV,
+                       timeout=120, check=False)  # fmt: skip
+    assert r.returncode == 130, (r.returncode, r.stderr)
+    assert r.stdout == "" and r.stderr.count("\n") == 1 and "interrupted" in r.stderr and "Traceback" not in r.stderr
 
 
 class _ClosedPipe(io.StringIO):
