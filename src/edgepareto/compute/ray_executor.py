@@ -101,17 +101,15 @@ class RayExecutor:
         try:
             ray.init(address=head.address if head else address, logging_level=logging.WARNING,
                      log_to_driver=False, ignore_reinit_error=True)  # fmt: skip
-        except (ConnectionError, RuntimeError) as exc:
+        except BaseException as exc:  # Ctrl-C included: the head started here ends here
             if head is not None:
                 head.stop()
+            if not isinstance(exc, (ConnectionError, RuntimeError)):
+                raise
             where = address or "a new local Ray instance"
             raise EdgeParetoError(
                 f"cannot connect to the Ray cluster at {where} ({exc}); check --ray-address"
             ) from None
-        except BaseException:
-            if head is not None:
-                head.stop()
-            raise
         executor = cls(ray, shared_paths)
         executor._head = head
         return executor
@@ -249,3 +247,6 @@ class RayExecutor:
         if self._head is not None:
             self._head.stop()
             self._head = None
+            for name, value in auth_env().items():  # the token was for that head only
+                if os.environ.get(name) == value:
+                    del os.environ[name]
