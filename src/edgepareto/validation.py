@@ -8,13 +8,14 @@ flag fails before any work starts.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from edgepareto.errors import ConfigError
+from edgepareto.errors import ConfigError, first_line
 
 SEED_MAX = 2**32 - 1  # NumPy's and Keras's seeds are unsigned 32-bit
 
@@ -79,6 +80,29 @@ def read_text(path: str | Path, what: str) -> str:
         raise ConfigError(f"{what} {display_path(p)} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {display_path(p)}: {exc.strerror or exc}") from exc
+
+
+def host_port(text: str, flag: str, what: str) -> tuple[str, int]:
+    """(host, port) of ``HOST:PORT``; a port outside 1..65535 is refused here, before any connection is
+    tried or any fix is suggested with it (``--ray-address 127.0.0.1:99999``)."""
+    host, _, port = text.rpartition(":")
+    fix = f"pass {what}, e.g. 10.0.0.5:6379"
+    if not host or not port.isdigit():
+        raise ConfigError(f"{flag} {text!r} is not HOST:PORT; {fix}")
+    if not 1 <= int(port) <= 65535:
+        raise ConfigError(f"{flag} {text!r}: the port must be in [1, 65535], got {int(port)}; {fix}")
+    return host, int(port)
+
+
+def parse_json(text: str, what: str, fix: str) -> Any:
+    """JSON a user gives (a saved profile, a preprocessing sidecar): malformed text, nesting deeper than the
+    parser's recursion (100,000 ``[``) or a number of thousands of digits is one line naming ``what`` and ``fix``."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{what} is nested too deeply to be JSON this tool wrote; {fix}") from None
+    except ValueError as exc:  # JSONDecodeError, and int()'s digit limit
+        raise ConfigError(f"{what} is not valid JSON ({first_line(exc, 120)}); {fix}") from exc
 
 
 def display_path(path: str | Path) -> str:
@@ -153,6 +177,25 @@ def write_text(path: Path, text: str, flag: str = "--out") -> None:
     except OSError as exc:
         path.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {flag} {display_path(path)}: {os_reason(exc)}") from exc
+
+
+def replace_text(path: Path, text: str, what: str) -> None:
+    """Write a small text file beside an output (a preprocessing sidecar) in one rename: a kill or a full disk
+    never leaves half of it, and a symlink at ``path`` is replaced by the file, never written through (its
+    target is left alone). For packages that cannot import ``artifacts.write_atomic``; the temporary file is
+    created with the umask's mode (0666 & ~umask), as ``open`` would."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {what} {display_path(path)}: {os_reason(exc)}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def os_reason(exc: OSError) -> str:

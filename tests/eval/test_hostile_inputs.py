@@ -113,6 +113,8 @@ def _copy_with_sidecar(tmp_path: Path, model: Path, sidecar: bytes, name: str = 
         (b'{"size": 32, "mean": Infinity}', "preprocessing mean must be a finite number"),
         (b'{"size": 32, "color": "\xff"}', "is not UTF-8 text"),
         (b"[1, 2]", "not a preprocessing spec"),
+        (b"[" * 100_000, "is nested too deeply to be JSON"),  # RecursionError in the parser
+        (b'{"size": ' + b"1" * 5000 + b"}", "is not valid JSON"),  # int()'s digit limit, a ValueError
     ],
 )
 def test_bad_sidecars_are_one_line_before_decoding(capsys, tmp_path, tiny_model, hostile_folder, sidecar, needle):

@@ -121,6 +121,7 @@ def test_predictions_enter_the_store_as_predicted_and_are_never_fitted_on(tmp_pa
 
 
 def test_cli_predict_names_its_source_and_shows_the_published_value(tmp_path, capsys):
+    open_results(tmp_path / "s.sqlite").close()  # predict reads an existing store (a typed missing one is refused)
     argv = ["predict", "--store", str(tmp_path / "s.sqlite"), "--device", "Cortex-A15", "--alpha", "0.5"]
     assert main([*argv, "--precision", "int8", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

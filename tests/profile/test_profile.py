@@ -137,6 +137,9 @@ def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path
     from_log = profile_file(QUANT_MODEL, engine="litert", log_text=QUANT_LOG.read_text())
     (tmp_path / "log.json").write_text(json.dumps([from_log]))
     out = tmp_path / "report"
+    from edgepareto.analysis import open_results
+
+    open_results(tmp_path / "r.sqlite").close()  # report reads an existing store (a typed missing one is refused)
     argv = ["report", "--store", str(tmp_path / "r.sqlite"), "--out", str(out), "--json"]
     assert main([*argv, "--profile", str(saved), "--profile", str(tmp_path / "log.json")]) == 0
     doc = json.loads(capsys.readouterr().out)["report"]

@@ -8,6 +8,7 @@ human view. Adding a command is adding that file; nothing here is edited.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
@@ -63,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Ctrl-C at any moment (even while the parser imports every subcommand) is one line and
+    exit 130; a reader that closes stdout early (``| head``) ends the command quietly with exit 141."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _say("edgepareto: interrupted; results already written are kept")
+        return 130
+    except BrokenPipeError:
+        return stdout_closed()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ INFO/WARNING lines
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -82,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"edgepareto {args.command}: interrupted; results already written are kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # an OSError, but not a failure of the command: its reader stopped reading
+        return stdout_closed()
     except OSError as exc:  # a full disk or a refused write deep inside a library: still one line
         if args.debug:
             raise
@@ -90,7 +105,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edgepareto {args.command}: error: {os_reason(exc)}", file=sys.stderr)
         return 2
     emit(doc, args, module)
+    sys.stdout.flush()  # a closed stdout fails here, inside main, not in the interpreter's exit
     return int(doc.get("exit_code", 0)) if isinstance(doc, dict) else 0
+
+
+def stdout_closed() -> int:
+    """stdout's reader is gone: point stdout at /dev/null (so the interpreter's last flush cannot fail) and
+    exit 141 (128 + SIGPIPE), what a shell reports for ``cat`` or ``yes`` cut off by ``head``."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 141
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)
 
 
 def emit(doc: dict[str, Any], args: argparse.Namespace, module: ModuleType) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from edgepareto.validation import arg_finite, arg_seed
 
@@ -13,14 +14,36 @@ def add_store_argument(p: argparse.ArgumentParser) -> None:
     from edgepareto.store import DEFAULT_PATH
 
     p.add_argument(
-        "--store", type=Path, default=DEFAULT_PATH, help=f"results store (SQLite file; default ./{DEFAULT_PATH})"
-    )
+        "--store", type=Path, default=DEFAULT_PATH, action=_StorePath,
+        help=f"results store (SQLite file; default ./{DEFAULT_PATH})",
+    )  # fmt: skip
+    p.set_defaults(store_given=False)
+
+
+class _StorePath(argparse.Action):
+    """Remembers that ``--store`` was typed: a typed path that does not exist is a typo, not a new store."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, flag: str | None = None
+    ) -> None:
+        namespace.store, namespace.store_given = values, True
 
 
 def open_store(args: argparse.Namespace):
-    """Open (creating and migrating if needed) the store and make sure the reference data is in it."""
-    from edgepareto.analysis import open_results
+    """Open the store a reading command asks about, with the reference data in it.
 
+    A ``--store`` that does not exist is refused (a mistyped path would otherwise become an empty store
+    showing only the published rows as if they were its contents); the default store is created on first
+    use, so the published data can be explored before any sweep.
+    """
+    from edgepareto.analysis import open_results
+    from edgepareto.errors import StoreError
+    from edgepareto.validation import display_path
+
+    if getattr(args, "store_given", False) and not Path(args.store).exists():
+        where = display_path(args.store)
+        raise StoreError(f"results store {where} does not exist; check --store, or create it with "
+                         f"`edgepareto sweep --store {where}`")  # fmt: skip
     return open_results(args.store)
 
 

@@ -11,10 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich would exit 1 here; the CLI's entry ends every command whose reader left the same way (141)."""
+        self.quiet = True
+        raise BrokenPipeError(32, "stdout closed by its reader")
+
+
 @lru_cache(maxsize=1)
 def console() -> Console:
     """Human output on stdout."""
-    return Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 160)
+    return _Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 @lru_cache(maxsize=1)

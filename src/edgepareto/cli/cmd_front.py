@@ -43,8 +43,10 @@ def render(doc: dict[str, Any], console) -> None:
             vals.append(f"{e['value']:.4g}" + (f" [{e['low']:.4g}, {e['high']:.4g}]" if e["high"] != e["low"] else ""))
         label = p["label"] + (" (stand-in)" if p.get("stand_in") else "")
         rows.append([label, p["engine"], *vals, p["status"], ", ".join(p["dominated_by"])])
-    title = f"{doc['device'] or 'all devices'}, accuracy on {doc['dataset']}"
-    console.print(table(title, ["variant", "engine", *metrics, "status", "dominated by"], rows))
+    console.print(table(_title(doc, metrics), ["variant", "engine", *metrics, "status", "dominated by"], rows))
+    if not rows and doc["dataset"] is None:
+        hint = "pass --objectives latency_ms,size_mb, or measure accuracy (a measured or models study)"
+        console.print(f"no accuracy in the store for the variants measured on {doc['device']}; {hint}")
     stand_ins = sorted({p["stand_in"] for p in doc["points"] if p.get("stand_in")})
     for text in stand_ins:
         console.print(f"stand-in: {text}")
@@ -54,3 +56,11 @@ def render(doc: dict[str, Any], console) -> None:
         for note in p.get("accuracy", []):
             if note["basis"] == "McNemar":
                 console.print(f"  {p['label']} top-1 vs {note['vs']}: {note['says']}")
+
+
+def _title(doc: dict[str, Any], metrics: list[str]) -> str:
+    """Which device, and which data set's accuracy: none is said as none, never "accuracy on None"."""
+    where = doc["device"] or "all devices"
+    if not any(m in ("top1", "top5") for m in metrics):
+        return where
+    return f"{where}, accuracy on {doc['dataset']}" if doc["dataset"] else f"{where}, no accuracy measured"

@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.validation import output_dir
 
     profiles = load_profiles(args.profile)
-    out = output_dir(args.out if args.out is not None else Path(args.store).parent / "report")
-    with open_store(args) as store:
+    with open_store(args) as store:  # first: a mistyped --store leaves no report folder behind
+        out = output_dir(args.out if args.out is not None else Path(args.store).parent / "report")
         doc = write_report(store, out, profiles)
     return {
         "html": doc["html"],

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from edgepareto import validation
 from edgepareto.compute.jobs import Built, ConvertSpec, convert_into, train_alpha
 from edgepareto.errors import ConfigError
 
@@ -60,6 +61,8 @@ class ExecutorChoice:
     def __post_init__(self) -> None:
         if self.name not in EXECUTORS:
             raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, got {self.name!r}")
+        if self.address is not None and self.address != "auto":
+            validation.host_port(self.address.removeprefix("ray://"), "--ray-address", "the head's address")
 
 
 class LocalExecutor:

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import os
 import shutil
 import socket
 import tempfile
@@ -24,7 +25,9 @@ import numpy as np
 
 from edgepareto.compute import ray_worker
 from edgepareto.compute.jobs import Built, ConvertSpec, with_artifact
+from edgepareto.compute.ray_local import LocalHead, auth_env
 from edgepareto.errors import ConfigError, EdgeParetoError
+from edgepareto.validation import host_port
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +52,9 @@ def import_ray() -> Any:
 
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """One line naming the address and the fix when nothing listens there (ray.init would wait a long time)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"--ray-address {address!r} is not HOST:PORT; pass the head's address, e.g. 10.0.0.5:6379")
+    host, port = host_port(address.removeprefix("ray://"), "--ray-address", "the head's address")
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
         raise EdgeParetoError(
             f"Ray cluster at {address} is not reachable ({exc.strerror or exc}); start its head there with "
@@ -87,21 +88,31 @@ class RayExecutor:
         self._sha: dict[str, str] = {}  # path|size|mtime -> sha256 of the file
         self._converts: dict[str, Any] = {}  # ConvertSpec.key -> result ref
         self._tmp = Path(tempfile.mkdtemp(prefix="edgepareto-ray-driver-"))
+        self._head: LocalHead | None = None  # the local head this driver started (no --ray-address)
 
     @classmethod
     def connect(cls, address: str | None, *, shared_paths: bool = False) -> RayExecutor:
+        if address is None:  # before Ray is imported: it reads the mode and token once per process
+            os.environ.update(auth_env())  # this driver's own token for the head it starts
         ray = import_ray()
         if address and address != "auto":
             check_reachable(address)
+        head = LocalHead.start() if address is None else None  # dies with this process (ray_local.py)
         try:
-            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False, ignore_reinit_error=True,
-                     include_dashboard=False if address is None else None)  # fmt: skip
-        except (ConnectionError, RuntimeError) as exc:
+            ray.init(address=head.address if head else address, logging_level=logging.WARNING,
+                     log_to_driver=False, ignore_reinit_error=True)  # fmt: skip
+        except BaseException as exc:  # Ctrl-C included: the head started here ends here
+            if head is not None:
+                head.stop()
+            if not isinstance(exc, (ConnectionError, RuntimeError)):
+                raise
             where = address or "a new local Ray instance"
             raise EdgeParetoError(
                 f"cannot connect to the Ray cluster at {where} ({exc}); check --ray-address"
             ) from None
-        return cls(ray, shared_paths)
+        executor = cls(ray, shared_paths)
+        executor._head = head
+        return executor
 
     @property
     def workers(self) -> int:
@@ -233,3 +244,9 @@ class RayExecutor:
         self._puts.clear()
         shutil.rmtree(self._tmp, ignore_errors=True)
         self._ray.shutdown()
+        if self._head is not None:
+            self._head.stop()
+            self._head = None
+            for name, value in auth_env().items():  # the token was for that head only
+                if os.environ.get(name) == value:
+                    del os.environ[name]

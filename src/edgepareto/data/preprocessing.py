@@ -382,7 +382,7 @@ class PreprocessingSpec:
     def save_beside(self, artifact: str | Path) -> Path:
         """Write ``<artifact>.preprocessing.json`` so the spec travels with the model file."""
         path = Path(str(artifact) + SIDECAR_SUFFIX)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+        validation.replace_text(path, json.dumps(self.to_json(), indent=2) + "\n", "preprocessing file")
         return path
 
 
@@ -392,10 +392,8 @@ def read_sidecar(artifact: str | Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     text = validation.read_text(path, "preprocessing file")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not a preprocessing spec ({exc}); delete it or fix the JSON") from exc
+    where = f"preprocessing file {validation.display_path(path)}"
+    doc = validation.parse_json(text, where, "delete it or fix the JSON")
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: not a preprocessing spec (a JSON object); delete it or fix the JSON")
     return doc
@@ -524,11 +522,12 @@ def name_preset_beside(artifact: str | Path, preset: str, *, replace: bool = Tru
     """Write ``<artifact>.preprocessing.json`` naming ``preset`` (``{"preset": NAME}``), so the choice
     travels with the file; with ``replace=False`` an existing sidecar is kept. The preset it names after."""
     check_preset(preset)
-    doc = read_sidecar(artifact)
-    if doc is not None and not replace:
+    doc = None if replace else read_sidecar(artifact)  # a sidecar being replaced need not parse
+    if doc is not None:
         named = sidecar_preset(doc)
         return named[0] if named is not None else str(doc.get("preset", "custom"))
-    Path(str(artifact) + SIDECAR_SUFFIX).write_text(json.dumps({"preset": preset}) + "\n")
+    path = Path(str(artifact) + SIDECAR_SUFFIX)
+    validation.replace_text(path, json.dumps({"preset": preset}) + "\n", "preprocessing file")  # not through a link
     return preset
 
 

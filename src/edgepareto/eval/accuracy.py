@@ -179,6 +179,7 @@ class _Evaluator:
             except DatasetError as exc:
                 file = self.dataset.files[i]
                 skipped.append({"file": file, "reason": str(exc).removeprefix(f"{file}: ")})
+                pixels[j] = 0  # not run, but encoded with the chunk: uninitialised floats warn (NaN, overflow)
                 continue
             ok[j] = True
         x = self.spec.encode(pixels, self.encoding)

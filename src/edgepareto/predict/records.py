@@ -66,12 +66,26 @@ def fit_from_store(store: Records, key: ModelKey, form: str = DEFAULT_FORM) -> L
     """The latency model of ``key`` fitted on every measured (or published) variant there."""
     recs = _records(store, key)
     if not recs:
-        raise ConfigError(
-            f"no measured {key.precision} latency on {key.device}"
-            f"{f' with {key.engine}' if key.engine else ''}; sweep or bench a variant there first"
-        )
+        raise ConfigError(f"no measured {_what(key)}; {_elsewhere(store, key)}sweep or bench a variant there first")
     resolved = ModelKey(key.device, key.precision, recs[0].engine, recs[0].threads)
     return fit(resolved, _points(recs), form)
+
+
+def _what(key: ModelKey) -> str:
+    """The latency a key asks for, every part of it named (``--threads 2`` included)."""
+    engine = f" with {key.engine}" if key.engine else ""
+    threads = "" if key.threads is None else f" at {key.threads} thread{'s' if key.threads != 1 else ''}"
+    return f"{key.precision} latency on {key.device}{engine}{threads}"
+
+
+def _elsewhere(store: Records, key: ModelKey) -> str:
+    """The thread counts measured there when the one asked for was not (else nothing)."""
+    if key.threads is None:
+        return ""
+    wider = ModelKey(key.device, key.precision, key.engine, None)
+    counts = sorted({r.threads for r in store.measurements(metric="latency_ms", device=key.device)
+                     if _matches(r, wider) and r.threads is not None})  # fmt: skip
+    return f"it has {', '.join(map(str, counts))} thread(s): pass --threads {counts[0]}, or " if counts else ""
 
 
 def prediction_record(pred: Prediction) -> MeasurementRecord:

@@ -214,6 +214,8 @@ def load_inventory(path: str | os.PathLike[str] | None = None) -> dict[str, Boar
         doc = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"inventory {p}: not valid TOML ({exc})") from exc
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise ConfigError(f"inventory {p}: nested too deeply; see `edgepareto boards --help`") from None
     extra = sorted(set(doc) - {"defaults", "boards"})
     if extra:
         raise ConfigError(f"inventory {p}: unknown table(s) {', '.join(extra)}; use [defaults] and [boards.NAME]")

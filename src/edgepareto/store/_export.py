@@ -9,6 +9,7 @@ from typing import Any
 
 from edgepareto.store._sqlite import Store, now
 from edgepareto.store.records import MeasurementRecord
+from edgepareto.validation import csv_cell
 
 CSV_COLUMNS: tuple[str, ...] = (
     "id", "variant", "family", "alpha", "resolution", "num_classes", "precision", "metric", "value", "unit",
@@ -43,8 +44,14 @@ def export_csv(store: Store, *, include_failed: bool = True) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for rec in store.measurements(include_failed=include_failed):
-        writer.writerow(flat_row(rec))
+        writer.writerow({k: _cell(v) for k, v in flat_row(rec).items()})
     return buf.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Every text cell through the CSV guard: a device names itself (a board's cpuinfo), and a name such as
+    ``=HYPERLINK(...)`` must open as text in a spreadsheet, not as a formula. Numbers stay numbers."""
+    return csv_cell(value) if isinstance(value, str) else value
 
 
 def export_json(store: Store, *, include_failed: bool = True) -> dict[str, Any]:

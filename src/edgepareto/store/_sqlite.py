@@ -389,7 +389,7 @@ class Store:
 
     def devices(self) -> list[Device]:
         rows = self._retry(lambda: self._db.execute("SELECT * FROM devices ORDER BY id").fetchall())
-        return [Device(r["name"], r["kind"], _loads(r["fingerprint"])) for r in rows]
+        return [_device(r) for r in rows]
 
     def datasets(self) -> list[Dataset]:
         rows = self._retry(lambda: self._db.execute("SELECT * FROM datasets ORDER BY id").fetchall())
@@ -397,7 +397,7 @@ class Store:
 
     def runs(self) -> list[dict[str, Any]]:
         rows = self._retry(lambda: self._db.execute("SELECT * FROM runs ORDER BY id").fetchall())
-        return [{**dict(r), "plan": _loads(r["plan"])} for r in rows]
+        return [_run(r) for r in rows]
 
     def measurements(
         self,
@@ -463,7 +463,7 @@ def _row_decoder(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[
         def decode(row: sqlite3.Row) -> T:
             try:
                 return fn(row)
-            except (TypeError, ValueError, KeyError) as exc:  # ConfigError and JSONDecodeError are ValueErrors
+            except (TypeError, ValueError, KeyError, RecursionError) as exc:  # ConfigError, JSONDecodeError too
                 raise StoreError(
                     f"results store row {table}.id={row['id']} is invalid ({exc}); delete or fix that row, "
                     "or pass another --store"
@@ -472,6 +472,20 @@ def _row_decoder(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[
         return decode
 
     return wrap
+
+
+@_row_decoder("devices")
+def _device(row: sqlite3.Row) -> Device:
+    """A device with its fingerprint (JSON): a damaged one is the one-line store error, as a damaged measurement is."""
+    fingerprint = _loads(row["fingerprint"])
+    if not isinstance(fingerprint, dict):
+        raise TypeError(f"fingerprint is {type(fingerprint).__name__}, not a JSON object")
+    return Device(row["name"], row["kind"], fingerprint)
+
+
+@_row_decoder("runs")
+def _run(row: sqlite3.Row) -> dict[str, Any]:
+    return {**dict(row), "plan": _loads(row["plan"])}
 
 
 @_row_decoder("artifacts")

@@ -87,6 +87,8 @@ class StudyPlan:
                 value = (value,)
             if not isinstance(value, (list, tuple)) or not value:
                 fail(f"{f} must be a non-empty list, got {value!r}")
+            if f in ("precisions", "engines", "clusters") and not all(isinstance(v, str) for v in value):
+                fail(f"{f} must be a list of strings, got {list(value)!r}")
             object.__setattr__(self, f, validation.no_duplicates(tuple(value), f"study {self.name!r}: {f}"))
         for a in self.alphas:
             ModelConfig(self.family, a, 224)  # alpha range and family name
@@ -121,12 +123,22 @@ class StudyPlan:
         self._check_protocol_overrides()
 
     def _check_scalars(self) -> None:
-        for f in ("kind", "family", "protocol", "dataset", "calibration_dir"):
+        """Every scalar key has one type: TOML's ``data_dir = 5``, ``limit = true`` (an int in Python) or
+        ``balanced = "no"`` (a true string) would otherwise reach a path, a count or a switch."""
+        for f in _TEXT_KEYS:
             value = getattr(self, f)
             if value is not None and not isinstance(value, str):
-                raise ConfigError(f"study {self.name!r}: {f} must be a string, got {value!r}")
+                what = "a string (a path)" if f in _PATHS or f in ("calibration_dir", "weights") else "a string"
+                raise ConfigError(f"study {self.name!r}: {f} must be {what}, got {value!r}")
         if not isinstance(self.options, dict):
             raise ConfigError(f"study {self.name!r}: options must be a table, got {self.options!r}")
+        if self.limit is not None:
+            validation.integer(self.limit, f"study {self.name!r}: limit (images)", lo=1)
+        if not isinstance(self.balanced, bool):
+            raise ConfigError(f"study {self.name!r}: balanced must be true or false, got {self.balanced!r}")
+        models = (self.models,) if isinstance(self.models, str) else self.models
+        if not isinstance(models, (list, tuple)) or not all(isinstance(m, str) and m for m in models):
+            raise ConfigError(f"study {self.name!r}: models must be a list of paths or globs (strings), got {models!r}")
 
     def _check_protocol_overrides(self) -> None:
         """Build the protocol now: a NaN timeout or an unknown override fails before any task runs."""
@@ -180,8 +192,6 @@ class StudyPlan:
             fail(f"dataset must be one of {', '.join(MODEL_DATASETS)}, got {self.dataset!r}")
         if self.dataset != "fashion-mnist" and not self.data_dir:
             fail(f'dataset {self.dataset} needs data_dir = "..." (the labelled images)')
-        if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 1):
-            fail(f"limit must be a positive integer, got {self.limit!r}")
         if self.balanced and self.limit is None:
             fail("balanced = true needs a limit")
 
@@ -191,9 +201,6 @@ class StudyPlan:
             return
         if self.dataset not in MEASURED_DATASETS or not self.data_dir:
             fail(f"kind 'measured' needs dataset = one of {', '.join(MEASURED_DATASETS)} and data_dir = the images")
-        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int)
-                                       or self.limit < 1):  # fmt: skip
-            fail(f"limit must be a positive integer, got {self.limit!r}")
 
     def _check_dataset(self, fail: Callable[[str], None]) -> None:
         """The built kinds name the one set their accuracy is about (or none): any other name was a mistake."""
@@ -236,7 +243,12 @@ class Plan:
         if unknown:
             raise ConfigError(f"plan {self.name!r}: [recommend] takes {', '.join(Budget.__dataclass_fields__)}, "
                               f"got {', '.join(unknown)}")  # fmt: skip
-        Budget(**self.recommend)  # the bounds' own checks
+        for key, value in self.recommend.items():  # a number, finite (as every flag's): "fast" or inf is refused
+            validation.finite(value, f"plan {self.name!r}: [recommend] {key}")
+        try:
+            Budget(**self.recommend)  # the bounds' own checks
+        except ConfigError as exc:
+            raise ConfigError(f"plan {self.name!r}: [recommend] {exc}") from None
         if not self.studies:
             raise ConfigError(f"plan {self.name!r} has no [[study]] tables; add at least one")
         names = [s.name for s in self.studies]
@@ -301,6 +313,7 @@ _FIELDS = set(StudyPlan.__dataclass_fields__)
 
 
 _PATHS = ("data_dir", "ground_truth", "synset_order", "labels", "hosted_dir")  # not calibration_dir: in recipe keys
+_TEXT_KEYS = ("kind", "family", "protocol", "dataset", "calibration_dir", *_PATHS, "weights")
 
 
 def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -341,6 +354,8 @@ def parse_plan(doc: dict[str, Any], source: str, base: Path | None = None) -> Pl
 
 def _executor(doc: dict[str, Any], source: str) -> ExecutorChoice:
     address, shared, devices = doc.get("ray_address"), doc.get("shared_paths", False), doc.get("ray_devices", [])
+    if not isinstance(doc.get("executor", "local"), str):
+        raise ConfigError(f'{source}: executor must be a string ("local" or "ray"), got {doc["executor"]!r}')
     if not isinstance(shared, bool) or not (address is None or isinstance(address, str)):
         raise ConfigError(f"{source}: ray_address must be a string (HOST:PORT) and shared_paths true or false")
     if not isinstance(devices, list) or not all(isinstance(d, str) and d for d in devices):
@@ -377,4 +392,6 @@ def load_plan(path: str | Path | None = None) -> Plan:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from exc
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise ConfigError(f"{source}: nested too deeply to be a plan; see edgepareto/sweep/default.toml") from None
     return parse_plan(doc, source, None if path is None else Path(path).resolve().parent)
