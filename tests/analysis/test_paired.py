@@ -183,6 +183,7 @@ def test_eval_store_keeps_predictions_that_results_exports_and_front_compares(tm
     assert main(["front", "--store", store]) == 0
     assert "McNemar p = " in capsys.readouterr().out
     empty = str(tmp_path / "empty.sqlite")
+    Store(empty).close()  # an existing store without predictions (a typed missing one is refused)
     assert main(["results", "--store", empty, "--predictions", str(out)]) != 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no per-image predictions" in err and "edgepareto eval" in err
