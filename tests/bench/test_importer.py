@@ -175,7 +175,9 @@ def test_a_malformed_or_negative_number_is_refused_in_one_line(old, new, says):
     assert says in str(exc.value) and "\n" not in str(exc.value)
 
 
-@pytest.mark.parametrize(("old", "new"), [("0.446\t  6.444%", "1.2.3\t  6.444%"), ("6.444%\t  6.444%", "..%\t  6.444%")])
+@pytest.mark.parametrize(
+    ("old", "new"), [("0.446\t  6.444%", "1.2.3\t  6.444%"), ("6.444%\t  6.444%", "..%\t  6.444%")]
+)
 def test_a_malformed_op_row_is_refused_in_one_line(old, new):
     """``1.2.3`` in the avg-ms column or ``..%`` as the percentage: refused naming the row, in profile's parser too."""
     from edgepareto.profile import log_ops
