@@ -28,7 +28,12 @@ def _records(store: Path) -> int:
     if not store.exists():
         return 0
     with sqlite3.connect(store) as db:
-        return db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return (
+            db.execute("SELECT COUNT(*) FROM measurements WHERE source = 'measured'").fetchone()[0]
+            if "measurements" in tables
+            else 0
+        )
 
 
 @pytest.mark.parametrize(("old", "new"), EDITS)

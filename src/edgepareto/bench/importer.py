@@ -264,6 +264,7 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
         "timings_us": summary or UNKNOWN,
         "memory_mb": memory or UNKNOWN,
         "op_profile": [o.__dict__ for o in ops] if ops else UNKNOWN,
+        "model_size_mb": _search(r"^The input model file size \(MB\):\s*(\S+)", text) or UNKNOWN,
     }
     warm_avg = _warmup_us(warm_block, summary)
     return Measurement(

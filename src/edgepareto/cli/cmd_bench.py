@@ -83,6 +83,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--device", help="with --import --store: the device the log was measured on (e.g. 'xu4 Cortex-A15')")
     p.add_argument("--model", type=Path, help="with --import --store: the model file the log ran (default: the log's)")
+    p.add_argument(
+        "--force", action="store_true",
+        help="with --import --store: record a log that contradicts --model (graph, size, op counts), mismatch noted",
+    )  # fmt: skip
 
 
 def protocol_from_args(args: argparse.Namespace) -> Any:
@@ -137,7 +141,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         doc = imported.to_json()
         if args.store is not None:
             doc["stored"] = _stored(args, lambda store, given: given.store_imported(
-                store, imported, args.file, args.model, args.device))  # fmt: skip
+                store, imported, args.file, args.model, args.device, force=args.force))  # fmt: skip
+        elif args.model is not None:
+            from edgepareto.sweep.given import check_imported
+
+            if not args.model.is_file():
+                raise ConfigError(f"--model {args.model}: not found; pass the model file the log ran")
+            doc["mismatch"] = check_imported(imported, args.file, args.model, force=args.force)
         return doc
     protocol = protocol_from_args(args)
     engine = engine_for(args.file, args.engine)
