@@ -163,10 +163,12 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         ctx["cpus"] = cpus or sorted(os.sched_getaffinity(0))
         pin_status = pin(cpus)
         rss0 = peak_rss_bytes()
+        t_load = time.perf_counter_ns()
         runner = _open_runner(engine, model, threads, options)
         ctx["delegation"] = _delegation(runner, model, bool(request.get("require_full_delegation")))
         arrays, specs = _inputs(runner, protocol.seed)
         runner.set_inputs(arrays)
+        load_ms = (time.perf_counter_ns() - t_load) / 1e6  # open, delegate, allocate, set inputs
         sampler = Sampler(ctx["cpus"])
         runlog = RunLog(sampler)
         progress = _progress if request.get("progress") else None
@@ -193,6 +195,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         return Measurement.failed("no counted run finished; raise the time limit (--time-limit)", "config", **ctx)
     times_ms = [t / 1e6 for t in loop.times_ns]
     stats = summarize(times_ms, seed=protocol.seed)
+    tele["warmup_stopped_by"] = loop.warmup_stopped_by
     warnings = _warnings(list(stats.pop("warnings")), tele, inter, ctx, pinning, protocol, loop)
     return Measurement(
         status="ok",
@@ -202,6 +205,8 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         stopped_by=loop.stopped_by,
         wall_s=loop.wall_s,
         warmup_ms=[t / 1e6 for t in loop.warmup_ns],
+        load_ms=load_ms,
+        first_inference_ms=(loop.warmup_ns or loop.times_ns)[0] / 1e6,
         times_ms=times_ms if request.get("keep_times", True) else None,
         peak_rss_bytes=peak,
         rss_before_load_bytes=rss0,

@@ -160,6 +160,9 @@ def _process_entry(m: Measurement, value: float, fastest_cal: float | None) -> d
         "runs": m.runs,
         "times_ms": m.times_ms,
         "warmup_ms": m.warmup_ms,
+        "warmup_stopped_by": (m.telemetry or {}).get("warmup_stopped_by"),
+        "load_ms": m.load_ms,
+        "first_inference_ms": m.first_inference_ms,
         "preempted_runs": inter.get("preempted_runs", 0),
         "noisy": m.noisy,
         "reasons": inter.get("reasons", []),
@@ -208,8 +211,15 @@ def combine(
         wall_s=sum(m.wall_s or 0.0 for m in kept), warmup_ms=[t for m in kept for t in (m.warmup_ms or [])],
         times_ms=pooled.tolist(), peak_rss_bytes=max(m.peak_rss_bytes or 0 for m in kept),
         telemetry=telemetry, interference=None, processes=entries, modes=groups, noisy=bool(noisy),
-        warnings=warnings, created=time.time(), **stats,
+        warnings=warnings, created=time.time(), load_ms=_median_of(kept, "load_ms"),
+        first_inference_ms=_median_of(kept, "first_inference_ms"), **stats,
     )  # fmt: skip
+
+
+def _median_of(kept: list[Measurement], name: str) -> float | None:
+    """A start-up figure (load, first inference) over the processes: each process pays it once."""
+    values = [v for m in kept if (v := getattr(m, name)) is not None]
+    return float(np.median(values)) if values else None
 
 
 def _warnings(
