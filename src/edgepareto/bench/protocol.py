@@ -104,7 +104,7 @@ class Protocol:
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v > hi:
                 raise ConfigError(f"{f} must be a finite number (at most {hi:g}), got {v!r}")
-        if not 0.0 < self.stable_tol < 1.0 or not 0.0 < self.warmup_max_s:
+        if not 0.0 < self.stable_tol < 1.0 or self.warmup_max_s <= 0.0:
             raise ConfigError(f"stable_tol must be in (0, 1) and warmup_max_s > 0, got {self.stable_tol}, "
                               f"{self.warmup_max_s}")  # fmt: skip
 

@@ -17,6 +17,14 @@ def add_store_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_accept_noisy(p: argparse.ArgumentParser) -> None:
+    """``--accept-noisy``: let latencies stored ``noisy`` (CI past ±10%) into the answer, marked (issue 25)."""
+    p.add_argument(
+        "--accept-noisy", action="store_true",
+        help="use latencies stored as noisy (95%% CI wider than ±10%%) too; they are marked NOISY",
+    )  # fmt: skip
+
+
 def open_store(args: argparse.Namespace):
     """Open (creating and migrating if needed) the store and make sure the reference data is in it."""
     from edgepareto.analysis import open_results

@@ -267,8 +267,8 @@ def noisy_status(value: float, lo: float | None, hi: float | None) -> tuple[str,
     reach = max(value - lo, hi - value) / value
     if reach <= NOISY_CI:
         return "ok", None
-    return "noisy", (f"noisy: the 95% CI [{lo:.3f}, {hi:.3f}] ms reaches ±{reach:.0%} of the median, more than "
-                     f"±{NOISY_CI:.0%}; left out of fits, fronts and recommendations unless --accept-noisy")  # fmt: skip
+    why = f"noisy: the 95% CI [{lo:.3f}, {hi:.3f}] ms reaches ±{reach:.0%} of the median, more than ±{NOISY_CI:.0%}"
+    return "noisy", f"{why}; left out of fits, fronts and recommendations unless --accept-noisy"
 
 
 def _interval(ci: Any, value: float) -> tuple[float | None, float | None]:
