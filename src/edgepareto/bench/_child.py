@@ -175,6 +175,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         before = probe(ctx["cpus"])
         loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
         after = probe(ctx["cpus"], after=True)
+        e2e = _end_to_end(request, runner, model, len(loop.times_ns))
         inter = assess(before, after, after.t - before.t, len(loop.preempted), len(loop.times_ns))
         inter["preempted_indices"] = loop.preempted
         pinning = verify_pinning(cpus)
@@ -206,6 +207,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         wall_s=loop.wall_s,
         warmup_ms=[t / 1e6 for t in loop.warmup_ns],
         load_ms=load_ms,
+        end_to_end=e2e,
         first_inference_ms=(loop.warmup_ns or loop.times_ns)[0] / 1e6,
         times_ms=times_ms if request.get("keep_times", True) else None,
         peak_rss_bytes=peak,
@@ -219,6 +221,20 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         **ctx,
         **stats,
     )
+
+
+def _end_to_end(request: dict[str, Any], runner: Any, model: str, runs: int) -> dict[str, Any] | None:
+    """With ``end_to_end`` in the request: image file -> top-k timed in this pinned process (:mod:`.endtoend`)."""
+    if not request.get("end_to_end"):
+        return None
+    try:
+        from edgepareto.bench.endtoend import end_to_end_runs
+    except ImportError:  # pragma: no cover - a flat copy: the board has no preprocessing package
+        raise _Fail("config", "--end-to-end needs edgepareto's preprocessing on this device") from None
+    try:
+        return end_to_end_runs(runner, model, request["end_to_end"], max(runs, 10))
+    except Exception as exc:
+        raise _Fail("config", f"end-to-end run: {first_line(exc, 500)}") from exc
 
 
 def _warnings(

@@ -384,6 +384,7 @@ class Measurement:
     warmup_ms: list[float] | None = None
     load_ms: float | None = None  # open the model, delegate, allocate and set inputs (start-up cost, never latency)
     first_inference_ms: float | None = None  # the first invoke() after loading (never in the steady-state figure)
+    end_to_end: dict[str, Any] | None = None  # image file -> top-k in the same process (bench --end-to-end)
     times_ms: list[float] | None = None
     peak_rss_bytes: int | None = None
     rss_before_load_bytes: int | None = None

@@ -77,6 +77,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     p.add_argument("--visits", type=arg_int(1, 10_000), default=40, help="--compare: visits per file and process")
     p.add_argument("--per-visit", type=arg_int(1, 1000), default=3, help="--compare: counted runs per visit")
+    p.add_argument(
+        "--end-to-end", type=Path, metavar="IMAGES_DIR",
+        help="also time image file -> top-5 (decode + the preprocessing preset + invoke + top-k) in the same process",
+    )  # fmt: skip
+    p.add_argument("--preset", help="--end-to-end: preprocessing preset (default: the file's sidecar, else tf-slim)")
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
     p.add_argument(
         "--store", type=Path, help="also record the result in this results store (keyed: a rerun adds nothing)"
@@ -120,6 +125,23 @@ def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.target_ci is not None:
         over["target_ci"] = args.target_ci / 100.0
     return over
+
+
+def _end_to_end_request(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--end-to-end DIR``: the images the child takes in turn (checked here, so a bad folder is one line)."""
+    from edgepareto.errors import ConfigError
+
+    if args.end_to_end is None:
+        if args.preset is not None:
+            raise ConfigError("--preset applies to --end-to-end; add --end-to-end IMAGES_DIR or drop --preset")
+        return None
+    from edgepareto.bench.endtoend import MAX_IMAGES
+    from edgepareto.data.preprocessing import check_preset, list_images
+
+    images = list_images(args.end_to_end)[:MAX_IMAGES]
+    if not images:
+        raise ConfigError(f"{args.end_to_end}: no image files (.jpg, .png, ...) in it; pass a folder of pictures")
+    return {"images": [str(p.resolve()) for p in images], "preset": check_preset(args.preset) if args.preset else None}
 
 
 def engine_for(path: Path, engine: str | None) -> str:
@@ -175,6 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             protocol=protocol,
             progress=progress,
             require_full_delegation=args.require_full_delegation,
+            end_to_end=_end_to_end_request(args),
             **options,
         )
     finally:

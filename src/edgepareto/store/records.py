@@ -205,7 +205,22 @@ class MeasurementRecord:
         if doc.get("peak_rss_bytes"):
             rss = cls.memory_key(key)
             out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss, **common))
-        return out + cls._start_up(doc, key, common)
+        return out + cls._start_up(doc, key, common) + cls._end_to_end(doc, key, common)
+
+    @classmethod
+    def _end_to_end(cls, doc: dict[str, Any], key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
+        """Image file -> top-k (``bench --end-to-end``) as its own metric, its preset in the protocol."""
+        e2e = doc.get("end_to_end")
+        if not isinstance(e2e, dict) or not isinstance(e2e.get("median_ms"), (int, float)):
+            return []
+        value = float(e2e["median_ms"])
+        lo, hi = _interval(e2e.get("ci95_median_ms"), value)
+        proto = {**common["protocol"], "preset": e2e.get("preset"), "preprocessing": e2e.get("preprocessing"),
+                 "images": e2e.get("images"), "top_k": e2e.get("top_k")}  # fmt: skip
+        what = f"decode + {e2e.get('preset')} preprocessing + invoke + top-{e2e.get('top_k')} per image"
+        e2e_key = cls.derived_key(key, "e2e_latency_ms")
+        return [cls(metric="e2e_latency_ms", value=value, ci_low=lo, ci_high=hi, n=e2e.get("runs") or None,
+                    key=e2e_key, notes=what, **{**common, "protocol": proto})]  # fmt: skip
 
     @classmethod
     def _start_up(cls, doc: dict[str, Any], key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
