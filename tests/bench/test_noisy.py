@@ -8,6 +8,8 @@ median is stored ``noisy``: left out of the front, of ``recommend`` and of predi
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -20,7 +22,7 @@ from edgepareto.bench.processes import measure_in_processes, spawn_child
 from edgepareto.models import ModelConfig, Precision, Variant
 from edgepareto.predict import ModelKey
 from edgepareto.predict.records import AcceptingNoisy, training_points
-from edgepareto.store import Device, MeasurementRecord
+from edgepareto.store import Device, MeasurementRecord, export_csv
 from edgepareto.store.records import NOISY_CI
 from tests.bench.test_processes import CPU
 from tests.conftest import FLOAT_MODEL
@@ -93,6 +95,8 @@ def test_a_noisy_latency_is_left_out_of_the_fit_the_front_and_recommend_unless_a
         accepted = front(store, device="host-x", accept_noisy=True)
         best = recommend_on(store, "host-x", accept_noisy=True)["recommendations"]
         assert "alpha=0.75" not in json.dumps(recommend_on(store, "host-x")["recommendations"])
+        exported = [r for r in csv.DictReader(io.StringIO(export_csv(store))) if r["device"] == "host-x"]
+    assert sorted(r["status"] for r in exported) == ["noisy", "ok", "ok", "ok"]  # `results` shows it, marked
     assert not any(p["noisy"] for p in plain["points"]) and "alpha=0.75-FP32" not in plain["front"]
     noisy = [p for p in accepted["points"] if p["noisy"]]
     assert [p["label"] for p in noisy] == ["alpha=0.75-FP32"] and "alpha=0.75-FP32" in accepted["front"]

@@ -93,9 +93,10 @@ class LatencyJob:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """What a successful measurement writes: its latency and its peak memory (and its end-to-end figure)."""
-        e2e = (MeasurementRecord.derived_key(self.key, "e2e_latency_ms"),) if self.end_to_end else ()
-        return self.key, rss_key(self.key), *e2e
+        """What a successful measurement writes: its latency, its peak memory, its start-up figures (first
+        inference, load) and, with ``end_to_end``, image file -> top-k."""
+        derived = ("first_inference_ms", "load_ms", *(("e2e_latency_ms",) if self.end_to_end else ()))
+        return self.key, rss_key(self.key), *(MeasurementRecord.derived_key(self.key, m) for m in derived)
 
     def end_to_end_request(self, preset: str | None) -> dict[str, Any] | None:
         """The images ``measure`` takes in turn, with the study's preset (None: the file's sidecar, else tf-slim)."""
