@@ -1,7 +1,7 @@
 """Issue 25, item 3: noise never enters an answer silently.
 
 A CPU hog pinned to the measuring CPU during one process: that process is flagged and measured again by
-default (the fast protocol retries a noisy process twice). A latency whose 95% CI reaches past ±10% of its
+default (the fast protocol retries a noisy process twice). A latency whose 95% CI reaches past ±25% of its
 median is stored ``noisy``: left out of the front, of ``recommend`` and of predict's fit unless accepted
 (``--accept-noisy``), and then marked.
 """

@@ -140,9 +140,9 @@ class Protocol:
         Each process warms up until the median of its last 10 runs is within 2% of the 10 before
         (at most 1 s of warm-up), then times 10 runs; a process flagged noisy is measured again (twice at
         most). The former default (1 warm-up and 1 run per process) reported the second inference after
-        loading, 1.10-1.47x a bare steady loop (issue 25); on this host the stability rule stopped after
-        20-37 runs of the 0.25/128 files, within 2% of runs 150-300 of the same process in 8 of 10 processes
-        (busy host; the other two moved between speed states). The first inference and the load time
+        loading, 1.10-1.47x a bare steady loop (issue 25). On this (busy) host the first run after loading
+        was 1.0-1.7x the later median and the transient was over within ~10 runs; the rule stopped after
+        20-47 runs, unbiased (``benchmarks/warmup_rule.py``, README). The first inference and the load time
         are kept apart (``first_inference_ms``, ``load_ms``). Its 95% CI is over the processes; the gap
         lets them sample more than one of the host's speed states (about 0.9 s each, ``benchmarks/host_states.py``).
         """

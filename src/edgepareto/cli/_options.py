@@ -18,10 +18,10 @@ def add_store_argument(p: argparse.ArgumentParser) -> None:
 
 
 def add_accept_noisy(p: argparse.ArgumentParser) -> None:
-    """``--accept-noisy``: let latencies stored ``noisy`` (CI past ±10%) into the answer, marked (issue 25)."""
+    """``--accept-noisy``: let latencies stored ``noisy`` (CI past ±25%) into the answer, marked (issue 25)."""
     p.add_argument(
         "--accept-noisy", action="store_true",
-        help="use latencies stored as noisy (95%% CI wider than ±10%%) too; they are marked NOISY",
+        help="use latencies stored as noisy (95%% CI reaching past ±25%%) too; they are marked NOISY",
     )  # fmt: skip
 
 

@@ -50,4 +50,4 @@ def render(doc: dict[str, Any], console) -> None:
     for text in stand_ins:
         console.print(f"stand-in: {text}")
     if any(p.get("noisy") for p in doc["points"]):
-        console.print("NOISY: a latency whose 95% CI reaches past ±10% of its median, shown because of --accept-noisy")
+        console.print("NOISY: a latency whose 95% CI reaches past ±25% of its median, shown because of --accept-noisy")
