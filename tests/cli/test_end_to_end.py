@@ -34,6 +34,7 @@ def test_end_to_end_is_stored_beside_invoke_only_and_rendered_in_the_report(caps
     header = next(line for line in md.splitlines() if line.startswith("| file"))
     assert "| ms on " in header and "| end-to-end ms on " in header
     assert "(pil-bilinear)" in md
+    assert "partly delegated: 29 of 31 nodes on XNNPACK delegate" in md  # Google's uint8 file: pool and softmax off it
 
 
 def test_end_to_end_refuses_an_empty_folder_and_a_preset_without_it(capsys, tmp_path):
