@@ -306,6 +306,9 @@ def render(doc: dict[str, Any], console) -> None:
         ("p90 / p99", doc.get("p90_ms"), f"p99 {doc['p99_ms']:.4g}" if doc.get("p99_ms") is not None else ""),
         ("min / max", doc.get("min_ms"), f"max {doc['max_ms']:.4g}" if doc.get("max_ms") is not None else ""),
         ("FPS", doc.get("fps"), ""),
+        ("first inference", doc.get("first_inference_ms"), "start-up: the first invoke() after loading"),
+        ("load", doc.get("load_ms"), "start-up: open, delegate, allocate, set inputs"),
+        *_end_to_end_row(doc.get("end_to_end")),
         ("peak RSS MB", (doc.get("peak_rss_bytes") or 0) / 1e6 or None,
          "benchmark_model's peak footprint" if doc.get("imported") else "child process (engine + model)"),
     ]  # fmt: skip
@@ -329,6 +332,16 @@ def render(doc: dict[str, Any], console) -> None:
         top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
         console.print("slowest operators: " + "; ".join(
             f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top))  # fmt: skip
+
+
+def _end_to_end_row(e2e: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
+    """``--end-to-end``: image file -> top-k beside the invoke-only figures, with its preset."""
+    if not e2e:
+        return []
+    lo, hi = e2e.get("ci95_median_ms") or (None, None)
+    ci = f"95% CI [{lo:.4g}, {hi:.4g}], " if lo is not None else ""
+    what = f"decode + {e2e.get('preset')} + invoke + top-{e2e.get('top_k')}, {e2e.get('images')} images"
+    return [("end-to-end", e2e.get("median_ms"), ci + what)]
 
 
 def _render_processes(doc: dict[str, Any], console) -> None:
