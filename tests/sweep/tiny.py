@@ -23,6 +23,7 @@ precisions = ["fp32"]
 [study.options.protocol]
 warmup = 1
 runs = {runs}
+retry_if_noisy = 0
 {extra}
 """
 
