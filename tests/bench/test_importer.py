@@ -188,3 +188,9 @@ def test_a_malformed_op_row_is_refused_in_one_line(old, new):
         with pytest.raises(ModelFileError, match=r"op profiling row \[MobilenetV1") as exc:
             parse(broken)
         assert "\n" not in str(exc.value)
+
+
+def test_the_start_up_figures_of_a_2x_log_are_kept_apart():
+    """``Init: 3093, First inference: 51341``: the load and the first inference, never the latency."""
+    m = import_benchmark_model(LOG_2X)
+    assert m.load_ms == 3.093 and m.first_inference_ms == 51.341 and m.median_ms == 34.7

@@ -288,6 +288,8 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
         fps=1000.0 / mean if mean > 0 else None,
         ci95_mean_ms=[mean - 1.96 * std / math.sqrt(n), mean + 1.96 * std / math.sqrt(n)] if n > 1 else None,
         warmup_ms=[warm_avg / 1000.0] if warm_avg is not None else None,
+        first_inference_ms=summary["first"] / 1000.0 if summary.get("first") else None,  # 2.x: "First inference"
+        load_ms=summary["init"] / 1000.0 if summary.get("init") else None,  # "Init": load + delegate + allocate
         peak_rss_bytes=int(peak * 1024 * 1024) if peak else None,
         warnings=warnings,
         source="imported",

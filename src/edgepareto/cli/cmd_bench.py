@@ -154,6 +154,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.bench import measure
     from edgepareto.errors import ConfigError, DeviceError, EngineError, ModelFileError
 
+    if args.end_to_end is not None and (args.import_log or args.compare):
+        raise ConfigError("--end-to-end measures one model file; drop --import / --compare or --end-to-end")
     if args.import_log:
         if args.compare:
             raise ConfigError("--compare measures model files; drop --import or --compare")
