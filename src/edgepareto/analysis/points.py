@@ -172,6 +172,10 @@ def collect_points(
                 )
                 if rss is not None:
                     chosen["peak_rss_bytes"] = rss
+                same = [r for r in rs if r.device == device and (r.engine, r.threads) == (engine, threads)]
+                e2e = _pick([r for r in same if r.metric == "e2e_latency_ms"], pref)  # image file -> top-k
+                if e2e is not None:
+                    chosen["e2e_latency_ms"] = e2e
             else:
                 # No device: the file whose accuracy is known (a published top-1 goes with the published size).
                 acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)

@@ -44,6 +44,9 @@ def _entry_row(e: FrontEntry) -> dict[str, Any]:
             row[f"{m}_ci"] = [est.low, est.high]
     row["sources"] = p.sources()
     row["stand_in"] = p.stand_in
+    row["noisy"] = p.noisy
+    if "e2e_latency_ms" in p.provenance:
+        row["e2e_preset"] = (p.provenance["e2e_latency_ms"].protocol or {}).get("preset")
     return row
 
 

@@ -87,6 +87,9 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
                 "dominated by"]  # fmt: skip
     else:
         cols = ["variant", "size MB", "top-1 % [CI]", "sources", "status", "dominated by"]
+    e2e = latency and any(r.get("e2e_latency_ms") is not None for r in entries)
+    if e2e:
+        cols.insert(3, "end-to-end ms [CI] (preset)")
     rows = []
     for r in entries:
         srcs = ", ".join(f"{m}: {s}" for m, s in sorted(r["sources"].items()))
@@ -98,6 +101,9 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
         if latency:
             rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
                          _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
+            if e2e:
+                preset = f" ({r['e2e_preset']})" if r.get("e2e_preset") else ""
+                rows[-1].insert(3, _ci(r, "e2e_latency_ms") + preset if r.get("e2e_latency_ms") is not None else "–")
         else:
             rows.append([label, _num(r.get("size_mb"), 3), _ci(r, "top1"), srcs, r["status"],
                          ", ".join(r["dominated_by"])])  # fmt: skip
