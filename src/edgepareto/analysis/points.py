@@ -160,22 +160,8 @@ def collect_points(
                 chosen["latency_ms"] = lat
                 # Size and memory: the file that was actually run (same source as its latency) first.
                 pref = [lat.source, *[s for s in preference if s != lat.source]]
-                rss = _pick(
-                    [
-                        r
-                        for r in rs
-                        if r.metric == "peak_rss_bytes"
-                        and r.device == device
-                        and (r.engine, r.threads) == (engine, threads)
-                    ],
-                    pref,
-                )
-                if rss is not None:
-                    chosen["peak_rss_bytes"] = rss
                 same = [r for r in rs if r.device == device and (r.engine, r.threads) == (engine, threads)]
-                e2e = _pick([r for r in same if r.metric == "e2e_latency_ms"], pref)  # image file -> top-k
-                if e2e is not None:
-                    chosen["e2e_latency_ms"] = e2e
+                chosen.update(_beside_latency(same, pref))
             else:
                 # No device: the file whose accuracy is known (a published top-1 goes with the published size).
                 acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)
@@ -195,6 +181,17 @@ def collect_points(
     points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha or 0.0, p.variant.precision,
                                p.key))  # fmt: skip
     return distinct_labels(points)
+
+
+def _beside_latency(same: list[MeasurementRecord], pref: Sequence[str]) -> dict[str, MeasurementRecord]:
+    """What a latency measurement wrote beside it on the same device, engine and threads: peak memory and
+    image file -> top-k (``e2e_latency_ms``)."""
+    out = {}
+    for metric in ("peak_rss_bytes", "e2e_latency_ms"):
+        rec = _pick([r for r in same if r.metric == metric], pref)
+        if rec is not None:
+            out[metric] = rec
+    return out
 
 
 def distinct_labels(points: list[Point]) -> list[Point]:
