@@ -151,3 +151,46 @@ def test_cli_import_refuses_a_two_run_log_in_one_line(tmp_path):
     doc = json.loads(r.stdout)
     assert doc["kernel_path"] == "GPU delegate"
     assert doc["imported"]["op_profile"][0]["node_type"] == "TfLiteGpuDelegateV2"
+
+
+# --- malformed numbers (issue 31, items 5 and 6): one line naming the field, never a traceback or a record ----
+OP_LOG = (Path(__file__).parents[1] / "profile" / "logs" / "mobilenet_v1_0.25_128_quant_op_profiling.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("avg=34755.7", "avg=-4000", "avg=-4000 is negative"),
+        ("avg=34755.7", "avg=.", "avg='.' is not a finite number"),
+        ("avg=34755.7", "avg=e", "avg='e' is not a finite number"),
+        ("count=50", "count=" + "9" * 400, "is not a run count"),
+        ("overall=31.4922", "overall=.", "overall='.' is not a finite number"),
+        ("Inference (avg): 34755.7", "Inference (avg): 1e999", "is not a finite number"),
+    ],
+)
+def test_a_malformed_or_negative_number_is_refused_in_one_line(old, new, says):
+    assert old in LOG_2X
+    with pytest.raises(ModelFileError, match="benchmark_model log") as exc:
+        import_benchmark_model(LOG_2X.replace(old, new))
+    assert says in str(exc.value) and "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("0.446\t  6.444%", "1.2.3\t  6.444%"), ("6.444%\t  6.444%", "..%\t  6.444%")]
+)
+def test_a_malformed_op_row_is_refused_in_one_line(old, new):
+    """``1.2.3`` in the avg-ms column or ``..%`` as the percentage: refused naming the row, in profile's parser too."""
+    from edgepareto.profile import log_ops
+
+    assert old in OP_LOG
+    broken = OP_LOG.replace(old, new, 1)
+    for parse in (import_benchmark_model, log_ops):
+        with pytest.raises(ModelFileError, match=r"op profiling row \[MobilenetV1") as exc:
+            parse(broken)
+        assert "\n" not in str(exc.value)
+
+
+def test_the_start_up_figures_of_a_2x_log_are_kept_apart():
+    """``Init: 3093, First inference: 51341``: the load and the first inference, never the latency."""
+    m = import_benchmark_model(LOG_2X)
+    assert m.load_ms == 3.093 and m.first_inference_ms == 51.341 and m.median_ms == 34.7

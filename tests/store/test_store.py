@@ -221,3 +221,28 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
         assert s.integrity_check() == "ok"
     assert len(keys) == 3 * n
     assert {f"a-{i}" for i in range(n)} <= keys and {f"b-{i}" for i in range(n)} <= keys
+
+
+def test_a_version_3_store_takes_noisy_records_after_migrating_and_reads_leave_them_out(tmp_path):
+    """Schema 4 (issue 25) rebuilds the measurements table for status 'noisy', keeping rows, ids and runs."""
+    path = tmp_path / "v3.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("; ".join(MIGRATIONS[:3]) + "; PRAGMA user_version=3;")
+    db.execute("INSERT INTO devices(name, kind, fingerprint, created_at) VALUES ('host-x', 'host', '{}', '2020')")
+    db.execute(
+        "INSERT INTO variants(name, family, alpha, resolution, num_classes, precision) "
+        "VALUES ('mobilenet_v1_050_224.int8', 'mobilenet_v1', 0.5, 224, 1000, 'int8')"
+    )
+    db.execute(
+        "INSERT INTO measurements(key, variant_id, device_id, metric, value, unit, source, created_at) "
+        "VALUES ('k1', 1, 1, 'latency_ms', 3.0, 'ms', 'measured', '2020-01-01')"
+    )
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION >= 4
+        noisy = MeasurementRecord(variant=V, metric="latency_ms", value=2.0, ci_low=0.5, ci_high=9.0, status="noisy",
+                                  source="measured", device="host-x", key="k2")  # fmt: skip
+        assert s.add_many([noisy]) == 1 and s.has("k2")  # done: a rerun does not measure it again
+        assert [m.key for m in s.measurements()] == ["k1"]
+        assert [(m.key, m.status) for m in s.measurements(include_noisy=True)] == [("k1", "ok"), ("k2", "noisy")]

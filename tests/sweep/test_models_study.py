@@ -218,7 +218,7 @@ def test_bench_eval_and_import_record_into_the_store_once(work):
     quant = work / "models" / "mobilenet_v1_0.25_128_quant.tflite"
     bench = ["bench", str(quant), "--time-limit", "1", "--store", str(store), "--json"]
     evaluate = ["eval", str(quant), "--data-dir", str(work / "synsets"), "--store", str(store), "--json"]
-    log = Path(__file__).resolve().parents[1] / "bench" / "benchmark_model_logs" / "tf2x_op_profiling_memory.log"
+    log = Path(__file__).resolve().parents[1] / "profile" / "logs" / "mobilenet_v1_0.25_128_quant_op_profiling.log"
     imported = ["bench", str(log), "--import", "--model", str(quant), "--device", "xu4 Cortex-A15", "--store",
                 str(store), "--json"]  # fmt: skip
     for cmd in (bench, evaluate, imported):

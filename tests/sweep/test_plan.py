@@ -52,11 +52,12 @@ def test_task_keys_are_known_up_front_and_stable(tmp_path):
     study = StudyPlan("s", "latency-only", alphas=(0.25, 0.5), resolutions=(32,), precisions=("fp32", "int8"))
     with Store(tmp_path / "r.sqlite") as store:
         keys = [[k for t in expand(study, ["dev"], Context(store, tmp_path)) for k in t.keys] for _ in range(2)]
-        assert keys[0] == keys[1] and len(set(keys[0])) == 2 * 2 + 2 * 2 * 2  # sizes + latencies with peak memory
+        # sizes + latencies with peak memory, first inference and load time
+        assert keys[0] == keys[1] and len(set(keys[0])) == 2 * 2 + 2 * 2 * 4
         other = StudyPlan("s", "latency-only", alphas=(0.25, 0.5), resolutions=(32,), calibration_samples=8)
         changed = [k for t in expand(other, ["dev"], Context(store, tmp_path)) for k in t.keys]
         # Only int8 recipes depend on calibration: fp32 keys stay, int8 keys change.
-        assert len(set(changed) & set(keys[0])) == 2 + 2 * 2
+        assert len(set(changed) & set(keys[0])) == 2 + 2 * 4
 
 
 ART = ArtifactRecord("b" * 64, Variant("mobilenet_v1", 0.5, 224, 1000, "int8"), "tflite", "/x.tflite", 10, "int8")

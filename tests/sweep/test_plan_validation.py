@@ -52,6 +52,7 @@ def sweep_dry_run(capsys: pytest.CaptureFixture[str], plan: str, store: str) -> 
         (STUDY.encode() + b"[study.options.protocol]\ntime_limit_s = inf\n", "time_limit_s must be a finite"),
         (STUDY.encode() + b"[study.options.protocol]\nruns = true\n", "runs must be an integer"),
         (STUDY.encode() + b"[study.options.protocol]\nbogus = 1\n", "unknown protocol override"),
+        (STUDY.encode() + b"[study.options]\nend_to_end = 5\n", "options.end_to_end must be a folder of images"),
     ],
 )
 def test_bad_plans_are_one_line(capsys, tmp_path, text, needle):
@@ -71,3 +72,20 @@ def test_a_good_plan_still_plans(capsys, tmp_path):
     assert load_plan(plan).studies[0].precisions == ("fp32", "int8")
     with pytest.raises(ConfigError, match="twice"):
         load_plan(plan.write_text(STUDY + 'engines = ["litert", "litert"]\n') and plan)
+
+
+def test_end_to_end_is_a_study_option_relative_to_the_plan_and_promised_as_its_own_record(tmp_path):
+    """``options.end_to_end = "imgs"``: the folder beside the plan; each latency task promises an e2e record."""
+    from edgepareto.models import Variant
+    from edgepareto.store import MeasurementRecord
+    from edgepareto.sweep.tasks import latency_tasks
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text(STUDY + '[study.options]\nend_to_end = "imgs"\n')
+    study = load_plan(plan).studies[0]
+    assert study.options["end_to_end"] == str(tmp_path / "imgs")
+    variant = Variant.of(study.configs()[0], "fp32")
+    (task,) = latency_tasks(study, variant, "recipe", ["litert"], ["host"])
+    job = task.job
+    assert MeasurementRecord.derived_key(job.key, "e2e_latency_ms") in job.keys
+    assert MeasurementRecord.derived_key(job.key, "first_inference_ms") in job.keys

@@ -23,6 +23,7 @@ precisions = ["fp32"]
 [study.options.protocol]
 warmup = 1
 runs = {runs}
+retry_if_noisy = 0
 {extra}
 """
 
@@ -52,10 +53,11 @@ def seed_home_cache(home: Path, plan: Path, model: Path) -> None:
 
 
 def canonical(store_path: Path) -> dict[str, Any]:
-    """What a run wrote, without what differs between equal runs (ids, times, measured latency and memory)."""
+    """What a run wrote, without what differs between equal runs (ids, times, measured latency and memory, and
+    whether the host's noise made a latency ``noisy``: a measurement either way)."""
     with Store(store_path) as s:
         records = sorted(
-            (m.key, m.metric, m.variant.name, m.device, m.artifact_sha256, m.status,
+            (m.key, m.metric, m.variant.name, m.device, m.artifact_sha256, "ok" if m.status == "noisy" else m.status,
              m.value if m.metric == "size_bytes" else None)
             for m in s.measurements(source="measured", include_failed=True)
         )  # fmt: skip

@@ -25,6 +25,9 @@ from edgepareto.models import Variant
 from edgepareto.store import MeasurementRecord
 
 DEFAULT_PREFERENCE: tuple[str, ...] = ("measured", "published", "predicted")
+#: Records a point may stand on. ``noisy`` latencies reach here only when the caller asked for them
+#: (``--accept-noisy``: the store leaves them out of every default read), and the point says so.
+USABLE: tuple[str, ...] = ("ok", "noisy")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class Point:
         return f"latency of a stand-in: {built} built here; {whose}"
 
     @property
+    def noisy(self) -> bool:
+        """A figure of this point is a ``noisy`` record (its interval too wide to trust; shown marked)."""
+        return any(r.status == "noisy" for r in self.provenance.values())
+
+    @property
     def key(self) -> str:
         parts = [self.variant.name]
         if self.engine:
@@ -85,6 +93,7 @@ class Point:
             "metrics": {m: {"value": e.value, "low": e.low, "high": e.high} for m, e in self.metrics.items()},
             "sources": self.sources(),
             "stand_in": self.stand_in,
+            "noisy": self.noisy,
         }
 
 
@@ -97,7 +106,7 @@ def _estimate(rec: MeasurementRecord, scale: float = 1.0) -> Estimate:
 
 def _pick(records: Sequence[MeasurementRecord], preference: Sequence[str]) -> MeasurementRecord | None:
     """The preferred source first, then the newest record."""
-    ranked = [r for r in records if r.source in preference and r.status == "ok"]
+    ranked = [r for r in records if r.source in preference and r.status in USABLE]
     if not ranked:
         return None
     return min(ranked, key=lambda r: (preference.index(r.source), -(r.id or 0)))
@@ -117,7 +126,7 @@ def collect_points(
     hardware-independent memory–accuracy view). Points missing a metric in ``require`` are
     left out.
     """
-    recs = [r for r in records if r.status == "ok"]
+    recs = [r for r in records if r.status in USABLE]
     by_variant: dict[str, list[MeasurementRecord]] = {}
     for r in recs:
         by_variant.setdefault(r.variant.name, []).append(r)
@@ -151,12 +160,8 @@ def collect_points(
                 chosen["latency_ms"] = lat
                 # Size and memory: the file that was actually run (same source as its latency) first.
                 pref = [lat.source, *[s for s in preference if s != lat.source]]
-                rss = _pick(_on_device(rs, "peak_rss_bytes", device, engine, threads), pref)
-                if rss is not None:
-                    chosen["peak_rss_bytes"] = rss
-                energy = _pick(_on_device(rs, "energy_mj", device, engine, threads), pref)
-                if energy is not None:
-                    chosen["energy_mj"] = energy
+                same = [r for r in rs if r.device == device and (r.engine, r.threads) == (engine, threads)]
+                chosen.update(_beside_latency(same, pref))
             else:
                 # No device: the file whose accuracy is known (a published top-1 goes with the published size).
                 acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)
@@ -178,10 +183,15 @@ def collect_points(
     return distinct_labels(points)
 
 
-def _on_device(
-    rs: Sequence[MeasurementRecord], metric: str, device: str, engine: str | None, threads: int | None
-) -> list[MeasurementRecord]:
-    return [r for r in rs if r.metric == metric and r.device == device and (r.engine, r.threads) == (engine, threads)]
+def _beside_latency(same: list[MeasurementRecord], pref: Sequence[str]) -> dict[str, MeasurementRecord]:
+    """What a latency measurement wrote beside it on the same device, engine and threads: peak memory and
+    image file -> top-k (``e2e_latency_ms``), energy per inference (``energy_mj``)."""
+    out = {}
+    for metric in ("peak_rss_bytes", "e2e_latency_ms", "energy_mj"):
+        rec = _pick([r for r in same if r.metric == metric], pref)
+        if rec is not None:
+            out[metric] = rec
+    return out
 
 
 def distinct_labels(points: list[Point]) -> list[Point]:

@@ -142,6 +142,8 @@ def recommend(
                 why.append(f"{p.stand_in}: ranked after the points measured on one file")
             confirm = _confirmation(p)
             warns = [*warns, confirm["warning"]] if confirm else warns
+            if p.noisy:
+                warns = [*warns, "rests on a NOISY latency (its CI is too wide to trust), accepted by --accept-noisy"]
             recs.append({"rank": r, **p.to_json(), "why": why, "warnings": warns, "confirm": confirm})
     rejected = [
         {"variant": c[0].variant.name, "label": c[0].label, "engine": c[0].engine, "why_not": c[2]}

@@ -21,7 +21,12 @@ class Results(Protocol):
     """What these questions read: the store's devices and measurements."""
 
     def devices(self) -> list[Device]: ...
-    def measurements(self) -> list[MeasurementRecord]: ...
+    def measurements(self, *, include_noisy: bool = False) -> list[MeasurementRecord]: ...
+
+
+def usable_records(results: Results, *, accept_noisy: bool = False) -> list[MeasurementRecord]:
+    """The records an answer may stand on: ``ok`` ones, and ``noisy`` ones only when asked (``--accept-noisy``)."""
+    return results.measurements(include_noisy=True) if accept_noisy else results.measurements()
 
 
 def resolve_device(name: str, known: list[str]) -> str:
@@ -65,14 +70,16 @@ def front(
     device: str | None = None,
     objectives: str | Iterable[str | Objective] | None = None,
     dataset: str | None = None,
+    accept_noisy: bool = False,
 ) -> dict[str, Any]:
     """The Pareto front of one device (or, without one, the hardware-independent one) with each point's status.
 
     Objectives default to latency and top-1 on a device, size and top-1 (the memory-accuracy front) without one.
+    A ``noisy`` latency is left out unless ``accept_noisy`` (then its point says ``noisy``).
     """
     objs = parse_objectives(objectives or ("latency_ms,top1" if device else "size_mb,top1"))
     device = resolve_device(device, [d.name for d in results.devices()]) if device else None
-    records = results.measurements()
+    records = usable_records(results, accept_noisy=accept_noisy)
     if device is not None:
         dataset, _ = choose_dataset(records, device, dataset)
     else:
@@ -98,10 +105,12 @@ def recommend_on(
     dataset: str | None = None,
     engine: str | None = None,
     top: int = 3,
+    accept_noisy: bool = False,
 ) -> dict[str, Any]:
-    """The best variants for ``device`` under ``budget``, each with why (see :func:`recommend`)."""
+    """The best variants for ``device`` under ``budget``, each with why (see :func:`recommend`);
+    ``noisy`` latencies only with ``accept_noisy``."""
     device = resolve_device(device, [d.name for d in results.devices()])
-    records = results.measurements()
+    records = usable_records(results, accept_noisy=accept_noisy)
     dataset, datasets = choose_dataset(records, device, dataset)
     points = collect_points(records, device=device, dataset=dataset, require=("latency_ms", "top1"))
     if engine:

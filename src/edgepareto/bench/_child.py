@@ -165,10 +165,12 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         ctx["cpus"] = cpus or sorted(os.sched_getaffinity(0))
         pin_status = pin(cpus)
         rss0 = peak_rss_bytes()
+        t_load = time.perf_counter_ns()
         runner = _open_runner(engine, model, threads, options)
         ctx["delegation"] = _delegation(runner, model, bool(request.get("require_full_delegation")))
         arrays, specs = _inputs(runner, protocol.seed)
         runner.set_inputs(arrays)
+        load_ms = (time.perf_counter_ns() - t_load) / 1e6  # open, delegate, allocate, set inputs
         sampler = Sampler(ctx["cpus"])
         runlog = RunLog(sampler)
         progress = _progress if request.get("progress") else None
@@ -177,6 +179,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
             loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
             energy.runs = len(loop.warmup_ns) + len(loop.times_ns)
         after = probe(ctx["cpus"], after=True)
+        e2e = _end_to_end(request, runner, model, len(loop.times_ns))
         inter = assess(before, after, after.t - before.t, len(loop.preempted), len(loop.times_ns))
         inter["preempted_indices"] = loop.preempted
         pinning = verify_pinning(cpus)
@@ -197,6 +200,7 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         return Measurement.failed("no counted run finished; raise the time limit (--time-limit)", "config", **ctx)
     times_ms = [t / 1e6 for t in loop.times_ns]
     stats = summarize(times_ms, seed=protocol.seed)
+    tele["warmup_stopped_by"] = loop.warmup_stopped_by
     warnings = _warnings(list(stats.pop("warnings")), tele, inter, ctx, pinning, protocol, loop)
     return Measurement(
         status="ok",
@@ -206,6 +210,9 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         stopped_by=loop.stopped_by,
         wall_s=loop.wall_s,
         warmup_ms=[t / 1e6 for t in loop.warmup_ns],
+        load_ms=load_ms,
+        end_to_end=e2e,
+        first_inference_ms=(loop.warmup_ns or loop.times_ns)[0] / 1e6,
         times_ms=times_ms if request.get("keep_times", True) else None,
         peak_rss_bytes=peak,
         rss_before_load_bytes=rss0,
@@ -218,6 +225,20 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         **ctx,
         **stats,
     )
+
+
+def _end_to_end(request: dict[str, Any], runner: Any, model: str, runs: int) -> dict[str, Any] | None:
+    """With ``end_to_end`` in the request: image file -> top-k timed in this pinned process (:mod:`.endtoend`)."""
+    if not request.get("end_to_end"):
+        return None
+    try:
+        from edgepareto.bench.endtoend import end_to_end_runs
+    except ImportError:  # pragma: no cover - a flat copy: the board has no preprocessing package
+        raise _Fail("config", "--end-to-end needs edgepareto's preprocessing on this device") from None
+    try:
+        return end_to_end_runs(runner, model, request["end_to_end"], max(runs, 10))
+    except Exception as exc:
+        raise _Fail("config", f"end-to-end run: {first_line(exc, 500)}") from exc
 
 
 def _warnings(

@@ -42,10 +42,13 @@ def child_request(
     progress: bool = False,
     keep_times: bool = True,
     require_full_delegation: bool = False,
+    end_to_end: dict[str, Any] | None = None,
     **engine_options: Any,
 ) -> dict[str, Any]:
     """The JSON request ``_child.py`` reads (also what the remote agent ships to a board)."""
+    extra = {"end_to_end": end_to_end} if end_to_end else {}
     return {
+        **extra,
         "model": str(path),
         "engine": engine,
         "threads": threads,
@@ -77,6 +80,7 @@ def measure(
     keep_times: bool = True,
     python: str | None = None,
     require_full_delegation: bool = False,
+    end_to_end: dict[str, Any] | None = None,
     **engine_options: Any,
 ) -> Measurement:
     """Measure one model file in a child process pinned to ``cpus`` or ``cluster``; never raises for the model.
@@ -84,7 +88,8 @@ def measure(
     Raises (one line, naming the fix) only for settings that are wrong before any model is touched:
     threads < 1, an unknown or missing engine, a cluster that does not exist, offline CPUs. A missing,
     corrupt or dynamic-shape model, an engine crash or a hang past ``protocol.timeout_s`` gives a
-    failed Measurement instead.
+    failed Measurement instead. ``end_to_end`` (``{"images": [paths], "preset": NAME or None}``) also times
+    image file -> top-k in the same process (:mod:`.endtoend`), in ``Measurement.end_to_end``.
     """
     protocol = protocol or Protocol.fast()
     validation.threads(threads)  # 1..usable CPUs: 100,000 threads would exhaust the machine
@@ -101,7 +106,7 @@ def measure(
     request = child_request(
         path, engine=engine, threads=threads, cpus=explicit, cluster=cluster, protocol=protocol,
         progress=progress is not None, keep_times=keep_times, require_full_delegation=require_full_delegation,
-        **engine_options,
+        end_to_end=end_to_end, **engine_options,
     )  # fmt: skip
     with cpus_locked(pinned or None):  # another sweep or bench on these CPUs: wait for it, never time side by side
         return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)

@@ -27,6 +27,7 @@ from edgepareto.bench.protocol import Measurement
 from edgepareto.errors import ModelFileError
 
 UNKNOWN = "unknown"
+MAX_COUNT = 10**9  # runs or calls in one log: far above any benchmark_model run, far below float trouble
 _STAT = re.compile(r"^count=(\d+)(.*)$", re.M)
 _PARAM = re.compile(r"^([^:\n\[]+?)\s*:\s*\[([^\]]*)\]\s*$", re.M)
 _PREFIX = re.compile(
@@ -91,13 +92,43 @@ def _params(text: str) -> dict[str, str]:
 
 
 def _blocks(text: str) -> list[dict[str, float]]:
-    """The ``count=... first=... avg=... std=...`` lines, in order (warm-up first, then the counted runs)."""
+    """The ``count=... first=... avg=... std=...`` lines, in order (warm-up first, then the counted runs).
+
+    Every number is checked here, where it enters: a malformed one (``avg=.``), a count past
+    :data:`MAX_COUNT` or a negative time is refused in one line, so nothing half-parsed is stored.
+    """
     out = []
     for m in _STAT.finditer(text):
-        d: dict[str, float] = {"count": float(m.group(1))}
-        d.update({k: float(v) for k, v in _KV.findall(m.group(2))})
+        d: dict[str, float] = {"count": float(_count(m.group(1), "count"))}
+        d.update({k: _time(v, k) for k, v in _KV.findall(m.group(2))})
         out.append(d)
     return out
+
+
+def _number(text: str, what: str) -> float:
+    """A finite number from the log, or a one-line refusal naming the field and what it held."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ModelFileError(f"{what}={text[:40]!r} is not a finite number; pass benchmark_model's unedited output")
+    return value
+
+
+def _time(text: str, what: str) -> float:
+    """A timing (or memory figure): finite and not negative (``avg=-4000`` is no latency)."""
+    value = _number(text, what)
+    if value < 0:
+        raise ModelFileError(f"{what}={text[:40]} is negative; pass benchmark_model's unedited output")
+    return value
+
+
+def _count(text: str, what: str) -> int:
+    """A count of runs or calls: digits only, at most :data:`MAX_COUNT` (a 400-digit count is no count)."""
+    if not text.isdigit() or len(text) > len(str(MAX_COUNT)) or int(text) > MAX_COUNT:
+        raise ModelFileError(f"{what}={text[:40]!r} is not a run count (0..{MAX_COUNT}); pass benchmark_model's output")
+    return int(text)
 
 
 def _summary(text: str) -> dict[str, float]:
@@ -112,8 +143,8 @@ def _summary(text: str) -> dict[str, float]:
     out = {}
     for part in m.group(1).split(","):
         key, _, value = part.partition(":")
-        if key.strip().lower() in names and _float(value) is not None:
-            out[names[key.strip().lower()]] = float(value)
+        if key.strip().lower() in names:
+            out[names[key.strip().lower()]] = _time(value.strip(), key.strip())
     return out
 
 
@@ -121,10 +152,10 @@ def _memory(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for m in _MEMORY.finditer(text):
         kind = "peak" if m.group(1).startswith("Peak") else "delta"
-        out[kind] = {k: float(v) for k, v in _KV.findall(m.group(2)) if k in ("init", "overall")}
+        out[kind] = {k: _time(v, k) for k, v in _KV.findall(m.group(2)) if k in ("init", "overall")}
     periodic = _PERIODIC.search(text)
     if periodic:
-        out["periodic_peak"] = float(periodic.group(1))
+        out["periodic_peak"] = _time(periodic.group(1), "periodic peak memory")
     return out
 
 
@@ -146,8 +177,17 @@ def op_table(text: str) -> list[OpRow]:
         m = _OP_ROW.match(line)
         if m is None:
             break
-        rows.append(OpRow(m["type"].strip(), m["name"], float(m["avg"]), float(m["pct"]), int(m["count"])))
+        rows.append(_op_row(m))
     return rows
+
+
+def _op_row(m: re.Match[str]) -> OpRow:
+    """One operator row, its numbers checked (``1.2.3`` or ``..%`` is refused in one line naming the row)."""
+    try:
+        return OpRow(m["type"].strip(), m["name"], _time(m["avg"], "avg ms"), _time(m["pct"], "%"),
+                     _count(m["count"], "times called"))  # fmt: skip
+    except ModelFileError as exc:
+        raise ModelFileError(f"op profiling row [{m['name'][:60]}]: {exc}") from None
 
 
 def _delegate(text: str, params: dict[str, str]) -> tuple[str, bool | None]:
@@ -187,11 +227,14 @@ def _threads(params: dict[str, str]) -> int | str:
 
 
 def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: int, total: int) -> Measurement:
-    blocks = _blocks(text)
     where = f"{source_name}" + (f" (run {index + 1} of {total})" if total > 1 else "")
+    try:
+        blocks, summary, memory = _blocks(text), _summary(text), _memory(text)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
     if not blocks:
         raise ModelFileError(f"{where}: no 'count=... avg=...' lines; pass the full stdout of TFLite's benchmark_model")
-    params, summary, memory = _params(text), _summary(text), _memory(text)
+    params = _params(text)
     runs_block = blocks[-1]
     warm_block = blocks[0] if len(blocks) > 1 else None
     n = int(runs_block["count"])
@@ -207,7 +250,10 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
         warnings.append("the log states no thread count (benchmark_model's default is -1: the runtime chooses)")
     if on_cpu is False:
         warnings.append(f"{delegate} run: this is not CPU latency")
-    ops = op_table(text)
+    try:
+        ops = op_table(text)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
     peak = memory.get("peak", {}).get("overall", memory.get("periodic_peak"))
     imported = {
         "run": index + 1,
@@ -218,6 +264,7 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
         "timings_us": summary or UNKNOWN,
         "memory_mb": memory or UNKNOWN,
         "op_profile": [o.__dict__ for o in ops] if ops else UNKNOWN,
+        "model_size_mb": _search(r"^The input model file size \(MB\):\s*(\S+)", text) or UNKNOWN,
     }
     warm_avg = _warmup_us(warm_block, summary)
     return Measurement(
@@ -241,6 +288,8 @@ def _one_run(text: str, source_name: str, device: dict[str, Any] | None, index: 
         fps=1000.0 / mean if mean > 0 else None,
         ci95_mean_ms=[mean - 1.96 * std / math.sqrt(n), mean + 1.96 * std / math.sqrt(n)] if n > 1 else None,
         warmup_ms=[warm_avg / 1000.0] if warm_avg is not None else None,
+        first_inference_ms=summary["first"] / 1000.0 if summary.get("first") else None,  # 2.x: "First inference"
+        load_ms=summary["init"] / 1000.0 if summary.get("init") else None,  # "Init": load + delegate + allocate
         peak_rss_bytes=int(peak * 1024 * 1024) if peak else None,
         warnings=warnings,
         source="imported",
@@ -303,14 +352,18 @@ def _search(pattern: str, text: str, flags: int = re.M) -> str | None:
 
 
 def _int(text: str | None) -> int | None:
+    """A stated integer parameter, or None when it is absent, malformed or past :data:`MAX_COUNT`."""
     try:
-        return int(text) if text is not None else None
+        value = int(text) if text is not None else None
     except ValueError:
         return None
+    return value if value is None or abs(value) <= MAX_COUNT else None
 
 
 def _float(text: str | None) -> float | None:
+    """A stated number, or None when it is absent, malformed or not finite."""
     try:
-        return float(text) if text is not None else None
+        value = float(text) if text is not None else None
     except ValueError:
         return None
+    return value if value is None or math.isfinite(value) else None

@@ -162,6 +162,10 @@ def _process_entry(m: Measurement, value: float, fastest_cal: float | None) -> d
         "runs": m.runs,
         "times_ms": m.times_ms,
         "warmup_ms": m.warmup_ms,
+        "warmup_stopped_by": (m.telemetry or {}).get("warmup_stopped_by"),
+        "load_ms": m.load_ms,
+        "first_inference_ms": m.first_inference_ms,
+        "end_to_end_ms": (m.end_to_end or {}).get("median_ms"),
         "preempted_runs": inter.get("preempted_runs", 0),
         "noisy": m.noisy,
         "reasons": inter.get("reasons", []),
@@ -211,8 +215,26 @@ def combine(
         wall_s=sum(m.wall_s or 0.0 for m in kept), warmup_ms=[t for m in kept for t in (m.warmup_ms or [])],
         times_ms=pooled.tolist(), peak_rss_bytes=max(m.peak_rss_bytes or 0 for m in kept),
         telemetry=telemetry, interference=None, processes=entries, modes=groups, noisy=bool(noisy),
-        warnings=warnings, created=time.time(), **stats,
+        warnings=warnings, created=time.time(), load_ms=_median_of(kept, "load_ms"),
+        first_inference_ms=_median_of(kept, "first_inference_ms"), end_to_end=_end_to_end(kept), **stats,
     )  # fmt: skip
+
+
+def _end_to_end(kept: list[Measurement]) -> dict[str, Any] | None:
+    """The end-to-end figure over the processes as the latency is: median of their medians, the exact CI."""
+    per = [m.end_to_end for m in kept if m.end_to_end]
+    if not per:
+        return None
+    values = [float(e["median_ms"]) for e in per]
+    med, (lo, hi, _), _ = _ci_state(values)
+    return {**{k: v for k, v in per[0].items() if k != "times_ms"}, "median_ms": med, "ci95_median_ms": [lo, hi],
+            "processes": len(per), "runs": sum(int(e["runs"]) for e in per)}  # fmt: skip
+
+
+def _median_of(kept: list[Measurement], name: str) -> float | None:
+    """A start-up figure (load, first inference) over the processes: each process pays it once."""
+    values = [v for m in kept if (v := getattr(m, name)) is not None]
+    return float(np.median(values)) if values else None
 
 
 def _warnings(

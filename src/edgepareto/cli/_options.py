@@ -29,6 +29,14 @@ class _StorePath(argparse.Action):
         namespace.store, namespace.store_given = values, True
 
 
+def add_accept_noisy(p: argparse.ArgumentParser) -> None:
+    """``--accept-noisy``: let latencies stored ``noisy`` (CI past ±25%) into the answer, marked (issue 25)."""
+    p.add_argument(
+        "--accept-noisy", action="store_true",
+        help="use latencies stored as noisy (95%% CI reaching past ±25%%) too; they are marked NOISY",
+    )  # fmt: skip
+
+
 def open_store(args: argparse.Namespace):
     """Open the store a reading command asks about, with the reference data in it.
 

@@ -77,12 +77,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     p.add_argument("--visits", type=arg_int(1, 10_000), default=40, help="--compare: visits per file and process")
     p.add_argument("--per-visit", type=arg_int(1, 1000), default=3, help="--compare: counted runs per visit")
+    p.add_argument(
+        "--end-to-end", type=Path, metavar="IMAGES_DIR",
+        help="also time image file -> top-5 (decode + the preprocessing preset + invoke + top-k) in the same process",
+    )  # fmt: skip
+    p.add_argument("--preset", help="--end-to-end: preprocessing preset (default: the file's sidecar, else tf-slim)")
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
     p.add_argument(
         "--store", type=Path, help="also record the result in this results store (keyed: a rerun adds nothing)"
     )
     p.add_argument("--device", help="with --import --store: the device the log was measured on (e.g. 'xu4 Cortex-A15')")
     p.add_argument("--model", type=Path, help="with --import --store: the model file the log ran (default: the log's)")
+    p.add_argument(
+        "--force", action="store_true",
+        help="with --import --store: record a log that contradicts --model (graph, size, op counts), mismatch noted",
+    )  # fmt: skip
 
 
 def protocol_from_args(args: argparse.Namespace) -> Any:
@@ -118,6 +127,23 @@ def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return over
 
 
+def _end_to_end_request(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--end-to-end DIR``: the images the child takes in turn (checked here, so a bad folder is one line)."""
+    from edgepareto.errors import ConfigError
+
+    if args.end_to_end is None:
+        if args.preset is not None:
+            raise ConfigError("--preset applies to --end-to-end; add --end-to-end IMAGES_DIR or drop --preset")
+        return None
+    from edgepareto.bench.endtoend import MAX_IMAGES
+    from edgepareto.data.preprocessing import check_preset, list_images
+
+    images = list_images(args.end_to_end)[:MAX_IMAGES]
+    if not images:
+        raise ConfigError(f"{args.end_to_end}: no image files (.jpg, .png, ...) in it; pass a folder of pictures")
+    return {"images": [str(p.resolve()) for p in images], "preset": check_preset(args.preset) if args.preset else None}
+
+
 def engine_for(path: Path, engine: str | None) -> str:
     from edgepareto.engines import engine_for as by_suffix
 
@@ -128,6 +154,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.bench import measure
     from edgepareto.errors import ConfigError, DeviceError, EngineError, ModelFileError
 
+    if args.end_to_end is not None and (args.import_log or args.compare):
+        raise ConfigError("--end-to-end measures one model file; drop --import / --compare or --end-to-end")
     if args.import_log:
         if args.compare:
             raise ConfigError("--compare measures model files; drop --import or --compare")
@@ -137,7 +165,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         doc = imported.to_json()
         if args.store is not None:
             doc["stored"] = _stored(args, lambda store, given: given.store_imported(
-                store, imported, args.file, args.model, args.device))  # fmt: skip
+                store, imported, args.file, args.model, args.device, force=args.force))  # fmt: skip
+        elif args.model is not None:
+            from edgepareto.sweep.given import check_imported
+
+            if not args.model.is_file():
+                raise ConfigError(f"--model {args.model}: not found; pass the model file the log ran")
+            doc["mismatch"] = check_imported(imported, args.file, args.model, force=args.force)
         return doc
     protocol = protocol_from_args(args)
     engine = engine_for(args.file, args.engine)
@@ -165,6 +199,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             protocol=protocol,
             progress=progress,
             require_full_delegation=args.require_full_delegation,
+            end_to_end=_end_to_end_request(args),
             **options,
         )
     finally:
@@ -293,6 +328,9 @@ def render(doc: dict[str, Any], console) -> None:
         ("p90 / p99", doc.get("p90_ms"), f"p99 {doc['p99_ms']:.4g}" if doc.get("p99_ms") is not None else ""),
         ("min / max", doc.get("min_ms"), f"max {doc['max_ms']:.4g}" if doc.get("max_ms") is not None else ""),
         ("FPS", doc.get("fps"), ""),
+        ("first inference", doc.get("first_inference_ms"), "start-up: the first invoke() after loading"),
+        ("load", doc.get("load_ms"), "start-up: open, delegate, allocate, set inputs"),
+        *_end_to_end_row(doc.get("end_to_end")),
         ("peak RSS MB", (doc.get("peak_rss_bytes") or 0) / 1e6 or None,
          "benchmark_model's peak footprint" if doc.get("imported") else "child process (engine + model)"),
     ]  # fmt: skip
@@ -312,6 +350,16 @@ def render(doc: dict[str, Any], console) -> None:
         top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
         console.print("slowest operators: " + "; ".join(
             f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top))  # fmt: skip
+
+
+def _end_to_end_row(e2e: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
+    """``--end-to-end``: image file -> top-k beside the invoke-only figures, with its preset."""
+    if not e2e:
+        return []
+    lo, hi = e2e.get("ci95_median_ms") or (None, None)
+    ci = f"95% CI [{lo:.4g}, {hi:.4g}], " if lo is not None else ""
+    what = f"decode + {e2e.get('preset')} + invoke + top-{e2e.get('top_k')}, {e2e.get('images')} images"
+    return [("end-to-end", e2e.get("median_ms"), ci + what)]
 
 
 def _render_processes(doc: dict[str, Any], console) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edgepareto.cli._options import add_store_argument, open_store
+from edgepareto.cli._options import add_accept_noisy, add_store_argument, open_store
 
 HELP = "Pareto front over any metrics (2 or more) for a device, with status under uncertainty"
 
@@ -22,13 +22,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="device name or a unique part of it (default: none, size and accuracy only)")
     p.add_argument("--objectives", help="comma list of metrics (default latency_ms,top1; no --device: size_mb,top1)")
     p.add_argument("--dataset", help="dataset whose accuracy counts (default: the one measured for the variants)")
+    add_accept_noisy(p)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.analysis import front
 
     with open_store(args) as store:
-        return front(store, device=args.device, objectives=args.objectives, dataset=args.dataset)
+        return front(store, device=args.device, objectives=args.objectives, dataset=args.dataset,
+                     accept_noisy=args.accept_noisy)  # fmt: skip
 
 
 def render(doc: dict[str, Any], console) -> None:
@@ -41,7 +43,7 @@ def render(doc: dict[str, Any], console) -> None:
         for m in metrics:
             e = p["metrics"][m]
             vals.append(f"{e['value']:.4g}" + (f" [{e['low']:.4g}, {e['high']:.4g}]" if e["high"] != e["low"] else ""))
-        label = p["label"] + (" (stand-in)" if p.get("stand_in") else "")
+        label = p["label"] + (" (stand-in)" if p.get("stand_in") else "") + (" (NOISY)" if p.get("noisy") else "")
         rows.append([label, p["engine"], *vals, p["status"], ", ".join(p["dominated_by"])])
     console.print(table(_title(doc, metrics), ["variant", "engine", *metrics, "status", "dominated by"], rows))
     if not rows and doc["dataset"] is None:
@@ -56,6 +58,8 @@ def render(doc: dict[str, Any], console) -> None:
         for note in p.get("accuracy", []):
             if note["basis"] == "McNemar":
                 console.print(f"  {p['label']} top-1 vs {note['vs']}: {note['says']}")
+    if any(p.get("noisy") for p in doc["points"]):
+        console.print("NOISY: a latency whose 95% CI reaches past ±25% of its median, shown because of --accept-noisy")
 
 
 def _title(doc: dict[str, Any], metrics: list[str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edgepareto.cli._options import add_store_argument, open_store
+from edgepareto.cli._options import add_accept_noisy, add_store_argument, open_store
 from edgepareto.validation import arg_int
 
 HELP = "predict a variant's latency on a device from the variants measured there"
@@ -35,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--form", choices=sorted(FORMS), default=DEFAULT_FORM, help=f"model form (default {DEFAULT_FORM})")
     p.add_argument("--no-store", action="store_true", help="print the prediction without writing it to the store")
+    add_accept_noisy(p)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -44,7 +45,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     precision = Precision.parse(args.precision)
     variant = Variant.of(ModelConfig(args.family, args.alpha, args.resolution, args.classes), precision)
-    with open_store(args) as store:
+    from edgepareto.predict.records import AcceptingNoisy
+
+    with open_store(args) as opened:
+        store = AcceptingNoisy(opened) if args.accept_noisy else opened
         device = resolve_device(args.device, [d.name for d in store.devices()])
         model = fit_from_store(store, ModelKey(device, str(precision), args.engine, args.threads), args.form)
         pred = model.predict(variant) if args.no_store else predict_into(store, model, [variant])[0]

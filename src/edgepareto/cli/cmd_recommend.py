@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from edgepareto.cli._options import add_store_argument, open_store
+from edgepareto.cli._options import add_accept_noisy, add_store_argument, open_store
 from edgepareto.validation import arg_finite, arg_int
 
 HELP = "best variants for a device under latency/size/accuracy/energy bounds, with why"
@@ -31,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", help="dataset whose accuracy counts (default: the one measured for this device)")
     p.add_argument("--engine", help="only this engine's latencies (default: all)")
     p.add_argument("--top", type=arg_int(1, 1000), default=3, help="how many recommendations (default 3)")
+    add_accept_noisy(p)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     budget = Budget(args.max_latency_ms, args.max_size_mb, args.min_top1, max_energy_mj=args.max_energy_mj)
     with open_store(args) as store:
-        return recommend_on(store, args.device, budget, dataset=args.dataset, engine=args.engine, top=args.top)
+        return recommend_on(store, args.device, budget, dataset=args.dataset, engine=args.engine, top=args.top,
+                            accept_noisy=args.accept_noisy)  # fmt: skip
 
 
 def _budget(b: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli._options import add_store_argument, open_store
+from edgepareto.cli._options import add_accept_noisy, add_store_argument, open_store
 
 HELP = "write the HTML + Markdown report with its plots (PNG, SVG) from the results store"
 
@@ -22,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="report folder (default: a 'report' folder beside the store)")
     p.add_argument("--profile", type=Path, action="append", default=[], metavar="JSON",
                    help="saved `edgepareto profile --json` output: adds where the time goes (repeatable)")  # fmt: skip
+    add_accept_noisy(p)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     profiles = load_profiles(args.profile)
     with open_store(args) as store:  # first: a mistyped --store leaves no report folder behind
         out = output_dir(args.out if args.out is not None else Path(args.store).parent / "report")
-        doc = write_report(store, out, profiles)
+        doc = write_report(store, out, profiles, accept_noisy=args.accept_noisy)
     return {
         "html": doc["html"],
         "markdown": doc["markdown"],

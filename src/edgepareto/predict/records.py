@@ -27,6 +27,20 @@ class Records(Protocol):
     def measurements(self, *, metric: str | None = None, device: str | None = None) -> list[MeasurementRecord]: ...
 
 
+class AcceptingNoisy:
+    """A store whose reads include ``noisy`` latencies (``predict --accept-noisy``); by default a fit leaves
+    them out, as the store's reads do. Everything else (writing the prediction back) goes to the store."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def measurements(self, **kwargs: Any) -> list[MeasurementRecord]:
+        return self._store.measurements(include_noisy=True, **kwargs)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 def _matches(rec: MeasurementRecord, key: ModelKey) -> bool:
     return (
         rec.source in FIT_SOURCES

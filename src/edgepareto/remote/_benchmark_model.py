@@ -23,8 +23,10 @@ def benchmark_model_argv(binary: str, graph: str, protocol: Any, threads: int) -
     ``max_runs`` counted runs, a multi-process one all of its processes' runs in a row.
     ``--min_secs=0`` / ``--warmup_min_secs=0`` make the counts exact (the tool's defaults add runs
     until 1 s / 0.5 s have passed); ``--max_secs`` is the protocol's timeout, so a slow board with
-    pauses is not cut at the tool's 150 s.
+    pauses is not cut at the tool's 150 s. A protocol that warms up to the steady state (``stable_window``)
+    has no stability rule in the tool: it warms up for the protocol's bound, ``--warmup_min_secs=warmup_max_s``.
     """
+    warm_secs = protocol.warmup_max_s if getattr(protocol, "stable_window", 0) else 0
     return [
         binary,
         f"--graph={graph}",
@@ -33,7 +35,7 @@ def benchmark_model_argv(binary: str, graph: str, protocol: Any, threads: int) -
         f"--warmup_runs={protocol.warmup}",
         f"--run_delay={protocol.pause_s:g}",
         "--min_secs=0",
-        "--warmup_min_secs=0",
+        f"--warmup_min_secs={warm_secs:g}",
         f"--max_secs={protocol.timeout_s:g}",
     ]
 

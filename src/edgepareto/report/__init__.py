@@ -24,11 +24,14 @@ __all__ = [
 ]
 
 
-def write_report(store: Any, out_dir: Path = DEFAULT_DIR, profiles: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """Build everything from ``store`` (and saved ``profile`` documents) into ``out_dir``; returns what it wrote."""
+def write_report(
+    store: Any, out_dir: Path = DEFAULT_DIR, profiles: Sequence[dict[str, Any]] = (), *, accept_noisy: bool = False
+) -> dict[str, Any]:
+    """Build everything from ``store`` (and saved ``profile`` documents) into ``out_dir``; returns what it wrote.
+    ``accept_noisy``: latencies stored ``noisy`` enter the fronts and plots too (marked)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    doc = build_report(store, out_dir)
+    doc = build_report(store, out_dir, accept_noisy=accept_noisy)
     if profiles and (section := profile_section(profiles, out_dir)) is not None:
         doc["time_goes"] = section
     doc["html"] = str(write_html(doc, out_dir))

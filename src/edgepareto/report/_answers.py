@@ -26,8 +26,9 @@ def plan_budget(store: Store) -> tuple[Budget, str]:
     return Budget(max_latency_ms=round(REALTIME_MS, 2)), "default: real time (30 FPS), no size or top-1 bound"
 
 
-def your_models(store: Store, records: list[MeasurementRecord]) -> dict[str, Any] | None:
-    """Every given file with its measured figures, and the recommendation per device; None without any."""
+def your_models(store: Store, records: list[MeasurementRecord], *, accept_noisy: bool = False) -> dict[str, Any] | None:
+    """Every given file with its measured figures (a ``noisy`` latency shown, marked), and the recommendation
+    per device (on ``ok`` latencies only, unless ``accept_noisy``); None without any."""
     given = {a.sha256: a for a in store.artifacts() if a.scheme.startswith(GIVEN)}
     if not given:
         return None
@@ -38,7 +39,8 @@ def your_models(store: Store, records: list[MeasurementRecord]) -> dict[str, Any
     answers = []
     for ds in datasets or [None]:
         for d in devices:
-            pts = collect_points(mine, device=d, dataset=ds, require=("latency_ms", "top1"))
+            usable = mine if accept_noisy else [r for r in mine if r.status != "noisy"]
+            pts = collect_points(usable, device=d, dataset=ds, require=("latency_ms", "top1"))
             if pts:
                 paired = paired_for(store, pts)  # top-1 compared on the same images where both kept predictions
                 answers.append({"device": d, "dataset": ds, **recommend(pts, budget, top=3, paired=paired)})
@@ -59,9 +61,23 @@ def _file_rows(given: dict[str, Any], mine: list[MeasurementRecord], devices: li
                 row[r.metric] = {"value": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n, "dataset": r.dataset,
                                  "source": r.source}  # fmt: skip
             elif r.metric == "latency_ms" and r.device in devices:
-                row["latency_ms"][r.device] = {"value": r.value, "ci": [r.ci_low, r.ci_high], "source": r.source}
+                row["latency_ms"][r.device] = {"value": r.value, "ci": [r.ci_low, r.ci_high], "source": r.source,
+                                               "status": r.status, "marks": _marks(r)}  # fmt: skip
+            elif r.metric == "e2e_latency_ms" and r.device in devices:
+                row.setdefault("e2e_ms", {})[r.device] = {"value": r.value, "ci": [r.ci_low, r.ci_high],
+                                                          "preset": (r.protocol or {}).get("preset")}  # fmt: skip
         rows.append(row)
     return rows
+
+
+def _marks(r: MeasurementRecord) -> list[str]:
+    """What a reader must know beside a latency: NOISY (CI too wide), partly delegated (not the fast path's alone)."""
+    marks = ["NOISY" if r.status == "noisy" else ""]
+    delegation = (r.record or {}).get("delegation") if isinstance(r.record, dict) else None
+    if isinstance(delegation, dict) and delegation.get("full") is False:
+        marks.append(f"partly delegated: {delegation.get('taken')} of {delegation.get('nodes')} nodes on "
+                     f"{delegation.get('path')}")  # fmt: skip
+    return [m for m in marks if m]
 
 
 __all__ = ["plan_budget", "your_models"]

@@ -45,6 +45,9 @@ def _entry_row(e: FrontEntry) -> dict[str, Any]:
             row[f"{m}_ci"] = [est.low, est.high]
     row["sources"] = p.sources()
     row["stand_in"] = p.stand_in
+    row["noisy"] = p.noisy
+    if "e2e_latency_ms" in p.provenance:
+        row["e2e_preset"] = (p.provenance["e2e_latency_ms"].protocol or {}).get("preset")
     return row
 
 
@@ -68,9 +71,13 @@ def _views(records: list[MeasurementRecord], dataset: str) -> dict[str, list]:
 PAPER_KEYS = ("alpha_speedup", "cluster_ratio_mean", "int8_gain_range", "moves", "flagged", "summary")
 
 
-def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
-    """Compute every section and draw every plot into ``out_dir``; returns the report document."""
-    records = store.measurements()
+def build_report(store: Store, out_dir: Path, *, accept_noisy: bool = False) -> dict[str, Any]:
+    """Compute every section and draw every plot into ``out_dir``; returns the report document.
+
+    ``noisy`` latencies are shown (marked) in the first table, and enter fronts and plots only with
+    ``accept_noisy`` (then marked there too)."""
+    shown = store.measurements(include_noisy=True)
+    records = shown if accept_noisy else [r for r in shown if r.status != "noisy"]
     datasets = {d.name: d for d in store.datasets()}
     devices = {d.name: d for d in store.devices()}
     names = sorted({r.dataset for r in records if r.metric == "top1" and r.dataset}, key=lambda n: n != "imagenet-val")
@@ -81,7 +88,7 @@ def build_report(store: Store, out_dir: Path) -> dict[str, Any]:
         "generated_at": now(),
         "store": str(store.path),
         "schema_version": store.schema_version,
-        "yours": your_models(store, records),
+        "yours": your_models(store, shown, accept_noisy=accept_noisy),
         "counts": dict(Counter(r.source for r in records)),
         "devices": [{"name": d.name, "kind": d.kind, "fingerprint": d.fingerprint} for d in devices.values()],
         "studies": studies,

@@ -89,10 +89,13 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
                 "dominated by"]  # fmt: skip
     else:
         cols = ["variant", "size MB", "top-1 % [CI]", "sources", "status", "dominated by"]
+    e2e = latency and any(r.get("e2e_latency_ms") is not None for r in entries)
+    if e2e:
+        cols.insert(3, "end-to-end ms [CI] (preset)")
     rows = []
     for r in entries:
         srcs = ", ".join(f"{m}: {s}" for m, s in sorted(r["sources"].items()))
-        text = r["label"] + (" (stand-in)" if r.get("stand_in") else "")
+        text = r["label"] + (" (stand-in)" if r.get("stand_in") else "") + (" (NOISY)" if r.get("noisy") else "")
         label = ("html", f"<span class='front'>{_e(text)}</span>" if r["on_front"] else _e(text),
                  f"**{text}**" if r["on_front"] else text)  # fmt: skip
         if r.get("stand_in"):
@@ -100,6 +103,9 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
         if latency:
             rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
                          _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
+            if e2e:
+                preset = f" ({r['e2e_preset']})" if r.get("e2e_preset") else ""
+                rows[-1].insert(3, _ci(r, "e2e_latency_ms") + preset if r.get("e2e_latency_ms") is not None else "–")
         else:
             rows.append([label, _num(r.get("size_mb"), 3), _ci(r, "top1"), srcs, r["status"],
                          ", ".join(r["dominated_by"])])  # fmt: skip
@@ -265,13 +271,28 @@ def _est(e: dict[str, Any] | None, digits: int = 4) -> str:
 
 
 def _yours_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    cols = ["file", "variant", "bytes", "top-1 % [CI] (n)", "top-5 % [CI]"] + [f"ms on {d}" for d in yours["devices"]]
+    """The first table: one row per given file; a latency cell says NOISY or partly delegated where it is, and
+    the end-to-end figure (decode + preprocessing + invoke + top-k, its preset named) stands beside it."""
+    devices = yours["devices"]
+    e2e = [d for d in devices if any(f.get("e2e_ms", {}).get(d) for f in yours["files"])]
+    cols = ["file", "variant", "bytes", "top-1 % [CI] (n)", "top-5 % [CI]"] + [f"ms on {d}" for d in devices]
+    cols += [f"end-to-end ms on {d}" for d in e2e]
     rows = []
     for f in yours["files"]:
         rows.append([f["file"], f["label"], _num(f["bytes"]), _est(f.get("top1")),
                      _est({k: v for k, v in (f.get("top5") or {}).items() if k != "n"} or None),
-                     *[_est(f["latency_ms"].get(d)) for d in yours["devices"]]])  # fmt: skip
+                     *[_latency_cell(f["latency_ms"].get(d)) for d in devices],
+                     *[_e2e_cell(f.get("e2e_ms", {}).get(d)) for d in e2e]])  # fmt: skip
     return cols, rows
+
+
+def _latency_cell(e: dict[str, Any] | None) -> str:
+    marks = [m for m in (e or {}).get("marks", []) if m]
+    return _est(e) + (f" ({'; '.join(marks)})" if marks else "")
+
+
+def _e2e_cell(e: dict[str, Any] | None) -> str:
+    return _est(e) + (f" ({e['preset']})" if e and e.get("preset") else "")
 
 
 def _answer_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -143,6 +143,8 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         if e.point.stand_in and x_metric == "latency_ms":
             ax.scatter(xs[i], ys[i], marker="s", s=120, facecolors="none", edgecolors="#d62728", linewidths=0.9,
                        linestyle=":", zorder=3)  # fmt: skip
+        if e.point.noisy:
+            ax.scatter(xs[i], ys[i], marker="x", s=110, color="#d62728", linewidths=1.0, zorder=4)
     # The front as a solid red line through the optimal points, ordered along x.
     front = sorted((i for i, e in enumerate(pts) if e.on_front), key=lambda i: (xs[i], ys[i]))
     if front:
@@ -151,6 +153,8 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         ax.scatter([], [], marker="o", s=170, facecolors="none", edgecolors="#777777", label="too close to call")
     if any("predicted" in e.point.sources().values() for e in pts):
         ax.scatter([], [], marker="s", s=42, facecolors="none", edgecolors="#333333", label="hollow: predicted")
+    if any(e.point.noisy for e in pts):
+        ax.scatter([], [], marker="x", s=110, color="#d62728", label="noisy latency (--accept-noisy)")
     if x_metric == "latency_ms" and any(e.point.stand_in for e in pts):
         ax.scatter([], [], marker="s", s=120, facecolors="none", edgecolors="#d62728", linestyle=":",
                    label="stand-in: latency of a file built here")  # fmt: skip

@@ -121,6 +121,44 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX predictions_artifact ON predictions(artifact_sha256);
     """,
+    # 5: a latency whose CI is too wide is stored with status 'noisy' (issue 25): SQLite cannot change a CHECK,
+    # so the table is rebuilt with the same columns, ids and index.
+    """
+    CREATE TABLE measurements_v5 (
+        id            INTEGER PRIMARY KEY,
+        key           TEXT NOT NULL UNIQUE,
+        variant_id    INTEGER NOT NULL REFERENCES variants(id),
+        artifact_id   INTEGER REFERENCES artifacts(id),
+        device_id     INTEGER REFERENCES devices(id),
+        dataset_id    INTEGER REFERENCES datasets(id),
+        metric        TEXT NOT NULL,
+        value         REAL,
+        unit          TEXT NOT NULL,
+        ci_low        REAL,
+        ci_high       REAL,
+        n             INTEGER,
+        source        TEXT NOT NULL CHECK (source IN ('measured', 'published', 'predicted')),
+        status        TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'noisy', 'failed')),
+        error         TEXT,
+        engine        TEXT,
+        engine_version TEXT,
+        threads       INTEGER,
+        protocol      TEXT,
+        citation      TEXT,
+        notes         TEXT,
+        tool_versions TEXT,
+        record        TEXT,
+        started_at    TEXT,
+        created_at    TEXT NOT NULL,
+        run_id        INTEGER REFERENCES runs(id)
+    );
+    INSERT INTO measurements_v5 SELECT id, key, variant_id, artifact_id, device_id, dataset_id, metric, value, unit,
+        ci_low, ci_high, n, source, status, error, engine, engine_version, threads, protocol, citation, notes,
+        tool_versions, record, started_at, created_at, run_id FROM measurements;
+    DROP TABLE measurements;
+    ALTER TABLE measurements_v5 RENAME TO measurements;
+    CREATE INDEX measurements_lookup ON measurements(metric, device_id, dataset_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -354,7 +354,7 @@ class Store:
     # -- reads ------------------------------------------------------------------------------
 
     def has(self, key: str, *, include_failed: bool = False) -> bool:
-        sql = "SELECT 1 FROM measurements WHERE key = ?" + ("" if include_failed else " AND status = 'ok'")
+        sql = "SELECT 1 FROM measurements WHERE key = ?" + ("" if include_failed else " AND status != 'failed'")
         return self._retry(lambda: self._db.execute(sql, (key,)).fetchone() is not None)
 
     def failure(self, key: str) -> str | None:
@@ -407,14 +407,17 @@ class Store:
         dataset: str | None = None,
         source: str | None = None,
         include_failed: bool = False,
+        include_noisy: bool = False,
     ) -> list[MeasurementRecord]:
+        """Records matching the filters: ``ok`` ones, plus ``noisy`` ones (``include_noisy``: what
+        ``--accept-noisy`` asks for) and failed ones (``include_failed``: every record)."""
         where, params = [], []
         for column, value in (("m.metric", metric), ("d.name", device), ("s.name", dataset), ("m.source", source)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
         if not include_failed:
-            where.append("m.status = 'ok'")
+            where.append("m.status IN ('ok', 'noisy')" if include_noisy else "m.status = 'ok'")
         sql = (
             "SELECT m.*, v.name AS variant_name, d.name AS device_name, s.name AS dataset_name, "
             "a.sha256 AS artifact_sha256 FROM measurements m JOIN variants v ON v.id = m.variant_id "

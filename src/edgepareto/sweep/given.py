@@ -245,9 +245,13 @@ def store_bench(store: Store, m: Any, path: str | Path, overrides: dict[str, Any
 
 
 def store_imported(
-    store: Store, m: Any, log: str | Path, model: str | Path | None, device: str | None
+    store: Store, m: Any, log: str | Path, model: str | Path | None, device: str | None, *, force: bool = False
 ) -> dict[str, Any]:
-    """``bench LOG --import --store``: a benchmark_model run recorded against the file it ran and the device named."""
+    """``bench LOG --import --store``: a benchmark_model run recorded against the file it ran and the device named.
+
+    A log that contradicts the file (another graph, size or op table: :mod:`edgepareto.sweep.log_identity`)
+    is refused before anything is stored; ``force`` records it with the mismatch in its notes.
+    """
     from edgepareto.store import Device
 
     if not device:
@@ -257,6 +261,7 @@ def store_imported(
     named = Path(str(model or m.model))
     if not named.is_file():
         raise ConfigError(f"the log names model {named}, not found here; pass --model FILE (the file that was run)")
+    found = check_imported(m, log, named, force=force)
     store.add_device(Device(device, "board", {"imported_from": str(log)}))
     art = adopt(store, named)
     key = digest({"imported_latency_of": art.sha256, "log": sha256_file(Path(log)), "device": device})
@@ -264,8 +269,25 @@ def store_imported(
     if m.median_ms is None and m.mean_ms is not None and m.status == "ok":  # most benchmark_model logs print avg only
         recs = [dataclasses.replace(recs[0], value=float(m.mean_ms), status="ok", error=None,
                                     notes="mean of the log's runs: benchmark_model printed no median")]  # fmt: skip
+    if found:
+        mismatch = "recorded with --force, the log contradicts the file: " + "; ".join(found)
+        recs = [dataclasses.replace(r, notes="; ".join(x for x in (r.notes, mismatch) if x)) for r in recs]
     new = store.add_many(recs)
-    return {"store": str(store.path), "device": device, "variant": art.variant.name, "new_records": new}
+    out = {"store": str(store.path), "device": device, "variant": art.variant.name, "new_records": new}
+    return {**out, "mismatch": found} if found else out
+
+
+def check_imported(m: Any, log: str | Path, model: Path, *, force: bool = False) -> list[str]:
+    """What the log contradicts in ``model`` (``force``: returned to be noted; else refused in one line naming both)."""
+    from edgepareto.sweep.log_identity import contradictions
+
+    found = contradictions(m, model)
+    if found and not force:
+        raise ConfigError(
+            f"{log} is not a log of {model}: {'; '.join(found)}; pass the file it ran as --model, "
+            "or --force to record it with the mismatch noted"
+        )
+    return found
 
 
 def model_files(patterns: tuple[str, ...]) -> tuple[list[Path], list[str]]:
@@ -289,6 +311,7 @@ __all__ = [
     "accuracy_ident",
     "accuracy_key_of",
     "adopt",
+    "check_imported",
     "dataset_name",
     "declared",
     "given_latency_key",

@@ -107,12 +107,14 @@ class StudyPlan:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
         validation.integer(self.calibration_samples, f"study {self.name!r}: calibration_samples", lo=1, hi=10000)
         validation.seed(self.seed, f"study {self.name!r}: seed")
-        unknown = sorted(set(self.options) - {"protocol", "preprocessing"})
+        unknown = sorted(set(self.options) - {"protocol", "preprocessing", "end_to_end"})
         if unknown or not isinstance(self.options.get("protocol", {}), dict):
             fail(
-                "options holds a 'protocol' table of overrides (e.g. time_limit_s) and a 'preprocessing' preset, "
-                f"got {unknown or 'protocol'}"
+                "options holds a 'protocol' table of overrides (e.g. time_limit_s), a 'preprocessing' preset and "
+                f"'end_to_end' (a folder of images), got {unknown or 'protocol'}"
             )
+        if not isinstance(self.options.get("end_to_end", ""), str):
+            fail(f"options.end_to_end must be a folder of images (a string), got {self.options['end_to_end']!r}")
         self._check_preprocessing(fail)
         self._check_measure(fail)
         self._check_models(fail)
@@ -324,6 +326,9 @@ def _relative_to(raw: dict[str, Any], base: Path) -> dict[str, Any]:
             out[key] = str(base / Path(out[key]).expanduser())
     if isinstance(out.get("weights"), str) and out["weights"] != "imagenet":
         out["weights"] = str(base / Path(out["weights"]).expanduser())
+    options = out.get("options")
+    if isinstance(options, dict) and isinstance(options.get("end_to_end"), str):
+        out["options"] = {**options, "end_to_end": str(base / Path(options["end_to_end"]).expanduser())}
     models = out.get("models")
     if isinstance(models, (list, tuple)):
         out["models"] = [str(base / Path(m).expanduser()) if isinstance(m, str) else m for m in models]

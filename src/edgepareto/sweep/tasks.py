@@ -18,7 +18,7 @@ from typing import Any
 from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache
 from edgepareto.bench import Protocol, measure
 from edgepareto.compute import ConvertSpec, Executor, LocalExecutor
-from edgepareto.errors import EdgeParetoError
+from edgepareto.errors import DatasetError, EdgeParetoError
 from edgepareto.faults import fault_point
 from edgepareto.models import ModelConfig, Precision, Variant
 from edgepareto.predict import to_measure
@@ -84,6 +84,7 @@ class LatencyJob:
     device: str
     protocol: str
     overrides: tuple[tuple[str, Any], ...] = ()
+    end_to_end: str | None = None  # a folder of images: image file -> top-k timed too (options.end_to_end)
 
     @property
     def key(self) -> str:
@@ -92,8 +93,22 @@ class LatencyJob:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        """What a successful measurement writes: its latency and its peak memory."""
-        return self.key, rss_key(self.key)
+        """What a successful measurement writes: its latency, its peak memory, its start-up figures (first
+        inference, load) and, with ``end_to_end``, image file -> top-k."""
+        derived = ("first_inference_ms", "load_ms", *(("e2e_latency_ms",) if self.end_to_end else ()))
+        return self.key, rss_key(self.key), *(MeasurementRecord.derived_key(self.key, m) for m in derived)
+
+    def end_to_end_request(self, preset: str | None) -> dict[str, Any] | None:
+        """The images ``measure`` takes in turn, with the study's preset (None: the file's sidecar, else tf-slim)."""
+        if not self.end_to_end:
+            return None
+        from edgepareto.bench.endtoend import MAX_IMAGES
+        from edgepareto.data.preprocessing import list_images
+
+        images = list_images(self.end_to_end)[:MAX_IMAGES]
+        if not images:
+            raise DatasetError(f"options.end_to_end {self.end_to_end}: no image files in it; name a folder of pictures")
+        return {"images": [str(p) for p in images], "preset": preset}
 
     def protocol_preset(self) -> Protocol:
         return Protocol.preset(self.protocol, **dict(self.overrides))
@@ -198,7 +213,8 @@ def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
                                         job.protocol_preset())  # fmt: skip
         else:
             m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
-                        protocol=job.protocol_preset())  # fmt: skip
+                        protocol=job.protocol_preset(),
+                        end_to_end=job.end_to_end_request(study.options.get("preprocessing")))  # fmt: skip
         fault_point("measured")
         ctx.store.forget_failed(job.key)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
@@ -216,8 +232,9 @@ def latency_tasks(
     study: StudyPlan, variant: Variant, recipe: str, engines: list[str], devices: list[str]
 ) -> list[Task]:
     overrides = tuple(sorted((study.options.get("protocol") or {}).items()))
+    end_to_end = study.options.get("end_to_end")
     return [
-        _latency_task(study, variant, LatencyJob(recipe, e, t, d, study.protocol, overrides))
+        _latency_task(study, variant, LatencyJob(recipe, e, t, d, study.protocol, overrides, end_to_end))
         for e in engines
         for t in study.threads
         for d in devices
