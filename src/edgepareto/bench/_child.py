@@ -175,16 +175,14 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         runlog = RunLog(sampler)
         progress = _progress if request.get("progress") else None
         before = probe(ctx["cpus"])
-        with energy_window(runner.invoke) as energy:  # idle power first; nothing inside the timed runs
-            loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
-            energy.runs = len(loop.warmup_ns) + len(loop.times_ns)
+        loop, energy = _timed(runner, protocol, runlog, progress)
         after = probe(ctx["cpus"], after=True)
         e2e = _end_to_end(request, runner, model, len(loop.times_ns))
         inter = assess(before, after, after.t - before.t, len(loop.preempted), len(loop.times_ns))
         inter["preempted_indices"] = loop.preempted
         pinning = verify_pinning(cpus)
         pinning["requested"] = pin_status
-        tele = {**runlog.summary(), "energy": energy.result}
+        tele = {**runlog.summary(), "energy": energy}
         sampler.close()
         peak = peak_rss_bytes()
         info = runner.info
@@ -225,6 +223,14 @@ def measure_here(request: dict[str, Any]) -> Measurement:
         **ctx,
         **stats,
     )
+
+
+def _timed(runner: Any, protocol: Protocol, runlog: RunLog, progress: Any) -> tuple[Any, dict[str, Any] | None]:
+    """Warm-up and timed runs inside the energy window (idle power sampled first, nothing inside the timed runs)."""
+    with energy_window(runner.invoke) as energy:
+        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches)
+        energy.runs = len(loop.warmup_ns) + len(loop.times_ns)
+    return loop, energy.result
 
 
 def _end_to_end(request: dict[str, Any], runner: Any, model: str, runs: int) -> dict[str, Any] | None:
