@@ -6,6 +6,8 @@ version. Never edit a released migration: append a new one.
 
 from __future__ import annotations
 
+import re
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: variants, artifacts, devices, datasets, measurements.
     """
@@ -162,3 +164,18 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def final_tables() -> frozenset[str]:
+    """The tables a store at :data:`SCHEMA_VERSION` holds: every one created, less those dropped, renames followed."""
+    tables: set[str] = set()
+    for sql in MIGRATIONS:
+        for verb, a, b in re.findall(r"(CREATE TABLE|DROP TABLE|ALTER TABLE) (\w+)(?: RENAME TO (\w+))?", sql):
+            if verb == "CREATE TABLE":
+                tables.add(a)
+            elif verb == "DROP TABLE":
+                tables.discard(a)
+            elif b:
+                tables.discard(a)
+                tables.add(b)
+    return frozenset(tables)

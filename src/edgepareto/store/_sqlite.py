@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 import sqlite3
 import time
@@ -27,7 +26,7 @@ from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
 from edgepareto.store._liveness import run_is_alive
-from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION
+from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION, final_tables
 from edgepareto.store.predictions import Predictions
 from edgepareto.store.predictions import insert as insert_predictions
 from edgepareto.store.predictions import select as select_predictions
@@ -107,7 +106,7 @@ class Store:
                 f"results store {self.path} is damaged ({first}); restore it from a backup or pass another --store"
             )
         have = {str(r[0]) for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        missing = sorted(set(re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))) - have)
+        missing = sorted(final_tables() - have)
         if missing:  # a table dropped by hand: every later query would fail on it
             raise StoreError(
                 f"results store {self.path} is damaged (no table {', '.join(missing)}); "
