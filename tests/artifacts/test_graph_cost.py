@@ -1,0 +1,92 @@
+"""The cost read from a file's graph equals the analytic model for every built v1 file, and the
+published figures for Google's hosted files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edgepareto.artifacts import graph_cost
+from edgepareto.errors import ModelFileError
+from edgepareto.models import ModelConfig, cost_of
+from tests.cli_support import cli
+from tests.conftest import FLOAT_MODEL, QUANT_MODEL
+
+from .conftest import V1_GRID
+
+
+@pytest.mark.parametrize(("alpha", "res"), V1_GRID)
+def test_every_built_v1_file_costs_what_the_analytic_model_says(v1_files, alpha, res):
+    analytic = cost_of(ModelConfig("mobilenet_v1", alpha, res))
+    files = v1_files[(alpha, res)]
+    assert {f.suffix for f in files} >= {".tflite"} and len(files) >= 2
+    for path in files:
+        g = graph_cost(path)
+        assert (g.macs, g.params) == (analytic.macs, analytic.params_folded), path.name
+        # layer by layer: the same kinds, shapes and strides as the hand-written list, in order
+        read = g.cost_report().layers
+        assert [(x.kind, x.kernel, x.in_channels, x.out_channels, x.out_side, x.stride) for x in read] == [
+            (x.kind, x.kernel, x.in_channels, x.out_channels, x.out_side, x.stride) for x in analytic.layers
+        ], path.name
+
+
+def test_precisions_differ_in_activation_bytes_not_in_cost(v1_files):
+    by_name = {p.name: graph_cost(p) for p in v1_files[V1_GRID[0]]}
+    fp32, int8 = by_name["mobilenet_v1_025_96.fp32.tflite"], by_name["mobilenet_v1_025_96.int8.tflite"]
+    fp16 = by_name["mobilenet_v1_025_96.fp16.tflite"]
+    assert fp32.macs == int8.macs == fp16.macs
+    # fp16's weight DEQUANTIZEs run once: it moves the same activations as fp32; int8 a quarter or so
+    assert fp16.activation_bytes == fp32.activation_bytes
+    assert 0.2 < int8.activation_bytes / fp32.activation_bytes < 0.3
+    assert any(op.op_type == "DEQUANTIZE" and op.activation_bytes == 0 for op in fp16.ops)
+
+
+def test_onnx_graph_reads_the_same_layers_as_tflite(v1_files):
+    files = {p.name: p for p in v1_files[(0.5, 128)]}
+    t, o = graph_cost(files["mobilenet_v1_050_128.fp32.tflite"]), graph_cost(files["mobilenet_v1_050_128.fp32.onnx"])
+    assert o.source == "onnx" and t.source == "tflite"
+    assert [op.macs for op in o.compute_ops] == [op.macs for op in t.compute_ops]
+    q = graph_cost(files["mobilenet_v1_050_128.int8.onnx"])  # QDQ: weights behind DequantizeLinear
+    assert (q.macs, q.params) == (t.macs, t.params)
+
+
+# TF-slim's MobileNet v1 table (tensorflow/models, research/slim/nets/mobilenet_v1.md): the hosted
+# MobileNet_v1_0.25_128 and its _quant twin, 14 million MACs and 0.47 million parameters (given to
+# two significant digits: 13.5 to 14.5 and 0.465 to 0.475 round to them).
+@pytest.mark.parametrize("path", [FLOAT_MODEL, QUANT_MODEL], ids=["float", "quant"])
+def test_hosted_files_match_the_published_table(fixtures_dir, path):
+    g = graph_cost(path)
+    assert round(g.macs / 1e6) == 14 and round(g.params / 1e6, 2) == 0.47
+    # and exactly the analytic model of the same variant (1001 outputs: background first)
+    analytic = cost_of(ModelConfig("mobilenet_v1", 0.25, 128, 1001))
+    assert (g.macs, g.params) == (analytic.macs, analytic.params_folded) == (13_570_304, 467_593)
+    assert [op.kind for op in g.ops][-4:] == ["pooling", "fully_connected", "data", "data"]
+
+
+def test_cost_file_cli_shows_the_graph_and_the_analytic_check(fixtures_dir, capsys):
+    rc, out, _ = cli(capsys, "cost", str(QUANT_MODEL), "--json")
+    doc = json.loads(out)
+    assert rc == 0 and doc["source"] == "tflite" and doc["macs"] == 13_570_304
+    assert doc["analytic"] == {"model": "mobilenet_v1_025_128_c1001", "macs": 13_570_304, "params_folded": 467_593}
+    assert sum(op["macs"] for op in doc["ops"]) == doc["macs"] and doc["by_kind"]["depthwise"]["ops"] == 13
+    rc, out, _ = cli(capsys, "cost", str(FLOAT_MODEL))
+    assert rc == 0 and "DEPTHWISE_CONV_2D" in out and "13.57 M multiply-adds" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("x.tflite", b"", "empty"),
+        ("x.tflite", b"12345678not a model", "TFL3"),
+        ("x.onnx", b"\x00\x01garbage", "not a readable ONNX model"),
+        ("x.txt", b"hello", "pass a .tflite or .onnx"),
+    ],
+)
+def test_bad_files_are_one_line_errors(tmp_path, capsys, name, content, needle):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ModelFileError, match=needle):
+        graph_cost(path)
+    rc, out, err = cli(capsys, "cost", str(path))
+    assert rc == 2 and out == "" and needle in err and err.strip().count("\n") == 0
