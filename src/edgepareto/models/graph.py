@@ -118,14 +118,14 @@ class Conv:
             return "fully_connected" if self.in_h * self.in_w == 1 == self.out_h * self.out_w else "pointwise"
         return "standard"
 
-    def spec(self, name: str) -> LayerSpec | None:
+    def spec(self, name: str, *, batchnorm: bool = False) -> LayerSpec | None:
         """The analytic model's layer (formula 1, 2 or 3), where the shapes are square and the kind is one."""
         square = self.out_h == self.out_w and self.kernel_h == self.kernel_w and self.in_h == self.in_w
         if not square or self.kind not in KINDS:
             return None
         stride = max(1, round(self.in_h / self.out_h))
         return LayerSpec(name, self.kind, self.kernel_h, self.in_channels, self.out_channels, self.out_h, stride,
-                         batchnorm=False)  # fmt: skip
+                         batchnorm=batchnorm)  # fmt: skip
 
 
 def conv_op(index: int, op_type: str, name: str, conv: Conv, *, activation_bytes: int, out_shape: tuple[int, ...]
