@@ -28,3 +28,14 @@ def v1_files(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[float, int]
             arts += export(config, ["fp32", "int8"], out, formats=("onnx",), model=model, calibration_samples=4)
         files[(alpha, res)] = [Path(a.path) for a in arts]
     return files
+
+
+@pytest.fixture(scope="session")
+def v3_small_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """MobileNet v3-Small 0.75 at 96, fp32 and int8: squeeze-and-excite, hard-swish and 5x5 kernels in a file."""
+    from edgepareto.artifacts import export
+    from edgepareto.models import ModelConfig
+
+    config = ModelConfig("mobilenet_v3_small", 0.75, 96)
+    arts = export(config, ["fp32", "int8"], tmp_path_factory.mktemp("v3_small"), calibration_samples=4)
+    return [Path(a.path) for a in arts]
