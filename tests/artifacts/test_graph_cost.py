@@ -102,3 +102,30 @@ def test_a_v3_file_costs_what_its_keras_model_says(v3_small_files):
         assert kinds["elementwise"]["other_ops"] > 0  # hard-swish, the SE blocks' MUL, residual ADDs
         assert {op.op_type for op in g.ops} >= {"HARD_SWISH", "MUL", "ADD", "DEPTHWISE_CONV_2D"}
         assert max(op.spec.kernel for op in g.compute_ops if op.spec) == 5
+
+
+def test_profile_maps_a_v3_file_onto_its_layers(v3_small_files):
+    """profile's layer map works for a Keras-read family: every compute operator lands on a layer of its kind."""
+    from edgepareto.profile import profile_file
+
+    path = next(p for p in v3_small_files if p.name.endswith(".int8.tflite"))
+    doc = profile_file(path, engine="litert", bench=False)
+    g = graph_cost(path)
+    assert len(doc["layers"]) == len(g.compute_ops) and doc["variant"] == "mobilenet_v3_small_075_96.int8"
+    assert sum(row["macs"] for row in doc["layers"]) == g.macs
+    assert [row["kind"] for row in doc["layers"]] == [op.kind for op in g.compute_ops]
+
+
+def test_profile_maps_a_file_of_an_unknown_family_onto_its_graph(v3_small_files, tmp_path):
+    """A family this tool does not know: the layer map comes from the file's own graph."""
+    import shutil
+
+    from edgepareto.profile import profile_file
+
+    src = next(p for p in v3_small_files if p.name.endswith(".int8.tflite"))
+    path = tmp_path / "their_net_100_96.int8.tflite"
+    shutil.copyfile(src, path)
+    doc = profile_file(path, engine="litert", bench=False)
+    g = graph_cost(path)
+    assert [row["layer"] for row in doc["layers"]] == [op.name for op in g.compute_ops]
+    assert sum(row["macs"] for row in doc["layers"]) == g.macs
