@@ -129,3 +129,15 @@ def test_profile_maps_a_file_of_an_unknown_family_onto_its_graph(v3_small_files,
     g = graph_cost(path)
     assert [row["layer"] for row in doc["layers"]] == [op.name for op in g.compute_ops]
     assert sum(row["macs"] for row in doc["layers"]) == g.macs
+
+
+def test_predict_features_from_a_files_graph_equal_the_familys(v3_small_files):
+    """predict's features for a v3 variant: from the family (Keras-read) or from any file's graph, the same."""
+    from edgepareto.models import Variant
+    from edgepareto.predict import features_of
+
+    for path in v3_small_files:
+        variant = Variant.parse(path.name)
+        from_graph = features_of(variant, graph_cost(path).cost_report())
+        assert from_graph.to_json() == features_of(variant).to_json()
+        assert from_graph.macs == cost_of(variant.config).macs and dict(from_graph.macs_by_kind)["depthwise"] > 0

@@ -90,7 +90,8 @@ def _op(index: int, node: Any, ins: list[str], t: _Tensors) -> GraphOp:
         x, w = (node.input[i] for i in _CONVS[op_type])
         (_, in_c, in_h, in_w), (_, _, kh, kw) = t.shapes[x], t.shapes[w]
         group = next((a.i for a in node.attribute if a.name == "group"), 1)
-        conv = Conv(shape[2], shape[3], shape[1], kh, kw, in_c, max(group, 1), in_h, in_w)
+        strides = next((list(a.ints) for a in node.attribute if a.name == "strides"), [1])
+        conv = Conv(shape[2], shape[3], shape[1], kh, kw, in_c, max(group, 1), in_h, in_w, stride=strides[0])
         return conv_op(index, op_type, name, conv, activation_bytes=act, out_shape=shape)
     if op_type in _DENSE:
         x, w = (node.input[i] for i in _DENSE[op_type])

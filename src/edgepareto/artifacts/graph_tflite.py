@@ -61,7 +61,7 @@ def _read(path: Path, data: bytes) -> GraphCost:
         if ins and all(t >= 0 and tensors.constant[t] for t in ins):  # fp16 weights' DEQUANTIZE: runs once
             for t in outs:
                 tensors.constant[t] = True
-        ops.append(_op(len(ops), opcodes[op.OpcodeIndex()], ins, outs, tensors))
+        ops.append(_op(len(ops), opcodes[op.OpcodeIndex()], ins, outs, tensors, _stride(op, schema)))
     return GraphCost(path.name, "tflite", tuple(ops))
 
 
@@ -86,7 +86,20 @@ class _Tensors:
         return elements(self.shapes[t]) * self.bytes_per[t]
 
 
-def _op(index: int, op_type: str, ins: list[int], outs: list[int], t: _Tensors) -> GraphOp:
+def _stride(op: Any, schema: Any) -> int:
+    """A convolution's stride from its options (0 where the operator has none)."""
+    kind = op.BuiltinOptionsType()
+    options = {schema.BuiltinOptions.Conv2DOptions: schema.Conv2DOptions,
+               schema.BuiltinOptions.DepthwiseConv2DOptions: schema.DepthwiseConv2DOptions}.get(kind)  # fmt: skip
+    table = op.BuiltinOptions()
+    if options is None or table is None:
+        return 0
+    parsed = options()
+    parsed.Init(table.Bytes, table.Pos)
+    return int(parsed.StrideH())
+
+
+def _op(index: int, op_type: str, ins: list[int], outs: list[int], t: _Tensors, stride: int) -> GraphOp:
     out = outs[0]
     shape, name = t.shapes[out], t.names[out]
     present = [i for i in ins if i >= 0]
@@ -96,7 +109,7 @@ def _op(index: int, op_type: str, ins: list[int], outs: list[int], t: _Tensors) 
     if op_type in ("CONV_2D", "DEPTHWISE_CONV_2D") and len(shape) == 4 and len(t.shapes[ins[0]]) == 4:
         (_, in_h, in_w, in_c), (_, kh, kw, fi) = t.shapes[ins[0]], t.shapes[ins[1]]
         groups = in_c if op_type == "DEPTHWISE_CONV_2D" else in_c // max(fi, 1)
-        conv = Conv(shape[1], shape[2], shape[3], kh, kw, in_c, groups, in_h, in_w)
+        conv = Conv(shape[1], shape[2], shape[3], kh, kw, in_c, groups, in_h, in_w, stride=stride)
         return conv_op(index, op_type, name, conv, activation_bytes=act, out_shape=shape)
     if op_type == "FULLY_CONNECTED" and len(t.shapes[ins[1]]) == 2:
         n_out, n_in = t.shapes[ins[1]]

@@ -89,11 +89,14 @@ class Conv:
     groups: int
     in_h: int
     in_w: int
+    stride: int = 0  # as the file states it; 0: inferred from the input and output sides
 
     def __post_init__(self) -> None:
         for f in ("out_h", "out_w", "out_channels", "kernel_h", "kernel_w", "in_channels", "groups", "in_h", "in_w"):
             if getattr(self, f) < 1:
                 raise ValueError(f"convolution {f} must be >= 1, got {getattr(self, f)}")
+        if self.stride < 0:
+            raise ValueError(f"convolution stride must be >= 0 (0: inferred), got {self.stride}")
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(f"{self.groups} groups do not divide {self.in_channels} -> {self.out_channels} channels")
 
@@ -123,7 +126,7 @@ class Conv:
         square = self.out_h == self.out_w and self.kernel_h == self.kernel_w and self.in_h == self.in_w
         if not square or self.kind not in KINDS:
             return None
-        stride = max(1, round(self.in_h / self.out_h))
+        stride = self.stride or max(1, round(self.in_h / self.out_h))
         return LayerSpec(name, self.kind, self.kernel_h, self.in_channels, self.out_channels, self.out_h, stride,
                          batchnorm=batchnorm)  # fmt: skip
 

@@ -34,7 +34,7 @@ def _conv(index: int, layer: Any, *, depthwise: bool) -> GraphOp:
     (_, in_h, in_w, in_c), (_, out_h, out_w, out_c) = layer.input.shape, layer.output.shape
     kh, kw = layer.kernel_size
     groups = in_c if depthwise else layer.groups
-    conv = Conv(out_h, out_w, out_c, kh, kw, in_c, groups, in_h, in_w)
+    conv = Conv(out_h, out_w, out_c, kh, kw, in_c, groups, in_h, in_w, stride=layer.strides[0])
     act = 4 * (in_h * in_w * in_c + out_h * out_w * out_c)
     shape = (1, out_h, out_w, out_c)
     op = conv_op(index, type(layer).__name__, layer.name, conv, activation_bytes=act, out_shape=shape)
