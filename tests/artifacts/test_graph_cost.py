@@ -141,3 +141,40 @@ def test_predict_features_from_a_files_graph_equal_the_familys(v3_small_files):
         from_graph = features_of(variant, graph_cost(path).cost_report())
         assert from_graph.to_json() == features_of(variant).to_json()
         assert from_graph.macs == cost_of(variant.config).macs and dict(from_graph.macs_by_kind)["depthwise"] > 0
+
+
+def _tiny_onnx(path, *, batch):
+    """A PyTorch-style graph: a grouped 3x3 conv, HardSigmoid/Mul, global pooling, Flatten, Gemm (transB)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.zeros((16, 4, 3, 3), np.float32), "w")  # 16 out, 16 in, 4 groups
+    fc = numpy_helper.from_array(np.zeros((10, 16), np.float32), "fc")  # [N, K], transB=1
+    fcb = numpy_helper.from_array(np.zeros((10,), np.float32), "fcb")
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], group=4, strides=[2, 2], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        helper.make_node("HardSigmoid", ["c"], ["h"]),
+        helper.make_node("Mul", ["c", "h"], ["m"]),
+        helper.make_node("GlobalAveragePool", ["m"], ["p"]),
+        helper.make_node("Flatten", ["p"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+    ]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 16, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 10])
+    graph = helper.make_graph(nodes, "tiny", [x], [y], initializer=[w, fc, fcb])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+@pytest.mark.parametrize("batch", [1, "N"], ids=["batch1", "dynamic-batch"])
+def test_an_onnx_graph_of_another_origin(tmp_path, batch):
+    path = tmp_path / "tiny.onnx"
+    _tiny_onnx(path, batch=batch)
+    g = graph_cost(path)
+    conv, fc = g.compute_ops
+    assert (conv.kind, conv.macs, conv.params) == ("grouped", 4 * 4 * 16 * 9 * 4, 16 * 4 * 9 + 16)
+    assert (fc.kind, fc.macs, fc.params) == ("fully_connected", 16 * 10, 16 * 10 + 10)
+    assert [op.kind for op in g.ops] == ["grouped", "elementwise", "elementwise", "pooling", "data", "fully_connected"]
+    assert g.other_ops == 2 * 16 * 4 * 4 + 16 * 4 * 4
+    with pytest.raises(ValueError, match="outside formulas"):
+        g.cost_report()  # a grouped convolution is none of the seed's kinds
