@@ -6,7 +6,7 @@ channel count to a multiple of 8 (never below 90% of ``c * alpha``); both keep t
 convolution at 1280 channels for alpha <= 1 and widen it above. The Keras model has 1000
 outputs, Google's files 1001 (background first). Its cost is read from the built model's layers
 (``models.keras_cost``): MACs floor to TF-slim's published figure for every published width
-and resolution, and its folded parameters are 0.5% above the table (learned: 1.0%).
+and resolution, and its folded parameters are 0.4-0.6% above the table (learned: 1.0%).
 """
 
 from __future__ import annotations
