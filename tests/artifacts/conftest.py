@@ -32,10 +32,12 @@ def v1_files(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[float, int]
 
 @pytest.fixture(scope="session")
 def v3_small_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """MobileNet v3-Small 0.75 at 96, fp32 and int8: squeeze-and-excite, hard-swish and 5x5 kernels in a file."""
+    """MobileNet v3-Small 0.75 at 96 in every precision and format: squeeze-and-excite, hard-swish, 5x5 kernels."""
     from edgepareto.artifacts import export
-    from edgepareto.models import ModelConfig
+    from edgepareto.models import ModelConfig, build_model
 
     config = ModelConfig("mobilenet_v3_small", 0.75, 96)
-    arts = export(config, ["fp32", "int8"], tmp_path_factory.mktemp("v3_small"), calibration_samples=4)
+    model, out = build_model(config, seed=0), tmp_path_factory.mktemp("v3_small")
+    arts = export(config, ["fp32", "fp16", "int8-dynamic", "int8"], out, model=model, calibration_samples=4)
+    arts += export(config, ["fp32", "int8"], out, formats=("onnx",), model=model, calibration_samples=4)
     return [Path(a.path) for a in arts]

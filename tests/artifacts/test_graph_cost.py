@@ -93,15 +93,18 @@ def test_bad_files_are_one_line_errors(tmp_path, capsys, name, content, needle):
 
 
 def test_a_v3_file_costs_what_its_keras_model_says(v3_small_files):
-    """Every precision of a built v3-Small file: the family's cost (read from the Keras model) exactly."""
+    """Every precision and format of a built v3-Small file: the family's cost (read from the Keras model) exactly."""
     family = cost_of(ModelConfig("mobilenet_v3_small", 0.75, 96))
+    assert {p.name.split(".", 1)[1] for p in v3_small_files} == {
+        "fp32.tflite", "fp16.tflite", "int8-dynamic.tflite", "int8.tflite", "fp32.onnx", "int8.onnx",
+    }  # fmt: skip
     for path in v3_small_files:
         g = graph_cost(path)
         assert (g.macs, g.params) == (family.macs, family.params_folded), path.name
-        kinds = g.by_kind()
-        assert kinds["elementwise"]["other_ops"] > 0  # hard-swish, the SE blocks' MUL, residual ADDs
-        assert {op.op_type for op in g.ops} >= {"HARD_SWISH", "MUL", "ADD", "DEPTHWISE_CONV_2D"}
+        assert g.by_kind()["elementwise"]["other_ops"] > 0  # hard-swish, the SE blocks' MUL, residual ADDs
         assert max(op.spec.kernel for op in g.compute_ops if op.spec) == 5
+        if path.suffix == ".tflite":
+            assert {op.op_type for op in g.ops} >= {"HARD_SWISH", "MUL", "ADD", "DEPTHWISE_CONV_2D"}
 
 
 def test_profile_maps_a_v3_file_onto_its_layers(v3_small_files):
