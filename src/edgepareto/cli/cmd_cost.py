@@ -27,6 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _is_file(arg: str) -> bool:
+    """A model file, not a family: a registered family's name wins over a file of that name."""
+    from edgepareto.models import list_families
+
+    if arg in list_families():
+        return False
     return arg.lower().endswith(FILE_SUFFIXES) or "/" in arg or Path(arg).is_file()
 
 
