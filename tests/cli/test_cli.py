@@ -45,7 +45,7 @@ def test_bad_alpha_is_one_line_error():
     r = cli("cost", "mobilenet_v1", "--alpha", "1.5", "--json")
     assert r.returncode == 2
     assert r.stdout == ""
-    assert r.stderr.strip().count("\n") == 0 and "alpha must be in (0, 1]" in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "alpha must be in (0, 1.4]" in r.stderr
 
 
 def test_inspect_json_and_error_exit(tmp_path, fixtures_dir):

@@ -7,7 +7,7 @@ from edgepareto.models import Variant, get_family, list_families
 
 def test_family_registered_and_listed():
     assert "mobilenet_v1" in list_families()
-    assert list_families("mobile*") == ["mobilenet_v1"]
+    assert list_families("mobilenet_v1*") == ["mobilenet_v1"]
     assert list_families("resnet*") == []
     fam = get_family("mobilenet_v1")
     assert [v.alpha for v in fam.named_variants] == [0.25, 0.5, 0.75, 1.0]

@@ -71,8 +71,8 @@ def test_a_precision_is_validated_once_with_one_line(bad):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"alpha": 1.5}, r"alpha must be in \(0, 1\]"),
-        ({"alpha": float("nan")}, r"alpha must be in \(0, 1\]"),
+        ({"alpha": 1.5}, r"alpha must be in \(0, 1\.4\]"),
+        ({"alpha": float("nan")}, r"alpha must be in \(0, 1\.4\]"),
         ({"resolution": 0}, "resolution"),
         ({"num_classes": 0}, "num_classes"),
         ({"precision": "int4"}, "unknown precision"),

@@ -40,7 +40,7 @@ def sweep_dry_run(capsys: pytest.CaptureFixture[str], plan: str, store: str) -> 
         (STUDY.replace("[0.25]", "[0.25, 0.25]").encode(), "alphas lists 0.25 twice"),
         (STUDY.replace("[32]", "[32, 32]").encode(), "resolutions lists 32 twice"),
         (STUDY.encode() + b'precisions = ["fp32", "fp32"]\n', "precisions lists 'fp32' twice"),
-        (STUDY.replace("[0.25]", "[true]").encode(), "alpha must be in (0, 1]"),
+        (STUDY.replace("[0.25]", "[true]").encode(), "alpha must be in (0, 1.4]"),
         (STUDY.replace("[0.25]", "[0.001]").encode(), "alpha must be at least 0.03125"),
         (STUDY.replace("[32]", "[100000]").encode(), "[32, 1024]"),
         (STUDY.encode() + b"seed = -1\n", "seed must be in [0, 4294967295]"),

@@ -66,6 +66,19 @@ def _enum_names(cls: type) -> dict[int, str]:
 def inspect_tflite(path: str | Path) -> Anatomy:
     """Read ``path`` and describe it; a one-line :class:`ModelFileError` if it is not a sound TFLite file."""
     path = Path(path)
+    data = read_tflite_bytes(path)
+    try:
+        return _parse(path, data)
+    except ModelFileError:
+        raise
+    except Exception as exc:  # flatbuffers reads past the end raise struct.error/IndexError/...
+        raise ModelFileError(
+            f"{path}: truncated or corrupt TFLite file ({type(exc).__name__}: {exc}); re-export or re-download it"
+        ) from exc
+
+
+def read_tflite_bytes(path: Path) -> bytes:
+    """The whole file, once its 'TFL3' identifier says it is a TFLite flatbuffer (a one-line error if not)."""
     if path.is_dir():
         raise ModelFileError(f"{path}: is a folder, not a model file; pass the path of a .tflite file inside it")
     if not path.is_file():
@@ -79,15 +92,7 @@ def inspect_tflite(path: str | Path) -> Anatomy:
                 f"{path}: not a TFLite model (no 'TFL3' flatbuffer identifier at byte 4); "
                 "pass a .tflite file, e.g. one written by `edgepareto export`"
             )
-        data = head + f.read()
-    try:
-        return _parse(path, data)
-    except ModelFileError:
-        raise
-    except Exception as exc:  # flatbuffers reads past the end raise struct.error/IndexError/...
-        raise ModelFileError(
-            f"{path}: truncated or corrupt TFLite file ({type(exc).__name__}: {exc}); re-export or re-download it"
-        ) from exc
+        return head + f.read()
 
 
 def _parse(path: Path, data: bytes) -> Anatomy:

@@ -55,10 +55,15 @@ def open_store(args: argparse.Namespace):
     return open_results(args.store)
 
 
-def add_model_arguments(p: argparse.ArgumentParser) -> None:
+def add_model_arguments(p: argparse.ArgumentParser, family_help: str = "") -> None:
     """Family/alpha/resolution/classes flags shared by every command that builds a model."""
-    p.add_argument("family", help="model family, e.g. mobilenet_v1 (see `edgepareto models`)")
-    p.add_argument("--alpha", type=float, default=1.0, help="width multiplier in [0.03125, 1] (default 1.0)")
+    p.add_argument("family", help=family_help or "model family, e.g. mobilenet_v1 (see `edgepareto models`)")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=1.0,
+        help="width multiplier in [0.03125, 1], up to 1.4 for mobilenet_v2/v3 (default 1.0)",
+    )
     p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 up to 1024 (default 224)")
     p.add_argument("--classes", type=int, default=1000, help="number of output classes (default 1000)")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from edgepareto.models._registry import ModelFamily, get_family, list_families, register_family
 from edgepareto.models.cost import KINDS, CostReport, LayerSpec, keras_param_count
+from edgepareto.models.graph import GraphCost, GraphOp
 from edgepareto.models.variant import (
     BUILDABLE,
     FILE_FAMILY,
@@ -23,6 +24,8 @@ __all__ = [
     "KINDS",
     "PRECISIONS",
     "CostReport",
+    "GraphCost",
+    "GraphOp",
     "LayerSpec",
     "ModelConfig",
     "ModelFamily",

@@ -84,6 +84,7 @@ _STYLES: dict[Precision, PlotStyle] = {
 }
 PRECISIONS: tuple[str, ...] = tuple(p.value for p in Precision)
 MIN_ALPHA = 0.03125  # 1/32: Keras's int(32 * alpha) first-layer channels reach 0 below it
+MAX_ALPHA = 1.4  # the widest published MobileNet (v2 1.4); a family may allow less (v1: 1.0)
 MAX_CLASSES = 100_000  # ImageNet-21k has 21,841
 MAX_RESOLUTION = 1024  # 4.7x the largest published input (224); larger builds exhaust memory and time
 BUILDABLE: tuple[str, ...] = tuple(p.value for p in Precision if p.formats)
@@ -143,8 +144,8 @@ def _check_family(family: Any) -> None:
 
 def _check_alpha(alpha: Any) -> float:
     ok = isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and math.isfinite(alpha)
-    if not ok or not 0.0 < float(alpha) <= 1.0:
-        raise ConfigError(f"alpha must be in (0, 1], got {alpha!r}")
+    if not ok or not 0.0 < float(alpha) <= MAX_ALPHA:
+        raise ConfigError(f"alpha must be in (0, {MAX_ALPHA:g}] (mobilenet_v1: (0, 1]), got {alpha!r}")
     return float(alpha)
 
 
@@ -207,7 +208,7 @@ class Variant:
         say, from what the file declares (``inspect``); a plain stem needs precision and resolution.
         """
         stem = _stem(name)
-        for parser in (_parse_tool_name, _parse_hosted_name):
+        for parser in (_parse_tool_name, _parse_hosted_name, _parse_hosted_v2_v3_name):
             found = parser(stem)
             if found is not None:
                 return cls._complete(found, stem, hints)
@@ -297,4 +298,34 @@ def _parse_hosted_name(stem: str) -> dict[str, Any] | None:
         "num_classes": 1000,
         "background": True,
         "precision": Precision.UINT8 if m["quant"] else Precision.FP32,
+    }
+
+
+# Google's hosted MobileNet v2/v3 files: mobilenet_v2_1.0_224[_quant] (TF-slim / TFLite hosted models) and
+# [mobilenet_]v3-small[-minimalistic]_224_1.0_float|uint8 (TF-slim's v3 checkpoints); 1001 outputs.
+_HOSTED_V2_RE = re.compile(r"^mobilenet_v2_(?P<alpha>[01]\.\d+)_(?P<res>\d+)(?P<quant>_quant)?$")
+_HOSTED_V3_RE = re.compile(
+    r"^(?:mobilenet_)?v3-(?P<size>small|large)(?P<mini>-minimalistic)?_(?P<res>\d+)_(?P<alpha>[01]\.\d+)"
+    r"_(?P<precision>float|uint8)$"
+)
+
+
+def _parse_hosted_v2_v3_name(stem: str) -> dict[str, Any] | None:
+    """Google's names for its MobileNet v2 and v3 files (v1's are :func:`_parse_hosted_name`)."""
+    m2, m3 = _HOSTED_V2_RE.match(stem), _HOSTED_V3_RE.match(stem)
+    if m2:
+        family, quant = "mobilenet_v2", bool(m2["quant"])
+        m = m2
+    elif m3:
+        family = f"mobilenet_v3_{m3['size']}" + ("_minimalistic" if m3["mini"] else "")
+        quant, m = m3["precision"] == "uint8", m3
+    else:
+        return None
+    return {
+        "family": family,
+        "alpha": float(m["alpha"]),
+        "resolution": int(m["res"]),
+        "num_classes": 1000,
+        "background": True,
+        "precision": Precision.UINT8 if quant else Precision.FP32,
     }

@@ -17,9 +17,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from edgepareto.artifacts import graph_cost
 from edgepareto.bench import Protocol, discover_host, measure, resolve_cpus
 from edgepareto.errors import ConfigError, ModelFileError
-from edgepareto.models import Variant, cost_of
+from edgepareto.models import CostReport, Variant, cost_of, list_families
 from edgepareto.profile.converted import profile_converted
 from edgepareto.profile.layers import LayerProfile, OpTime, map_ops
 from edgepareto.profile.litert import log_ops_of
@@ -37,6 +38,34 @@ CONVERTED_NOTE = (
 def _variant(path: Path) -> Variant:
     stem = path.name.split(".onnx")[0].split(".tflite")[0]
     return Variant.parse(stem)
+
+
+def _mapped(path: Path, ops: tuple[OpTime, ...], variant: Variant) -> LayerProfile:
+    """The operators on the family's cost model; on the file's own graph where the converter ordered them otherwise.
+
+    A file of the variant's architecture but with its layers in another order (a Keras-read family's
+    squeeze-and-excite branches, say) maps onto its graph's layers, once the graph's totals equal the
+    family's; a file of another alpha or resolution keeps the family model's error. A family this
+    tool does not know maps onto the file's graph alone.
+    """
+    precision = str(variant.precision)
+    if variant.alpha is None or variant.family not in list_families():
+        return map_ops(ops, _graph_layers(path), precision)
+    report = cost_of(variant.config)
+    try:
+        return map_ops(ops, report, precision)
+    except ModelFileError:
+        graph = _graph_layers(path)
+        if (graph.macs, graph.params_folded) != (report.macs, report.params_folded):
+            raise
+        return map_ops(ops, graph, precision)
+
+
+def _graph_layers(path: Path) -> CostReport:
+    try:
+        return graph_cost(path).cost_report()
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: cannot map a profile onto its layers ({exc})") from exc
 
 
 def _ops(
@@ -109,7 +138,7 @@ def profile_file(
     pinned = resolve_cpus(discover_host(), cluster=cluster, cpus=cpus)
     got = _ops(path, engine, threads, pinned, runs, log_text, spacing_s, bench)
     ops: tuple[OpTime, ...] = got.pop("ops")
-    prof = map_ops(ops, cost_of(variant.config), str(variant.precision))
+    prof = _mapped(path, ops, variant)
     whole = _bench(path, engine, threads, pinned) if bench and log_text is None else None
     cpu = got.get("profiler_run_cpu_median_ms")
     return {"file": str(path), "variant": variant.name, "engine": engine, "threads": threads, "cpus": pinned,

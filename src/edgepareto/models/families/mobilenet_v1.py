@@ -31,8 +31,14 @@ _BLOCKS: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 
+def _check(config: ModelConfig) -> None:
+    if config.alpha > 1.0:
+        raise ConfigError(f"alpha must be in (0, 1] for {FAMILY} (wider: mobilenet_v2, up to 1.4), got {config.alpha}")
+
+
 def layer_specs(config: ModelConfig) -> tuple[LayerSpec, ...]:
     """The layers of the Keras model, as the seed's formulas see them."""
+    _check(config)
     a, side = config.alpha, config.resolution
     channels = int(32 * a)
     side //= 2  # conv1: 3x3, stride 2, 'same'
@@ -67,6 +73,7 @@ def build(
     """
     import keras
 
+    _check(config)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     model = keras.applications.MobileNet(
