@@ -19,6 +19,7 @@ from edgepareto.report._answers import your_models
 from edgepareto.report.plots import plot_tradeoff
 from edgepareto.store import MeasurementRecord, Store, now
 
+ALPHA_FAMILY = "mobilenet_v1"  # the family the seed's Table II indexes by alpha
 REALTIME_FPS = 30.0  # the seed's real-time criterion
 LAT = [Objective("latency_ms", "min"), Objective("top1", "max")]
 MEM = [Objective("size_mb", "min"), Objective("top1", "max")]
@@ -128,6 +129,7 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
     main_res = res_count.most_common(1)[0][0] if res_count else None
     study["devices"], fronts, present, recs_by_view = {}, {}, {}, {}
     latency_map: dict[tuple[str, float, str], float] = {}
+    left_out: set[str] = set()
     for view, pts in views.items():
         entries = analyse_front(pts, LAT)
         srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
@@ -139,8 +141,7 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
         study["devices"][view] = [_entry_row(e) for e in entries]
         fronts[view] = {e.point.label for e in entries if e.on_front}
         present[view] = {e.point.label for e in entries}
-        latency_map.update({(view, p.variant.alpha, p.variant.precision): p.value("latency_ms")
-                            for p in pts if p.variant.resolution == main_res})  # fmt: skip
+        latency_map.update(_alpha_indexed(view, pts, main_res, left_out))
         recs_by_view[view] = _view_recommendations(pts)
     diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
     if training := _training(records, ds):
@@ -152,7 +153,22 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
                    for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))],
         cross_device=diff, moves=moves(diff), recommendations=recs_by_view,
     )  # fmt: skip
+    if left_out:
+        study["alpha_tables_note"] = (f"left out of the alpha-indexed tables (not MobileNet v1: no width multiplier alpha to index by): "
+                                      f"{', '.join(sorted(left_out))}; they are on the fronts above")  # fmt: skip
     return study
+
+
+def _alpha_indexed(view: str, pts: list[Any], resolution: int | None, left_out: set[str]) -> dict[tuple, float]:
+    """(view, alpha, precision) -> latency for the Table II analogue and the speed-ups; a file of another family
+    (no alpha) has no row there: it is named in ``left_out`` instead, and stays on every front."""
+    out = {}
+    for p in pts:
+        if p.variant.alpha is None or p.variant.family != ALPHA_FAMILY:
+            left_out.add(p.label)
+        elif p.variant.resolution == resolution:
+            out[(view, p.variant.alpha, str(p.variant.precision))] = p.value("latency_ms")
+    return out
 
 
 def _view_recommendations(pts: list[Any]) -> dict[str, Any]:

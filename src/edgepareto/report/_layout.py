@@ -350,6 +350,8 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
             for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
                 if rows:
                     parts.append(f"<h4>{_e(title)}</h4>" + _table(cols, rows, numeric=(len(cols) - 1,)))
+        if study.get("alpha_tables_note"):
+            parts.append(f"<p>{_e(study['alpha_tables_note'])}</p>")
         if study["cross_device"]:
             parts.append("<h3>Cross-device difference: the front moves with the hardware</h3>")
             parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in study["moves"]) + "</ul>" if study["moves"]
@@ -409,6 +411,8 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
             for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
                 if rows:
                     md += [f"#### {title}", "", _md_table(cols, rows), ""]
+        if study.get("alpha_tables_note"):
+            md += [md_text(study["alpha_tables_note"]), ""]
         if study["cross_device"]:
             md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
         if study["recommendations"]:
