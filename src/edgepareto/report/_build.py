@@ -154,8 +154,10 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
         cross_device=diff, moves=moves(diff), recommendations=recs_by_view,
     )  # fmt: skip
     if left_out:
-        study["alpha_tables_note"] = (f"left out of the alpha-indexed tables (not MobileNet v1: no width multiplier alpha to index by): "
-                                      f"{', '.join(sorted(left_out))}; they are on the fronts above")  # fmt: skip
+        study["alpha_tables_note"] = (
+            "left out of the alpha-indexed tables (not MobileNet v1: no width multiplier alpha to index by): "
+            f"{', '.join(sorted(left_out))}; they are on the fronts above"
+        )
     return study
 
 
