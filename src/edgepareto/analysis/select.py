@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from edgepareto.analysis.pareto import Objective
-from edgepareto.analysis.points import analyse_front, collect_points
+from edgepareto.analysis.points import analyse_front, collect_points, published_twin
 from edgepareto.analysis.recommend import Budget, recommend
 from edgepareto.errors import ConfigError, DatasetError, DeviceError
 from edgepareto.store import Device, MeasurementRecord
@@ -69,7 +69,8 @@ def missing_answer(records: list[MeasurementRecord], device: str, dataset: str |
 
 def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str | None) -> tuple[str | None, list[str]]:
     """The dataset whose accuracy applies to the variants measured on ``device`` (ImageNet first)."""
-    on_device = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms"}
+    timed = {r.variant for r in records if r.device == device and r.metric == "latency_ms"}
+    on_device = {v.name for v in timed} | {t for v in timed if (t := published_twin(v))}
     datasets = sorted({r.dataset for r in records if r.metric == "top1" and r.variant.name in on_device and r.dataset})
     if dataset is not None:
         if dataset not in datasets:

@@ -45,6 +45,7 @@ def _entry_row(e: FrontEntry) -> dict[str, Any]:
             row[f"{m}_ci"] = [est.low, est.high]
     row["sources"] = p.sources()
     row["stand_in"] = p.stand_in
+    row["published_top1"] = p.published_top1  # the published twin's ImageNet figure, beside a measured one
     return row
 
 
@@ -130,6 +131,7 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
     study["devices"], fronts, present, recs_by_view = {}, {}, {}, {}
     latency_map: dict[tuple[str, float, str], float] = {}
     left_out: set[str] = set()
+    labels: dict[str, str] = {}
     for view, pts in views.items():
         entries = analyse_front(pts, LAT)
         srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
@@ -139,8 +141,9 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
         )  # fmt: skip
         plots.append({"kind": "latency", "device": view, "title": view, "png": png.name, "svg": svg.name})
         study["devices"][view] = [_entry_row(e) for e in entries]
-        fronts[view] = {e.point.label for e in entries if e.on_front}
-        present[view] = {e.point.label for e in entries}
+        # One name per file across views: the same file (or published variant) compared wherever it was timed.
+        fronts[view] = {_same_label(e.point, labels) for e in entries if e.on_front}
+        present[view] = {_same_label(e.point, labels) for e in entries}
         latency_map.update(_alpha_indexed(view, pts, main_res, left_out))
         recs_by_view[view] = _view_recommendations(pts)
     diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
@@ -159,6 +162,12 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
             f"{', '.join(sorted(left_out))}; they are on the fronts above"
         )
     return study
+
+
+def _same_label(point: Any, labels: dict[str, str]) -> str:
+    """The label a point's file got in the first view that showed it: the cross-device difference compares files
+    by identity (variant and file), not by the label each view's neighbours gave it (``@RES``, ``[path]``)."""
+    return labels.setdefault(f"{point.variant.name}|{point.file or ''}", point.label)
 
 
 def _alpha_indexed(view: str, pts: list[Any], resolution: int | None, left_out: set[str]) -> dict[tuple, float]:

@@ -95,11 +95,12 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
                  f"**{text}**" if r["on_front"] else text)  # fmt: skip
         if r.get("stand_in"):
             srcs = f"{srcs}; {r['stand_in']}"
+        top1 = _ci(r, "top1") + (f" (published {r['published_top1']:.1f})" if r.get("published_top1") else "")
         if latency:
             rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
-                         _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
+                         top1, srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
         else:
-            rows.append([label, _num(r.get("size_mb"), 3), _ci(r, "top1"), srcs, r["status"],
+            rows.append([label, _num(r.get("size_mb"), 3), top1, srcs, r["status"],
                          ", ".join(r["dominated_by"])])  # fmt: skip
     return cols, rows
 
@@ -262,11 +263,14 @@ def _est(e: dict[str, Any] | None, digits: int = 4) -> str:
 
 def _yours_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     cols = ["file", "variant", "bytes", "top-1 % [CI] (n)", "top-5 % [CI]"] + [f"ms on {d}" for d in yours["devices"]]
+    twins = any(f.get("published_top1") is not None for f in yours["files"])
+    cols += ["published top-1 % (ImageNet val, 50,000)"] if twins else []
     rows = []
     for f in yours["files"]:
         rows.append([f["file"], f["label"], _num(f["bytes"]), _est(f.get("top1")),
                      _est({k: v for k, v in (f.get("top5") or {}).items() if k != "n"} or None),
-                     *[_est(f["latency_ms"].get(d)) for d in yours["devices"]]])  # fmt: skip
+                     *[_est(f["latency_ms"].get(d)) for d in yours["devices"]],
+                     *([_num(f.get("published_top1"))] if twins else [])])  # fmt: skip
     return cols, rows
 
 
