@@ -6,6 +6,7 @@ a device named by a part of its name, or a data set left to its default, means t
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -68,7 +69,8 @@ def missing_answer(records: list[MeasurementRecord], device: str, dataset: str |
 
 
 def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str | None) -> tuple[str | None, list[str]]:
-    """The dataset whose accuracy applies to the variants measured on ``device`` (ImageNet first)."""
+    """The dataset whose accuracy applies to the variants measured on ``device``: by default the one this store
+    measured top-1 on for most of them (all of ImageNet val first), else the published ImageNet figures."""
     timed = {r.variant for r in records if r.device == device and r.metric == "latency_ms"}
     on_device = {v.name for v in timed} | {t for v in timed if (t := published_twin(v))}
     datasets = sorted({r.dataset for r in records if r.metric == "top1" and r.variant.name in on_device and r.dataset})
@@ -81,6 +83,10 @@ def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str |
         return dataset, datasets
     if not datasets:
         return None, datasets
+    measured = Counter(r.dataset for r in records if r.metric == "top1" and r.source == "measured"
+                       and r.variant.name in on_device and r.dataset)  # fmt: skip
+    if measured and "imagenet-val" not in measured:
+        return max(sorted(measured), key=lambda d: measured[d]), datasets
     return ("imagenet-val" if "imagenet-val" in datasets else datasets[0]), datasets
 
 
