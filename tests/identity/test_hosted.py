@@ -49,6 +49,7 @@ def test_a_measured_hosted_file_meets_the_seed_figures(tmp_path):
     (point,) = on_host["points"]
     assert point["sources"] == {"latency_ms": "measured", "size_bytes": "measured", "top1": "published",
                                 "top5": "published"}  # fmt: skip
+    assert point["stand_in"] is None  # the published figure is this file's own row, not another file's
     imagenet = next(s for s in doc["studies"] if s["dataset"] == "imagenet-val")
     pairs = [d for d in imagenet["cross_device"] if {d["from"], d["to"]} == {HOST, A15}]
     assert pairs and all(d["compared"] == 1 for d in pairs)  # was 0: '_bg.uint8' never met '.int8'

@@ -53,6 +53,8 @@ class Point:
             return None
         if acc.artifact_sha256 == lat.artifact_sha256:
             return None
+        if acc.source == "published" and acc.artifact_sha256 is None and acc.variant.name == lat.variant.name:
+            return None  # the published row of this very variant: Google's file measured here, not a stand-in
         built = "int8 PTQ" if self.variant.precision == "int8" else str(self.variant.precision)
         whose = f"{acc.source} top-1 of another file" + (
             " (Google's uint8 QAT file)" if acc.source == "published" and self.variant.precision == "int8" else ""
