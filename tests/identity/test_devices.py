@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from edgepareto.analysis import open_results
-from edgepareto.cli import main
 from edgepareto.models import Variant
 from edgepareto.store import Device, MeasurementRecord
+from tests.cli.test_fuzz import run_cli
 
 HOST = "Test CPU (this host)"
 
@@ -27,13 +27,14 @@ def test_recommend_without_top1_says_what_is_missing_and_how_to_fill_it(tmp_path
     # 96x96: no published top-1 to stand in either.
     store = tmp_path / "s.sqlite"
     _timed(store)
-    assert main(["recommend", "--store", str(store), "--json"]) == 0  # no --device: the only measured one
-    doc = json.loads(capsys.readouterr().out)
+    rc, out, _ = run_cli(capsys, ["recommend", "--store", str(store), "--json"])  # no --device: the only measured
+    assert rc == 0
+    doc = json.loads(out)
     assert doc["device"] == HOST and doc["recommendations"] == [] and doc["nearest"] == []
     assert "nearest misses are listed" not in doc["message"] and "top-1" in doc["missing"]
     assert doc["fill"].startswith("edgepareto eval ")
-    assert main(["recommend", "--store", str(store)]) == 0
-    out = capsys.readouterr().out
+    rc, out, _ = run_cli(capsys, ["recommend", "--store", str(store)])
+    assert rc == 0
     assert "nearest misses are listed" not in out and "edgepareto eval" in out
 
 
@@ -41,14 +42,16 @@ def test_several_measured_devices_are_listed_in_the_error(tmp_path, capsys):
     store = tmp_path / "s.sqlite"
     _timed(store, (HOST, "Other board Cortex-A53"))
     for cmd in (["recommend"], ["predict", "--alpha", "0.5"]):
-        assert main([*cmd, "--store", str(store)]) != 0
-        err = capsys.readouterr().err
+        rc, _, err = run_cli(capsys, [*cmd, "--store", str(store)])
+        assert rc != 0
         assert "needs --device" in err and HOST in err and "Other board Cortex-A53" in err
 
 
 def test_predict_defaults_to_the_only_measured_device(tmp_path, capsys):
     store = tmp_path / "s.sqlite"
     _timed(store)
-    assert main(["predict", "--store", str(store), "--alpha", "0.6", "--resolution", "96", "--no-store", "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    rc, out, _ = run_cli(capsys, ["predict", "--store", str(store), "--alpha", "0.6", "--resolution", "96",
+                                  "--no-store", "--json"])  # fmt: skip
+    assert rc == 0
+    doc = json.loads(out)
     assert doc["device"] == HOST and doc["source"] == "predicted"
