@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(doc: dict[str, Any], console) -> None:
+    from rich.markup import escape
+
     from edgepareto.cli._output import table
 
     console.print(f"device {doc['device']}, accuracy on {doc['dataset']}; budget: {doc['budget']}")
@@ -47,7 +49,7 @@ def render(doc: dict[str, Any], console) -> None:
         rows.append(
             (
                 r["rank"],
-                r["label"],
+                escape(r["label"]),  # "[sub/model.tflite]" ends a label of two same-named files: not markup
                 r["engine"],
                 f"{m['latency_ms']['value']:.4g}",
                 f"{m['size_mb']['value']:.3g}" if "size_mb" in m else None,
@@ -65,4 +67,4 @@ def render(doc: dict[str, Any], console) -> None:
         if doc.get("fill"):
             console.print(f"missing: {doc['missing']}; fill it with: {doc['fill']}")
         for r in doc.get("nearest", []):
-            console.print(f"  {r['label']}: {'; '.join(r['why_not'])}")
+            console.print(f"  {escape(r['label'])}: {'; '.join(r['why_not'])}")
