@@ -81,3 +81,28 @@ def test_a_file_replaced_in_place_keeps_only_its_new_figures(tmp_path):
     assert point["metrics"]["latency_ms"]["value"] == 3.0 and point["metrics"]["top1"]["value"] == 50.0
     assert point["metrics"]["size_mb"]["value"] * 1e6 == FLOAT_MODEL.stat().st_size
     assert [f["bytes"] for f in report["yours"]["files"]] == [FLOAT_MODEL.stat().st_size]
+
+
+def test_sweep_over_two_folders_keeps_both_files_and_google_s_published_row(tmp_path, capsys, monkeypatch):
+    """The issue's trial: Google's and another `mobilenet_v1_0.25_128_quant.tflite` in m/ and m/sub/."""
+    from tests.cli.test_fuzz import run_cli
+    from tests.conftest import IMAGENET
+
+    monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
+    (tmp_path / "m" / "sub").mkdir(parents=True)
+    shutil.copyfile(QUANT_MODEL, tmp_path / "m" / QUANT_MODEL.name)
+    (tmp_path / "m" / "sub" / QUANT_MODEL.name).write_bytes(QUANT_MODEL.read_bytes() + b"\0" * 64)
+    store = str(tmp_path / "s.sqlite")
+    rc, _, err = run_cli(capsys, ["sweep", "--models", str(tmp_path / "m" / "**" / "*.tflite"), "--data-dir",
+                                  str(IMAGENET / "images"), "--ground-truth", str(IMAGENET / "ground_truth.csv"),
+                                  "--store", store, "--no-live", "--json"])  # fmt: skip
+    assert rc == 0, err
+    with open_results(store) as s:
+        names = {r.variant.name for r in s.measurements(source="measured")}
+        device = next(r.device for r in s.measurements(metric="latency_ms", source="measured"))
+    rc, out, _ = run_cli(capsys, ["front", "--store", store, "--device", device])
+    assert rc == 0 and "[m/mobilenet_v1_0.25_128_q" in out and "[sub/mobilenet_v1_0.25_128_q" in out
+    assert names == {"mobilenet_v1_025_128_bg.uint8"}  # no stem tag: still the published row's identity
+    md = (tmp_path / "report" / "report.md").read_text()
+    yours = md.split("## Your models", 1)[1].split("### Recommended", 1)[0]
+    assert "published top-1" in yours and yours.count("| 39.5 |") == 2
