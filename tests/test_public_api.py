@@ -34,7 +34,7 @@ def test_a_latency_only_plan_through_the_public_api(tmp_path, monkeypatch):
         assert {p["label"] for p in doc["points"]} == {"alpha=0.25-FP32", "alpha=0.5-FP32"}
         assert "alpha=0.25-FP32" in doc["front"]  # smaller and faster: never dominated
         seed = ep.recommend(store, "Cortex-A7", ep.Budget(max_latency_ms=400, min_top1=60))
-        assert seed["recommendations"][0]["label"] == "alpha=0.75-INT8"
+        assert seed["recommendations"][0]["label"] == "alpha=0.75-UINT8"  # the seed's INT8: Google's uint8 QAT file
     assert ep.Variant.parse("mobilenet_v1_0.75_224_quant.tflite").precision is ep.Precision.UINT8
     again = ep.run_sweep(tmp_path / "plan.toml", tmp_path / "r.sqlite", live=False)
     assert again.skipped == again.tasks and again.new_records == 0

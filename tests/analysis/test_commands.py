@@ -31,7 +31,7 @@ def test_recommend_json_and_one_line_errors(tmp_path):
     doc = json.loads(r.stdout)
     assert doc["device"] == "ODROID-XU4 Cortex-A15" and doc["dataset"] == "imagenet-val"
     best = doc["recommendations"][0]
-    assert best["label"] == "alpha=0.75-INT8" and best["why"]  # 73.4 ms, 66.9 %
+    assert best["label"] == "alpha=0.75-UINT8" and best["why"]  # 73.4 ms, 66.9 %
     assert (tmp_path / "edgepareto-results" / "results.sqlite").is_file()
     bad = cli(tmp_path, "recommend", "--device", "ODROID", "--json")
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1 and "several devices" in bad.stderr
@@ -40,15 +40,15 @@ def test_recommend_json_and_one_line_errors(tmp_path):
 def test_front_over_three_metrics(tmp_path):
     r = cli(tmp_path, "front", "--device", "A7", "--objectives", "latency_ms,size_mb,top1", "--json")
     doc = json.loads(r.stdout)
-    assert "alpha=0.5-FP32" not in doc["front"] and "alpha=1.0-INT8" in doc["front"]
+    assert "alpha=0.5-FP32" not in doc["front"] and "alpha=1.0-UINT8" in doc["front"]
     assert [o["sense"] for o in doc["objectives"]] == ["min", "min", "max"]
 
 
 def test_results_export(tmp_path):
     out = tmp_path / "x.csv"
     r = cli(tmp_path, "results", "--format", "csv", "--out", str(out), "--json")
-    assert json.loads(r.stdout)["measurements"] == 32
+    assert json.loads(r.stdout)["measurements"] == 112  # Table II's 16 and Google's 16 files' size, top-1, top-5
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert len(rows) == 32 and {r["source"] for r in rows} == {"published"}
+    assert len(rows) == 112 and {r["source"] for r in rows} == {"published"}
     summary = json.loads(cli(tmp_path, "results", "--json").stdout)
-    assert summary["measurements"] == 32 and len(summary["devices"]) == 2
+    assert summary["measurements"] == 112 and len(summary["devices"]) == 2

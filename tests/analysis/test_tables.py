@@ -46,7 +46,8 @@ def test_points_carry_gmacs_and_fps_from_the_cost_model():
     macs = cost_of(ModelConfig("mobilenet_v1", 1.0, 224)).macs
     assert p.value("fps") == pytest.approx(4.16)
     assert p.value("gmacs_per_s") == pytest.approx(macs * 4.16 / 1e9)
-    assert p.sources() == {"latency_ms": "published", "size_bytes": "published", "top1": "published"}
+    assert p.sources() == {"latency_ms": "published", "size_bytes": "published", "top1": "published",
+                           "top5": "published"}  # fmt: skip
 
 
 def test_measured_beats_published_and_cis_flow_through():
@@ -67,7 +68,8 @@ def test_measured_beats_published_and_cis_flow_through():
     ]
     pts = collect_points([*reference_records(), *extra], device="host", dataset=IMAGENET, require=("latency_ms",))
     (p,) = pts
-    assert p.sources() == {"latency_ms": "measured", "size_bytes": "measured", "top1": "published"}
+    assert p.sources() == {"latency_ms": "measured", "size_bytes": "measured", "top1": "published",
+                           "top5": "published"}  # fmt: skip
     assert (p.metrics["fps"].low, p.metrics["fps"].high) == pytest.approx((1000 / 5.2, 1000 / 4.9))
 
 
@@ -75,11 +77,11 @@ def test_recommend_under_a_latency_budget_on_the_a7():
     pts = collect_points(reference_records(), device=A7, dataset=IMAGENET, require=("latency_ms", "top1"))
     doc = recommend(pts, Budget(max_latency_ms=400), top=3)
     best = doc["recommendations"][0]
-    assert best["label"] == "alpha=0.75-INT8"  # 308.6 ms, 66.9 %: the most accurate within 400 ms
+    assert best["label"] == "alpha=0.75-UINT8"  # 308.6 ms, 66.9 %: the most accurate within 400 ms
     assert any("≤ 400 ms" in w for w in best["why"])
     assert all(r["metrics"]["latency_ms"]["value"] <= 400 for r in doc["recommendations"])
     rejected = {r["label"] for r in doc["rejected"]}
-    assert "alpha=1.0-INT8" in rejected and "alpha=0.5-FP32" not in rejected
+    assert "alpha=1.0-UINT8" in rejected and "alpha=0.5-FP32" not in rejected
 
 
 def test_recommend_with_no_feasible_variant_lists_the_nearest():

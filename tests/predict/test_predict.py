@@ -123,9 +123,9 @@ def test_predictions_enter_the_store_as_predicted_and_are_never_fitted_on(tmp_pa
 def test_cli_predict_names_its_source_and_shows_the_published_value(tmp_path, capsys):
     open_results(tmp_path / "s.sqlite").close()  # predict reads an existing store (a typed missing one is refused)
     argv = ["predict", "--store", str(tmp_path / "s.sqlite"), "--device", "Cortex-A15", "--alpha", "0.5"]
-    assert main([*argv, "--precision", "int8", "--json"]) == 0
+    assert main([*argv, "--precision", "uint8", "--background", "--json"]) == 0  # the seed's INT8: Google's file
     doc = json.loads(capsys.readouterr().out)
-    assert doc["source"] == "predicted" and doc["stored"] and doc["variant"] == "mobilenet_v1_050_224.int8"
+    assert doc["source"] == "predicted" and doc["stored"] and doc["variant"] == "mobilenet_v1_050_224_bg.uint8"
     assert [m["source"] for m in doc["measured_or_published"]] == ["published"]
     assert doc["latency_ms"] == pytest.approx(doc["measured_or_published"][0]["latency_ms"], rel=0.05)
     assert main([*argv, "--device", "nowhere", "--json"]) != 0

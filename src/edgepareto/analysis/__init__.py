@@ -22,7 +22,14 @@ from edgepareto.analysis.pareto import (
 from edgepareto.analysis.points import FrontEntry, Point, analyse_front, collect_points
 from edgepareto.analysis.recommend import Budget, recommend
 from edgepareto.analysis.reference import load_reference, open_results
-from edgepareto.analysis.select import choose_dataset, front, parse_objectives, recommend_on, resolve_device
+from edgepareto.analysis.select import (
+    choose_dataset,
+    front,
+    measured_device,
+    parse_objectives,
+    recommend_on,
+    resolve_device,
+)
 from edgepareto.analysis.speedup import SpeedupTables, speedup_tables
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "front",
     "load_reference",
     "mcnemar_exact",
+    "measured_device",
     "moves",
     "open_results",
     "paired_for",

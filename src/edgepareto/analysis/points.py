@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from edgepareto.analysis.pareto import (
@@ -41,6 +41,8 @@ class Point:
     metrics: dict[str, Estimate] = field(default_factory=dict)
     provenance: dict[str, MeasurementRecord] = field(default_factory=dict)
     label_suffix: str = ""  # " @128" when the points around it hold several resolutions
+    file: str | None = None  # the given file's path, where several given files share this variant's name
+    published_top1: float | None = None  # the published twin's ImageNet top-1, beside a measured one on other images
 
     @property
     def label(self) -> str:
@@ -54,6 +56,8 @@ class Point:
             return None
         if acc.artifact_sha256 == lat.artifact_sha256:
             return None
+        if acc.source == "published" and acc.artifact_sha256 is None and acc.variant.name == lat.variant.name:
+            return None  # the published row of this very variant: Google's file measured here, not a stand-in
         built = "int8 PTQ" if self.variant.precision == "int8" else str(self.variant.precision)
         whose = f"{acc.source} top-1 of another file" + (
             " (Google's uint8 QAT file)" if acc.source == "published" and self.variant.precision == "int8" else ""
@@ -72,7 +76,7 @@ class Point:
             parts.append(self.engine)
         if self.threads and self.threads != 1:
             parts.append(f"{self.threads}t")
-        return "/".join(parts)
+        return "/".join(parts) + (f" ({self.file})" if self.file else "")
 
     def value(self, metric: str) -> float:
         return self.metrics[metric].value
@@ -94,6 +98,8 @@ class Point:
             "sources": self.sources(),
             "stand_in": self.stand_in,
             "noisy": self.noisy,
+            "published_top1": self.published_top1,
+            "file": self.file,
         }
 
 
@@ -102,6 +108,25 @@ def _estimate(rec: MeasurementRecord, scale: float = 1.0) -> Estimate:
     lo = rec.ci_low if rec.ci_low is not None else rec.value
     hi = rec.ci_high if rec.ci_high is not None else rec.value
     return Estimate(rec.value * scale, lo * scale, hi * scale)
+
+
+PUBLISHED_DATASET = "imagenet-val"  # the published top-1 figures are on all 50,000 ILSVRC2012 validation images
+
+
+def published_twin(variant: Variant) -> str | None:
+    """The name under which Google's file of the same architecture is published (``mobilenet_v1_050_224_bg.uint8``):
+    itself for Google's own files; for a 1000-output fp32/int8 MobileNet v1 built here, Google's 1001-output float
+    or uint8 QAT file (a *stand-in* when its top-1 stands beside this file's latency); None for anything else."""
+    from edgepareto.models import Precision
+
+    if variant.family != "mobilenet_v1" or variant.alpha is None or variant.num_classes != 1000 or variant.tag:
+        return None
+    if variant.background:
+        return variant.name if variant.precision in (Precision.FP32, Precision.UINT8) else None
+    twin = {Precision.FP32: Precision.FP32, Precision.INT8: Precision.UINT8}.get(variant.precision)
+    if twin is None:
+        return None
+    return Variant(variant.family, variant.alpha, variant.resolution, 1000, twin, background=True).name
 
 
 def _pick(records: Sequence[MeasurementRecord], preference: Sequence[str]) -> MeasurementRecord | None:
@@ -124,60 +149,20 @@ def collect_points(
 
     With ``device=None`` there is one point per variant (size and accuracy only: the
     hardware-independent memory–accuracy view). Points missing a metric in ``require`` are
-    left out.
+    left out. Each given file is its own point (by content hash), however many files share its name; a file
+    replaced in place counts with its newest bytes only.
     """
-    recs = [r for r in records if r.status in USABLE]
-    by_variant: dict[str, list[MeasurementRecord]] = {}
+    recs = current_records([r for r in records if r.status in USABLE])
+    published: dict[str, list[MeasurementRecord]] = {}
     for r in recs:
-        by_variant.setdefault(r.variant.name, []).append(r)
-
+        if r.source == "published" and r.metric in ("top1", "top5") and r.dataset == PUBLISHED_DATASET:
+            published.setdefault(r.variant.name, []).append(r)
     points: list[Point] = []
-    for rs in by_variant.values():
-        variant = rs[0].variant
-        accuracy = [r for r in rs if r.metric in ("top1", "top5") and r.dataset == dataset]
-        sizes = [r for r in rs if r.metric == "size_bytes"]
-        if device is None:
-            keys: list[tuple[str | None, int | None]] = [(None, None)]
-        else:
-            on_device = [r for r in rs if r.device == device and r.metric == "latency_ms"]
-            keys = sorted({(r.engine, r.threads) for r in on_device}, key=lambda k: (k[0] or "", k[1] or 0))
-        for engine, threads in keys:
-            chosen: dict[str, MeasurementRecord] = {}
-            pref = list(preference)
-            if device is not None:
-                lat = _pick(
-                    [
-                        r
-                        for r in rs
-                        if r.metric == "latency_ms"
-                        and r.device == device
-                        and (r.engine, r.threads) == (engine, threads)
-                    ],
-                    pref,
-                )
-                if lat is None:
-                    continue
-                chosen["latency_ms"] = lat
-                # Size and memory: the file that was actually run (same source as its latency) first.
-                pref = [lat.source, *[s for s in preference if s != lat.source]]
-                same = [r for r in rs if r.device == device and (r.engine, r.threads) == (engine, threads)]
-                chosen.update(_beside_latency(same, pref))
-            else:
-                # No device: the file whose accuracy is known (a published top-1 goes with the published size).
-                acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)
-                if acc_src is not None:
-                    pref = [acc_src.source, *[s for s in preference if s != acc_src.source]]
-            size = _pick(sizes, pref)
-            if size is not None:
-                chosen["size_bytes"] = size
-            for metric in ("top1", "top5"):
-                acc = _pick([r for r in accuracy if r.metric == metric], preference)
-                if acc is not None:
-                    chosen[metric] = acc
-            metrics = {m: _estimate(r) for m, r in chosen.items()}
-            _derive(variant, metrics)
-            if all(m in metrics for m in require):
-                points.append(Point(variant, device, engine, threads, metrics, chosen))
+    for path, rs in file_groups(recs):
+        twin = published_twin(rs[0].variant)
+        for p in _points_of(rs, device, dataset, preference, published.get(twin or "", [])):
+            if all(m in p.metrics for m in require):
+                points.append(replace(p, file=path))
     points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha or 0.0, p.variant.precision,
                                p.key))  # fmt: skip
     return distinct_labels(points)
@@ -194,16 +179,136 @@ def _beside_latency(same: list[MeasurementRecord], pref: Sequence[str]) -> dict[
     return out
 
 
+def given_files(records: Sequence[MeasurementRecord]) -> dict[str, str]:
+    """sha256 -> path of every given file (a user's or Google's) the records hold: their size records say so."""
+    return {r.artifact_sha256: str((r.record or {}).get("path") or "") for r in records
+            if r.metric == "size_bytes" and r.artifact_sha256 and "declared" in (r.record or {})}  # fmt: skip
+
+
+def current_records(records: list[MeasurementRecord]) -> list[MeasurementRecord]:
+    """``records`` without those of a given file's older bytes: a file replaced in place (same path, new content)
+    keeps only its newest content's figures, so no stale row stands under its name."""
+    newest: dict[str, tuple[int, str]] = {}
+    for r in records:
+        path = str((r.record or {}).get("path") or "")
+        if r.metric == "size_bytes" and r.artifact_sha256 and path and "declared" in (r.record or {}):
+            newest[path] = max(newest.get(path, (-1, "")), (r.id or 0, r.artifact_sha256))
+    files = given_files(records)
+    current = {sha for _, sha in newest.values()}
+    stale = {sha for sha in files if sha not in current}
+    return [r for r in records if r.artifact_sha256 not in stale]
+
+
+def file_groups(records: list[MeasurementRecord]) -> list[tuple[str | None, list[MeasurementRecord]]]:
+    """Records grouped into points' sources: one group per given file of a variant name (with the name's
+    published and predicted figures, which belong to no file), and one for the rest (built files, published rows);
+    the path is set when several given files share the name, so that their labels can tell them apart."""
+    files = given_files(records)
+    by_name: dict[str, dict[str | None, list[MeasurementRecord]]] = {}
+    for r in records:
+        sha = r.artifact_sha256 if r.artifact_sha256 in files else None
+        by_name.setdefault(r.variant.name, {}).setdefault(sha, []).append(r)
+    out: list[tuple[str | None, list[MeasurementRecord]]] = []
+    for parts in by_name.values():
+        rest = parts.pop(None, [])
+        several = len(parts) > 1
+        for sha, rs in parts.items():
+            out.append((files[sha] if several else None, rs + [r for r in rest if r.artifact_sha256 is None]))
+        if rest and (not parts or any(r.artifact_sha256 for r in rest)):
+            out.append((None, rest))
+    return out
+
+
+def _points_of(
+    rs: list[MeasurementRecord], device: str | None, dataset: str | None, preference: Sequence[str],
+    twin: list[MeasurementRecord],
+) -> list[Point]:  # fmt: skip
+    """The points of one group of records (one variant, one file): one per (engine, threads) timed on ``device``.
+    Without a top-1 of its own on ``dataset``, a point on a device takes its published twin's (a stand-in)."""
+    variant = rs[0].variant
+    accuracy = [r for r in rs if r.metric in ("top1", "top5") and r.dataset == dataset]
+    if device is not None and not accuracy:
+        accuracy = [r for r in twin if r.dataset == dataset]
+    if device is None:
+        keys: list[tuple[str | None, int | None]] = [(None, None)]
+    else:
+        on_device = [r for r in rs if r.device == device and r.metric == "latency_ms"]
+        keys = sorted({(r.engine, r.threads) for r in on_device}, key=lambda k: (k[0] or "", k[1] or 0))
+    beside = _pick([r for r in twin if r.metric == "top1"], ("published",))
+    points = []
+    for engine, threads in keys:
+        chosen = _choose(rs, accuracy, device, engine, threads, preference)
+        if chosen is None:
+            continue
+        metrics = {m: _estimate(r) for m, r in chosen.items()}
+        _derive(variant, metrics)
+        mine = chosen.get("top1")
+        shown = beside.value if beside is not None and mine is not None and mine.source != "published" else None
+        points.append(Point(variant, device, engine, threads, metrics, chosen, published_top1=shown))
+    return points
+
+
+def _choose(
+    rs: list[MeasurementRecord], accuracy: list[MeasurementRecord], device: str | None, engine: str | None,
+    threads: int | None, preference: Sequence[str],
+) -> dict[str, MeasurementRecord] | None:  # fmt: skip
+    """Each metric's record for one point, the preferred source first; None when the device has no latency."""
+    chosen: dict[str, MeasurementRecord] = {}
+    pref = list(preference)
+    if device is not None:
+        here = [r for r in rs if r.device == device and (r.engine, r.threads) == (engine, threads)]
+        lat = _pick([r for r in here if r.metric == "latency_ms"], pref)
+        if lat is None:
+            return None
+        chosen["latency_ms"] = lat
+        # Size and memory: the file that was actually run (same source as its latency) first.
+        pref = [lat.source, *[s for s in preference if s != lat.source]]
+        chosen.update(_beside_latency(here, pref))
+    else:
+        # No device: the file whose accuracy is known (a published top-1 goes with the published size).
+        acc_src = _pick([r for r in accuracy if r.metric == "top1"], preference)
+        if acc_src is not None:
+            pref = [acc_src.source, *[s for s in preference if s != acc_src.source]]
+    size = _pick([r for r in rs if r.metric == "size_bytes"], pref)
+    if size is not None:
+        chosen["size_bytes"] = size
+    for metric in ("top1", "top5"):
+        acc = _pick([r for r in accuracy if r.metric == metric], preference)
+        if acc is not None:
+            chosen[metric] = acc
+    return chosen
+
+
 def distinct_labels(points: list[Point]) -> list[Point]:
     """Labels a reader can tell apart: `` @RES`` when the points hold several resolutions, the variant's
-    name when two still read alike (e.g. a 1001-output file beside a 1000-output one)."""
-    from dataclasses import replace
-
+    name when two still read alike (e.g. a 1001-output file beside a 1000-output one), and the shortest
+    distinguishing end of the path when two given files share a name (``[run1/model.tflite]``)."""
     if len({p.variant.resolution for p in points}) > 1:
         points = [replace(p, label_suffix=f" @{p.variant.resolution}") for p in points]
     seen = Counter((p.label, p.engine, p.threads) for p in points)
-    return [replace(p, label_suffix=f"{p.label_suffix} [{p.variant.name}]") if seen[(p.label, p.engine, p.threads)] > 1
-            else p for p in points]  # fmt: skip
+    short = path_suffixes([p.file for p in points if p.file])
+    names = Counter(p.variant.name for p in points if p.file)
+    out = []
+    for p in points:
+        if seen[(p.label, p.engine, p.threads)] > 1 or (p.file and names[p.variant.name] > 1):
+            tag = short[p.file] if p.file and names[p.variant.name] > 1 else p.variant.name
+            p = replace(p, label_suffix=f"{p.label_suffix} [{tag}]")
+        out.append(p)
+    return out
+
+
+def path_suffixes(paths: list[str]) -> dict[str, str]:
+    """Each path's shortest ending (whole components) that no other path ends with: ``m/a.tflite`` beside
+    ``m/sub/a.tflite`` reads ``m/a.tflite`` and ``sub/a.tflite``."""
+    parts = {p: p.replace("\\", "/").rstrip("/").split("/") for p in set(paths)}
+    out = {}
+    for path, comps in parts.items():
+        for k in range(1, len(comps) + 1):
+            tail = comps[-k:]
+            if all(other[-k:] != tail for q, other in parts.items() if q != path) or k == len(comps):
+                out[path] = "/".join(tail)
+                break
+    return out
 
 
 def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:

@@ -152,7 +152,10 @@ def recommend(
     ]
     doc: dict[str, Any] = {"budget": asdict(budget), "recommendations": recs, "rejected": rejected,
                            "rests_on_prediction": any(r["confirm"] for r in recs)}  # fmt: skip
-    if not feasible:
+    if not checked:
+        doc["nearest"] = []
+        doc["message"] = "no variant to rank: none has every metric the question needs"
+    elif not feasible:
         nearest = sorted(checked, key=lambda c: c[4])[:top]
         doc["nearest"] = [{**c[0].to_json(), "why_not": c[2], "relative_violation": round(c[4], 4)} for c in nearest]
         doc["message"] = "no variant meets every bound; the nearest misses are listed with what they exceed"

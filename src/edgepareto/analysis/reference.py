@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from edgepareto.models import Variant
+from edgepareto.models import Precision, Variant
 from edgepareto.store import DEFAULT_PATH, Dataset, Device, MeasurementRecord, Store
 
 FAMILY = "mobilenet_v1"
@@ -67,11 +67,24 @@ class TableIIRow:
 
 @dataclass(frozen=True)
 class HostedModel:
+    """One row of Google's hosted-models page: ``precision`` is the page's column ("int8" = the ``_quant`` file)."""
+
     alpha: float
     resolution: int
     precision: str
     size_mb: float
     top1: float
+    top5: float
+
+    @property
+    def variant(self) -> Variant:
+        return seed_variant(self.alpha, self.precision, self.resolution)
+
+    @property
+    def file_name(self) -> str:
+        """The file's name on Google's page: ``mobilenet_v1_0.75_224_quant.tflite``."""
+        alpha = "1.0" if self.alpha == 1 else f"{self.alpha:g}"
+        return f"{FAMILY}_{alpha}_{self.resolution}{'_quant' if self.precision == 'int8' else ''}.tflite"
 
 
 @lru_cache(maxsize=1)
@@ -83,11 +96,11 @@ def seed_table2() -> tuple[TableIIRow, ...]:
 
 @lru_cache(maxsize=1)
 def hosted_models() -> tuple[HostedModel, ...]:
-    """Google's hosted MobileNet v1 models at 224: size (MB) and ImageNet top-1 (%)."""
+    """Google's 16 hosted MobileNet v1 files, float and quantized: size (MB), ImageNet top-1 and top-5 (%)."""
     rows = csv.DictReader(_data("hosted_models.csv").splitlines())
+    num = ("size_mb", "top1", "top5")
     return tuple(
-        HostedModel(float(r["alpha"]), int(r["resolution"]), r["precision"], float(r["size_mb"]), float(r["top1"]))
-        for r in rows
+        HostedModel(float(r["alpha"]), int(r["resolution"]), r["precision"], *(float(r[k]) for k in num)) for r in rows
     )
 
 
@@ -96,21 +109,29 @@ def seed_fps() -> dict[tuple[str, float, str], float]:
     return {(r.device, r.alpha, r.precision): r.fps for r in seed_table2()}
 
 
-def published_top1() -> dict[tuple[float, str], float]:
-    """(alpha, precision) -> ImageNet top-1 % of Google's hosted model."""
-    return {(m.alpha, m.precision): m.top1 for m in hosted_models()}
+def published_top1(resolution: int = 224) -> dict[tuple[float, str], float]:
+    """(alpha, precision) -> ImageNet top-1 % of Google's hosted file at ``resolution`` (the seed's: 224)."""
+    return {(m.alpha, m.precision): m.top1 for m in hosted_models() if m.resolution == resolution}
 
 
-def published_size_mb() -> dict[tuple[float, str], float]:
-    return {(m.alpha, m.precision): m.size_mb for m in hosted_models()}
+def published_size_mb(resolution: int = 224) -> dict[tuple[float, str], float]:
+    return {(m.alpha, m.precision): m.size_mb for m in hosted_models() if m.resolution == resolution}
+
+
+def hosted_row(variant: Variant) -> HostedModel | None:
+    """The published row of Google's file whose variant this is (``mobilenet_v1_075_224_bg.uint8``), or None."""
+    return next((m for m in hosted_models() if m.variant == variant), None)
 
 
 def seed_devices() -> list[Device]:
     return [Device(name, "published", fp) for name, fp in citations()["devices"].items()]
 
 
-def _variant(alpha: float, precision: str, resolution: int = 224) -> Variant:
-    return Variant(FAMILY, alpha, resolution, 1000, precision)
+def seed_variant(alpha: float, precision: str, resolution: int = 224) -> Variant:
+    """The one identity of the files the seed and Google's page publish: Google's hosted file, as
+    ``Variant.parse`` reads its name (1001 outputs; the seed's and the page's "int8" is the uint8 QAT file)."""
+    return Variant(FAMILY, alpha, resolution, 1000, Precision.UINT8 if precision == "int8" else precision,
+                   background=True)  # fmt: skip
 
 
 def reference_records() -> list[MeasurementRecord]:
@@ -119,7 +140,7 @@ def reference_records() -> list[MeasurementRecord]:
     t2, hm = cites["seed_table2"], cites["hosted_models"]
     recs = [
         MeasurementRecord(
-            variant=_variant(r.alpha, r.precision),
+            variant=seed_variant(r.alpha, r.precision),
             metric="latency_ms",
             value=r.latency_ms,
             source="published",
@@ -138,15 +159,16 @@ def reference_records() -> list[MeasurementRecord]:
     ]
     for m in hosted_models():
         common = {
-            "variant": _variant(m.alpha, m.precision, m.resolution),
+            "variant": m.variant,
             "source": "published",
             "citation": hm["citation"],
-            "notes": hm["notes"],
-            "record": {"size_mb": m.size_mb, "top1": m.top1},
+            "notes": f"{m.file_name}: {hm['notes']}",
+            "record": {"size_mb": m.size_mb, "top1": m.top1, "top5": m.top5, "file": m.file_name},
             "tool_versions": {},
         }
         recs.append(MeasurementRecord(metric="size_bytes", value=m.size_mb * 1e6, **common))
         recs.append(MeasurementRecord(metric="top1", value=m.top1, dataset=IMAGENET, n=50000, **common))
+        recs.append(MeasurementRecord(metric="top5", value=m.top5, dataset=IMAGENET, n=50000, **common))
     return recs
 
 

@@ -6,12 +6,13 @@ a device named by a part of its name, or a data set left to its default, means t
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol
 
 from edgepareto.analysis.paired import paired_for
 from edgepareto.analysis.pareto import Objective
-from edgepareto.analysis.points import analyse_front, collect_points
+from edgepareto.analysis.points import analyse_front, collect_points, published_twin
 from edgepareto.analysis.recommend import Budget, recommend
 from edgepareto.errors import ConfigError, DatasetError, DeviceError
 from edgepareto.store import Device, MeasurementRecord
@@ -40,9 +41,44 @@ def resolve_device(name: str, known: list[str]) -> str:
     raise DeviceError(f"device {name!r} {what}; choose one of: {'; '.join(known)}")
 
 
+def measured_device(results: Results, name: str | None, command: str) -> str:
+    """The device a question is about: ``name`` (or a unique part of it), else the only device with a measured
+    latency in the store; with several, or none, a one-line error that lists the devices to choose from."""
+    known = [d.name for d in results.devices()]
+    if name:
+        return resolve_device(name, known)
+    measured = list(dict.fromkeys(r.device for r in results.measurements() if r.metric == "latency_ms"
+                                  and r.source == "measured" and r.status == "ok" and r.device))  # fmt: skip
+    if len(measured) == 1:
+        return measured[0]
+    if measured:
+        raise DeviceError(f"{command} needs --device: latency was measured on {len(measured)} devices; "
+                          f"choose one of: {'; '.join(measured)}")  # fmt: skip
+    raise DeviceError(
+        f"{command} needs --device: no latency was measured in this store (measure one with "
+        f"`edgepareto bench FILE --store STORE`); published devices: {'; '.join(known) or 'none'}"
+    )
+
+
+def missing_answer(records: list[MeasurementRecord], device: str, dataset: str | None) -> dict[str, str]:
+    """Why nothing can be recommended on ``device``: what is missing and the command that fills it."""
+    timed = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms" and r.status == "ok"}
+    if not timed:
+        return {"missing": f"no latency on {device}",
+                "message": f"nothing to recommend: no variant has a latency on {device}",
+                "fill": "edgepareto bench FILE.tflite --store STORE (or sweep --models 'DIR/*.tflite')"}  # fmt: skip
+    what = f"top-1 on {dataset}" if dataset else "a top-1 accuracy"
+    return {"missing": f"{what} for the {len(timed)} variant(s) timed on {device}",
+            "message": f"nothing to recommend: none of the {len(timed)} variant(s) timed on {device} has {what}",
+            "fill": "edgepareto eval FILE.tflite --dataset imagenet --data-dir DIR --store STORE "
+                    "(or edgepareto sweep --models ... --data-dir DIR)"}  # fmt: skip
+
+
 def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str | None) -> tuple[str | None, list[str]]:
-    """The dataset whose accuracy applies to the variants measured on ``device`` (ImageNet first)."""
-    on_device = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms"}
+    """The dataset whose accuracy applies to the variants measured on ``device``: by default the one this store
+    measured top-1 on for most of them (all of ImageNet val first), else the published ImageNet figures."""
+    timed = {r.variant for r in records if r.device == device and r.metric == "latency_ms"}
+    on_device = {v.name for v in timed} | {t for v in timed if (t := published_twin(v))}
     datasets = sorted({r.dataset for r in records if r.metric == "top1" and r.variant.name in on_device and r.dataset})
     if dataset is not None:
         if dataset not in datasets:
@@ -53,6 +89,10 @@ def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str |
         return dataset, datasets
     if not datasets:
         return None, datasets
+    measured = Counter(r.dataset for r in records if r.metric == "top1" and r.source == "measured"
+                       and r.variant.name in on_device and r.dataset)  # fmt: skip
+    if measured and "imagenet-val" not in measured:
+        return max(sorted(measured), key=lambda d: measured[d]), datasets
     return ("imagenet-val" if "imagenet-val" in datasets else datasets[0]), datasets
 
 
@@ -99,7 +139,7 @@ def front(
 
 def recommend_on(
     results: Results,
-    device: str,
+    device: str | None,
     budget: Budget | None = None,
     *,
     dataset: str | None = None,
@@ -107,18 +147,21 @@ def recommend_on(
     top: int = 3,
     accept_noisy: bool = False,
 ) -> dict[str, Any]:
-    """The best variants for ``device`` under ``budget``, each with why (see :func:`recommend`);
-    ``noisy`` latencies only with ``accept_noisy``."""
-    device = resolve_device(device, [d.name for d in results.devices()])
+    """The best variants for ``device`` (default: the only measured one) under ``budget``, each with why (see
+    :func:`recommend`); ``noisy`` latencies only with ``accept_noisy``; with no variant to rank, what is missing
+    and the command that fills it."""
+    device = measured_device(results, device, "recommend")
     records = usable_records(results, accept_noisy=accept_noisy)
     dataset, datasets = choose_dataset(records, device, dataset)
     points = collect_points(records, device=device, dataset=dataset, require=("latency_ms", "top1"))
     if engine:
         points = [p for p in points if p.engine == engine]
     paired = paired_for(results, points)
-    answer = recommend(points, budget or Budget(), top=top, paired=paired)
-    return {"device": device, "dataset": dataset, "datasets_available": datasets,
-            "accuracy_basis": accuracy_basis(paired), **answer}  # fmt: skip
+    doc = {"device": device, "dataset": dataset, "datasets_available": datasets,
+           "accuracy_basis": accuracy_basis(paired), **recommend(points, budget or Budget(), top=top, paired=paired)}
+    if not points:
+        doc.update(missing_answer(records, device, dataset))
+    return doc
 
 
 def accuracy_basis(paired: object | None) -> str:

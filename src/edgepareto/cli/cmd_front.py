@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(doc: dict[str, Any], console) -> None:
+    from rich.markup import escape
+
     from edgepareto.cli._output import table
 
     metrics = [o["metric"] for o in doc["objectives"]]
@@ -44,7 +46,8 @@ def render(doc: dict[str, Any], console) -> None:
             e = p["metrics"][m]
             vals.append(f"{e['value']:.4g}" + (f" [{e['low']:.4g}, {e['high']:.4g}]" if e["high"] != e["low"] else ""))
         label = p["label"] + (" (stand-in)" if p.get("stand_in") else "") + (" (NOISY)" if p.get("noisy") else "")
-        rows.append([label, p["engine"], *vals, p["status"], ", ".join(p["dominated_by"])])
+        # Labels may end in "[sub/model.tflite]" (two files of one name): text, not console markup.
+        rows.append([escape(label), p["engine"], *vals, p["status"], escape(", ".join(p["dominated_by"]))])
     console.print(table(_title(doc, metrics), ["variant", "engine", *metrics, "status", "dominated by"], rows))
     if not rows and doc["dataset"] is None:
         hint = "pass --objectives latency_ms,size_mb, or measure accuracy (a measured or models study)"

@@ -23,12 +23,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from edgepareto.predict import DEFAULT_FORM, FORMS
 
     add_store_argument(p)
-    p.add_argument("--device", required=True, help="device name or a unique part of it, e.g. 'Cortex-A7'")
+    p.add_argument("--device", help="device name or a unique part of it, e.g. 'Cortex-A7' (default: the only "
+                   "device with a measured latency)")  # fmt: skip
     p.add_argument("--family", default="mobilenet_v1", help="model family (default mobilenet_v1)")
     p.add_argument("--alpha", type=float, required=True, help="width multiplier in (0, 1]")
     p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 (default 224)")
     p.add_argument("--classes", type=int, default=1000, help="number of output classes (default 1000)")
     p.add_argument("--precision", default="fp32", help="fp32, fp16, int8-dynamic, int8 or uint8 (default fp32)")
+    p.add_argument("--background", action="store_true",
+                   help="one extra output before the classes, as Google's hosted 1001-output files have")  # fmt: skip
     p.add_argument("--engine", help="engine whose latencies to fit on (needed when several were measured)")
     p.add_argument(
         "--threads", type=arg_int(1, 1024), help="thread count to fit on (needed when several were measured)"
@@ -39,17 +42,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.analysis.select import resolve_device
+    from edgepareto.analysis.select import measured_device
     from edgepareto.models import ModelConfig, Precision, Variant
     from edgepareto.predict import ModelKey, fit_from_store, predict_into
 
     precision = Precision.parse(args.precision)
-    variant = Variant.of(ModelConfig(args.family, args.alpha, args.resolution, args.classes), precision)
+    config = ModelConfig(args.family, args.alpha, args.resolution, args.classes)
+    variant = Variant.of(config, precision, background=args.background)
     from edgepareto.predict.records import AcceptingNoisy
 
     with open_store(args) as opened:
         store = AcceptingNoisy(opened) if args.accept_noisy else opened
-        device = resolve_device(args.device, [d.name for d in store.devices()])
+        device = measured_device(store, args.device, "predict")
         model = fit_from_store(store, ModelKey(device, str(precision), args.engine, args.threads), args.form)
         pred = model.predict(variant) if args.no_store else predict_into(store, model, [variant])[0]
         measured = [

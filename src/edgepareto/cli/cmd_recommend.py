@@ -19,7 +19,8 @@ HELP = "best variants for a device under latency/size/accuracy/energy bounds, wi
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_argument(p)
-    p.add_argument("--device", required=True, help="device name or a unique part of it, e.g. 'Cortex-A7'")
+    p.add_argument("--device", help="device name or a unique part of it, e.g. 'Cortex-A7' (default: the only "
+                   "device with a measured latency)")  # fmt: skip
     p.add_argument("--max-latency-ms", type=arg_finite(0), help="latency bound in ms")
     p.add_argument("--max-size-mb", type=arg_finite(0), help="model file size bound in MB (10^6 bytes)")
     p.add_argument("--min-top1", type=arg_finite(0), help="top-1 accuracy bound in percent (e.g. 65)")
@@ -51,6 +52,8 @@ def _budget(b: dict[str, Any]) -> str:
 
 
 def render(doc: dict[str, Any], console) -> None:
+    from rich.markup import escape
+
     from edgepareto.cli._output import table
 
     console.print(f"device {doc['device']}, accuracy on {doc['dataset']}; budget: {_budget(doc['budget'])}")
@@ -60,7 +63,7 @@ def render(doc: dict[str, Any], console) -> None:
         rows.append(
             (
                 r["rank"],
-                r["label"],
+                escape(r["label"]),  # "[sub/model.tflite]" ends a label of two same-named files: not markup
                 r["engine"],
                 f"{m['latency_ms']['value']:.4g}",
                 f"{m['size_mb']['value']:.3g}" if "size_mb" in m else None,
@@ -77,5 +80,7 @@ def render(doc: dict[str, Any], console) -> None:
             console.print(f"top-1 compared by {doc['accuracy_basis']}")
     else:
         console.print(f"[bold]{doc.get('message', 'nothing to recommend')}[/bold]")
+        if doc.get("fill"):
+            console.print(f"missing: {doc['missing']}; fill it with: {doc['fill']}")
         for r in doc.get("nearest", []):
-            console.print(f"  {r['label']}: {'; '.join(r['why_not'])}")
+            console.print(f"  {escape(r['label'])}: {'; '.join(r['why_not'])}")

@@ -9,12 +9,14 @@ package (:func:`imagenet_synsets`), never from which synset folders happen to be
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -328,6 +330,67 @@ def fashion_mnist(split: str = "test", root: str | Path | None = None) -> ArrayD
     files = [f"fashion-mnist/{split}/{i:05d}" for i in range(len(images))]
     source = f"Fashion-MNIST {split} split ({len(images)} images) from {root}"
     return ArrayDataset("fashion-mnist", source, CLASSES, files, labels.astype(np.int64), [], images)
+
+
+FULL_SIZES = {"imagenet": DEVKIT_VAL_IMAGES, "fashion-mnist": 10_000}  # the sets a name without a hash may denote
+BASE_NAMES = {"imagenet": "imagenet-val", "fashion-mnist": "fashion-mnist-test"}
+
+
+@dataclass(frozen=True)
+class EvaluatedSet:
+    """What an accuracy figure was measured on: the images actually evaluated, not the set they came from.
+
+    Only the whole set keeps the set's name (``imagenet-val`` is all 50,000 ILSVRC2012 validation images); any
+    other selection is named by a hash of its (file, label) list, so two figures share a data set, and a front,
+    only when they were measured on the same images.
+    """
+
+    kind: str  # imagenet, folder, fashion-mnist
+    base: str  # imagenet-val, folder-<dir>, fashion-mnist-test
+    n: int  # images evaluated
+    classes: int  # distinct labels among them
+    digest: str  # sha256 of the sorted (file, label) lines
+
+    def __post_init__(self) -> None:
+        if self.kind not in DATASETS:
+            raise DatasetError(f"unknown dataset kind {self.kind!r}; choose from {', '.join(DATASETS)}")
+        if self.n < 1 or self.classes < 1:
+            raise DatasetError(f"an evaluated set needs images and classes, got {self.n} and {self.classes}")
+        if not re.fullmatch(r"[0-9a-f]{16,64}", self.digest):
+            raise DatasetError(f"evaluated-set digest must be 16 to 64 hex digits, got {self.digest!r}")
+
+    @classmethod
+    def of(cls, kind: str, base: str, files: list[str] | tuple[str, ...], labels: Any) -> EvaluatedSet:
+        """From the evaluated files and their labels; a file is named by its base name (ImageNet's are unique
+        across layouts), a folder's by class folder and name."""
+        keep = 2 if kind == "folder" else 1
+        lines = sorted(f"{'/'.join(str(f).replace(chr(92), '/').split('/')[-keep:])}\t{int(y)}"
+                       for f, y in zip(files, labels, strict=True))  # fmt: skip
+        digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        return cls(kind, base, len(lines), len({int(y) for y in labels}), digest)
+
+    @property
+    def full(self) -> bool:
+        """Every image of the named set (a folder is never 'the' set: its name always carries the hash)."""
+        return FULL_SIZES.get(self.kind) == self.n
+
+    @property
+    def name(self) -> str:
+        if self.full:
+            return self.base
+        return f"{'imagenet-subset' if self.kind == 'imagenet' else self.base}-{self.digest[:8]}"
+
+    @property
+    def description(self) -> str:
+        what = {"imagenet": "ImageNet val", "fashion-mnist": "Fashion-MNIST test"}.get(self.kind, self.base)
+        if self.full:
+            return f"{what}: all {self.n:,} images, {self.classes} classes"
+        part = "subset" if self.kind in FULL_SIZES else "images"
+        return f"{what} {part}: {self.n:,} images, {self.classes} classes"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "n": self.n, "classes": self.classes, "sha256": self.digest,
+                "full": self.full}  # fmt: skip
 
 
 def open_dataset(

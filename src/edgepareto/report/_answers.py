@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.analysis import Budget, collect_points, paired_for, recommend
+from edgepareto.analysis.points import PUBLISHED_DATASET, current_records, path_suffixes, published_twin
 from edgepareto.store import MeasurementRecord, Store
 
 REALTIME_MS = 1000.0 / 30.0  # the seed's real-time criterion, the default latency bound
@@ -32,7 +33,9 @@ def your_models(store: Store, records: list[MeasurementRecord], *, accept_noisy:
     given = {a.sha256: a for a in store.artifacts() if a.scheme.startswith(GIVEN)}
     if not given:
         return None
-    mine = [r for r in records if r.artifact_sha256 in given and r.source == "measured"]
+    mine = current_records([r for r in records if r.artifact_sha256 in given and r.source == "measured"])
+    stale = {r.artifact_sha256 for r in records if r.artifact_sha256 in given} - {r.artifact_sha256 for r in mine}
+    given = {sha: a for sha, a in given.items() if sha not in stale}  # a file replaced in place: its newest bytes
     budget, basis = plan_budget(store)
     datasets = sorted({r.dataset for r in mine if r.metric == "top1" and r.dataset})
     devices = list(dict.fromkeys(r.device for r in mine if r.metric == "latency_ms" and r.device))
@@ -44,18 +47,26 @@ def your_models(store: Store, records: list[MeasurementRecord], *, accept_noisy:
             if pts:
                 paired = paired_for(store, pts)  # top-1 compared on the same images where both kept predictions
                 answers.append({"device": d, "dataset": ds, **recommend(pts, budget, top=3, paired=paired)})
-    return {"files": _file_rows(given, mine, devices), "budget": budget.__dict__, "budget_basis": basis,
+    published = {r.variant.name: r.value for r in records if r.source == "published" and r.metric == "top1"
+                 and r.dataset == PUBLISHED_DATASET}  # fmt: skip
+    return {"files": _file_rows(given, mine, devices, published), "budget": budget.__dict__, "budget_basis": basis,
             "devices": devices, "answers": answers}  # fmt: skip
 
 
-def _file_rows(given: dict[str, Any], mine: list[MeasurementRecord], devices: list[str]) -> list[dict[str, Any]]:
+def _file_rows(
+    given: dict[str, Any], mine: list[MeasurementRecord], devices: list[str], published: dict[str, float | None]
+) -> list[dict[str, Any]]:
+    """One row per given file; two files of one name are told apart by the shortest distinguishing end of their
+    paths, and a file with a published twin (Google's) shows the published ImageNet top-1 beside its own."""
     rows = []
-    labels = {p.variant.name: p.label for p in collect_points(mine, device=None, dataset=None)}
+    labels = {(p.variant.name, p.file): p.label for p in collect_points(mine, device=None, dataset=None)}
+    short = path_suffixes([a.path for a in given.values()])
     for sha, art in sorted(given.items(), key=lambda kv: Path(kv[1].path).name):
         recs = [r for r in mine if r.artifact_sha256 == sha]
-        row: dict[str, Any] = {"file": Path(art.path).name, "path": art.path, "variant": art.variant.name,
-                               "label": labels.get(art.variant.name, art.variant.label), "bytes": art.bytes,
-                               "scheme": art.scheme, "latency_ms": {}}  # fmt: skip
+        label = labels.get((art.variant.name, art.path)) or labels.get((art.variant.name, None)) or art.variant.label
+        row: dict[str, Any] = {"file": short[art.path], "path": art.path, "variant": art.variant.name,
+                               "label": label, "bytes": art.bytes, "scheme": art.scheme, "latency_ms": {},
+                               "published_top1": published.get(published_twin(art.variant) or "")}  # fmt: skip
         for r in recs:
             if r.metric in ("top1", "top5"):
                 row[r.metric] = {"value": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n, "dataset": r.dataset,

@@ -20,6 +20,7 @@ from edgepareto.report._energy import energy_section
 from edgepareto.report.plots import plot_tradeoff
 from edgepareto.store import MeasurementRecord, Store, now
 
+ALPHA_FAMILY = "mobilenet_v1"  # the family the seed's Table II indexes by alpha
 REALTIME_FPS = 30.0  # the seed's real-time criterion
 LAT = [Objective("latency_ms", "min"), Objective("top1", "max")]
 MEM = [Objective("size_mb", "min"), Objective("top1", "max")]
@@ -48,6 +49,7 @@ def _entry_row(e: FrontEntry) -> dict[str, Any]:
     row["noisy"] = p.noisy
     if "e2e_latency_ms" in p.provenance:
         row["e2e_preset"] = (p.provenance["e2e_latency_ms"].protocol or {}).get("preset")
+    row["published_top1"] = p.published_top1  # the published twin's ImageNet figure, beside a measured one
     return row
 
 
@@ -136,6 +138,8 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
     main_res = res_count.most_common(1)[0][0] if res_count else None
     study["devices"], fronts, present, recs_by_view = {}, {}, {}, {}
     latency_map: dict[tuple[str, float, str], float] = {}
+    left_out: set[str] = set()
+    labels: dict[str, str] = {}
     for view, pts in views.items():
         entries = analyse_front(pts, LAT)
         srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
@@ -145,10 +149,10 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
         )  # fmt: skip
         plots.append({"kind": "latency", "device": view, "title": view, "png": png.name, "svg": svg.name})
         study["devices"][view] = [_entry_row(e) for e in entries]
-        fronts[view] = {e.point.label for e in entries if e.on_front}
-        present[view] = {e.point.label for e in entries}
-        latency_map.update({(view, p.variant.alpha, p.variant.precision): p.value("latency_ms")
-                            for p in pts if p.variant.resolution == main_res})  # fmt: skip
+        # One name per file across views: the same file (or published variant) compared wherever it was timed.
+        fronts[view] = {_same_label(e.point, labels) for e in entries if e.on_front}
+        present[view] = {_same_label(e.point, labels) for e in entries}
+        latency_map.update(_alpha_indexed(view, pts, main_res, left_out))
         recs_by_view[view] = _view_recommendations(pts)
     diff = cross_device_diff(fronts, present) if len(fronts) > 1 else []
     if energy := energy_section(views, records, ds, out_dir, main_res):
@@ -163,7 +167,30 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
                    for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))],
         cross_device=diff, moves=moves(diff), recommendations=recs_by_view,
     )  # fmt: skip
+    if left_out:
+        study["alpha_tables_note"] = (
+            "left out of the alpha-indexed tables (not MobileNet v1: no width multiplier alpha to index by): "
+            f"{', '.join(sorted(left_out))}; they are on the fronts above"
+        )
     return study
+
+
+def _same_label(point: Any, labels: dict[str, str]) -> str:
+    """The label a point's file got in the first view that showed it: the cross-device difference compares files
+    by identity (variant and file), not by the label each view's neighbours gave it (``@RES``, ``[path]``)."""
+    return labels.setdefault(f"{point.variant.name}|{point.file or ''}", point.label)
+
+
+def _alpha_indexed(view: str, pts: list[Any], resolution: int | None, left_out: set[str]) -> dict[tuple, float]:
+    """(view, alpha, precision) -> latency for the Table II analogue and the speed-ups; a file of another family
+    (no alpha) has no row there: it is named in ``left_out`` instead, and stays on every front."""
+    out = {}
+    for p in pts:
+        if p.variant.alpha is None or p.variant.family != ALPHA_FAMILY:
+            left_out.add(p.label)
+        elif p.variant.resolution == resolution:
+            out[(view, p.variant.alpha, str(p.variant.precision))] = p.value("latency_ms")
+    return out
 
 
 def _view_recommendations(pts: list[Any]) -> dict[str, Any]:

@@ -100,14 +100,15 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
                  f"**{text}**" if r["on_front"] else text)  # fmt: skip
         if r.get("stand_in"):
             srcs = f"{srcs}; {r['stand_in']}"
+        top1 = _ci(r, "top1") + (f" (published {r['published_top1']:.1f})" if r.get("published_top1") else "")
         if latency:
             rows.append([label, r["engine"], _ci(r, "latency_ms"), _num(r.get("fps")), _num(r.get("gmacs_per_s"), 3),
-                         _ci(r, "top1"), srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
+                         top1, srcs, r["status"], ", ".join(r["dominated_by"])])  # fmt: skip
             if e2e:
                 preset = f" ({r['e2e_preset']})" if r.get("e2e_preset") else ""
                 rows[-1].insert(3, _ci(r, "e2e_latency_ms") + preset if r.get("e2e_latency_ms") is not None else "–")
         else:
-            rows.append([label, _num(r.get("size_mb"), 3), _ci(r, "top1"), srcs, r["status"],
+            rows.append([label, _num(r.get("size_mb"), 3), top1, srcs, r["status"],
                          ", ".join(r["dominated_by"])])  # fmt: skip
     return cols, rows
 
@@ -277,12 +278,15 @@ def _yours_rows(yours: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     e2e = [d for d in devices if any(f.get("e2e_ms", {}).get(d) for f in yours["files"])]
     cols = ["file", "variant", "bytes", "top-1 % [CI] (n)", "top-5 % [CI]"] + [f"ms on {d}" for d in devices]
     cols += [f"end-to-end ms on {d}" for d in e2e]
+    twins = any(f.get("published_top1") is not None for f in yours["files"])
+    cols += ["published top-1 % (ImageNet val, 50,000)"] if twins else []
     rows = []
     for f in yours["files"]:
         rows.append([f["file"], f["label"], _num(f["bytes"]), _est(f.get("top1")),
                      _est({k: v for k, v in (f.get("top5") or {}).items() if k != "n"} or None),
                      *[_latency_cell(f["latency_ms"].get(d)) for d in devices],
-                     *[_e2e_cell(f.get("e2e_ms", {}).get(d)) for d in e2e]])  # fmt: skip
+                     *[_e2e_cell(f.get("e2e_ms", {}).get(d)) for d in e2e],
+                     *([_num(f.get("published_top1"))] if twins else [])])  # fmt: skip
     return cols, rows
 
 
@@ -392,6 +396,8 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
                 if rows:
                     parts.append(f"<h4>{_e(title)}</h4>" + _table(cols, rows, numeric=(len(cols) - 1,)))
         parts += _energy_html(study.get("energy"))
+        if study.get("alpha_tables_note"):
+            parts.append(f"<p>{_e(study['alpha_tables_note'])}</p>")
         if study["cross_device"]:
             parts.append("<h3>Cross-device difference: the front moves with the hardware</h3>")
             parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in study["moves"]) + "</ul>" if study["moves"]
@@ -453,6 +459,8 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
                 if rows:
                     md += [f"#### {title}", "", _md_table(cols, rows), ""]
         md += _energy_md(study.get("energy"))
+        if study.get("alpha_tables_note"):
+            md += [md_text(study["alpha_tables_note"]), ""]
         if study["cross_device"]:
             md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
         if study["recommendations"]:

@@ -161,6 +161,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE measurements_v5 RENAME TO measurements;
     CREATE INDEX measurements_lookup ON measurements(metric, device_id, dataset_id);
     """,
+    # 6: a data set is what was evaluated. Measured accuracy filed under imagenet-val before that rule, on fewer
+    # than all 50,000 images, moves to a subset named by its size and classes (its image list was not kept).
+    """
+    INSERT OR IGNORE INTO datasets(name, description, size, citation)
+    SELECT DISTINCT 'imagenet-subset-n' || m.n || '-c' || COALESCE(json_extract(m.record, '$.classes'), 0),
+           'ImageNet val subset: ' || m.n || ' images, ' || COALESCE(json_extract(m.record, '$.classes'), '?')
+           || ' classes (measured before data sets were named by their images)', m.n, NULL
+    FROM measurements m JOIN datasets d ON d.id = m.dataset_id
+    WHERE d.name = 'imagenet-val' AND m.source = 'measured' AND m.n IS NOT NULL AND m.n != 50000;
+    UPDATE measurements SET dataset_id = (
+        SELECT id FROM datasets WHERE name = 'imagenet-subset-n' || measurements.n || '-c'
+                                             || COALESCE(json_extract(measurements.record, '$.classes'), 0))
+    WHERE source = 'measured' AND n IS NOT NULL AND n != 50000
+      AND dataset_id = (SELECT id FROM datasets WHERE name = 'imagenet-val');
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

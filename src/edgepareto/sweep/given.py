@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from edgepareto.artifacts import Artifact, check_model_file, format_of, inspect_tflite, sha256_file
+from edgepareto.data import EvaluatedSet
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord, Predictions, Store
@@ -196,10 +197,22 @@ def adopt(store: Store, path: str | Path, *, variant: Variant | None = None, run
 
 
 def dataset_name(kind: str, data_dir: str | Path | None) -> str:
-    """The store's name of a labelled set: ImageNet validation images are ``imagenet-val`` whatever their number."""
+    """The name of the set the images come from (``imagenet-val``, ``folder-<dir>``); what was evaluated is
+    named by :func:`evaluated_set`: only all 50,000 ImageNet validation images keep ``imagenet-val``."""
     if kind in DATASET_NAMES:
         return DATASET_NAMES[kind]
     return f"folder-{Path(str(data_dir)).resolve().name}"
+
+
+def evaluated_set(ident: dict[str, Any], result: Any) -> EvaluatedSet:
+    """The identity of the images one evaluation ran on: kind, name, n, classes and the hash of its
+    (file, label) list (a result without its per-image list is hashed by its source, subset and n)."""
+    kind, base = ident["dataset"], dataset_name(ident["dataset"], ident.get("data_dir"))
+    files, labels = tuple(getattr(result, "files", ()) or ()), getattr(result, "labels", ())
+    if files and len(files) == len(labels):
+        return EvaluatedSet.of(kind, base, files, labels)
+    return EvaluatedSet(kind, base, int(result.n), max(int(result.classes or 0), 1),
+                        digest({"source": result.source, "subset": result.subset, "n": result.n}, 32))  # fmt: skip
 
 
 def record_accuracy(
@@ -208,10 +221,11 @@ def record_accuracy(
 ) -> int:  # fmt: skip
     """top-1/top-5 of one evaluation of ``art``, keyed by the file's content (or ``key_of``: a built file's
     recipe, known before it is built) and what it was evaluated on."""
-    name = dataset_name(ident["dataset"], ident.get("data_dir"))
+    evaluated = evaluated_set(ident, result)
+    name = evaluated.name
     if name not in {d.name for d in store.datasets()}:  # never rename a known set (imagenet-val's 50,000)
-        store.add_dataset(Dataset(name, result.source, None, None))
-    doc = {k: v for k, v in result.to_json().items() if k != "skipped"}
+        store.add_dataset(Dataset(name, evaluated.description, evaluated.n, None))
+    doc = {**{k: v for k, v in result.to_json().items() if k != "skipped"}, "dataset_identity": evaluated.to_json()}
     recs = MeasurementRecord.from_accuracy(
         result, variant=art.variant, dataset=name, artifact_sha256=art.sha256,
         key=lambda metric: accuracy_key_of(key_of or art.sha256, ident, metric), engine=result.engine,
@@ -314,6 +328,7 @@ __all__ = [
     "check_imported",
     "dataset_name",
     "declared",
+    "evaluated_set",
     "given_latency_key",
     "given_recipe",
     "model_files",

@@ -60,8 +60,8 @@ def _hosted_tasks(
         from edgepareto.analysis.reference import citations, published_top1
 
         art = adopt(c.store, path, run_id=c.run_id)
-        top1 = published_top1().get((config.alpha, str(precision)))
-        if top1 is None or config.resolution != 224:
+        top1 = published_top1(config.resolution).get((config.alpha, str(precision)))
+        if top1 is None:
             return 0
         rec = MeasurementRecord(variant=art.variant, metric="top1", value=top1, source="published", dataset=IMAGENET,
                                 n=50000, artifact_sha256=sha, citation=citations()["hosted_models"]["citation"],
@@ -69,7 +69,10 @@ def _hosted_tasks(
         return int(c.store.add(rec, run_id=c.run_id))
 
     ctx.builders[recipe] = record
-    keys = (size_key(recipe), top1_key) if config.resolution == 224 else (size_key(recipe),)
+    from edgepareto.analysis.reference import published_top1
+
+    published = (config.alpha, str(precision)) in published_top1(config.resolution)  # Google's 16 files
+    keys = (size_key(recipe), top1_key) if published else (size_key(recipe),)
     label = f"record Google's {path.name} (size, published top-1)"
     return [Task("inspect", study.name, label, keys, 0.5, record),
             *latency_tasks(study, variant, recipe, ["litert"], devices)]  # fmt: skip

@@ -16,7 +16,6 @@ one-line error; the rest of the study goes on.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -118,17 +117,10 @@ def _given_files(study: StudyPlan) -> tuple[list[GivenFile], list[tuple[str, str
 
 
 def _distinct(files: list[GivenFile]) -> list[GivenFile]:
-    """Two different files with one variant name get their stems as tags, so neither hides the other."""
-    by_sha = {f.sha256: f for f in files}  # the same bytes twice: measured once
-    files = list(by_sha.values())
-    names = Counter(f.variant.name for f in files)
-    out = []
-    for f in files:
-        if names[f.variant.name] > 1:
-            tag = "".join(c if c.isalnum() or c in "_.-" else "-" for c in f.path.stem)
-            f = dataclasses.replace(f, variant=dataclasses.replace(f.variant, tag=tag))
-        out.append(f)
-    return out
+    """Each file once (the same bytes twice: measured once). Two different files with one variant name keep it:
+    the store and the analysis tell them apart by content hash (``analysis.points.file_groups``), so a hosted
+    file keeps the identity of its published row, whatever else the globs match."""
+    return list({f.sha256: f for f in files}.values())
 
 
 def _failed_task(study: StudyPlan, what: str, error: str) -> Task:
