@@ -157,8 +157,13 @@ def recommend_on(
     if engine:
         points = [p for p in points if p.engine == engine]
     paired = paired_for(results, points)
-    doc = {"device": device, "dataset": dataset, "datasets_available": datasets,
-           "accuracy_basis": accuracy_basis(paired), **recommend(points, budget or Budget(), top=top, paired=paired)}
+    doc = {
+        "device": device,
+        "dataset": dataset,
+        "datasets_available": datasets,
+        "accuracy_basis": accuracy_basis(paired),
+        **recommend(points, budget or Budget(), top=top, paired=paired),
+    }
     if not points:
         doc.update(missing_answer(records, device, dataset))
     return doc
