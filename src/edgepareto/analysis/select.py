@@ -96,6 +96,15 @@ def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str |
     return ("imagenet-val" if "imagenet-val" in datasets else datasets[0]), datasets
 
 
+def default_dataset(records: list[MeasurementRecord]) -> str:
+    """Without a device: the data set this store measured most top-1 on (a user's subset is its own data set),
+    else the published ImageNet validation figures."""
+    measured = Counter(r.dataset for r in records if r.metric == "top1" and r.source == "measured" and r.dataset)
+    if measured and "imagenet-val" not in measured:
+        return max(sorted(measured), key=lambda d: measured[d])
+    return "imagenet-val"
+
+
 def parse_objectives(objectives: str | Iterable[str | Objective]) -> list[Objective]:
     items = objectives.split(",") if isinstance(objectives, str) else list(objectives)
     out = [o if isinstance(o, Objective) else Objective.parse(o) for o in items if str(o).strip()]
@@ -123,7 +132,7 @@ def front(
     if device is not None:
         dataset, _ = choose_dataset(records, device, dataset)
     else:
-        dataset = dataset or "imagenet-val"
+        dataset = dataset or default_dataset(records)
     points = collect_points(records, device=device, dataset=dataset, require=[o.metric for o in objs])
     paired = paired_for(results, points)
     entries = analyse_front(points, objs, paired)

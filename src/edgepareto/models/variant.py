@@ -257,7 +257,8 @@ class Variant:
         if self.alpha is None:
             return f"{self.tag}-{self.precision.value.upper()}"
         a = f"{self.alpha:g}"
-        return f"alpha={a if '.' in a else a + '.0'}-{self.precision.value.upper()}"
+        seed = f"alpha={a if '.' in a else a + '.0'}-{self.precision.value.upper()}"
+        return seed if self.family == "mobilenet_v1" else f"{self.family} {seed}"  # v1 keeps the seed's labels
 
     def __str__(self) -> str:
         return self.name

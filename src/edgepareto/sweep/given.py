@@ -233,7 +233,8 @@ def record_accuracy(
         record=doc,
     )  # fmt: skip
     top1 = next(r.key for r in recs if r.metric == "top1")
-    preds = Predictions.of_result(result, key=top1, artifact_sha256=art.sha256, dataset=name)
+    kept = len(getattr(result, "topk", ())) == len(result.files) > 0  # a result without per-image rows keeps none
+    preds = Predictions.of_result(result, key=top1, artifact_sha256=art.sha256, dataset=name) if kept else None
     return store.add_many(recs, run_id=run_id, predictions=preds)
 
 

@@ -31,7 +31,7 @@ def v3_family(size: str, *, minimalistic: bool, note: str) -> ModelFamily:
         cost=keras_cost(build),
         named_variants=tuple(ModelConfig(name, a, 224) for a in alphas),
         notes=(
-            f"built with keras.applications.MobileNetV3{size} (weights=None, minimalistic={minimalistic})",
+            f"built with keras.applications.MobileNetV3{size} (random weights, minimalistic={minimalistic})",
             "without Keras's built-in Rescaling layer (include_preprocessing=False): [-1, 1] inputs like v1/v2",
             "channels rounded to multiples of 8 as in TF-slim; cost read from the built Keras model's layers",
             note,

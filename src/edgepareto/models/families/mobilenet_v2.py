@@ -30,7 +30,7 @@ register_family(
         cost=cost,
         named_variants=tuple(ModelConfig(FAMILY, a, 224) for a in PUBLISHED_ALPHAS),
         notes=(
-            "built with keras.applications.MobileNetV2 (weights=None)",
+            "built with keras.applications.MobileNetV2 (random weights)",
             "channels rounded to multiples of 8 as in TF-slim; the last conv keeps 1280 channels for alpha <= 1",
             "cost read from the built Keras model's layers; Google's files have 1001 outputs (background)",
         ),
