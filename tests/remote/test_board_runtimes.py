@@ -158,7 +158,7 @@ def test_a_model_the_tool_cannot_load_is_a_failed_measurement_with_its_message(
         and m.error == "on board bm: benchmark_model exited with status 1: The model is not a valid Flatbuffer buffer"
     )
     missing = make_board("bm2", python=bare_python, benchmark_model="/nonexistent/benchmark_model")[0]
-    m = measure(missing, QUANT_MODEL, QUICK)
+    m = measure(missing, bad, QUICK)  # a file made here: the check needs no shared fixture
     assert not m.ok and "benchmark_model /nonexistent/benchmark_model not found" in m.error
 
 
