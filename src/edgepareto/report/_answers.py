@@ -73,9 +73,9 @@ def pareto_answer(studies: list[dict[str, Any]], devices: list[str]) -> dict[str
         for view, entries in study["devices"].items():
             front = sorted((e for e in entries if e["on_front"]), key=lambda e: e.get("latency_ms") or 0.0)
             rows = [_answer_row(e) for e in front]
-            per.setdefault(_device_of(view, devices), []).append(
-                {"view": view, "dataset": study["dataset"], "description": study["description"], "rows": rows}
-            )
+            device = _device_of(view, devices)
+            per.setdefault(device, []).append({"view": view, "device": device, "dataset": study["dataset"],
+                                               "description": study["description"], "rows": rows})  # fmt: skip
     return {"devices": [{"device": d, "fronts": fronts} for d, fronts in per.items()],
             "finding": _finding(studies, devices)}  # fmt: skip
 

@@ -336,7 +336,8 @@ def _answer_table(fronts: list[dict[str, Any]], *, markdown: bool = False) -> st
         return _md_table(["variant", "top-1 on", *cols[1:]], rows)
     body = []
     for f in fronts:
-        body.append(f"<tr><th colspan='4'>top-1 on {_e(f['dataset'])}</th></tr>")
+        engine = f["view"][len(f["device"]) :].strip() if f["view"] != f["device"] else ""  # "[onnxruntime]"
+        body.append(f"<tr><th colspan='4'>top-1 on {_e(f['dataset'])} {_e(engine)}</th></tr>")
         for r in f["rows"]:
             cells = "".join(f"<td class='num'>{_tagged(r, m)[0]}</td>" for m in ("latency_ms", "top1", "size_mb"))
             body.append(f"<tr><td>{_e(r['label'])}{' *' if r.get('stand_in') else ''}</td>{cells}</tr>")
