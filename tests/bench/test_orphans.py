@@ -60,6 +60,7 @@ def test_kill_9_of_the_parent_mid_measurement_leaves_no_child(float_model, guard
         kill_all(tag)
 
 
+@pytest.mark.e2e
 def test_ctrl_c_of_bench_json_exits_within_a_second_and_kills_the_child(float_model):
     tag = new_tag()
     cmd = [sys.executable, "-m", "edgepareto", "bench", str(float_model), "--json", "--runs", "1000000",

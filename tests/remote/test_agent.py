@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from edgepareto.bench.protocol import Measurement, Protocol
 from edgepareto.remote import RemoteBoard, fingerprint, measure
 from tests.conftest import QUANT_MODEL
@@ -12,6 +14,7 @@ from tests.remote.conftest import board_folder
 QUICK = Protocol.fast(min_runs=5, max_runs=30, time_limit_s=1.0, timeout_s=60.0)
 
 
+@pytest.mark.e2e
 def test_measure_on_a_board_runs_the_bench_core_there(make_board, fixtures_dir):
     board, _ = make_board("b1")
     m = measure(board, QUANT_MODEL, QUICK, threads=1)

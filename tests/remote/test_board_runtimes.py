@@ -162,6 +162,7 @@ def test_a_model_the_tool_cannot_load_is_a_failed_measurement_with_its_message(
     assert not m.ok and "benchmark_model /nonexistent/benchmark_model not found" in m.error
 
 
+@pytest.mark.e2e
 def test_inventory_emulated_flag_marks_fingerprint_measurements_and_devices(make_board, fixtures_dir):
     from edgepareto.sweep import board_devices
 

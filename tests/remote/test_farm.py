@@ -5,9 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from edgepareto.bench.protocol import Protocol
 from edgepareto.remote import Job, RetryPolicy, run_farm
 from tests.conftest import FLOAT_MODEL, QUANT_MODEL
+
+pytestmark = pytest.mark.e2e  # end to end: sweeps or boards in child processes (make test-all)
 
 QUICK = Protocol.fast(min_runs=5, max_runs=20, time_limit_s=0.5, timeout_s=60.0)
 SLOW = Protocol(name="slow", warmup=1, runs=15, pause_s=0.1, timeout_s=60.0)  # ~1.5 s on the board
