@@ -69,13 +69,12 @@ def test_boards_json_lists_fingerprints_fetched_from_fake_boards(tmp_path, make_
 
 
 @pytest.mark.e2e
-def test_boards_measure_on_a_cluster_of_a_board(tmp_path, make_board, fixtures_dir):
+def test_boards_measure_on_a_cluster_of_a_board(tmp_path, make_board, quant_model):
     from tests.bench.fakesys import make_exynos5422
-    from tests.conftest import QUANT_MODEL
 
     xu4, _ = make_board("xu4", env=tuple(sorted(make_exynos5422(tmp_path / "fx").items())))
     inv = _inventory_for(tmp_path, [xu4])
-    cmd = ["boards", "--inventory", str(inv), "--measure", str(QUANT_MODEL), "--cluster", "big", "--json"]
+    cmd = ["boards", "--inventory", str(inv), "--measure", str(quant_model), "--cluster", "big", "--json"]
     out = subprocess.run(
         [sys.executable, "-m", "edgepareto", *cmd],
         capture_output=True,
