@@ -28,7 +28,7 @@ def step_weight(alpha: float) -> float:
 
 def after_training_s(alpha: float) -> float:
     """Export (fp32, int8) and evaluation of the 10,000 test images after training one alpha. Measured on the
-    2-core Xeon (probes for issue 27, machine shared): 27 s at alpha 0.25 (load about 2), 211 s at alpha 1.0
+    2-core AMD EPYC (probes for issue 27, machine shared): 27 s at alpha 0.25 (load about 2), 211 s at alpha 1.0
     under a load of about 9, so roughly 45-50 s on a quiet machine."""
     return 20.0 + 30.0 * alpha
 
