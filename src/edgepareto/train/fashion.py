@@ -99,7 +99,7 @@ class Schedule:
 # 160 s on the 2-core AMD EPYC (477 s for 3 epochs, main_budget.md); two epochs would not fit on the Xeon.
 # Probes on the AMD EPYC, shared with other jobs (seed 0, 10,000 test images): alpha 0.25 fp32 83.33%
 # [82.59, 84.05], int8 83.15%; alpha 1.0 fp32 86.55% [85.87, 87.20], int8 85.66%; alpha 0.5: 85.45% (issue 27).
-# The lead's benchmarks/main_budget.py run is the figure. `edgepareto train` keeps the longer recipe, Schedule() (3 epochs).
+# The lead's benchmarks/main_budget.py run is the figure. `edgepareto train` keeps Schedule() (3 epochs).
 SWEEP_SCHEDULE = Schedule(epochs=1)
 
 
