@@ -98,3 +98,19 @@ def test_the_sweeps_schedule_is_shorter_than_edgepareto_trains():
 
     assert SWEEP_SCHEDULE.epochs == 1 and SWEEP_SCHEDULE.train_images == 60_000
     assert Schedule().epochs == 3 and schedule_key() == SWEEP_SCHEDULE.key != Schedule().key
+
+
+def test_the_summary_says_where_the_report_is_and_when_it_was_first_written():
+    import io
+
+    from rich.console import Console
+
+    from edgepareto.cli import cmd_sweep
+
+    doc = {"plan": "default", "status": "finished", "seconds": 300.0, "done": 30, "skipped": 0, "failed": 0,
+           "new_records": 90, "store": "s", "notes": [], "failures": [], "log": "l",
+           "report": {"html": "r/report.html", "markdown": "r/report.md"}, "first_report": {"at_s": 71.4}}  # fmt: skip
+    out = io.StringIO()
+    cmd_sweep.render(doc, Console(file=out, width=200))
+    text = out.getvalue()
+    assert "report: r/report.html" in text and "first written 71 s after the start, before training" in text
