@@ -114,3 +114,22 @@ def test_the_summary_says_where_the_report_is_and_when_it_was_first_written():
     cmd_sweep.render(doc, Console(file=out, width=200))
     text = out.getvalue()
     assert "report: r/report.html" in text and "first written 71 s after the start, before training" in text
+
+
+def test_the_first_report_is_on_disk_or_said_not_written_and_the_sweep_goes_on(tmp_path: Path, capfd):
+    from edgepareto.analysis import load_reference
+    from edgepareto.sweep.runner import _first_report
+
+    outcome = SweepOutcome("p", "s", None, "running", 1, 0, 0, 0, 0, 0.0, [])
+    view = LiveView(enabled=False)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with Store(tmp_path / "results.sqlite") as store:
+        load_reference(store)
+        _first_report(store, blocked / "report", view, tmp_path / "sweep.log", outcome, 0.0)
+        assert outcome.first_report is None
+        _first_report(store, tmp_path / "report", view, tmp_path / "sweep.log", outcome, 0.0)
+    view.close()
+    assert outcome.first_report is not None and Path(outcome.first_report["html"]).is_file()
+    err = capfd.readouterr().err
+    assert "report so far: not written (" in err and f"report so far: {tmp_path / 'report' / 'report.html'}" in err

@@ -264,9 +264,15 @@ def _run_on_boards(
 
 def _first_report(store: Store, report_dir: Path, view: LiveView, log_path: Path, outcome: SweepOutcome,
                   t0: float) -> None:  # fmt: skip
-    """The report of what needs no training, on disk before training starts (rewritten at the end)."""
-    outcome.first_report = {**_report(store, report_dir, view, log_path), "at_s": round(time.monotonic() - t0, 1)}
-    view.say(f"report so far: {outcome.first_report['html']} (training next; rewritten when the sweep ends)")
+    """The report of what needs no training, on disk before training starts (rewritten at the end). A report
+    that cannot be written now is said in one line and the sweep goes on: the one at the end will say why."""
+    try:
+        doc = _report(store, report_dir, view, log_path)
+    except Exception as exc:  # the measurements matter more than this early copy of the report
+        view.say(f"report so far: not written ({type(exc).__name__}: {first_line(exc)}); training next")
+        return
+    outcome.first_report = {**doc, "at_s": round(time.monotonic() - t0, 1)}
+    view.say(f"report so far: {doc['html']} (training next; rewritten when the sweep ends)")
 
 
 def _report(store: Store, report_dir: Path, view: LiveView, log_path: Path) -> dict[str, Any]:
