@@ -1,9 +1,10 @@
-# Two commands for a newcomer:  `make main` (set up + run the main job)  and  `make test`.
+# Two commands for a newcomer:  `make main` (set up + run the main job)  and  `make test` (the fast tests).
+# `make test-all` runs every test (slow, end-to-end, Ray, emulated ARM boards) after installing what they need.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-ray main test test-all lint
+.PHONY: setup setup-ray test-deps main test test-all lint
 
 setup: $(VENV)/.installed
 
@@ -18,7 +19,7 @@ main: setup
 	$(BIN)/edgepareto sweep
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q  # pyproject's addopts: not slow, not e2e, not ray
 
 setup-ray: $(VENV)/.installed-ray
 
@@ -26,7 +27,12 @@ $(VENV)/.installed-ray: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[dev,ray]'
 	touch $@
 
-test-all: setup setup-ray
+# The emulated ARM boards' root file systems (debootstrap + qemu-user-static, installed when missing; built once,
+# then reused from ${EDGEPARETO_ROOTFS_CACHE:-~/.cache/edgepareto/rootfs}).
+test-deps: setup
+	bash scripts/build-arm-rootfs.sh arm64 armhf
+
+test-all: setup setup-ray test-deps
 	$(BIN)/python -m pytest -q -m ''
 
 lint: setup

@@ -1,15 +1,23 @@
-"""`make main` from a fresh clone: the time of each phase, cold and cached, and what the trained study reached.
+"""`make main` from a fresh clone with an empty home, phase by phase, against issue 27's budget.
 
-Clones this repository's HEAD into a temporary folder with ``../shared`` beside it, then
-(1) ``make setup`` (venv and packages; Debian packages already present, pip's download cache
-as this machine has it), (2) the main job on an empty ``$EDGEPARETO_HOME`` (``edgepareto sweep``,
-what ``make main`` runs after setup; its task timings give convert / train / latency), (3) the
-main job again in the same clone with the store removed and the trained models cached. The
-Fashion-MNIST study's accuracies (fp32, int8, 95% Wilson intervals) are read from the store of (2).
-Goals (issue 15): cold <= 480 s including setup, cached <= 60 s; fp32 top-1 >= 88% for alpha >= 0.5,
->= 86% for alpha 0.25, int8 within 1 point of fp32.
+Clones this repository's HEAD into a temporary folder with ``../shared`` beside it and runs what
+``make main`` runs, one step at a time so each is timed: (1) the Debian packages
+(``scripts/system-deps.sh``; it installs only what is missing, so on a machine that has them this
+phase is the check alone: the table says which), (2) the venv, (3) pip (``--cold-pip``: without pip's
+download cache), then (4) the main job, ``edgepareto sweep --json`` on an empty ``$EDGEPARETO_HOME``;
+its document gives the task times (convert / train / latency), when the first report was on disk
+after the sweep started (the seed's study, before any training), the estimate learnt from the first
+training steps and when it was printed, against the time the sweep actually still took; (5) the main
+job again with the store removed and the trained models cached. The Fashion-MNIST study's accuracies
+(fp32, int8, 95% Wilson intervals) are read from the store of (4).
 
-    .venv/bin/python benchmarks/main_budget.py [--keep DIR]
+Goals (issue 27): cold ``make main`` (1-4) <= 600 s; first report <= 180 s after the sweep starts;
+cached rerun <= 60 s; the estimate within +-25% of the remaining time; fp32 top-1 >= 85% for
+alpha >= 0.5 and >= 83% at 0.25, int8 within 1 point of its fp32, top-1 not falling with alpha
+beyond the 95% CIs.
+
+    .venv/bin/python benchmarks/main_budget.py [--keep DIR] [--cold-pip]
+    .venv/bin/python benchmarks/main_budget.py --parse SWEEP.json [--store results.sqlite]   # no run: the summary
 """
 
 from __future__ import annotations
@@ -24,12 +32,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_results
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+GOALS = {"cold_s": 600.0, "first_report_s": 180.0, "cached_s": 60.0, "estimate_error": 0.25}
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -43,15 +53,20 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subpro
     return seconds, r
 
 
-def phases(sweep_json: str) -> dict[str, float]:
+def phases(doc: dict[str, Any]) -> dict[str, float]:
     by_kind: dict[str, float] = {}
-    for t in json.loads(sweep_json)["timings"]:
+    for t in doc["timings"]:
         by_kind[t["kind"]] = by_kind.get(t["kind"], 0.0) + t["seconds"]
     return {k: round(v, 1) for k, v in sorted(by_kind.items())}
 
 
-def _phases_text(run: dict) -> str:
-    return ", ".join(f"{k} {v:.0f} s" for k, v in run.get("phases_s", {}).items())
+def estimate_check(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The learnt estimate against what the sweep still took after it was printed (the final report included)."""
+    est = doc.get("estimate")
+    if not est:
+        return None
+    actual = doc["seconds"] - est["at_s"]
+    return {**est, "actual_remaining_s": round(actual, 1), "error": round(est["remaining_s"] / actual - 1, 3)}
 
 
 def fashion_accuracy(store_path: Path) -> list[dict]:
@@ -70,7 +85,7 @@ def verdicts(acc: list[dict]) -> list[str]:
     int8 = {r["alpha"]: r for r in acc if r["precision"] == "int8"}
     out = []
     for a, r in sorted(fp32.items()):
-        goal = 86.0 if a < 0.5 else 88.0
+        goal = 83.0 if a < 0.5 else 85.0
         d = int8[a]["top1"] - r["top1"] if a in int8 else None
         ok_fp32 = "yes" if r["top1"] >= goal else "NO"
         ok_int8 = "yes" if d is not None and d >= -1 else "NO"
@@ -83,54 +98,107 @@ def verdicts(acc: list[dict]) -> list[str]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--keep", type=Path, help="work here (kept) instead of a temporary folder")
-    args = ap.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="edgepareto-main-"))
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def summary(runs: dict[str, dict[str, Any]], cold: dict[str, Any], cached_s: float | None, acc: list[dict]) -> str:
+    """The Markdown page: phases, the four time goals, the estimate, the accuracies."""
+    cold_total = sum(r["wall_s"] for n, r in runs.items() if not n.startswith("(5)"))
+    first = (cold.get("first_report") or {}).get("at_s")
+    est = estimate_check(cold)
+    lines = ["# `make main` from a fresh clone, phase by phase", "", "| phase | wall s | detail |", "|---|---:|---|",
+             *[f"| {n} | {r['wall_s']:.0f} | {r.get('detail', '')} |" for n, r in runs.items()], "",
+             f"- cold `make main` (1-4): **{cold_total:.0f} s** (goal <= {GOALS['cold_s']:.0f} s: "
+             f"{_yes(cold_total <= GOALS['cold_s'])})"]  # fmt: skip
+    if first is None:
+        lines.append("- first report: none before training")
+    else:
+        ok = _yes(first <= GOALS["first_report_s"])
+        lines.append(f"- first report on disk **{first:.0f} s** after the sweep started (goal <= 180 s: {ok})")
+    if cached_s is not None:
+        lines.append(f"- rerun with the trained models cached: **{cached_s:.0f} s** (goal <= 60 s: "
+                     f"{_yes(cached_s <= GOALS['cached_s'])})")  # fmt: skip
+    if est is None:
+        lines.append("- estimate: none printed")
+    else:
+        ok = _yes(abs(est["error"]) <= GOALS["estimate_error"])
+        lines.append(f"- estimate printed {est['at_s']:.0f} s into the sweep (10% of the first training's steps): "
+                     f"{est['remaining_s']:.0f} s left; actually {est['actual_remaining_s']:.0f} s: error "
+                     f"{100 * est['error']:+.0f}% (goal within ±25%: {ok})")  # fmt: skip
+    lines += ["", "## Fashion-MNIST study (10,000 test images), from the cold run's store", "",
+              "| variant | top-1 % | 95% Wilson | n |", "|---|---:|---|---:|",
+              *[f"| {r['variant']} | {r['top1']:.2f} | [{r['ci_low']:.2f}, {r['ci_high']:.2f}] | {r['n']} |"
+                for r in acc], "", *[f"- {v}" for v in verdicts(acc)]]  # fmt: skip
+    return "\n".join(lines)
+
+
+def run_all(root: Path, cold_pip: bool) -> tuple[dict[str, dict[str, Any]], dict[str, Any], float, list[dict]]:
     clone, home = root / "edgepareto", root / "home"
-    if args.keep:
-        shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True, exist_ok=True)
     (root / "shared").symlink_to(SHARED)
     env = {**os.environ, "EDGEPARETO_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("VIRTUAL_ENV", None)
+    if cold_pip:
+        env["PIP_NO_CACHE_DIR"] = "1"
     subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
-    setup_s, _ = timed(["make", "setup"], clone, env)
-    sweep = [str(clone / ".venv" / "bin" / "edgepareto"), "sweep", "--json", "--no-live"]
-    cold_s, cold = timed(sweep, clone, env)
+    runs: dict[str, dict[str, Any]] = {}
+    s, r = timed(["bash", "scripts/system-deps.sh"], clone, env)
+    installed = [ln for ln in r.stderr.splitlines() if ln.startswith("installing Debian packages")]
+    runs["(1) Debian packages"] = {"wall_s": round(s, 1), "detail": installed[0] if installed else "all present"}
+    s, _ = timed([os.environ.get("PYTHON", "python3"), "-m", "venv", ".venv"], clone, env)  # the Makefile's $(PYTHON)
+    runs["(2) venv"] = {"wall_s": round(s, 1)}
+    pip = [str(clone / ".venv/bin/python"), "-m", "pip", "install", "-q"]
+    s1, _ = timed([*pip, "--upgrade", "pip"], clone, env)
+    s2, _ = timed([*pip, "-e", ".[dev]"], clone, env)
+    runs["(3) pip"] = {"wall_s": round(s1 + s2, 1), "detail": "without pip's cache" if cold_pip else "pip's cache"}
+    (clone / ".venv/.installed").touch()  # what `make setup` leaves: `make main` goes straight to the sweep
+    sweep = [str(clone / ".venv/bin/edgepareto"), "sweep", "--json"]  # what `make main` runs (--json: the timings)
+    s, r = timed(sweep, clone, env)
+    cold = json.loads(r.stdout)
+    said = [ln for ln in r.stderr.splitlines() if ln.startswith(("report so far:", "report rewritten"))]
+    detail = ", ".join(f"{k} {v:.0f} s" for k, v in phases(cold).items())
+    runs["(4) main job, empty home"] = {
+        "wall_s": round(s, 1),
+        "detail": f"{detail}; the terminal said: {' / '.join(said) or 'nothing'}",
+    }
     acc = fashion_accuracy(clone / "edgepareto-results" / "results.sqlite")
     shutil.rmtree(clone / "edgepareto-results")
-    cached_s, cached = timed(sweep, clone, env)
-    runs = {
-        "setup (venv + packages)": {"wall_s": round(setup_s, 1)},
-        "main job, empty home": {"wall_s": round(cold_s, 1), "phases_s": phases(cold.stdout)},
-        "main job, models cached": {"wall_s": round(cached_s, 1), "phases_s": phases(cached.stdout)},
-    }
-    cold_total = setup_s + cold_s
-    lines = [
-        "# `make main` from a fresh clone, phase by phase",
-        "",
-        "| run | wall s | phases (sum of task times) |",
-        "|---|---:|---|",
-        *[f"| {n} | {r['wall_s']:.0f} | {_phases_text(r)} |" for n, r in runs.items()],
-        "",
-        f"- cold `make main` (setup + main job on an empty home): **{cold_total:.0f} s** (goal <= 480 s: "
-        f"{'yes' if cold_total <= 480 else 'NO'})",
-        f"- with the trained models cached: **{cached_s:.0f} s** (goal <= 60 s: {'yes' if cached_s <= 60 else 'NO'})",
-        "",
-        "## Fashion-MNIST study (10,000 test images), from the cold run's store",
-        "",
-        "| variant | top-1 % | 95% Wilson | n |",
-        "|---|---:|---|---:|",
-        *[f"| {r['variant']} | {r['top1']:.2f} | [{r['ci_low']:.2f}, {r['ci_high']:.2f}] | {r['n']} |" for r in acc],
-        "",
-        *[f"- {v}" for v in verdicts(acc)],
-    ]
-    md = "\n".join(lines)
+    cached_s, r = timed(sweep, clone, env)
+    runs["(5) main job, models cached"] = {"wall_s": round(cached_s, 1), "detail": ", ".join(
+        f"{k} {v:.0f} s" for k, v in phases(json.loads(r.stdout)).items())}  # fmt: skip
+    return runs, cold, cached_s, acc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--keep", type=Path, help="work here (kept) instead of a temporary folder")
+    ap.add_argument("--cold-pip", action="store_true", help="pip without its download cache (PIP_NO_CACHE_DIR=1)")
+    ap.add_argument("--parse", type=Path, help="no run: summarise a saved `sweep --json` document (a dry run)")
+    ap.add_argument("--store", type=Path, help="with --parse: the store to read the accuracies from")
+    args = ap.parse_args()
+    if args.parse:
+        cold = json.loads(args.parse.read_text())
+        runs = {"(4) main job (parsed)": {"wall_s": cold["seconds"], "detail": str(phases(cold))}}
+        print(summary(runs, cold, None, fashion_accuracy(args.store) if args.store else []))
+        return
+    root = args.keep or Path(tempfile.mkdtemp(prefix="edgepareto-main-"))
+    if args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    runs, cold, cached_s, acc = run_all(root, args.cold_pip)
+    md = summary(runs, cold, cached_s, acc)
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
-    write_results("main_budget", {"runs": runs, "cold_total_s": round(cold_total, 1), "fashion": acc}, md)
+    doc = {
+        "runs": runs,
+        "first_report": cold.get("first_report"),
+        "estimate": estimate_check(cold),
+        "sweep_seconds": cold["seconds"],
+        "cached_s": round(cached_s, 1),
+        "fashion": acc,
+        "goals": GOALS,
+    }
+    write_results("main_budget", doc, md)
     print(md)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import edgepareto as ep
 
 PLAN = """
@@ -22,6 +24,7 @@ time_limit_s = 1.0
 """
 
 
+@pytest.mark.e2e
 def test_a_latency_only_plan_through_the_public_api(tmp_path, monkeypatch):
     monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
     (tmp_path / "plan.toml").write_text(PLAN)

@@ -12,7 +12,6 @@ import pytest
 
 from edgepareto.remote.board import AGENT_FILES
 from tests.bench.fakesys import make_exynos5422
-from tests.conftest import FLOAT_MODEL
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "edgepareto"
 CORE = [rel for rel in AGENT_FILES.values() if rel != "remote/_agent.py"]  # what the board agent ships
@@ -43,10 +42,10 @@ def _run(folder: Path, block: Path, request: dict, env_extra: dict | None = None
     return json.loads(lines[-1])
 
 
-def test_flat_child_measures_without_edgepareto(fixtures_dir, flat):
+def test_flat_child_measures_without_edgepareto(float_model, flat):
     folder, block = flat
     proto = {"name": "test", "warmup": 1, "runs": 5}
-    doc = _run(folder, block, {"model": str(FLOAT_MODEL), "threads": 1, "protocol": proto, "keep_times": True})
+    doc = _run(folder, block, {"model": str(float_model), "threads": 1, "protocol": proto, "keep_times": True})
     assert doc["status"] == "ok", doc["error"]
     assert doc["runs"] == 5 and len(doc["times_ms"]) == 5 and len(doc["warmup_ms"]) == 1
     assert doc["engine"] == "litert" and doc["engine_version"].startswith("ai-edge-litert")
@@ -65,10 +64,10 @@ def test_flat_child_reports_a_corrupt_model_in_one_line(flat, tmp_path):
     assert "\n" not in doc["error"] and "bad.tflite" in doc["error"]
 
 
-def test_flat_child_on_a_fake_board_resolves_the_cluster_but_cannot_verify(fixtures_dir, flat, tmp_path):
+def test_flat_child_on_a_fake_board_resolves_the_cluster_but_cannot_verify(float_model, flat, tmp_path):
     folder, block = flat
     env = make_exynos5422(tmp_path / "xu4")
-    doc = _run(folder, block, {"model": str(FLOAT_MODEL), "cluster": "big", "protocol": {"runs": 3}}, env)
+    doc = _run(folder, block, {"model": str(float_model), "cluster": "big", "protocol": {"runs": 3}}, env)
     assert doc["status"] == "ok", doc["error"]
     assert doc["cpus"] == [4, 5, 6, 7]
     assert doc["pinning"]["status"] == "not verifiable: fake sysfs"
@@ -77,19 +76,19 @@ def test_flat_child_on_a_fake_board_resolves_the_cluster_but_cannot_verify(fixtu
     assert doc["device"]["clusters"][1]["core"] == "Cortex-A15"
 
 
-def test_flat_child_unknown_cluster_is_one_line(fixtures_dir, flat, tmp_path):
+def test_flat_child_unknown_cluster_is_one_line(float_model, flat, tmp_path):
     folder, block = flat
     env = make_exynos5422(tmp_path / "xu4")
-    doc = _run(folder, block, {"model": str(FLOAT_MODEL), "cluster": "huge", "protocol": {"runs": 3}}, env)
+    doc = _run(folder, block, {"model": str(float_model), "cluster": "huge", "protocol": {"runs": 3}}, env)
     assert doc["status"] == "failed" and doc["error_kind"] == "device"
     assert "cluster 'huge' does not exist" in doc["error"] and "big (Cortex-A15, CPUs 4-7)" in doc["error"]
 
 
-def test_flat_child_coordinates_several_processes_without_edgepareto(fixtures_dir, flat):
+def test_flat_child_coordinates_several_processes_without_edgepareto(float_model, flat):
     """A board runs the multi-process protocol from the same flat folder: the coordinator starts its siblings."""
     folder, block = flat
     proto = {"name": "fast", "warmup": 1, "runs": 2, "processes": 2}
-    doc = _run(folder, block, {"model": str(FLOAT_MODEL), "protocol": proto})
+    doc = _run(folder, block, {"model": str(float_model), "protocol": proto})
     assert doc["status"] == "ok", doc["error"]
     assert len(doc["processes"]) == 2 and doc["runs"] == 4 and doc["protocol"]["processes"] == 2
     assert doc["ci95_median_ms"][0] <= doc["median_ms"] <= doc["ci95_median_ms"][1]

@@ -12,7 +12,6 @@ from edgepareto.bench import Interleave, Measurement, Protocol, measure_interlea
 from edgepareto.bench.interleaved import ratios
 from edgepareto.cli import main
 from edgepareto.errors import ConfigError
-from tests.conftest import FLOAT_MODEL, QUANT_MODEL
 
 CPU = max(os.sched_getaffinity(0))
 QUICK = Protocol.fast(processes=3, process_gap_s=0.0)
@@ -31,12 +30,12 @@ def _children() -> list[str]:
     return out
 
 
-def test_every_file_is_measured_in_the_same_processes_and_a_corrupt_one_fails_alone(tmp_path, fixtures_dir):
+def test_every_file_is_measured_in_the_same_processes_and_a_corrupt_one_fails_alone(tmp_path, quant_model, float_model):
     bad = tmp_path / "corrupt.tflite"
     bad.write_bytes(b"this is not a flatbuffer")
     notes = tmp_path / "notes.txt"
     notes.write_text("not a model either")
-    files = [FLOAT_MODEL, bad, QUANT_MODEL, notes]
+    files = [float_model, bad, quant_model, notes]
     ms = measure_interleaved(files, cpus=[CPU], protocol=QUICK, interleave=Interleave(4, 2))
     assert [m.model for m in ms] == [str(p) for p in files]
     f, b, q, n = ms
@@ -76,24 +75,24 @@ def test_an_out_of_range_interleave_is_refused(rounds, per_visit):
         Interleave(rounds, per_visit)
 
 
-def test_one_file_or_the_same_file_twice_is_refused_before_anything_runs(fixtures_dir):
-    for paths in ([FLOAT_MODEL], [FLOAT_MODEL, FLOAT_MODEL]):
+def test_one_file_or_the_same_file_twice_is_refused_before_anything_runs(float_model):
+    for paths in ([float_model], [float_model, float_model]):
         with pytest.raises(ConfigError, match="two or more distinct files"):
             measure_interleaved(paths)
 
 
-def test_a_process_past_its_timeout_fails_every_file_in_one_line_and_leaves_nothing_behind(fixtures_dir):
+def test_a_process_past_its_timeout_fails_every_file_in_one_line_and_leaves_nothing_behind(quant_model, float_model):
     hours = Interleave(10_000, 1000)  # 2 x 10^7 runs: far past the 1 s limit
-    ms = measure_interleaved([FLOAT_MODEL, QUANT_MODEL], cpus=[CPU], protocol=Protocol.fast(timeout_s=1.0),
+    ms = measure_interleaved([float_model, quant_model], cpus=[CPU], protocol=Protocol.fast(timeout_s=1.0),
                              interleave=hours)  # fmt: skip
     assert [m.error_kind for m in ms] == ["timeout", "timeout"]
     assert all("raise --timeout" in m.error and "\n" not in m.error for m in ms)
     assert not _children()
 
 
-def test_bench_compare_prints_each_file_and_its_ratio_to_the_first(tmp_path, fixtures_dir, capsys):
+def test_bench_compare_prints_each_file_and_its_ratio_to_the_first(tmp_path, quant_model, float_model, capsys):
     missing = tmp_path / "gone.tflite"
-    argv = ["bench", str(FLOAT_MODEL), "--compare", str(QUANT_MODEL), str(missing), "--cpus", str(CPU),
+    argv = ["bench", str(float_model), "--compare", str(quant_model), str(missing), "--cpus", str(CPU),
             "--processes", "2", "--process-gap", "0", "--visits", "3", "--per-visit", "1", "--json"]  # fmt: skip
     assert main(argv) == 1  # the missing file fails; the two others are measured
     captured = capsys.readouterr()
@@ -104,8 +103,8 @@ def test_bench_compare_prints_each_file_and_its_ratio_to_the_first(tmp_path, fix
     assert "gone.tflite" in captured.err and captured.err.count("\n") == 1
 
 
-def test_bench_compare_refuses_a_store_and_an_imported_log(tmp_path, fixtures_dir, capsys):
-    base = ["bench", str(FLOAT_MODEL), "--compare", str(QUANT_MODEL)]
+def test_bench_compare_refuses_a_store_and_an_imported_log(tmp_path, quant_model, float_model, capsys):
+    base = ["bench", str(float_model), "--compare", str(quant_model)]
     assert main([*base, "--store", str(tmp_path / "s.sqlite")]) == 2
     assert main([*base, "--import"]) == 2
     err = capsys.readouterr().err

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FLOAT_MODEL
 from tests.procs import TAG, kill_all, new_tag, tagged, wait_until_gone
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "edgepareto"
@@ -47,10 +46,10 @@ def _wait_for_child(tag: str, parent: subprocess.Popen, cpu_s: float = 0.0, time
 
 
 @pytest.mark.parametrize("guard", ["prctl", "pipe watchdog only"])
-def test_kill_9_of_the_parent_mid_measurement_leaves_no_child(fixtures_dir, guard):
+def test_kill_9_of_the_parent_mid_measurement_leaves_no_child(float_model, guard):
     tag = new_tag()
     extra = {"EDGEPARETO_NO_PDEATHSIG": "1"} if guard != "prctl" else {}
-    parent = subprocess.Popen([sys.executable, "-c", MEASURE_FOREVER, str(FLOAT_MODEL)], env=_env(tag, **extra))
+    parent = subprocess.Popen([sys.executable, "-c", MEASURE_FOREVER, str(float_model)], env=_env(tag, **extra))
     try:
         _wait_for_child(tag, parent, cpu_s=1.5)  # loaded and well into its timed loop
         assert len(tagged(tag)) == 2
@@ -61,9 +60,10 @@ def test_kill_9_of_the_parent_mid_measurement_leaves_no_child(fixtures_dir, guar
         kill_all(tag)
 
 
-def test_ctrl_c_of_bench_json_exits_within_a_second_and_kills_the_child(fixtures_dir):
+@pytest.mark.e2e
+def test_ctrl_c_of_bench_json_exits_within_a_second_and_kills_the_child(float_model):
     tag = new_tag()
-    cmd = [sys.executable, "-m", "edgepareto", "bench", str(FLOAT_MODEL), "--json", "--runs", "1000000",
+    cmd = [sys.executable, "-m", "edgepareto", "bench", str(float_model), "--json", "--runs", "1000000",
            "--timeout", "600"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tag),
                             start_new_session=True)  # fmt: skip
@@ -82,12 +82,12 @@ def test_ctrl_c_of_bench_json_exits_within_a_second_and_kills_the_child(fixtures
         kill_all(tag)
 
 
-def test_kill_9_of_the_board_agent_leaves_no_child(fixtures_dir, tmp_path):
+def test_kill_9_of_the_board_agent_leaves_no_child(float_model, tmp_path):
     from edgepareto.remote.board import AGENT_FILES
 
     for name, rel in AGENT_FILES.items():
         shutil.copy(SRC / rel, tmp_path / name)
-    request = {"model": str(FLOAT_MODEL), "engine": "litert", "threads": 1, "protocol": LONG, "agent_timeout_s": 600}
+    request = {"model": str(float_model), "engine": "litert", "threads": 1, "protocol": LONG, "agent_timeout_s": 600}
     tag = new_tag()
     agent = subprocess.Popen([sys.executable, str(tmp_path / "edgepareto_agent.py"), "measure"],
                              stdin=subprocess.PIPE, text=True, env=_env(tag))  # fmt: skip

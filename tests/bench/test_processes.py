@@ -17,7 +17,6 @@ from edgepareto.bench.protocol import timed_loop
 from edgepareto.bench.stats import median_ci_exact, modes
 from edgepareto.errors import ConfigError
 from tests.bench.test_protocol import FakeClock
-from tests.conftest import FLOAT_MODEL
 
 CPU = max(os.sched_getaffinity(0))
 
@@ -82,9 +81,9 @@ def test_protocol_validates_its_process_fields():
             Protocol(**kw)
 
 
-def test_record_is_the_median_of_process_medians_with_the_ci_the_stopping_rule_uses(fixtures_dir):
+def test_record_is_the_median_of_process_medians_with_the_ci_the_stopping_rule_uses(float_model):
     proto = Protocol.fast(processes=3, max_processes=5, target_ci=0.99, runs=2)
-    m = measure(FLOAT_MODEL, cpus=[CPU], protocol=proto)
+    m = measure(float_model, cpus=[CPU], protocol=proto)
     assert m.ok, m.error
     assert len(m.processes) == 3 and m.runs == 6 and m.protocol["processes"] == 3
     assert m.stopped_by == "95% CI over 3 processes within ±99%"  # the rule stopped on the record's CI
@@ -116,8 +115,8 @@ def test_processes_are_spaced_by_the_gap_and_none_trails_the_last():
     assert time.monotonic() - t0 < 0.4 + 0.35  # two gaps, not three
 
 
-def test_former_fast_protocol_is_one_process(fixtures_dir):
-    m = measure(FLOAT_MODEL, cpus=[CPU], protocol=Protocol.fast_single(max_runs=8))
+def test_former_fast_protocol_is_one_process(float_model):
+    m = measure(float_model, cpus=[CPU], protocol=Protocol.fast_single(max_runs=8))
     assert m.ok and m.processes is None and m.runs == 8 and m.interference is not None
 
 
@@ -131,9 +130,9 @@ def spinner():
     proc.wait()
 
 
-def test_a_shared_cpu_is_flagged_and_retry_if_noisy_measures_again(fixtures_dir, spinner):
+def test_a_shared_cpu_is_flagged_and_retry_if_noisy_measures_again(float_model, spinner):
     proto = Protocol.fast(processes=2, retry_if_noisy=1)
-    m = measure(FLOAT_MODEL, cpus=[CPU], protocol=proto)
+    m = measure(float_model, cpus=[CPU], protocol=proto)
     assert m.ok, m.error
     assert m.noisy and all(p["noisy"] for p in m.processes)
     assert "other tasks runnable" in {f for p in m.processes for f in p["flags"]}

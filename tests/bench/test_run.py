@@ -8,7 +8,7 @@ import pytest
 
 from edgepareto.bench import Measurement, Protocol, measure, run_child
 from edgepareto.errors import DeviceError, EngineError
-from tests.conftest import FLOAT_MODEL, QUANT_MODEL
+from tests.conftest import QUANT_MODEL
 
 QUICK = Protocol(name="test", warmup=1, runs=8)
 
@@ -27,21 +27,21 @@ def test_measure_pins_and_reports_everything(fixtures_dir):
     assert Measurement.from_json(m.to_json()) == m
 
 
-def test_measure_by_cluster_name(fixtures_dir):
+def test_measure_by_cluster_name(float_model):
     from edgepareto.bench import discover_host
 
     name = discover_host().clusters[0].name
-    m = measure(FLOAT_MODEL, cluster=name, protocol=QUICK, xnnpack=False)
+    m = measure(float_model, cluster=name, protocol=QUICK, xnnpack=False)
     assert m.ok and m.cluster == name and m.kernel_path.startswith("builtin kernels")
 
 
-def test_setting_errors_raise_one_line(fixtures_dir):
+def test_setting_errors_raise_one_line(float_model):
     with pytest.raises(DeviceError, match="does not exist on this host"):
-        measure(FLOAT_MODEL, cluster="no-such-cluster", protocol=QUICK)
+        measure(float_model, cluster="no-such-cluster", protocol=QUICK)
     with pytest.raises(DeviceError, match="offline or absent"):
-        measure(FLOAT_MODEL, cpus=[4095], protocol=QUICK)
+        measure(float_model, cpus=[4095], protocol=QUICK)
     with pytest.raises(EngineError, match="unknown engine"):
-        measure(FLOAT_MODEL, engine="nope", protocol=QUICK)
+        measure(float_model, engine="nope", protocol=QUICK)
 
 
 def test_model_problems_are_failed_records_not_exceptions(tmp_path):
@@ -88,10 +88,10 @@ def test_a_hanging_engine_is_killed_at_the_timeout(tmp_path):
     assert m.status == "failed" and m.error_kind == "timeout" and "within 1 s" in m.error
 
 
-def test_peak_memory_is_the_childs_not_the_callers(fixtures_dir):
+def test_peak_memory_is_the_childs_not_the_callers(float_model):
     import numpy as np
 
     ballast = np.ones(400_000_000 // 8)  # the caller holds 400 MB; the child must not report it
-    m = measure(FLOAT_MODEL, protocol=QUICK)
+    m = measure(float_model, protocol=QUICK)
     assert ballast.sum() > 0
     assert m.ok and 0 < m.rss_before_load_bytes < m.peak_rss_bytes < 300_000_000

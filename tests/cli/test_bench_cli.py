@@ -9,7 +9,6 @@ import sys
 
 from tests.bench.fakesys import make_exynos5422
 from tests.bench.test_importer import LOG_2X
-from tests.conftest import QUANT_MODEL
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
@@ -23,9 +22,9 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_bench_json_is_one_document_with_the_issue_fields(fixtures_dir):
+def test_bench_json_is_one_document_with_the_issue_fields(quant_model):
     args = ("--threads", "1", "--cpus", "0", "--runs", "3", "--warmup", "1", "--processes", "2", "--json")
-    r = cli("bench", str(QUANT_MODEL), *args)
+    r = cli("bench", str(quant_model), *args)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     for key in (
@@ -52,28 +51,28 @@ def test_bench_json_is_one_document_with_the_issue_fields(fixtures_dir):
     assert doc["protocol"]["process_gap_s"] == 0.5  # the fast protocol's default spacing
 
 
-def test_bench_process_gap_is_a_protocol_field_and_refuses_a_negative_one(fixtures_dir):
+def test_bench_process_gap_is_a_protocol_field_and_refuses_a_negative_one(quant_model):
     args = ("--cpus", "0", "--runs", "2", "--warmup", "1", "--processes", "2", "--json")
-    r = cli("bench", str(QUANT_MODEL), *args, "--process-gap", "0")
+    r = cli("bench", str(quant_model), *args, "--process-gap", "0")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["protocol"]["process_gap_s"] == 0.0
-    bad = cli("bench", str(QUANT_MODEL), *args, "--process-gap", "-1")
+    bad = cli("bench", str(quant_model), *args, "--process-gap", "-1")
     assert bad.returncode != 0 and "process_gap_s must be >= 0" in bad.stderr and len(bad.stderr.splitlines()) == 1
 
 
-def test_bench_human_view_has_a_table(fixtures_dir):
-    r = cli("bench", str(QUANT_MODEL), "--protocol", "paper", "--runs", "4", "--pause", "0")
+def test_bench_human_view_has_a_table(quant_model):
+    r = cli("bench", str(quant_model), "--protocol", "paper", "--runs", "4", "--pause", "0")
     assert r.returncode == 0, r.stderr
     assert "median" in r.stdout and "95% CI" in r.stdout and "protocol paper" in r.stdout
 
 
-def test_bench_bad_input_is_one_line_with_exit_2(tmp_path, fixtures_dir):
+def test_bench_bad_input_is_one_line_with_exit_2(tmp_path, quant_model):
     cases = [
         ((str(tmp_path / "missing.tflite"),), "model file not found"),
-        ((str(QUANT_MODEL), "--cluster", "gigantic"), "cluster 'gigantic' does not exist"),
-        ((str(QUANT_MODEL), "--cpus", "999"), "offline or absent"),
-        ((str(QUANT_MODEL), "--engine", "tensorrt"), "unknown engine 'tensorrt'"),
-        ((str(QUANT_MODEL), "--runs", "0"), "runs must be >= 1"),
+        ((str(quant_model), "--cluster", "gigantic"), "cluster 'gigantic' does not exist"),
+        ((str(quant_model), "--cpus", "999"), "offline or absent"),
+        ((str(quant_model), "--engine", "tensorrt"), "unknown engine 'tensorrt'"),
+        ((str(quant_model), "--runs", "0"), "runs must be >= 1"),
     ]
     for args, needle in cases:
         r = cli("bench", *args, "--json")

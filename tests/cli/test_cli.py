@@ -58,6 +58,7 @@ def test_inspect_json_and_error_exit(tmp_path, fixtures_dir):
     assert r.stderr.strip().count("\n") == 0 and str(bad) in r.stderr
 
 
+@pytest.mark.e2e
 def test_export_names_the_preprocessing_preset_beside_each_artifact(tmp_path):
     r = cli("export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "32", "--classes", "10", "--precision",
             "fp32", "--out", str(tmp_path), "--preprocessing", "keras-mobilenet", "--json")  # fmt: skip

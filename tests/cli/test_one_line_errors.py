@@ -201,6 +201,7 @@ def _run(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
 
 
+@pytest.mark.e2e
 def test_a_full_disk_is_one_line_for_export(tmp_path, full_disk):
     r = _run(tmp_path, "export", "mobilenet_v1", "--alpha", "0.03125", "--resolution", "32", "--precision", "fp32",
              "--out", str(full_disk / "art"))  # fmt: skip

@@ -20,6 +20,7 @@ def _to_rgb32(images: np.ndarray) -> np.ndarray:
     return ((np.repeat(x[..., None], 3, axis=-1).astype(np.float32) - 127.5) / 127.5).astype(np.float32)
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not DEFAULT_DIR.is_dir(), reason="apt-get install dataset-fashion-mnist (make setup)")
 def test_int8_agrees_with_fp32_on_a_trained_model(tmp_path):
     import keras

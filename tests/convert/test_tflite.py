@@ -23,6 +23,7 @@ def _check_fp32_size(alpha: float, tmp_path) -> None:
     assert art.sha256 == hashlib.sha256(Path(art.path).read_bytes()).hexdigest()
 
 
+@pytest.mark.e2e
 def test_fp32_size_alpha_025_within_2_percent(tmp_path):
     _check_fp32_size(0.25, tmp_path)
 
@@ -33,6 +34,7 @@ def test_fp32_size_within_2_percent(alpha, tmp_path):
     _check_fp32_size(alpha, tmp_path)
 
 
+@pytest.mark.e2e
 def test_all_precisions_export_name_and_run(tmp_path):
     config = ModelConfig("mobilenet_v1", 0.25, 128, 10)
     arts = export_variant(config, ["fp32", "fp16", "int8-dynamic", "int8"], tmp_path, calibration_samples=8)

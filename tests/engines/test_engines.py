@@ -46,13 +46,13 @@ def test_litert_records_kernel_path_and_xnnpack_switch_gives_same_outputs(fixtur
     assert not q.inputs[0].dynamic_beyond_batch
 
 
-def test_litert_info_chatter_is_dropped_and_other_native_output_kept(fixtures_dir):
+def test_litert_info_chatter_is_dropped_and_other_native_output_kept(float_model):
     """A fresh process: the runtime logs its INFO line once per process, at the first allocation."""
     code = textwrap.dedent(f"""
         import os
         from edgepareto.engines import open_runner
         from edgepareto.engines.litert import _native_info_dropped
-        open_runner({str(FLOAT_MODEL)!r}, "litert", threads=1)
+        open_runner({str(float_model)!r}, "litert", threads=1)
         with _native_info_dropped():
             os.write(2, b"INFO: noise\\nWARNING: kept\\n")
         os.write(2, b"after\\n")
@@ -109,13 +109,13 @@ def test_onnx_matches_the_tflite_of_the_same_keras_model(tmp_path):
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_bad_input_is_one_line(tmp_path, fixtures_dir):
+def test_bad_input_is_one_line(tmp_path, float_model):
     with pytest.raises(EngineError, match="unknown engine 'tvm'; choose from"):
-        open_runner(FLOAT_MODEL, "tvm")
+        open_runner(float_model, "tvm")
     with pytest.raises(ModelFileError, match="model file not found"):
         open_runner(tmp_path / "none.onnx", "onnxruntime")
     with pytest.raises(ModelFileError, match=r"runs \.onnx files"):
-        open_runner(FLOAT_MODEL, "onnxruntime")
+        open_runner(float_model, "onnxruntime")
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x08\x07garbage")
     with pytest.raises(EngineError, match="ONNX Runtime cannot load this model") as exc:

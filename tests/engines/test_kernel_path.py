@@ -88,6 +88,7 @@ def test_bench_warns_on_partial_delegation_and_the_record_carries_it(fixtures_di
     assert len(warned) == 1 and "1 AVERAGE_POOL_2D, 1 SOFTMAX" in warned[0]
 
 
+@pytest.mark.e2e
 def test_require_full_delegation_fails_in_one_line(fixtures_dir):
     r = _bench(str(QUANT_MODEL), "--runs", "3", "--require-full-delegation", "--json")
     assert r.returncode != 0 and r.stdout == ""

@@ -100,6 +100,7 @@ def test_unprofiled_runs_take_turns_with_the_profiled_ones_only_when_asked(onnx_
     assert profile_onnx(onnx_pair["fp32"], runs=3, warmup=1).unprofiled_ms == ()
 
 
+@pytest.mark.e2e
 def test_cli_profile_measures_the_same_file_with_bench(onnx_pair, capsys):
     assert main(["profile", str(onnx_pair["int8"]), "--runs", "5", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -129,6 +130,7 @@ def test_where_the_time_goes_is_one_stacked_bar_per_timed_profile(tmp_path, caps
     assert "tf2onnx conversion" in json.loads(capsys.readouterr().out)["times_from"]
 
 
+@pytest.mark.e2e
 def test_report_gets_where_the_time_goes_from_saved_profiles(onnx_pair, tmp_path, capsys):
     """`profile --json` saved to a file, then `report --profile`: a bar per file and its row, sources named."""
     saved = tmp_path / "int8.json"

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from edgepareto.bench.protocol import Measurement, Protocol
 from edgepareto.remote import RemoteBoard, fingerprint, measure
-from tests.conftest import QUANT_MODEL
 from tests.remote.conftest import board_folder
 
 QUICK = Protocol.fast(min_runs=5, max_runs=30, time_limit_s=1.0, timeout_s=60.0)
 
 
-def test_measure_on_a_board_runs_the_bench_core_there(make_board, fixtures_dir):
+@pytest.mark.e2e
+def test_measure_on_a_board_runs_the_bench_core_there(make_board, quant_model):
     board, _ = make_board("b1")
-    m = measure(board, QUANT_MODEL, QUICK, threads=1)
+    m = measure(board, quant_model, QUICK, threads=1)
     assert isinstance(m, Measurement)
     assert m.ok, m.error
-    assert m.model == str(QUANT_MODEL)  # the host's name, not the board's hash path
+    assert m.model == str(quant_model)  # the host's name, not the board's hash path
     assert m.median_ms and m.median_ms > 0 and m.runs == 60  # the fast protocol: 6 processes x 10 timed runs
     assert m.engine == "litert" and m.engine_version.startswith("ai-edge-litert")
     assert m.device and m.device["clusters"] and m.device_id == m.device["id"]
@@ -40,7 +42,7 @@ def test_fingerprint_comes_from_the_board(make_board):
     assert fp.runtimes  # the board's runtime versions, from its own site-packages
 
 
-def test_agent_files_land_once_per_content(make_board, fixtures_dir):
+def test_agent_files_land_once_per_content(make_board):  # no model: runs without ../shared
     board, _ = make_board("b1")
     with RemoteBoard(board) as rb:
         folder = rb.ensure_agent()
@@ -48,15 +50,15 @@ def test_agent_files_land_once_per_content(make_board, fixtures_dir):
     assert "edgepareto_agent.py" in names and "_child.py" in names and "cpus.py" in names
 
 
-def test_a_hung_measurement_on_the_board_is_killed_there_and_reported(make_board, fixtures_dir):
+def test_a_hung_measurement_on_the_board_is_killed_there_and_reported(make_board, quant_model):
     board, _ = make_board("b1")
     slow = Protocol(name="slow", runs=100, pause_s=0.5, timeout_s=2.0)  # needs ~50 s; the board gives it 2
-    m = measure(board, QUANT_MODEL, slow)
+    m = measure(board, quant_model, slow)
     assert not m.ok and m.error_kind == "timeout"
-    assert "board b1" in m.error and "within 2 s" in m.error and m.model == str(QUANT_MODEL)
+    assert "board b1" in m.error and "within 2 s" in m.error and m.model == str(quant_model)
 
 
-def test_two_sessions_on_one_board_take_turns(make_board, fixtures_dir):
+def test_two_sessions_on_one_board_take_turns(make_board, quant_model):
     import threading
 
     board, _ = make_board("b1")
@@ -65,7 +67,7 @@ def test_two_sessions_on_one_board_take_turns(make_board, fixtures_dir):
 
     def one() -> None:
         with RemoteBoard(board) as rb:  # a separate connection, as a second sweep would have
-            results.append(rb.measure(QUANT_MODEL, protocol=turn))
+            results.append(rb.measure(quant_model, protocol=turn))
 
     threads = [threading.Thread(target=one) for _ in range(2)]
     for t in threads:

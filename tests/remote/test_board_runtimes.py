@@ -158,10 +158,11 @@ def test_a_model_the_tool_cannot_load_is_a_failed_measurement_with_its_message(
         and m.error == "on board bm: benchmark_model exited with status 1: The model is not a valid Flatbuffer buffer"
     )
     missing = make_board("bm2", python=bare_python, benchmark_model="/nonexistent/benchmark_model")[0]
-    m = measure(missing, QUANT_MODEL, QUICK)
+    m = measure(missing, bad, QUICK)  # a file made here: the check needs no shared fixture
     assert not m.ok and "benchmark_model /nonexistent/benchmark_model not found" in m.error
 
 
+@pytest.mark.e2e
 def test_inventory_emulated_flag_marks_fingerprint_measurements_and_devices(make_board, fixtures_dir):
     from edgepareto.sweep import board_devices
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.remote.test_inventory import INVENTORY
 
 
@@ -41,6 +43,7 @@ def _inventory_for(tmp_path, boards):
     return _inventory(tmp_path, boards)
 
 
+@pytest.mark.e2e
 def test_boards_json_lists_fingerprints_fetched_from_fake_boards(tmp_path, make_board):
     from tests.bench.fakesys import make_exynos5422, make_rpi4
 
@@ -65,13 +68,13 @@ def test_boards_json_lists_fingerprints_fetched_from_fake_boards(tmp_path, make_
     assert human.returncode == 0 and "Cortex-A15" in human.stdout
 
 
-def test_boards_measure_on_a_cluster_of_a_board(tmp_path, make_board, fixtures_dir):
+@pytest.mark.e2e
+def test_boards_measure_on_a_cluster_of_a_board(tmp_path, make_board, quant_model):
     from tests.bench.fakesys import make_exynos5422
-    from tests.conftest import QUANT_MODEL
 
     xu4, _ = make_board("xu4", env=tuple(sorted(make_exynos5422(tmp_path / "fx").items())))
     inv = _inventory_for(tmp_path, [xu4])
-    cmd = ["boards", "--inventory", str(inv), "--measure", str(QUANT_MODEL), "--cluster", "big", "--json"]
+    cmd = ["boards", "--inventory", str(inv), "--measure", str(quant_model), "--cluster", "big", "--json"]
     out = subprocess.run(
         [sys.executable, "-m", "edgepareto", *cmd],
         capture_output=True,

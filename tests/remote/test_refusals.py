@@ -65,6 +65,7 @@ def test_boards_exit_1_for_an_unknown_or_changed_host_key(capsys, tmp_path, make
     assert rc == 0
 
 
+@pytest.mark.e2e
 def test_sweep_devices_exits_1_when_a_host_key_is_refused(tmp_path, make_board, fixtures_dir):
     board, _ = make_board("xu4")
     board.known_hosts.write_text(_other_key_line(tmp_path, board.port))

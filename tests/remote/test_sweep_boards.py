@@ -13,8 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from edgepareto.store import Store
 from tests.bench.fakesys import make_exynos5422, make_rpi4
+
+pytestmark = pytest.mark.e2e  # end to end: sweeps or boards in child processes (make test-all)
 
 PLAN = """
 name = "boards"

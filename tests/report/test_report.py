@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,92 @@ def test_headless_chromium_renders_the_plots(report, tmp_path):
     colours = _colour_pixels(shot)
     # Embedded plots decoded and drawn: red front lines, blue FP32 dots, orange INT8 crosses on the page.
     assert colours["red"] > 200 and colours["blue"] > 30 and colours["orange"] > 10, colours
+
+
+class _Sections(HTMLParser):
+    """The page's outline: each h1/h2 heading (and the section it opens), with the h3 headings and the table rows
+    under it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outline: list[dict] = []
+        self._tag: str | None = None
+        self._text = ""
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("h1", "h2", "h3", "td", "th"):
+            self._tag, self._text = tag, ""
+        if tag == "tr" and self.outline:
+            self._row = []
+
+    def handle_data(self, data: str) -> None:
+        if self._tag:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != self._tag:
+            if tag == "tr" and self._row is not None and self.outline:
+                self.outline[-1]["rows"].append((self.outline[-1]["h3"][-1:] or [""])[0:1] + self._row)
+                self._row = None
+            return
+        text, self._tag = self._text.strip(), None
+        if tag in ("h1", "h2"):
+            self.outline.append({"tag": tag, "title": text, "h3": [], "rows": []})
+        elif tag == "h3" and self.outline:
+            self.outline[-1]["h3"].append(text)
+        elif self._row is not None:
+            self._row.append(text)
+
+
+def test_the_report_opens_with_the_answer_for_every_device_in_the_store(report):
+    out, doc = report
+    with Store(out.parent / "results.sqlite") as store:
+        devices = {d.name for d in store.devices()}
+    page = _Sections()
+    page.feed((out / "report.html").read_text())
+    title, first, *rest = page.outline
+    assert title["tag"] == "h1" and first["title"].startswith("The answer")
+    assert set(first["h3"]) == devices == {"ODROID-XU4 Cortex-A15", "ODROID-XU4 Cortex-A7", HOST}
+    # every row is a variant on its device's front, with a source tag on each number (e.g. "17.8p")
+    shown = {(r[0], r[1]) for r in first["rows"] if len(r) == 5 and r[1] != "variant"}
+    fronts = {(view, e["label"]) for s in doc["studies"] for view, es in s["devices"].items() for e in es
+              if e["on_front"]}  # fmt: skip
+    assert shown == fronts and len(shown) > 10
+    host = [r for r in first["rows"] if r[0] == HOST and r[1] == "alpha=1.0-INT8"]
+    assert host[0][2:] == ["1.68m", "70p", "4.3p"]  # measured latency here, Google's published top-1 and size
+    assert "front moves with the hardware" in doc["answer"]["finding"]
+    # then the plots, then the details (Table II, protocols, provenance) under their own headings
+    titles = [s["title"] for s in rest]
+    assert titles[0] == "Plots" and titles[1] == "Details"
+    assert titles.index("Protocols") > titles.index("Details")
+    md = (out / "report.md").read_text()
+    order = [md.index(h) for h in ("## The answer", "## Plots", "## Details", "Table II analogue", "## Protocols")]
+    assert order == sorted(order)
+
+
+ANSWER_BORDER = (0x1F, 0x5F, 0xA8)  # the answer section's top and bottom rule (report/_layout.py CSS)
+
+
+@pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="Debian's chromium is not installed (scripts/system-deps.sh)"
+)
+def test_the_first_screen_in_chromium_shows_the_whole_answer(report, tmp_path):
+    """1400x900, no scrolling: both rules that enclose the answer section are drawn within the first screen."""
+    out, _ = report
+    shot = tmp_path / "first-screen.png"
+    cmd = [
+        "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,900", "--hide-scrollbars", f"--screenshot={shot}", (out / "report.html").as_uri(),
+    ]  # fmt: skip
+    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    assert shot.is_file(), "chromium wrote no screenshot"
+    assert answer_rules(shot) == 2
+
+
+def answer_rules(png: Path) -> int:
+    """How many horizontal rules of the answer's colour, at least half the page wide, the screenshot shows."""
+    a = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    hit = (np.abs(a - np.array(ANSWER_BORDER)).sum(axis=2) < 30).sum(axis=1) > a.shape[1] // 2
+    return int(((hit[1:] & ~hit[:-1]).sum()) + hit[0])  # runs of matching rows

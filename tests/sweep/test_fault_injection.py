@@ -21,6 +21,8 @@ from tests.conftest import FLOAT_MODEL
 from tests.procs import TAG, kill_all, new_tag, wait_until_gone
 from tests.sweep.tiny import canonical, seed_home_cache, sweep_cli, write_plan
 
+pytestmark = pytest.mark.e2e  # end to end: sweeps or boards in child processes (make test-all)
+
 POINTS = ("artifact-file", "artifact-row", "measured", "latency-row")  # see edgepareto.faults
 
 

@@ -19,7 +19,7 @@ from edgepareto.bench import discover_host
 from edgepareto.store import Store
 from tests.conftest import FIXTURES
 
-pytestmark = pytest.mark.usefixtures("fixtures_dir")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fixtures_dir")]
 
 
 def cli(*args: str, home: Path, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -52,6 +52,7 @@ def test_the_artifact_row_and_its_size_commit_together(tmp_path):
         assert store.artifact_by_recipe("recipe-1") == art and store.has("size-1")
 
 
+@pytest.mark.e2e
 def test_a_rerun_after_deleting_any_one_record_rewrites_it(tiny):
     plan, store = tiny
     first = _sweep(plan, store)
@@ -65,6 +66,7 @@ def test_a_rerun_after_deleting_any_one_record_rewrites_it(tiny):
         assert canonical(store) == clean, f"{metric} was not written again"
 
 
+@pytest.mark.e2e
 def test_a_same_size_corrupted_artifact_is_rebuilt_not_measured(tiny):
     plan, store = tiny
     assert _sweep(plan, store).failed == 0
@@ -81,6 +83,7 @@ def test_a_same_size_corrupted_artifact_is_rebuilt_not_measured(tiny):
     assert canonical(store) == clean  # same sha256 everywhere, and the file is intact again
 
 
+@pytest.mark.e2e
 def test_failed_measurements_count_as_failures_and_the_sweep_exits_nonzero(tiny):
     plan, store = tiny
     hopeless = write_plan(plan.parent / "hopeless", extra="timeout_s = 0.01")  # the child cannot even start
@@ -97,6 +100,7 @@ def test_failed_measurements_count_as_failures_and_the_sweep_exits_nonzero(tiny)
     assert rc == 0 and doc["failed"] == 0 and doc["status"] == "finished", err[-2000:]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_interrupting_a_sweep_mid_measurement_exits_within_a_second_without_a_child(tiny, how):
     import os

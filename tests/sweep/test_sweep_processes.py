@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from edgepareto.store import Store
+
+pytestmark = pytest.mark.e2e  # end to end: sweeps or boards in child processes (make test-all)
 
 PLAN = """
 name = "tiny"

@@ -184,3 +184,5 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(f"details in {doc['log']}; run the same command again to retry what failed")
     if doc.get("report"):
         console.print(f"report: [bold]{doc['report']['html']}[/bold]  (summary: {doc['report']['markdown']})")
+    if doc.get("first_report"):
+        console.print(f"(first written {doc['first_report']['at_s']:.0f} s after the start, before training)")

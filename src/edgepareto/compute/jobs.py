@@ -72,9 +72,9 @@ def _fresh_keras_session() -> None:
 
 def train_alpha(alpha: float, progress: Callable[[str], None] | None = None) -> list[StudyRecord]:
     """The Fashion-MNIST study of one alpha (trained, exported, evaluated; cached in this node's home)."""
-    from edgepareto.train import study_variant
+    from edgepareto.train import SWEEP_SCHEDULE, study_variant
 
-    return study_variant(alpha, progress=progress)
+    return study_variant(alpha, SWEEP_SCHEDULE, progress=progress)
 
 
 def with_artifact(record: StudyRecord, path: str) -> StudyRecord:

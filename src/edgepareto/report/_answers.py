@@ -1,8 +1,6 @@
-"""The report's first section: the user's own files (``kind = "models"``, ``bench``/``eval --store``) and, per
-device, the variant to deploy under the plan's ``[recommend]`` budget, with the runners-up and why.
-
-A given file is recorded with the scheme ``given file: ...``; only records of such files feed this section,
-so it answers with what was measured on the user's files, never with a stand-in or a published figure.
+"""The report's first sections: the answer (per device, the Pareto-optimal variants), then the user's own
+files (``kind = "models"``, ``bench``/``eval --store``) and, per device, the variant to deploy under the plan's
+``[recommend]`` budget, with the runners-up and why.
 """
 
 from __future__ import annotations
@@ -91,4 +89,54 @@ def _marks(r: MeasurementRecord) -> list[str]:
     return [m for m in marks if m]
 
 
-__all__ = ["plan_budget", "your_models"]
+
+
+SHORT_SOURCE = {"measured": "m", "published": "p", "predicted": "e"}  # the answer table's tags, in its legend
+
+
+def pareto_answer(studies: list[dict[str, Any]], devices: list[str]) -> dict[str, Any]:
+    """The question the report's title asks, answered first: for each device in the store, the variants on its
+    latency-accuracy front in each study (variant, latency, top-1, size and each number's source), and one
+    sentence on what differs between the devices. A reader who stops here has the seed's finding."""
+    per: dict[str, list[dict[str, Any]]] = {d: [] for d in devices}
+    for study in studies:
+        for view, entries in study["devices"].items():
+            front = sorted((e for e in entries if e["on_front"]), key=lambda e: e.get("latency_ms") or 0.0)
+            rows = [_answer_row(e) for e in front]
+            device = _device_of(view, devices)
+            per.setdefault(device, []).append({"view": view, "device": device, "dataset": study["dataset"],
+                                               "description": study["description"], "rows": rows})  # fmt: skip
+    return {"devices": [{"device": d, "fronts": fronts} for d, fronts in per.items()],
+            "finding": _finding(studies, devices)}  # fmt: skip
+
+
+def _device_of(view: str, devices: list[str]) -> str:
+    """A report view is a device, or ``"device [engine]"`` when the device ran several engines."""
+    if view in devices:
+        return view
+    return max((d for d in devices if view.startswith(d + " [")), key=len, default=view)
+
+
+def _answer_row(entry: dict[str, Any]) -> dict[str, Any]:
+    keep = ("latency_ms", "latency_ms_ci", "top1", "top1_ci", "size_mb")
+    return {"label": entry["label"], "variant": entry["variant"], "stand_in": entry.get("stand_in"),
+            "sources": dict(entry["sources"]), **{k: entry[k] for k in keep if k in entry}}  # fmt: skip
+
+
+def _finding(studies: list[dict[str, Any]], devices: list[str]) -> str:
+    """The seed's finding in one sentence: the front moves with the hardware (or, here, does not)."""
+    compared = [s for s in studies if s["cross_device"]]
+    if not compared:
+        if len(devices) < 2:
+            return "One device in the store: nothing to compare yet; add a board (sweep --devices) or a cluster."
+        return "No study has the same variants on two devices yet, so the fronts cannot be compared."
+    for s in compared:
+        if s["moves"]:
+            more = len(s["moves"]) - 2
+            tail = f" (and {more} more such moves)" if more > 0 else ""
+            return (f"What differs between devices ({s['dataset']}): the Pareto front moves with the hardware: "
+                    + "; ".join(s["moves"][:2]) + tail + ".")  # fmt: skip
+    return "The same variants are Pareto-optimal on every device compared: the front does not move here."
+
+
+__all__ = ["pareto_answer", "plan_budget", "your_models"]

@@ -15,7 +15,7 @@ from edgepareto.analysis import Budget, Objective, analyse_front, collect_points
 from edgepareto.analysis.diff import cross_device_diff, moves
 from edgepareto.analysis.paper import reproduce
 from edgepareto.analysis.points import FrontEntry
-from edgepareto.report._answers import your_models
+from edgepareto.report._answers import pareto_answer, your_models
 from edgepareto.report._energy import energy_section
 from edgepareto.report.plots import plot_tradeoff
 from edgepareto.store import MeasurementRecord, Store, now
@@ -90,6 +90,7 @@ def build_report(store: Store, out_dir: Path, *, accept_noisy: bool = False) -> 
         "generated_at": now(),
         "store": str(store.path),
         "schema_version": store.schema_version,
+        "answer": pareto_answer(studies, list(devices)),
         "yours": your_models(store, shown, accept_noisy=accept_noisy),
         "counts": dict(Counter(r.source for r in records)),
         "devices": [{"name": d.name, "kind": d.kind, "fingerprint": d.fingerprint} for d in devices.values()],

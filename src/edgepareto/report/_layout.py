@@ -22,6 +22,10 @@ figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}.src-measured{color:#1a7f37}.src-published{color:#8250df}
 .src-predicted{color:#bf8700}.front{font-weight:600}.note{color:#555;font-size:.9em}
 .flag{color:#b35900;font-weight:600}details{margin:.5em 0}
+.answer{border-top:4px solid #1f5fa8;border-bottom:4px solid #1f5fa8;background:#f5f9ff;padding:.1em .8em .3em}
+.answer h2{border:0;margin:.4em 0 .2em}.answer h3{margin:.3em 0 .1em;font-size:1em}.finding{margin:.2em 0}
+.answer-grid{display:flex;flex-wrap:wrap;gap:0 1.4em}.answer table{font-size:.8em;margin:.2em 0 .4em}
+.answer td,.answer th{padding:.1em .4em}.answer p.note{margin:.2em 0;font-size:.8em}sup{font-size:.7em}
 """
 
 
@@ -352,11 +356,75 @@ def _energy_md(section: dict[str, Any] | None) -> list[str]:
     return out
 
 
-def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(doc['title'])}</title>",
-             f"<style>{CSS}</style></head><body>", f"<h1>{_e(doc['title'])}</h1>"]  # fmt: skip
+ANSWER_TAGS = "m = measured here, p = published (cited table), e = predicted"
+
+
+def _tagged(row: dict[str, Any], metric: str, digits: int = 4) -> tuple[str, str]:
+    """A number with a one-letter tag saying where it came from: (html, markdown)."""
+    from edgepareto.report._answers import SHORT_SOURCE
+
+    value = _num(row.get(metric), 3 if metric == "size_mb" else digits)
+    source = row["sources"].get("size_bytes" if metric == "size_mb" else metric)
+    if source is None:
+        return value, value
+    tag = SHORT_SOURCE.get(source, source)
+    return f"{value}<sup class='src-{_e(source)}'>{_e(tag)}</sup>", f"{value} {tag}"
+
+
+def _answer_table(fronts: list[dict[str, Any]], *, markdown: bool = False) -> str:
+    """One device's Pareto-optimal variants, one block of rows per study: variant, ms, top-1, MB, each tagged."""
+    cols = ["variant", "ms", "top-1 %", "MB"]
+    if markdown:
+        rows = [[f"{r['label']}{' *' if r.get('stand_in') else ''}", f["dataset"],
+                 *(_tagged(r, m)[1] for m in ("latency_ms", "top1", "size_mb"))]
+                for f in fronts for r in f["rows"]]  # fmt: skip
+        return _md_table(["variant", "top-1 on", *cols[1:]], rows)
+    body = []
+    for f in fronts:
+        engine = f["view"][len(f["device"]) :].strip() if f["view"] != f["device"] else ""  # "[onnxruntime]"
+        body.append(f"<tr><th colspan='4'>top-1 on {_e(f['dataset'])} {_e(engine)}</th></tr>")
+        for r in f["rows"]:
+            cells = "".join(f"<td class='num'>{_tagged(r, m)[0]}</td>" for m in ("latency_ms", "top1", "size_mb"))
+            body.append(f"<tr><td>{_e(r['label'])}{' *' if r.get('stand_in') else ''}</td>{cells}</tr>")
+    head = "".join(f"<th>{c}</th>" for c in cols)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _answer_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    """The report's first section: for every device in the store, its Pareto-optimal variants, side by side."""
+    answer = doc["answer"]
+    cards = []
+    for d in answer["devices"]:
+        table = _answer_table(d["fronts"]) if any(f["rows"] for f in d["fronts"]) else (
+            "<p class='note'>no variant with both a latency and a top-1 here yet</p>")  # fmt: skip
+        cards.append(f"<div class='answer-device'><h3>{_e(d['device'])}</h3>{table}</div>")
+    return [
+        "<section id='answer' class='answer'><h2>The answer: the Pareto-optimal variants per device</h2>",
+        f"<p class='finding'>{_e(answer['finding'])}</p>",
+        f"<div class='answer-grid'>{''.join(cards)}</div>",
+        f"<p class='note'>Each row is on its device's latency–top-1 front (fastest first). Sources: {ANSWER_TAGS}; "
+        "* a stand-in (latency of a file built here beside the published top-1 of Google's file). "
+        "The plots, then the details, follow.</p></section>",
+    ]
+
+
+def _answer_md(doc: dict[str, Any]) -> list[str]:
+    answer = doc["answer"]
+    md = ["## The answer: the Pareto-optimal variants per device", "", md_text(answer["finding"]), ""]
+    for d in answer["devices"]:
+        md += [f"### {md_text(d['device'])}", ""]
+        if any(f["rows"] for f in d["fronts"]):
+            md += [_answer_table(d["fronts"], markdown=True), ""]
+        else:
+            md += ["No variant with both a latency and a top-1 here yet.", ""]
+    md += [f"Sources: {ANSWER_TAGS}; * a stand-in (latency of a file built here, published top-1 of Google's file).",
+           ""]  # fmt: skip
+    return md
+
+
+def _legend_html(doc: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items()))
-    parts.append(
+    return (
         f"<p class='note'>Generated {_e(doc['generated_at'])} from <code>{_e(doc['store'])}</code> "
         f"(schema v{doc['schema_version']}): {_e(counts)} figures. Every number carries its source: "
         "<span class='src-measured'>measured</span> here, <span class='src-published'>published</span> "
@@ -365,51 +433,74 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
         "a grey ring marks a point whose front status is too close to call given them; a dotted red square marks "
         "a stand-in (latency of a file built here beside the accuracy of another file).</p>"
     )
-    parts += _yours_html(doc)
+
+
+def _plots_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    """Every study's plots, after the answer and before the details."""
+    parts = ["<h2 id='plots'>Plots</h2>", _legend_html(doc)]
     for study in doc["studies"]:
-        parts.append(f"<h2>Study: {_e(study['description'])} (<code>{_e(study['dataset'])}</code>)</h2>")
-        figs = []
+        if not study["plots"]:
+            continue
+        parts.append(f"<h3>{_e(study['description'])} (<code>{_e(study['dataset'])}</code>)</h3>")
         for plot in study["plots"]:
             data = base64.b64encode((out_dir / plot["png"]).read_bytes()).decode()
-            figs.append(
+            parts.append(
                 f"<figure><img alt='{_e(plot['title'])}' src='data:image/png;base64,{data}'>"
                 f"<figcaption>{_e(plot['title'])} (<a href='{_e(plot['svg'])}'>SVG</a>)</figcaption></figure>"
             )
-        parts.extend(figs)
-        parts += _training_html(study)
-        if "memory" in study:
-            parts.append("<h3>Memory – accuracy</h3>")
-            parts.append(_table(*_point_rows(study["memory"], latency=False), numeric=(1,)))
-        for view, entries in study["devices"].items():
-            parts.append(f"<h3>Latency – accuracy on {_e(view)}</h3>")
-            parts.append(_table(*_point_rows(entries, latency=True), numeric=(2, 3, 4, 5)))
-        if any(r["measured_bytes"] for r in study["sizes"]):
-            parts.append("<h3>File sizes: built here vs published</h3>")
-            parts.append(_table(*_size_table(study), numeric=(1, 2, 3)))
-        if study["fps_table"]:
-            parts.append(
-                f"<h3>Table II analogue: frames per second at {study['resolution']}×{study['resolution']}</h3>"
-            )
-            cols, rows = _fps_rows(study)
-            parts.append(_table(cols, rows, numeric=tuple(range(1, len(cols)))))
-            for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
-                if rows:
-                    parts.append(f"<h4>{_e(title)}</h4>" + _table(cols, rows, numeric=(len(cols) - 1,)))
-        parts += _energy_html(study.get("energy"))
-        if study.get("alpha_tables_note"):
-            parts.append(f"<p>{_e(study['alpha_tables_note'])}</p>")
-        if study["cross_device"]:
-            parts.append("<h3>Cross-device difference: the front moves with the hardware</h3>")
-            parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in study["moves"]) + "</ul>" if study["moves"]
-                         else "<p>The same variants are optimal on every device.</p>")  # fmt: skip
-            rows = [[d["from"], d["to"], ", ".join(d["enters"]) or "–", ", ".join(d["leaves"]) or "–", d["compared"]]
-                    for d in study["cross_device"]]  # fmt: skip
-            parts.append(_table(["from", "to", "enters the front", "leaves the front", "variants compared"], rows))
-        if study["recommendations"]:
-            parts.append("<h3>Recommendations</h3>")
-            parts.append(_table(*_rec_rows(study)))
-    parts += _time_html(doc, out_dir)
-    parts.append("<h2>The seed paper, recomputed from its own Table II</h2><ul>")
+    return parts
+
+
+DETAILS_NOTE = ("Everything below backs the answer and the plots above: each study's tables (fronts, sizes, "
+                "Table II, speed-ups, cross-device moves, recommendations), the seed paper recomputed, the "
+                "protocols, the devices and the provenance of every number. Skip to the heading you need.")  # fmt: skip
+
+
+def _details_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    parts = ["<h2 id='details'>Details</h2>", f"<p class='note'>{_e(DETAILS_NOTE)}</p>"]
+    for study in doc["studies"]:
+        parts += _study_html(study)
+    return parts
+
+
+def _study_html(study: dict[str, Any]) -> list[str]:
+    """One study's tables (its plots are in the plots section)."""
+    parts = [f"<h2>Study: {_e(study['description'])} (<code>{_e(study['dataset'])}</code>)</h2>"]
+    parts += _training_html(study)
+    if "memory" in study:
+        parts.append("<h3>Memory – accuracy</h3>")
+        parts.append(_table(*_point_rows(study["memory"], latency=False), numeric=(1,)))
+    for view, entries in study["devices"].items():
+        parts.append(f"<h3>Latency – accuracy on {_e(view)}</h3>")
+        parts.append(_table(*_point_rows(entries, latency=True), numeric=(2, 3, 4, 5)))
+    if any(r["measured_bytes"] for r in study["sizes"]):
+        parts.append("<h3>File sizes: built here vs published</h3>")
+        parts.append(_table(*_size_table(study), numeric=(1, 2, 3)))
+    if study["fps_table"]:
+        parts.append(f"<h3>Table II analogue: frames per second at {study['resolution']}×{study['resolution']}</h3>")
+        cols, rows = _fps_rows(study)
+        parts.append(_table(cols, rows, numeric=tuple(range(1, len(cols)))))
+        for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
+            if rows:
+                parts.append(f"<h4>{_e(title)}</h4>" + _table(cols, rows, numeric=(len(cols) - 1,)))
+    parts += _energy_html(study.get("energy"))
+    if study.get("alpha_tables_note"):
+        parts.append(f"<p>{_e(study['alpha_tables_note'])}</p>")
+    if study["cross_device"]:
+        parts.append("<h3>Cross-device difference: the front moves with the hardware</h3>")
+        parts.append("<ul>" + "".join(f"<li>{_e(m)}</li>" for m in study["moves"]) + "</ul>" if study["moves"]
+                     else "<p>The same variants are optimal on every device.</p>")  # fmt: skip
+        rows = [[d["from"], d["to"], ", ".join(d["enters"]) or "–", ", ".join(d["leaves"]) or "–", d["compared"]]
+                for d in study["cross_device"]]  # fmt: skip
+        parts.append(_table(["from", "to", "enters the front", "leaves the front", "variants compared"], rows))
+    if study["recommendations"]:
+        parts.append("<h3>Recommendations</h3>")
+        parts.append(_table(*_rec_rows(study)))
+    return parts
+
+
+def _paper_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    parts = ["<h2>The seed paper, recomputed from its own Table II</h2><ul>"]
     parts.extend(f"<li>{_e(line)}</li>" for line in _paper_lines(doc))
     parts.append("</ul>")
     flagged = doc["paper"]["flagged"]
@@ -418,53 +509,95 @@ def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
     parts.append(f"<p>{len(flagged)} claims of the text are not supported as stated (run "
                  "<code>edgepareto paper</code> for all of them):</p>")  # fmt: skip
     parts.append(_table(["verdict", "§", "claim", "stated", "recomputed", "basis"], rows))
-    parts.append("<h2>Protocols</h2>" + _table(*_protocol_rows(doc)))
-    parts.append("<h2>Devices</h2>")
+    return parts
+
+
+def _protocols_devices_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    parts = ["<h2>Protocols</h2>" + _table(*_protocol_rows(doc)), "<h2>Devices</h2>"]
     for d in doc["devices"]:
         fp = ", ".join(f"{k}: {v}" for k, v in d["fingerprint"].items()
                        if v is not None and v != "" and not isinstance(v, (dict, list)))  # fmt: skip
         parts.append(f"<p><b>{_e(d['name'])}</b> ({_e(d['kind'])}): {_e(fp)}</p>")
-    parts.append("<h2>Provenance of every number</h2><details><summary>"
-                 f"{len(doc['provenance'])} figures</summary>")  # fmt: skip
-    parts.append(_table(*_provenance_rows(doc), numeric=(3, 5)) + "</details>")
+    return parts
+
+
+def _provenance_html(doc: dict[str, Any], out_dir: Path) -> list[str]:
+    return [f"<h2>Provenance of every number</h2><details><summary>{len(doc['provenance'])} figures</summary>",
+            _table(*_provenance_rows(doc), numeric=(3, 5)) + "</details>"]  # fmt: skip
+
+
+#: The report's sections in reading order: the answer first, the plots next, then the details a reader can skip.
+HTML_SECTIONS = (
+    _answer_html,
+    lambda doc, out_dir: _yours_html(doc),
+    _plots_html,
+    _details_html,
+    _time_html,
+    _paper_html,
+    _protocols_devices_html,
+    _provenance_html,
+)
+
+
+def write_html(doc: dict[str, Any], out_dir: Path) -> Path:
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(doc['title'])}</title>",
+             f"<style>{CSS}</style></head><body>", f"<h1>{_e(doc['title'])}</h1>"]  # fmt: skip
+    for section in HTML_SECTIONS:
+        parts += section(doc, out_dir)
     parts.append("</body></html>\n")
     path = out_dir / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
 
 
-def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
-    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from {_md_code(doc['store'])}. Sources: "
-          + ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items())) + " figures.", ""]  # fmt: skip
-    if doc.get("yours"):
-        y = doc["yours"]
-        md += ["## Your models", "", _md_table(*_yours_rows(y)), "", "### Recommended per device", "",
-               f"Budget: {_budget_text(y)}.", "", _md_table(*_answer_rows(y)), ""]  # fmt: skip
+def _plots_md(doc: dict[str, Any]) -> list[str]:
+    md = ["## Plots", ""]
     for study in doc["studies"]:
-        md += [f"## {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
-        md += [f"![{md_text(p['title'])}]({urllib.parse.quote(str(p['png']))})" for p in study["plots"]] + [""]
-        if "training" in study:
-            md += ["### What was trained", ""] + [md_text(x) for x in _training_lines(study["training"])]
-            md += ["", _md_table(*_training_rows(study["training"])), ""]
-        if "memory" in study:
-            md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
-        for view, entries in study["devices"].items():
-            md += [f"### Latency – accuracy on {md_text(view)}", "", _md_table(*_point_rows(entries, latency=True)), ""]
-        if any(r["measured_bytes"] for r in study["sizes"]):
-            md += ["### File sizes: built here vs published", "", _md_table(*_size_table(study)), ""]
-        if study["fps_table"]:
-            md += [f"### Table II analogue (FPS, {study['resolution']}×{study['resolution']})", "",
-                   _md_table(*_fps_rows(study)), ""]  # fmt: skip
-            for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
-                if rows:
-                    md += [f"#### {title}", "", _md_table(cols, rows), ""]
-        md += _energy_md(study.get("energy"))
-        if study.get("alpha_tables_note"):
-            md += [md_text(study["alpha_tables_note"]), ""]
-        if study["cross_device"]:
-            md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
-        if study["recommendations"]:
-            md += ["### Recommendations", "", _md_table(*_rec_rows(study)), ""]
+        if study["plots"]:
+            md += [f"### {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
+            md += [f"![{md_text(p['title'])}]({urllib.parse.quote(str(p['png']))})" for p in study["plots"]] + [""]
+    return md
+
+
+def _study_md(study: dict[str, Any]) -> list[str]:
+    md = [f"## {md_text(study['description'])} ({_md_code(study['dataset'])})", ""]
+    if "training" in study:
+        md += ["### What was trained", ""] + [md_text(x) for x in _training_lines(study["training"])]
+        md += ["", _md_table(*_training_rows(study["training"])), ""]
+    if "memory" in study:
+        md += ["### Memory – accuracy", "", _md_table(*_point_rows(study["memory"], latency=False)), ""]
+    for view, entries in study["devices"].items():
+        md += [f"### Latency – accuracy on {md_text(view)}", "", _md_table(*_point_rows(entries, latency=True)), ""]
+    if any(r["measured_bytes"] for r in study["sizes"]):
+        md += ["### File sizes: built here vs published", "", _md_table(*_size_table(study)), ""]
+    if study["fps_table"]:
+        md += [f"### Table II analogue (FPS, {study['resolution']}×{study['resolution']})", "",
+               _md_table(*_fps_rows(study)), ""]  # fmt: skip
+        for title, (cols, rows) in _speedup_rows(study["speedups"]).items():
+            if rows:
+                md += [f"#### {title}", "", _md_table(cols, rows), ""]
+    md += _energy_md(study.get("energy"))
+    if study.get("alpha_tables_note"):
+        md += [md_text(study["alpha_tables_note"]), ""]
+    if study["cross_device"]:
+        md += ["### Cross-device difference", ""] + [f"- {md_text(m)}" for m in study["moves"]] + [""]
+    if study["recommendations"]:
+        md += ["### Recommendations", "", _md_table(*_rec_rows(study)), ""]
+    return md
+
+
+def _yours_md(doc: dict[str, Any]) -> list[str]:
+    if not doc.get("yours"):
+        return []
+    y = doc["yours"]
+    return ["## Your models", "", _md_table(*_yours_rows(y)), "", "### Recommended per device", "",
+            f"Budget: {_budget_text(y)}.", "", _md_table(*_answer_rows(y)), ""]  # fmt: skip
+
+
+def _details_md(doc: dict[str, Any]) -> list[str]:
+    md = ["## Details", "", DETAILS_NOTE, ""]
+    for study in doc["studies"]:
+        md += _study_md(study)
     if "time_goes" in doc:
         sec = doc["time_goes"]
         md += ["## Where the time goes", "", TIME_NOTE, "", f"![where the time goes]({urllib.parse.quote(sec['png'])})",
@@ -476,6 +609,14 @@ def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
     n = len(doc["provenance"])
     md += ["## Protocols", "", _md_table(*_protocol_rows(doc)), "",
            f"Provenance of all {n} figures: see report.html or `edgepareto results`.", ""]  # fmt: skip
+    return md
+
+
+def write_markdown(doc: dict[str, Any], out_dir: Path) -> Path:
+    """The same sections in the same order as the HTML page: the answer, your models, the plots, the details."""
+    md = [f"# {doc['title']}", "", f"Generated {doc['generated_at']} from {_md_code(doc['store'])}. Sources: "
+          + ", ".join(f"{n} {s}" for s, n in sorted(doc["counts"].items())) + " figures.", ""]  # fmt: skip
+    md += _answer_md(doc) + _yours_md(doc) + _plots_md(doc) + _details_md(doc)
     path = out_dir / "report.md"
     path.write_text("\n".join(md), encoding="utf-8")
     return path

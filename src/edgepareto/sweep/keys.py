@@ -82,9 +82,9 @@ def accuracy_key(study: str, alpha: float, precision: str, dataset: str, metric:
 
 def schedule_key() -> str:
     """The training schedule's cache key (changes when the schedule or the training code does)."""
-    from edgepareto.train import Schedule
+    from edgepareto.train import SWEEP_SCHEDULE
 
-    return str(Schedule().key)
+    return str(SWEEP_SCHEDULE.key)
 
 
 def fashion_recipe(study: StudyPlan, alpha: float, precision: str) -> str:

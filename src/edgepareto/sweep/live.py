@@ -74,6 +74,15 @@ class LiveView:
         if self.enabled:
             self.console.print(text)
 
+    def say(self, text: str) -> None:
+        """A line the terminal shows even without the live view (where the report is, the learnt estimate)."""
+        self.console.print(text, markup=False, soft_wrap=True)
+
+    def eta(self, seconds: float) -> None:
+        """The overall ETA from a better estimate than the tasks' own (the first training steps)."""
+        if self._progress is not None:
+            self._progress.update(self._overall, eta=f"ETA ~{_mmss(seconds)}")
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._stream.close()

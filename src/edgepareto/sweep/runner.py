@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from edgepareto.store import DEFAULT_PATH, Device, Store
 from edgepareto.sweep._tmp import private_tmp
 from edgepareto.sweep.devices import board_devices, host_devices
 from edgepareto.sweep.devices import ray_devices as ray_node_devices
+from edgepareto.sweep.estimate import Learner
 from edgepareto.sweep.expand import expand
 from edgepareto.sweep.live import LiveView
 from edgepareto.sweep.plan import Plan, load_plan
@@ -52,6 +54,8 @@ class SweepOutcome:
     log: str = ""
     notes: list[str] = field(default_factory=list)
     report: dict[str, Any] | None = None
+    first_report: dict[str, Any] | None = None  # written before training: {"html", "at_s" after the sweep's start}
+    estimate: dict[str, Any] | None = None  # learnt from the first training steps: {"at_s", "remaining_s"}
 
     def timed(self, task: Task, seconds: float, result: str) -> None:
         self.timings.append({"task": task.label, "kind": task.kind, "seconds": round(seconds, 3),
@@ -141,13 +145,17 @@ def run_sweep(
             if not isinstance(compute, LocalExecutor):  # submit every conversion ahead; weights fetched quietly
                 with appended_to(log_path):
                     compute.prepare([spec for t in pending if t.prefetch and (spec := t.prefetch(ctx))])
-            _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0)
+            first = None if report_dir is None else lambda: _first_report(store, report_dir, view, log_path,
+                                                                          outcome, t0)  # fmt: skip
+            _run_pending(ctx, pending, boards or [], outcome, view, log_path, accept_new_host_key, retries, t0, first)
         finally:
             compute.close()
         predicted, skipped = predict_plan(store, plan, [d.name for d in devices])
         outcome.new_records, outcome.notes = outcome.new_records + predicted, outcome.notes + skipped
         if report_dir is not None:
             outcome.report = _report(store, report_dir, view, log_path)
+            if outcome.first_report is not None:
+                view.say(f"report rewritten with every study: {outcome.report['html']}")
         outcome.seconds = time.monotonic() - t0
     view.close()
     return outcome
@@ -162,16 +170,21 @@ def _choice(plan: Plan, executor: str | None, ray_address: str | None) -> Execut
 
 def _run_pending(
     ctx: Context, pending: list[Task], boards: list[Board], outcome: SweepOutcome, view: LiveView,
-    log_path: Path, accept_new_host_key: bool, retries: int, t0: float,
+    log_path: Path, accept_new_host_key: bool, retries: int, t0: float, before_training: Callable[[], None] | None,
 ) -> None:  # fmt: skip
-    """Host tasks one at a time, then the boards' as one farm; the run's status is written whatever happens."""
+    """Host tasks one at a time, then the boards' as one farm; the run's status is written whatever happens.
+
+    Studies that train run after the others (the order within each kept), so the report of what needs no
+    training is on disk (``before_training``) before the first training starts."""
     on_board = [t for t in pending if t.job and "board" in ctx.devices.get(t.job.device, {})]
-    here = [t for t in pending if t not in on_board]
+    trains = {t.study for t in pending if t.kind == "train"}
+    here = sorted((t for t in pending if t not in on_board), key=lambda t: t.study in trains)
     view.start(pending, outcome.skipped)
     status = "interrupted"
     try:
         with private_tmp(log_path.parent / ".tmp"), appended_to(log_path):  # no temp files in /tmp
-            _run_here(ctx, here, on_board, outcome, view, len(pending))
+            learner = Learner(view, t0, lambda est: setattr(outcome, "estimate", est))
+            _run_here(ctx, here, on_board, outcome, view, len(pending), learner, before_training)
             if on_board:
                 _run_on_boards(ctx, on_board, boards, outcome, view, len(here), len(pending),
                                accept_new_host_key, retries)  # fmt: skip
@@ -184,13 +197,17 @@ def _run_pending(
 
 
 def _run_here(
-    ctx: Context, here: list[Task], later: list[Task], outcome: SweepOutcome, view: LiveView, total: int
-) -> None:
+    ctx: Context, here: list[Task], later: list[Task], outcome: SweepOutcome, view: LiveView, total: int,
+    learner: Learner, before_training: Callable[[], None] | None,
+) -> None:  # fmt: skip
     spent_est = spent_real = 0.0
     for i, task in enumerate(here, start=1):
+        if task.kind == "train" and before_training is not None:
+            before_training()
+            before_training = None
         ratio = min(5.0, max(0.3, spent_real / spent_est)) if spent_est else 1.0
         view.running(task, here[i - 1 :] + later, ratio)
-        ctx.progress = lambda text, t=task: view.detail(t, str(text))
+        ctx.progress = lambda text, t=task, rest=here[i:] + later, r=ratio: learner.update(t, text, rest, r)
         started = time.monotonic()
         result, n = _run_one(ctx, task, outcome)
         seconds = time.monotonic() - started
@@ -243,6 +260,19 @@ def _run_on_boards(
     outcome.failed += remote.failed
     outcome.new_records += remote.new_records
     outcome.failures.extend(remote.failures)
+
+
+def _first_report(store: Store, report_dir: Path, view: LiveView, log_path: Path, outcome: SweepOutcome,
+                  t0: float) -> None:  # fmt: skip
+    """The report of what needs no training, on disk before training starts (rewritten at the end). A report
+    that cannot be written now is said in one line and the sweep goes on: the one at the end will say why."""
+    try:
+        doc = _report(store, report_dir, view, log_path)
+    except Exception as exc:  # the measurements matter more than this early copy of the report
+        view.say(f"report so far: not written ({type(exc).__name__}: {first_line(exc)}); training next")
+        return
+    outcome.first_report = {**doc, "at_s": round(time.monotonic() - t0, 1)}
+    view.say(f"report so far: {doc['html']} (training next; rewritten when the sweep ends)")
 
 
 def _report(store: Store, report_dir: Path, view: LiveView, log_path: Path) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from edgepareto.train.fashion import (
     DEFAULT_ALPHAS,
+    SWEEP_SCHEDULE,
     Schedule,
     StudyRecord,
     fashion_study,
@@ -11,4 +12,12 @@ from edgepareto.train.fashion import (
     train_model,
 )
 
-__all__ = ["DEFAULT_ALPHAS", "Schedule", "StudyRecord", "fashion_study", "study_variant", "train_model"]
+__all__ = [
+    "DEFAULT_ALPHAS",
+    "SWEEP_SCHEDULE",
+    "Schedule",
+    "StudyRecord",
+    "fashion_study",
+    "study_variant",
+    "train_model",
+]
