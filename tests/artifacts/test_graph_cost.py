@@ -16,6 +16,7 @@ from tests.conftest import FLOAT_MODEL, QUANT_MODEL
 from .conftest import V1_GRID
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 @pytest.mark.parametrize(("alpha", "res"), V1_GRID)
 def test_every_built_v1_file_costs_what_the_analytic_model_says(v1_files, alpha, res):
     analytic = cost_of(ModelConfig("mobilenet_v1", alpha, res))
@@ -31,6 +32,7 @@ def test_every_built_v1_file_costs_what_the_analytic_model_says(v1_files, alpha,
         ], path.name
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 def test_precisions_differ_in_activation_bytes_not_in_cost(v1_files):
     by_name = {p.name: graph_cost(p) for p in v1_files[V1_GRID[0]]}
     fp32, int8 = by_name["mobilenet_v1_025_96.fp32.tflite"], by_name["mobilenet_v1_025_96.int8.tflite"]
@@ -42,6 +44,7 @@ def test_precisions_differ_in_activation_bytes_not_in_cost(v1_files):
     assert any(op.op_type == "DEQUANTIZE" and op.activation_bytes == 0 for op in fp16.ops)
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 def test_onnx_graph_reads_the_same_layers_as_tflite(v1_files):
     files = {p.name: p for p in v1_files[(0.5, 128)]}
     t, o = graph_cost(files["mobilenet_v1_050_128.fp32.tflite"]), graph_cost(files["mobilenet_v1_050_128.fp32.onnx"])
@@ -92,6 +95,7 @@ def test_bad_files_are_one_line_errors(tmp_path, capsys, name, content, needle):
     assert rc == 2 and out == "" and needle in err and err.strip().count("\n") == 0
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 def test_a_v3_file_costs_what_its_keras_model_says(v3_small_files):
     """Every precision and format of a built v3-Small file: the family's cost (read from the Keras model) exactly."""
     family = cost_of(ModelConfig("mobilenet_v3_small", 0.75, 96))
@@ -107,6 +111,7 @@ def test_a_v3_file_costs_what_its_keras_model_says(v3_small_files):
             assert {op.op_type for op in g.ops} >= {"HARD_SWISH", "MUL", "ADD", "DEPTHWISE_CONV_2D"}
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 def test_profile_maps_a_v3_file_onto_its_layers(v3_small_files):
     """profile's layer map works for a Keras-read family: every compute operator lands on a layer of its kind."""
     from edgepareto.profile import profile_file
@@ -119,6 +124,7 @@ def test_profile_maps_a_v3_file_onto_its_layers(v3_small_files):
     assert [row["kind"] for row in doc["layers"]] == [op.kind for op in g.compute_ops]
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 def test_profile_maps_a_file_of_an_unknown_family_onto_its_graph(v3_small_files, tmp_path):
     """A family this tool does not know: the layer map comes from the file's own graph."""
     import shutil
@@ -134,6 +140,7 @@ def test_profile_maps_a_file_of_an_unknown_family_onto_its_graph(v3_small_files,
     assert sum(row["macs"] for row in doc["layers"]) == g.macs
 
 
+@pytest.mark.e2e  # builds and converts Keras models in its fixture (tens of seconds): make test-all
 def test_predict_features_from_a_files_graph_equal_the_familys(v3_small_files):
     """predict's features for a v3 variant: from the family (Keras-read) or from any file's graph, the same."""
     from edgepareto.models import Variant

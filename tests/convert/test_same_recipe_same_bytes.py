@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from edgepareto.convert.tflite import export_variant
 from edgepareto.models import ModelConfig, build_model
 
@@ -15,6 +17,7 @@ def _sha(path: str) -> str:
         return hashlib.sha256(f.read()).hexdigest()
 
 
+@pytest.mark.e2e  # three TensorFlow conversions: make test-all
 def test_int8_alone_equals_int8_after_fp32_in_one_call(tmp_path):
     alone = export_variant(CONFIG, ["int8"], tmp_path / "alone", calibration_samples=2)[-1]
     build_model(ModelConfig("mobilenet_v1", 0.5, 32, 10))  # more auto-named Keras layers in this process

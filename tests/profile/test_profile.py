@@ -182,6 +182,7 @@ def test_an_onnx_file_renamed_to_another_alpha_is_refused_by_its_nodes_output_sh
         profile_file(renamed, engine="onnxruntime", runs=2, bench=False)
 
 
+@pytest.mark.e2e  # a tf2onnx conversion and two profiled files: make test-all
 def test_a_tflite_file_without_a_log_is_timed_on_its_tf2onnx_conversion(fixtures_dir, capsys):
     """No benchmark_model log: ONNX Runtime times a tf2onnx copy, LiteRT's whole-model latency beside; text mode
     prints the table, says where the times come from, and ends without a traceback."""
