@@ -89,8 +89,6 @@ def _marks(r: MeasurementRecord) -> list[str]:
     return [m for m in marks if m]
 
 
-
-
 SHORT_SOURCE = {"measured": "m", "published": "p", "predicted": "e"}  # the answer table's tags, in its legend
 
 
