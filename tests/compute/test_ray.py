@@ -91,7 +91,7 @@ def _plan(root: Path, name: str, resolution: int = 128) -> Path:
 
 def _records(store_path: Path) -> dict[str, tuple]:
     with Store(store_path) as s:
-        recs = [m for m in s.measurements(source="measured")]
+        recs = [m for m in s.measurements(source="measured", include_noisy=True)]  # a loaded host may store noisy ones
     keys = [m.key for m in recs]
     assert len(keys) == len(set(keys)), "a key recorded twice"
     # sizes and accuracies by value; what a latency task measures (latency, memory) is re-measured: only present

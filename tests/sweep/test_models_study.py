@@ -337,6 +337,7 @@ weights = "imagenet"
     proc = subprocess.run([sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(store),
                            "--no-live", "--no-report", "--json"], capture_output=True, text=True, env=env,
                           timeout=900)  # fmt: skip
+    assert proc.stdout, proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     errors = [f["error"] for f in doc["failures"]]
     assert errors and all("mobilenet_2_5_128_tf.h5" in e and "\n" not in e for e in errors), errors
