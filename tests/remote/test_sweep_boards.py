@@ -65,7 +65,8 @@ def _latency(tmp: Path) -> dict[str, tuple[int | None, str, float | None]]:
     if not path.exists():
         return {}
     with Store(path) as s:
-        return {m.key: (m.id, m.device, m.value) for m in s.measurements(metric="latency_ms", source="measured", include_noisy=True)}
+        recs = s.measurements(metric="latency_ms", source="measured", include_noisy=True)  # loaded hosts store noisy
+    return {m.key: (m.id, m.device, m.value) for m in recs}
 
 
 def test_sweep_on_two_boards_killed_mid_run_then_resumed(tmp_path, make_board, fixtures_dir):
