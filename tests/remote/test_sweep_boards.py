@@ -92,7 +92,7 @@ def test_sweep_on_two_boards_killed_mid_run_then_resumed(tmp_path, make_board, f
     rpi4_sshd.start()
     r = _sweep(tmp_path, inventory, "--report", str(tmp_path / "report"))
     out, err = r.communicate(timeout=400)
-    assert r.returncode == 0, err[-3000:]
+    assert r.returncode == 0, (err[-3000:], out[-3000:])
     second = json.loads(out)  # stdout is exactly one JSON document
     assert second["status"] == "finished", second["failures"]
     after = _latency(tmp_path)
