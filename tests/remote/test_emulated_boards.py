@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from edgepareto.bench import Protocol
+from edgepareto.remote._benchmark_model import counted_runs
 from edgepareto.store import Store
 from tests.conftest import QUANT_MODEL
 from tests.remote import armboard
@@ -255,10 +257,11 @@ def test_armhf_board_without_runtime_then_with_benchmark_model(armhf, user_key, 
     assert set(devices) == {"armhf-bm Cortex-A7 (LITTLE, emulated)", "armhf-bm Cortex-A15 (big, emulated)"}
     assert len(records) == 4 and len({(m.variant.precision, m.device) for m in records}) == 4
     for m in records:
-        assert m.status == "ok" and m.value > 0 and m.n == 5  # the protocol's max_runs, read back from the log
+        runs = counted_runs(Protocol.from_json(m.record["protocol"]))  # all processes' counted runs, in one log
+        assert m.status == "ok" and m.value > 0 and m.n == runs  # read back from the log
         assert m.engine == "tflite benchmark_model" and m.record["source"] == "imported"
         assert m.record["protocol"]["warmup"] == 1
         assert m.record["pinning"]["command"][0] == STANDIN_ON_BOARD  # fake /sys: not pinned, said so
-        assert "--num_runs=5" in m.record["pinning"]["command"]
+        assert f"--num_runs={runs}" in m.record["pinning"]["command"]
         assert m.tool_versions["python"] == versions["python"] and "ai-edge-litert" not in m.tool_versions
         assert m.notes.startswith("emulated (qemu-user: this Python is armv7l")
