@@ -162,7 +162,9 @@ def test_the_report_opens_with_the_answer_for_every_device_in_the_store(report):
               if e["on_front"]}  # fmt: skip
     assert shown == fronts and len(shown) > 10
     host = [r for r in first["rows"] if r[0] == HOST and r[1] == "alpha=1.0-INT8"]
-    assert host[0][2:] == ["1.68m", "70p", "4.3p"]  # measured latency here, Google's published top-1 and size
+    # measured latency here beside Google's published top-1 (a marked stand-in); the published size is Google's
+    # uint8 file's, not this built int8 file's, so it is not borrowed: the size is this file's own or none
+    assert host[0][2:4] == ["1.68m", "70p"] and (host[0][4] == "–" or host[0][4].endswith("m"))
     assert "front moves with the hardware" in doc["answer"]["finding"]
     # then the plots, then the details (Table II, protocols, provenance) under their own headings
     titles = [s["title"] for s in rest]
