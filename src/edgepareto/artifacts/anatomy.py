@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from edgepareto.errors import ModelFileError
+
+T = TypeVar("T")
 
 _IDENTIFIER = b"TFL3"
 
@@ -65,10 +67,15 @@ def _enum_names(cls: type) -> dict[int, str]:
 
 def inspect_tflite(path: str | Path) -> Anatomy:
     """Read ``path`` and describe it; a one-line :class:`ModelFileError` if it is not a sound TFLite file."""
-    path = Path(path)
+    return read_tflite(Path(path), _parse)
+
+
+def read_tflite(path: Path, parse: Callable[[Path, bytes], T]) -> T:
+    """``parse(path, bytes)`` of a TFLite file: a file that is not one, or a truncated or corrupt one, is a
+    one-line :class:`ModelFileError` (every reader of the flatbuffer goes through here)."""
     data = read_tflite_bytes(path)
     try:
-        return _parse(path, data)
+        return parse(path, data)
     except ModelFileError:
         raise
     except Exception as exc:  # flatbuffers reads past the end raise struct.error/IndexError/...

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts.anatomy import _buffer_sizes, _enum_names, _opcodes, read_tflite_bytes
+from edgepareto.artifacts.anatomy import _buffer_sizes, _enum_names, _opcodes, read_tflite
 from edgepareto.errors import ModelFileError
 from edgepareto.models.graph import Conv, GraphCost, GraphOp, conv_op, dense_op, elements, other_op
 
@@ -26,16 +26,7 @@ DTYPE_BYTES: dict[str, int] = {
 
 def tflite_graph_cost(path: str | Path) -> GraphCost:
     """Every operator of ``path`` with its multiply-adds, parameters and activation bytes."""
-    path = Path(path)
-    data = read_tflite_bytes(path)
-    try:
-        return _read(path, data)
-    except ModelFileError:
-        raise
-    except Exception as exc:  # flatbuffers reads past the end raise struct.error/IndexError/...
-        raise ModelFileError(
-            f"{path}: truncated or corrupt TFLite file ({type(exc).__name__}: {exc}); re-export or re-download it"
-        ) from exc
+    return read_tflite(Path(path), _read)
 
 
 def _read(path: Path, data: bytes) -> GraphCost:
