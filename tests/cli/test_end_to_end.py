@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from tests.bench.test_processes import CPU
 from tests.cli.test_one_line_errors import one_line_error
 from tests.cli_support import cli
 from tests.conftest import IMAGENET, QUANT_MODEL
+
+pytestmark = pytest.mark.usefixtures("fixtures_dir")  # Google's files in ../shared: skip without them
 
 
 def test_end_to_end_is_stored_beside_invoke_only_and_rendered_in_the_report(capsys, tmp_path, monkeypatch):

@@ -50,7 +50,7 @@ def test_bench_import_refuses_a_malformed_number_and_stores_nothing(capsys, tmp_
 
 
 @pytest.mark.parametrize(("old", "new"), EDITS[4:6])
-def test_profile_log_refuses_a_malformed_op_row(capsys, tmp_path, old, new):
+def test_profile_log_refuses_a_malformed_op_row(capsys, tmp_path, old, new, fixtures_dir):
     log = tmp_path / "op.log"
     log.write_text(LOG.read_text().replace(old, new, 1))
     one_line_error(*cli(capsys, "profile", str(QUANT_MODEL), "--log", str(log)), "op profiling row")

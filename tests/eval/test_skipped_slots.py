@@ -14,6 +14,8 @@ from edgepareto.data.presets import preset_spec
 from edgepareto.eval.accuracy import evaluate_chunk
 from tests.conftest import IMAGENET, QUANT_MODEL
 
+pytestmark = pytest.mark.usefixtures("fixtures_dir")  # Google's files in ../shared: skip without them
+
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:

@@ -3,6 +3,8 @@ uses), and the record lands in the store as ``energy_mj`` with source ``measured
 
 from __future__ import annotations
 
+import pytest
+
 from edgepareto.artifacts import Artifact, sha256_file
 from edgepareto.bench.protocol import Protocol
 from edgepareto.remote import measure
@@ -10,6 +12,8 @@ from edgepareto.store import Device, MeasurementRecord, Store, Variant
 from tests.bench.fakepower import CpuDrivenRapl, FakeRapl
 from tests.bench.fakesys import make_rpi4
 from tests.conftest import QUANT_MODEL
+
+pytestmark = pytest.mark.usefixtures("fixtures_dir")  # Google's files in ../shared: skip without them
 
 QUICK = Protocol.fast(min_runs=5, max_runs=30, time_limit_s=1.0, timeout_s=60.0)
 

@@ -13,6 +13,8 @@ from tests.cli.test_one_line_errors import one_line_error
 from tests.cli_support import cli
 from tests.conftest import FLOAT_MODEL, QUANT_MODEL
 
+pytestmark = pytest.mark.usefixtures("fixtures_dir")  # Google's files in ../shared: skip without them
+
 TESTS = Path(__file__).resolve().parents[1]
 ALPHA_1_LOG = TESTS / "bench" / "benchmark_model_logs" / "tf2x_xnnpack_info_prefix.log"  # mobilenet_v1_1.0_224
 ESPCN_LOG = TESTS / "bench" / "benchmark_model_logs" / "tf2x_op_profiling_memory.log"  # espcn_2x.tflite, op table
