@@ -1,4 +1,5 @@
-"""What the Keras-application families (MobileNet v2, v3) share: a builder and a cost read from the model."""
+"""What the Keras-application families (MobileNet v1, v2, v3) share: a builder, weights loaded into it, and a
+cost read from the model."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from edgepareto.errors import ConfigError
+from edgepareto.errors import ConfigError, ModelFileError, first_line
 from edgepareto.models.cost import CostReport
-from edgepareto.models.families.mobilenet_v1 import load_weights
 from edgepareto.models.keras_cost import keras_cost_report
 from edgepareto.models.variant import ModelConfig
 
@@ -67,3 +67,18 @@ def keras_cost(build: Builder) -> Callable[[ModelConfig], CostReport]:
         return keras_cost_report(build(config, seed=None), config.name)
 
     return cost
+
+
+def load_weights(model: keras.Model, path: Path) -> None:
+    """Load a ``.weights.h5``/``.h5``/``.keras`` file into ``model`` with a one-line error on mismatch."""
+    if not path.is_file():
+        raise ModelFileError(f"{path}: weights file not found; pass an existing .h5 or .keras file")
+    if path.suffix not in (".h5", ".keras"):
+        raise ModelFileError(f"{path}: weights must be a Keras .h5 or .keras file, got {path.suffix or 'no suffix'}")
+    try:
+        model.load_weights(str(path))
+    except Exception as exc:  # Keras raises ValueError/OSError/KeyError variously
+        raise ModelFileError(
+            f"{path}: cannot load weights into {model.name} ({first_line(exc, 200)}); "
+            "check that alpha, resolution and class count match the file"
+        ) from exc

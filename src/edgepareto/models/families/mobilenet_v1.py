@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edgepareto.errors import ConfigError, ModelFileError, first_line
+from edgepareto.errors import ConfigError
 from edgepareto.models._registry import ModelFamily, register_family
 from edgepareto.models.cost import CostReport, LayerSpec
+from edgepareto.models.families._keras_apps import keras_builder
 from edgepareto.models.variant import ModelConfig
 
 if TYPE_CHECKING:
@@ -71,43 +72,11 @@ def build(
     ``bn_momentum`` overrides Keras's 0.99, which leaves running statistics stale after short
     training schedules.
     """
-    import keras
-
     _check(config)
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    model = keras.applications.MobileNet(
-        input_shape=(config.resolution, config.resolution, 3),
-        alpha=config.alpha,
-        weights=None,
-        classes=config.num_classes,
-        include_top=True,
-        name=config.name,
-    )
-    if bn_momentum is not None:
-        if not 0.0 < bn_momentum < 1.0:
-            raise ConfigError(f"bn_momentum must be in (0, 1), got {bn_momentum}")
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.momentum = bn_momentum
-    if weights is not None:
-        load_weights(model, Path(weights))
-    return model
+    return _BUILD(config, seed=seed, weights=weights, bn_momentum=bn_momentum)
 
 
-def load_weights(model: keras.Model, path: Path) -> None:
-    """Load a ``.weights.h5``/``.h5``/``.keras`` file into ``model`` with a one-line error on mismatch."""
-    if not path.is_file():
-        raise ModelFileError(f"{path}: weights file not found; pass an existing .h5 or .keras file")
-    if path.suffix not in (".h5", ".keras"):
-        raise ModelFileError(f"{path}: weights must be a Keras .h5 or .keras file, got {path.suffix or 'no suffix'}")
-    try:
-        model.load_weights(str(path))
-    except Exception as exc:  # Keras raises ValueError/OSError/KeyError variously
-        raise ModelFileError(
-            f"{path}: cannot load weights into {model.name} ({first_line(exc, 200)}); "
-            "check that alpha, resolution and class count match the file"
-        ) from exc
+_BUILD = keras_builder("MobileNet")  # the Keras-application builder the v2/v3 families share
 
 
 register_family(
