@@ -8,6 +8,7 @@ model), read from its latency records, and draws nothing: the report never shows
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,12 @@ def _front_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]
 
 def table_rows(section: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """Alpha down, device × precision across: inferences per joule (the seed's Table II, with energy for time)."""
-    table = section["table"]
+    return alpha_grid(section["table"], lambda r: f"{r['inferences_per_j']:.3g}")
+
+
+def alpha_grid(table: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> tuple[list[str], list[list[Any]]]:
+    """The seed's Table II layout: alpha down, device × precision (fp32 first) across, ``cell(row)`` in each
+    (frames per second, inferences per joule), "–" where the table has no row."""
     devices = list(dict.fromkeys(r["device"] for r in table))
     precisions = sorted({r["precision"] for r in table}, key=lambda p: (p != "fp32", p))
     cols = ["alpha"] + [f"{d} {p.upper()}" for d in devices for p in precisions]
@@ -86,7 +92,7 @@ def table_rows(section: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         for d in devices:
             for p in precisions:
                 hit = [r for r in table if r["device"] == d and r["alpha"] == a and r["precision"] == p]
-                row.append(f"{hit[0]['inferences_per_j']:.3g}" if hit else "–")
+                row.append(cell(hit[0]) if hit else "–")
         rows.append(row)
     return cols, rows
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from edgepareto.report._energy import energy_blocks
+from edgepareto.report._energy import alpha_grid, energy_blocks
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -118,19 +118,7 @@ def _point_rows(entries: list[dict[str, Any]], latency: bool) -> tuple[list[str]
 
 
 def _fps_rows(study: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    table = study["fps_table"]
-    devices = list(dict.fromkeys(r["device"] for r in table))
-    precisions = sorted({r["precision"] for r in table}, key=lambda p: (p != "fp32", p))
-    cols = ["alpha"] + [f"{d} {p.upper()}" for d in devices for p in precisions]
-    rows = []
-    for a in sorted({r["alpha"] for r in table}):
-        row: list[Any] = [f"{a:g}"]
-        for d in devices:
-            for p in precisions:
-                hit = [r for r in table if r["device"] == d and r["alpha"] == a and r["precision"] == p]
-                row.append(f"{hit[0]['fps']:.2f}" if hit else "–")
-        rows.append(row)
-    return cols, rows
+    return alpha_grid(study["fps_table"], lambda r: f"{r['fps']:.2f}")
 
 
 def _speedup_rows(sp: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
