@@ -54,12 +54,21 @@ class _ClosedPipe(io.StringIO):
 @pytest.mark.parametrize("argv", [["cost", "mobilenet_v1", "--json"], ["cost", "mobilenet_v1"]])
 def test_a_closed_stdout_ends_the_command_quietly_with_141(argv, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())
-    console.cache_clear()  # Rich's console keeps the stream it was made with
-    try:
-        assert main(argv) == 141
-    finally:
-        console.cache_clear()
+    assert main(argv) == 141
     assert capsys.readouterr().err == ""
+
+
+def test_each_command_writes_to_the_stdout_of_its_own_call(monkeypatch):
+    """A library caller redirects stdout per call: the second table goes to the second stream, not to the first
+    (a console kept from the first call wrote into a closed capture in CI)."""
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", first)
+    assert main(["cost", "mobilenet_v1"]) == 0
+    first.close()
+    monkeypatch.setattr(sys, "stdout", second)
+    assert main(["cost", "mobilenet_v1"]) == 0
+    assert "mobilenet_v1" in second.getvalue()
+    assert console().file is second
 
 
 def test_json_into_a_reader_that_has_gone_is_exit_141_without_a_traceback(tmp_path):

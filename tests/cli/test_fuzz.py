@@ -18,15 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edgepareto.cli._app import main
-from edgepareto.cli._output import console, err_console
 
 EXAMPLES = int(os.environ.get("EDGEPARETO_FUZZ_EXAMPLES", "60"))  # raise it for a longer hunt
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
-    console.cache_clear()
-    err_console.cache_clear()
     try:
         rc = main(argv)
     except SystemExit as exc:

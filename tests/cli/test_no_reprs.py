@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from edgepareto.cli import main
-from edgepareto.cli._output import console, err_console
 from tests.cli_support import cli
 
 LOGS = Path(__file__).parents[1] / "bench" / "benchmark_model_logs"
@@ -45,8 +44,6 @@ def built(tmp_path_factory, fixtures_dir) -> dict[str, str]:
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("reprs")
     mp.setenv("EDGEPARETO_HOME", str(root / "home"))
-    console.cache_clear()
-    err_console.cache_clear()
     quant = fixtures_dir / "models" / "mobilenet_v1_0.25_128_quant.tflite"
     store = str(root / "r.sqlite")
     images, gt = fixtures_dir / "imagenet" / "images", fixtures_dir / "imagenet" / "ground_truth.csv"

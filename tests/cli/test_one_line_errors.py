@@ -220,4 +220,4 @@ def test_a_full_disk_is_one_line_for_sweep_report_and_keeps_the_results(tmp_path
     from edgepareto.store import Store
 
     with Store(store) as s:  # the measurements made before the report are kept
-        assert s.measurements(metric="latency_ms", source="measured")
+        assert s.measurements(metric="latency_ms", source="measured", include_noisy=True)  # 8 runs may be noisy

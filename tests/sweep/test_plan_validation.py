@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from edgepareto.cli._app import main
-from edgepareto.cli._output import console, err_console
 from edgepareto.errors import ConfigError
 from edgepareto.sweep import load_plan
 
@@ -13,8 +12,6 @@ STUDY = '[[study]]\nname = "a"\nkind = "latency-only"\nalphas = [0.25]\nresoluti
 
 
 def sweep_dry_run(capsys: pytest.CaptureFixture[str], plan: str, store: str) -> tuple[int, str]:
-    console.cache_clear()
-    err_console.cache_clear()
     try:
         rc = main(["sweep", plan, "--store", store, "--dry-run", "--no-live", "--json"])
     except SystemExit as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from rich.console import Console
@@ -18,13 +17,11 @@ class _Console(Console):
         raise BrokenPipeError(32, "stdout closed by its reader")
 
 
-@lru_cache(maxsize=1)
 def console() -> Console:
-    """Human output on stdout."""
+    """Human output on stdout; a new one each call, so a replaced ``sys.stdout`` (a caller's redirect) is followed."""
     return _Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
-@lru_cache(maxsize=1)
 def err_console() -> Console:
     """Progress bars and notices on stderr, so ``--json`` stdout stays one document."""
     return Console(file=sys.stderr, highlight=False)
