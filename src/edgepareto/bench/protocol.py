@@ -219,30 +219,42 @@ def warm_up(
     *,
     progress: Callable[[str, int, int | None], None] | None = None,
     clock: Callable[[], int] = time.perf_counter_ns,
+    first_ns: int | None = None,
 ) -> tuple[list[int], str]:
     """The untimed warm-up runs (ns) and why they stopped: ``protocol.warmup`` runs, then, with a
     ``stable_window`` k, more until the median of the last k is within ``stable_tol`` of the k before
     ("stable"), or ``warmup_max_s`` seconds have passed ("time bound", like benchmark_model's
-    ``warmup_min_secs``). The first run after loading is ``warm[0]``: the first-inference figure."""
-    warm: list[int] = []
+    ``warmup_min_secs``). The first run after loading is ``warm[0]``: the first-inference figure.
+
+    ``first_ns``: that first run, already timed by the caller right after loading, before any harness
+    work (probes, telemetry) could touch the caches an application's first ``invoke()`` finds warm; it
+    counts as the first warm-up run (issue 25: timed after the probes it was 1.10x a bare first invoke)."""
+    warm: list[int] = [] if first_ns is None else [first_ns]
     k = protocol.stable_window
     start = clock()
     bound = start + int(protocol.warmup_max_s * 1e9)
-    while True:
+    why = _warm_enough(warm, protocol, start, bound) if warm else None
+    while why is None:
         t0 = clock()
         invoke()
         t1 = clock()
         warm.append(t1 - t0)
         if progress is not None:
             progress("warmup", len(warm), None if k else protocol.warmup)
-        if len(warm) < protocol.warmup:
-            continue
-        if not k:
-            return warm, "fixed"
-        if len(warm) >= 2 * k and _stable(warm[-2 * k : -k], warm[-k:], protocol.stable_tol):
-            return warm, "stable"
-        if t1 >= bound:
-            return warm, "time bound"
+        why = _warm_enough(warm, protocol, t1, bound)
+    return warm, why
+
+
+def _warm_enough(warm: list[int], protocol: Protocol, now_ns: int, bound_ns: int) -> str | None:
+    """Why the warm-up may stop after these runs (None: go on)."""
+    k = protocol.stable_window
+    if len(warm) < protocol.warmup:
+        return None
+    if not k:
+        return "fixed"
+    if len(warm) >= 2 * k and _stable(warm[-2 * k : -k], warm[-k:], protocol.stable_tol):
+        return "stable"
+    return "time bound" if now_ns >= bound_ns else None
 
 
 def _stable(before: list[int], last: list[int], tol: float) -> bool:
@@ -258,10 +270,13 @@ def timed_loop(
     progress: Callable[[str, int, int | None], None] | None = None,
     clock: Callable[[], int] = time.perf_counter_ns,
     switches: Callable[[], int] | None = None,
+    first_ns: int | None = None,
 ) -> LoopResult:
-    """Warm up (:func:`warm_up`, untimed in the figures), then the timed runs (:func:`timed_runs`)."""
+    """Warm up (:func:`warm_up`, untimed in the figures), then the timed runs (:func:`timed_runs`).
+
+    ``first_ns``: the first run after loading, timed by the caller (see :func:`warm_up`); only with a warm-up."""
     if protocol.warmup or protocol.stable_window:
-        warm, why = warm_up(invoke, protocol, progress=progress, clock=clock)
+        warm, why = warm_up(invoke, protocol, progress=progress, clock=clock, first_ns=first_ns)
     else:
         warm, why = [], "fixed"
     cd = None
