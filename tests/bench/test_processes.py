@@ -14,7 +14,7 @@ from edgepareto.bench import Measurement, Protocol, measure
 from edgepareto.bench.interference import Probe, assess, probe
 from edgepareto.bench.processes import measure_in_processes, process_value
 from edgepareto.bench.protocol import timed_loop
-from edgepareto.bench.stats import median_ci_exact, modes
+from edgepareto.bench.stats import median_ci_exact, median_ci_processes, modes
 from edgepareto.errors import ConfigError
 from tests.bench.test_protocol import FakeClock
 
@@ -88,7 +88,7 @@ def test_record_is_the_median_of_process_medians_with_the_ci_the_stopping_rule_u
     assert len(m.processes) == 3 and m.runs == 6 and m.protocol["processes"] == 3
     assert m.stopped_by == "95% CI over 3 processes within ±99%"  # the rule stopped on the record's CI
     values = [p["median_ms"] for p in m.processes]
-    lo, hi, level = median_ci_exact(values)
+    lo, hi, level = median_ci_processes(values)
     assert m.ci95_median_ms == [lo, hi] and m.telemetry["ci_level"] == level
     assert m.median_ms == pytest.approx(sorted(values)[1])
     assert sum(g["processes"] for g in m.modes) == 3

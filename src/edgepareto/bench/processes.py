@@ -3,8 +3,8 @@
 A coordinator (``_child.py`` given a multi-process protocol) starts one measuring child per process,
 one after the other on the same CPUs, and combines them (:func:`combine`): the median is the median of
 the per-process medians, and its 95% CI is the exact distribution-free interval over those medians
-(:func:`~.stats.median_ci_exact`), the same interval the stopping rule checks when ``max_processes``
-allows more processes. Each process's median, its interference verdict and the modes (groups of
+widened to span their scatter (:func:`~.stats.median_ci_processes`: the processes of one invocation are not
+independent), the same interval the stopping rule checks when ``max_processes`` allows more processes. Each process's median, its interference verdict and the modes (groups of
 process medians further apart than noise) stay in the record. A run the scheduler preempted is left
 out of its process's median when the process has other runs. A process flagged noisy is measured again
 up to ``retry_if_noisy`` times; the replaced ones are kept in the record as ``discarded``.
@@ -32,7 +32,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench.protocol import Measurement, Protocol
     from edgepareto.bench.stats import (
         bootstrap_ci,
-        median_ci_exact,
+        median_ci_processes,
         modes,
         noise_warnings,
         outliers,
@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - exercised by the flat-copy test and th
     from protocol import Measurement, Protocol  # type: ignore[no-redef]
     from stats import (  # type: ignore[no-redef]
         bootstrap_ci,
-        median_ci_exact,
+        median_ci_processes,
         modes,
         noise_warnings,
         outliers,
@@ -93,7 +93,7 @@ def process_value(m: Measurement) -> float:
 
 def _ci_state(values: list[float]) -> tuple[float, tuple[float, float, float], float]:
     med = float(np.median(values))
-    ci = median_ci_exact(values)
+    ci = median_ci_processes(values)
     return med, ci, relative_halfwidth((ci[0], ci[1]), med)
 
 
@@ -204,7 +204,8 @@ def combine(
     warnings = _warnings(kept, stats, groups, entries, noisy, level, protocol, stopped_by)
     first = kept[0]
     telemetry = {**(first.telemetry or {}), "elapsed_s": elapsed_s, "ci_level": level,
-                 "ci": "exact order-statistic CI of the median over the process medians"}  # fmt: skip
+                 "ci": "exact order-statistic CI of the median over the process medians, widened to at least "
+                       "median ± t·s/√n of them"}  # fmt: skip
     telemetry["energy"] = combine_energy([(m.telemetry or {}).get("energy") for m in kept])
     if discarded:
         telemetry["discarded"] = [_process_entry(m, process_value(m), fastest) for m in discarded]

@@ -1,9 +1,9 @@
 """How latency is taken (:class:`Protocol`), the timed loop, and the record it produces (:class:`Measurement`).
 
 Presets: ``paper`` is the seed's protocol (1 warm-up, 100 counted runs, 2 s pause, 1 thread);
-``fast`` measures in 6 short processes 0.5 s apart (1 warm-up and 1 run each: the host's speed states
+``fast`` measures in 6 short processes 0.5 s apart (a steady-state warm-up and 10 runs each; the host's speed states
 last about 0.9 s, ``benchmarks/host_states.py``) and reports the median of the
-per-process medians with a distribution-free 95% CI over the processes (:mod:`.processes`), so the
+per-process medians with a 95% CI over the processes that spans their scatter (:mod:`.processes`), so the
 interval covers what differs from process to process; ``fast-single`` is the former fast protocol
 (one process that stops when the 95% CI of its runs' median is within ±2%, 8..15 runs, 10 s).
 NumPy and the standard library only (shipped to boards).
