@@ -4,8 +4,9 @@ A coordinator (``_child.py`` given a multi-process protocol) starts one measurin
 one after the other on the same CPUs, and combines them (:func:`combine`): the median is the median of
 the per-process medians, and its 95% CI is the exact distribution-free interval over those medians
 widened to span their scatter (:func:`~.stats.median_ci_processes`: the processes of one invocation are not
-independent), the same interval the stopping rule checks when ``max_processes`` allows more processes. Each process's median, its interference verdict and the modes (groups of
-process medians further apart than noise) stay in the record. A run the scheduler preempted is left
+independent), the same interval the stopping rule checks when ``max_processes`` allows more processes.
+Each process's median, its interference verdict and the modes (groups of process medians further apart
+than noise) stay in the record. A run the scheduler preempted is left
 out of its process's median when the process has other runs. A process flagged noisy is measured again
 up to ``retry_if_noisy`` times; the replaced ones are kept in the record as ``discarded``.
 
