@@ -14,7 +14,8 @@ this model (...)`` rather than reported. No sensor gives one line, ``energy unav
 hwmon power sensor readable here``, never an estimate.
 
 Across measuring processes (:func:`combine_energy`) the value is the median of the processes' values with
-the exact order-statistic CI over them (as latency's), never narrower than the middle process's own.
+the exact order-statistic CI over them (latency's also spans the processes' scatter), never narrower than
+the middle process's own.
 Standard library + NumPy only: shipped flat to boards.
 """
 
