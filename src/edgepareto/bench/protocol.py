@@ -233,6 +233,8 @@ def warm_up(
     k = protocol.stable_window
     start = clock()
     bound = start + int(protocol.warmup_max_s * 1e9)
+    if warm and progress is not None:
+        progress("warmup", 1, None if k else protocol.warmup)
     why = _warm_enough(warm, protocol, start, bound) if warm else None
     while why is None:
         t0 = clock()
