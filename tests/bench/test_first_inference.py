@@ -47,7 +47,7 @@ def test_first_invoke_runs_before_the_sampler_probes_and_energy_window(float_mod
     assert events.index("probe") > 1 and events.index("energy_window") > 1
     assert m.first_inference_ms == m.warmup_ms[0] and m.first_inference_ms > 0
     assert len(m.warmup_ms) >= protocol.warmup and m.runs == protocol.runs  # no extra run in either figure
-    assert events.count("invoke") == len(m.warmup_ms) + m.runs
+    assert events.count("invoke") >= len(m.warmup_ms) + m.runs  # more where an energy sensor lengthens its window
 
 
 def _scripted(durations_ns: list[int]) -> tuple[Any, Any]:
