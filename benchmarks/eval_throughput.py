@@ -109,9 +109,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=25)
     args = ap.parse_args()
 
+    from edgepareto.data.choice import resolve_spec
     from edgepareto.data.datasets import imagenet
     from edgepareto.eval import evaluate
-    from edgepareto.eval.accuracy import resolve_spec
 
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:

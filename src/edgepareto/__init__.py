@@ -27,8 +27,9 @@ from edgepareto.version import __version__
 if TYPE_CHECKING:
     from edgepareto.analysis import Budget, front, open_results
     from edgepareto.analysis import recommend_on as recommend
-    from edgepareto.artifacts import Artifact, export
+    from edgepareto.artifacts import Artifact
     from edgepareto.bench import Protocol, measure
+    from edgepareto.convert import export
     from edgepareto.data import open_dataset
     from edgepareto.eval import evaluate
     from edgepareto.models import ModelConfig, Precision, Variant
@@ -39,7 +40,7 @@ _API: dict[str, tuple[str, str]] = {
     "load_plan": ("sweep", "load_plan"),
     "run_sweep": ("sweep", "run_sweep"),
     "Plan": ("sweep", "Plan"),
-    "export": ("artifacts", "export"),
+    "export": ("convert", "export"),
     "Artifact": ("artifacts", "Artifact"),
     "measure": ("bench", "measure"),
     "Protocol": ("bench", "Protocol"),

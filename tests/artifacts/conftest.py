@@ -14,7 +14,7 @@ ONNX_CONFIGS: tuple[tuple[float, int], ...] = ((0.5, 128),)
 @pytest.fixture(scope="session")
 def v1_files(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[float, int], list[Path]]:
     """Every built file per (alpha, resolution); random weights, 4 calibration samples (cost needs no accuracy)."""
-    from edgepareto.artifacts import export
+    from edgepareto.convert import export
     from edgepareto.models import ModelConfig, build_model
 
     out = tmp_path_factory.mktemp("v1_grid")
@@ -33,7 +33,7 @@ def v1_files(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[float, int]
 @pytest.fixture(scope="session")
 def v3_small_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """MobileNet v3-Small 0.75 at 96 in every precision and format: squeeze-and-excite, hard-swish, 5x5 kernels."""
-    from edgepareto.artifacts import export
+    from edgepareto.convert import export
     from edgepareto.models import ModelConfig, build_model
 
     config = ModelConfig("mobilenet_v3_small", 0.75, 96)

@@ -8,7 +8,8 @@ import pytest
 
 from edgepareto.bench import discover_host, resolve_cpus
 from edgepareto.bench._sysfs import format_cpu_list, parse_cpu_list
-from edgepareto.bench.cpus import Fingerprint, parse_cpuinfo, pin, verify_pinning
+from edgepareto.bench.cpus import Fingerprint, parse_cpuinfo
+from edgepareto.bench.pinning import pin, verify_pinning
 from edgepareto.errors import ConfigError, DeviceError
 from tests.bench.fakesys import make_exynos5422, make_rpi4, set_offline
 
@@ -121,7 +122,7 @@ def test_this_host_is_discovered_and_pinning_verified(monkeypatch):
     import sys
 
     code = (
-        "import os, json; from edgepareto.bench.cpus import pin, verify_pinning;"
+        "import os, json; from edgepareto.bench.pinning import pin, verify_pinning;"
         f"print(pin([{online[-1]}])); print(json.dumps(verify_pinning([{online[-1]}])))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()

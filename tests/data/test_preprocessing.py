@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from edgepareto.data.fashion_mnist import fashion_spec
-from edgepareto.data.preprocessing import PreprocessingSpec, central_crop_box, default_spec, spec_beside
+from edgepareto.data.preprocessing import PreprocessingSpec, central_crop_box, spec_beside
+from edgepareto.data.presets import default_spec
 from edgepareto.errors import ConfigError
 
 

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from edgepareto.data.preprocessing import PreprocessingSpec, default_spec, read_sidecar, spec_beside
-from edgepareto.data.presets import PRESETS, preset_spec, sidecar_preset
+from edgepareto.data.preprocessing import PreprocessingSpec, read_sidecar, spec_beside
+from edgepareto.data.presets import PRESETS, default_spec, preset_spec, sidecar_preset
 from edgepareto.errors import ConfigError
 from tests.conftest import IMAGENET
 

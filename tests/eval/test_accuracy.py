@@ -19,7 +19,7 @@ import pytest
 from edgepareto.data.datasets import imagenet
 from edgepareto.errors import DatasetError, EngineError
 from edgepareto.eval import agreement, evaluate, wilson_interval
-from edgepareto.eval.accuracy import chunk_bounds
+from edgepareto.eval.pool import chunk_bounds
 from tests.conftest import FLOAT_MODEL, IMAGENET, QUANT_MODEL
 
 EXPECTED = {
@@ -158,7 +158,7 @@ def test_chunks_cover_every_item_once_and_shrink_at_the_end(total, workers):
 
 def test_default_workers_follow_the_cpus_this_process_may_use():
     code = (
-        "import os; from edgepareto.eval.accuracy import default_workers as d, SMALL_RUN as s; "
+        "import os; from edgepareto.eval.pool import default_workers as d, SMALL_RUN as s; "
         "print(d(10_000), d(s - 1)); os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); print(d(10_000))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

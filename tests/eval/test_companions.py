@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from edgepareto.data.datasets import open_dataset
-from edgepareto.data.preprocessing import default_spec
+from edgepareto.data.presets import default_spec
 from edgepareto.eval import InputCache, evaluate, spec_for
 from tests.conftest import IMAGENET, QUANT_MODEL
 
@@ -52,7 +52,7 @@ def test_companions_that_share_pixels_are_resized_and_written_once(tmp_path, mon
 def test_threaded_chunks_give_the_same_predictions_and_close_their_engines(tmp_path, monkeypatch):
     """Cached inputs on two threads of this process (a study's later evaluations): the same answer as one engine."""
     from edgepareto.eval import threaded_chunks
-    from edgepareto.eval.accuracy import _Evaluator
+    from edgepareto.eval.pool import _Evaluator
 
     ds = open_dataset("imagenet", IMAGENET / "images", ground_truth=IMAGENET / "ground_truth.csv")
     one = evaluate(QUANT_MODEL, ds, preset="pil-bilinear", cache_root=tmp_path, workers=1)

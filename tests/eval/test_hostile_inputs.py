@@ -48,7 +48,7 @@ def test_export_writes_the_preprocessing_sidecar_readme_promises(tiny_model):
     assert sidecar.is_file(), "export wrote no FILE.preprocessing.json"
     doc = json.loads(sidecar.read_text())
     assert doc == {"preset": "tf-slim"}  # the preset travels with the file; eval builds the spec from it
-    from edgepareto.data.preprocessing import default_spec
+    from edgepareto.data.presets import default_spec
 
     spec = default_spec((1, 32, 32, 3), 2, preset=doc["preset"])
     assert spec.size == 32 and spec.channels == 3 and spec.label_offset == 0 and spec.crop_fraction == 0.875

@@ -11,7 +11,7 @@ import pytest
 
 from edgepareto.data.datasets import image_folder
 from edgepareto.data.presets import preset_spec
-from edgepareto.eval.accuracy import evaluate_chunk
+from edgepareto.eval.pool import evaluate_chunk
 from tests.conftest import IMAGENET, QUANT_MODEL
 
 pytestmark = pytest.mark.usefixtures("fixtures_dir")  # Google's files in ../shared: skip without them

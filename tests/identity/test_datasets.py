@@ -11,7 +11,7 @@ import pytest
 
 from edgepareto.analysis import front, open_results
 from edgepareto.data import EvaluatedSet, imagenet_synsets
-from edgepareto.eval.accuracy import EvalResult
+from edgepareto.eval.result import EvalResult
 from edgepareto.report import write_report
 from edgepareto.store import Device, MeasurementRecord, Store
 from edgepareto.store._schema import MIGRATIONS

@@ -27,8 +27,10 @@ def test_every_registered_family_is_complete(name):
 
 
 def test_the_registry_finds_a_new_family_file_without_being_edited(tmp_path, monkeypatch):
-    """A family is one file in models/families: the registry imports every module found there."""
+    """A family is one file in models/families: ``edgepareto.models`` imports every module found there
+    (``_plugins.import_package``), and the file registers itself."""
     import edgepareto.models.families as families
+    from edgepareto._plugins import import_package
     from edgepareto.models import _registry
 
     (tmp_path / "toy_net.py").write_text(
@@ -38,7 +40,38 @@ def test_the_registry_finds_a_new_family_file_without_being_edited(tmp_path, mon
     )
     monkeypatch.setattr(families, "__path__", [*families.__path__, str(tmp_path)])
     monkeypatch.setattr(_registry, "_FAMILIES", dict(_registry._FAMILIES))
-    monkeypatch.setattr(_registry, "_LOADED", [])
     monkeypatch.delitem(__import__("sys").modules, "edgepareto.models.families.toy_net", raising=False)
+    assert "edgepareto.models.families.toy_net" in import_package("edgepareto.models.families")
     assert "toy_net" in list_families() and "mobilenet_v1" in list_families()
     assert get_family("toy_net").description == "a test family"
+
+
+def test_another_distributions_family_comes_through_its_entry_point(monkeypatch):
+    """A family from another distribution: an ``edgepareto.model_families`` entry point, loaded on the first lookup."""
+    from importlib import metadata
+
+    from edgepareto import _plugins
+    from edgepareto.models import _registry
+
+    loaded = []
+    point = metadata.EntryPoint("toy", "tests.models.toy_family:register", "edgepareto.model_families")
+    monkeypatch.setattr(metadata.EntryPoint, "load", lambda self: loaded.append(self.name))
+    monkeypatch.setattr(_plugins, "_all_entry_points", lambda: metadata.EntryPoints([point]))
+    monkeypatch.setattr(_plugins, "_LOADED", set())
+    monkeypatch.setattr(_registry, "_FAMILIES", dict(_registry._FAMILIES))
+    assert "mobilenet_v1" in list_families()
+    list_families()
+    assert loaded == ["toy"]  # once per process
+
+
+def test_a_broken_plugin_fails_in_one_line(monkeypatch):
+    from importlib import metadata
+
+    from edgepareto import _plugins
+    from edgepareto.errors import ConfigError
+
+    point = metadata.EntryPoint("bad", "no_such_module_xyz:thing", "edgepareto.engines")
+    monkeypatch.setattr(_plugins, "_all_entry_points", lambda: metadata.EntryPoints([point]))
+    monkeypatch.setattr(_plugins, "_LOADED", set())
+    with pytest.raises(ConfigError, match=r"plug-in bad .* failed to load: ModuleNotFoundError.*fix or uninstall"):
+        _plugins.load_entry_points("edgepareto.engines")

@@ -1,11 +1,10 @@
-"""Artifacts: the one Artifact type, the exporter registry, the content-addressed folder and home cache,
+"""Artifacts: the one Artifact type, the content-addressed folder and home cache,
 the anatomy of a .tflite file and the cost of a .tflite or .onnx graph, read without executing them."""
 
 from __future__ import annotations
 
 from edgepareto.artifacts.anatomy import Anatomy, TensorInfo, inspect_tflite
-from edgepareto.artifacts.artifact import FORMATS, Artifact, format_of
-from edgepareto.artifacts.exporters import CALIBRATION_SAMPLES, Exporter, export, exporter_for, register_exporter
+from edgepareto.artifacts.artifact import CALIBRATION_SAMPLES, FORMATS, Artifact, format_of
 from edgepareto.artifacts.files import copy_atomic, home, sha256_file, write_atomic
 from edgepareto.artifacts.folder import ArtifactFolder, HomeCache
 from edgepareto.artifacts.graph_cost import graph_cost
@@ -18,18 +17,14 @@ __all__ = [
     "Anatomy",
     "Artifact",
     "ArtifactFolder",
-    "Exporter",
     "HomeCache",
     "TensorInfo",
     "check_model_file",
     "copy_atomic",
-    "export",
-    "exporter_for",
     "format_of",
     "graph_cost",
     "home",
     "inspect_tflite",
-    "register_exporter",
     "sha256_file",
     "write_atomic",
 ]

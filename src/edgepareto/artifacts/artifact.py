@@ -14,6 +14,7 @@ from edgepareto.errors import ConfigError
 from edgepareto.models import Precision, Variant
 
 FORMATS: dict[str, str] = {".tflite": "tflite", ".onnx": "onnx"}
+CALIBRATION_SAMPLES = 100  # int8 calibration images: the one default of export, sizes and plans
 
 
 @dataclass(frozen=True)

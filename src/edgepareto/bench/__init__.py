@@ -9,7 +9,7 @@ Public API (what the sweep and the remote boards use):
 - :func:`discover_host` -> :class:`Fingerprint` with its :class:`Cluster` list;
 - :func:`import_benchmark_model` — TFLite ``benchmark_model`` text output -> :class:`Measurement`.
 
-The core modules (``_sysfs``, ``cpus``, ``protocol``, ``stats``, ``telemetry``, ``_child``) need only
+The core modules (``_sysfs``, ``cpus``, ``pinning``, ``protocol``, ``stats``, ``telemetry``, ``_child``) need only
 the standard library, NumPy and a TFLite runtime: they are shipped flat to boards.
 """
 

@@ -38,19 +38,21 @@ import numpy as np
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._guard import die_with_parent
-    from edgepareto.bench.cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning
+    from edgepareto.bench.cpus import Fingerprint, discover_host, resolve_cpus
     from edgepareto.bench.energy import energy_window
     from edgepareto.bench.interference import assess, involuntary_switches, probe
+    from edgepareto.bench.pinning import pin, verify_pinning
     from edgepareto.bench.protocol import Measurement, Protocol, timed_loop
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
     from edgepareto.errors import first_line
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
     from _guard import die_with_parent  # type: ignore[no-redef]
-    from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
+    from cpus import Fingerprint, discover_host, resolve_cpus  # type: ignore[no-redef]
     from energy import energy_window  # type: ignore[no-redef]
     from errors import first_line  # type: ignore[no-redef]
     from interference import assess, involuntary_switches, probe  # type: ignore[no-redef]
+    from pinning import pin, verify_pinning  # type: ignore[no-redef]
     from protocol import Measurement, Protocol, timed_loop  # type: ignore[no-redef]
     from stats import summarize  # type: ignore[no-redef]
     from telemetry import RunLog, Sampler, peak_rss_bytes  # type: ignore[no-redef]

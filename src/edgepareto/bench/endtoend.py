@@ -24,7 +24,8 @@ TOP_K = 5
 
 def spec_for_runner(runner: Any, model: str, preset: str | None) -> Any:
     """The preprocessing of ``model``: a spec saved beside it, else ``preset`` (default TF-slim's) for its input."""
-    from edgepareto.data.preprocessing import default_spec, read_sidecar, sidecar_preset, spec_beside
+    from edgepareto.data.preprocessing import read_sidecar, spec_beside
+    from edgepareto.data.presets import default_spec, sidecar_preset
 
     saved = spec_beside(model)
     if saved is not None and preset is None:

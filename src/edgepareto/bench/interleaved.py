@@ -29,7 +29,8 @@ import numpy as np
 
 from edgepareto import validation
 from edgepareto.bench._guard import die_with_parent, guarded_child
-from edgepareto.bench.cpus import discover_host, pin, resolve_cpus, verify_pinning
+from edgepareto.bench.cpus import discover_host, resolve_cpus
+from edgepareto.bench.pinning import pin, verify_pinning
 from edgepareto.bench.processes import combine
 from edgepareto.bench.protocol import Measurement, Protocol
 from edgepareto.bench.stats import summarize

@@ -136,7 +136,8 @@ def _end_to_end_request(args: argparse.Namespace) -> dict[str, Any] | None:
             raise ConfigError("--preset applies to --end-to-end; add --end-to-end IMAGES_DIR or drop --preset")
         return None
     from edgepareto.bench.endtoend import MAX_IMAGES
-    from edgepareto.data.preprocessing import check_preset, list_images
+    from edgepareto.data.preprocessing import list_images
+    from edgepareto.data.presets import check_preset
 
     images = list_images(args.end_to_end)[:MAX_IMAGES]
     if not images:

@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from edgepareto.artifacts import export, exporter_for
+    from edgepareto.convert import export, exporter_for
     from edgepareto.convert.calibration import check_calibration_samples
 
     config = model_config(args)

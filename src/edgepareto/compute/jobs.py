@@ -46,7 +46,7 @@ class Built:
 
 def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Built]:
     """Build the model once and write every wanted file into ``out_dir``, in ``spec.wanted`` order."""
-    from edgepareto.artifacts import export
+    from edgepareto.convert import export
     from edgepareto.models import build_model
 
     _fresh_keras_session()

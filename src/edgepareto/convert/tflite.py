@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from edgepareto.artifacts import CALIBRATION_SAMPLES, Artifact, Exporter, register_exporter, write_atomic
+from edgepareto.artifacts import CALIBRATION_SAMPLES, Artifact, write_atomic
+from edgepareto.convert.registry import Exporter, register_exporter
 from edgepareto.errors import ConfigError, EdgeParetoError
 from edgepareto.models import ModelConfig, Variant
 from edgepareto.native_output import quiet_native_output

@@ -18,10 +18,10 @@ from edgepareto.data.preprocessing import (
     InputEncoding,
     PreprocessingSpec,
     central_crop_box,
-    default_spec,
     list_images,
     spec_beside,
 )
+from edgepareto.data.presets import default_spec
 
 __all__ = [
     "DATASETS",

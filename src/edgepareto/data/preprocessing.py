@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from edgepareto import validation
+from edgepareto.data._pixels import pad, rgb, short_side_crop, to_pil
 from edgepareto.errors import ConfigError, DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -264,7 +265,7 @@ class PreprocessingSpec:
     def prepare_decoded(self, arr: np.ndarray) -> np.ndarray:
         """The pixel pipeline on a decoded uint8 (H, W) or (H, W, C) array (RGB or grey)."""
         if self.resize_filter != "tf1-bilinear":
-            return self.prepare_pil(_to_pil(arr))
+            return self.prepare_pil(to_pil(arr))
         from edgepareto.data.tf_slim import resize_bilinear_tf1
 
         if arr.ndim == 2:
@@ -283,11 +284,11 @@ class PreprocessingSpec:
         if im.mode != mode:  # a same-mode convert is a copy; crop and resize make their own
             im = im.convert(mode)
         if self.short_side:
-            return self._finish(_short_side_crop(im, self.short_side, self.size))
+            return self._finish(short_side_crop(im, self.short_side, self.size))
         if self.crop_fraction < 1.0:
             im = im.crop(central_crop_box(im.size[0], im.size[1], self.crop_fraction))
         if self.resize_filter == "pad":
-            return self._finish(_pad(np.asarray(im, dtype=np.uint8), self.size))
+            return self._finish(pad(np.asarray(im, dtype=np.uint8), self.size))
         if im.size != (self.size, self.size):
             im = im.resize((self.size, self.size), getattr(Image.Resampling, self.resize_filter.upper()))
         return self._finish(np.asarray(im, dtype=np.uint8))
@@ -298,14 +299,14 @@ class PreprocessingSpec:
         if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
             raise ConfigError(f"expected a uint8 image (H, W) or (H, W, C), got {pixels.dtype} {pixels.shape}")
         if self.resize_filter == "tf1-bilinear":
-            return self.prepare_decoded(pixels if pixels.ndim == 3 and pixels.shape[2] == 3 else _rgb(pixels))
+            return self.prepare_decoded(pixels if pixels.ndim == 3 and pixels.shape[2] == 3 else rgb(pixels))
         if self.resize_filter == "pad" and self.crop_fraction == 1.0:
             if self.color == "L" and pixels.ndim == 3:
-                return self.prepare_pil(_to_pil(pixels))
+                return self.prepare_pil(to_pil(pixels))
             if self.color != "L" and pixels.ndim == 2:
                 pixels = np.repeat(pixels[..., None], 3, axis=2)
-            return self._finish(_pad(pixels, self.size))
-        return self.prepare_pil(_to_pil(pixels))
+            return self._finish(pad(pixels, self.size))
+        return self.prepare_pil(to_pil(pixels))
 
     def prepare_batch(self, images: np.ndarray) -> np.ndarray:
         """:meth:`prepare_array` over a stack of images: uint8 (N, size, size, channels)."""
@@ -414,26 +415,6 @@ def spec_beside(artifact: str | Path) -> PreprocessingSpec | None:
         raise ConfigError(f"{path}: {exc}; fix or delete this file") from exc
 
 
-def default_spec(
-    input_shape: tuple[int, ...], num_outputs: int, num_classes: int | None = None, preset: str | None = None
-) -> PreprocessingSpec:
-    """The standard spec for a model with NHWC ``input_shape``: preset ``preset`` (default TF-slim's)
-    for 3 channels, Pillow bilinear on grey for 1 channel.
-
-    The label offset is 1 when the model has one output more than the data set has classes
-    (the 1001-output "background" convention of Google's models).
-    """
-
-    if len(input_shape) != 4 or input_shape[1] != input_shape[2] or input_shape[3] not in (1, 3):
-        raise ConfigError(f"expected a square NHWC image input with 1 or 3 channels, got shape {list(input_shape)}")
-    offset = 1 if num_classes is not None and num_outputs == num_classes + 1 else 0
-    if input_shape[3] == 1:
-        if preset is not None:
-            raise ConfigError(f"preset {preset} is for RGB inputs; this model takes 1 channel (omit the preset)")
-        return PreprocessingSpec(size=int(input_shape[1]), color="L", channels=1, label_offset=offset)
-    return preset_spec(preset or DEFAULT_PRESET, int(input_shape[1]), offset)
-
-
 def _as_tuple(value: float | tuple[float, ...]) -> tuple[float, ...]:
     return tuple(value) if isinstance(value, tuple | list) else (float(value),)
 
@@ -442,100 +423,9 @@ def _fmt(value: float | tuple[float, ...]) -> str:
     return ",".join(f"{v:g}" for v in _as_tuple(value))
 
 
-def _rgb(pixels: np.ndarray) -> np.ndarray:
-    grey = pixels if pixels.ndim == 2 else pixels[..., 0]
-    return np.repeat(grey[..., None], 3, axis=2)
-
-
-def _short_side_crop(im: Any, short: int, size: int) -> np.ndarray:
-    """torchvision's ``Resize(short)`` (PIL bilinear, long side truncated) then ``CenterCrop(size)``."""
-    from PIL import Image
-
-    w, h = im.size
-    new = (short, int(short * h / w)) if w <= h else (int(short * w / h), short)
-    if new != (w, h):
-        im = im.resize(new, Image.Resampling.BILINEAR)
-    arr = np.asarray(im, dtype=np.uint8)
-    top = round((arr.shape[0] - size) / 2.0)
-    left = round((arr.shape[1] - size) / 2.0)
-    return arr[top : top + size, left : left + size]
-
-
-def _pad(arr: np.ndarray, size: int) -> np.ndarray:
-    h, w = arr.shape[:2]
-    if h > size or w > size:
-        raise ConfigError(f"cannot pad a {w}x{h} image to {size}x{size}; use a resize filter or a larger size")
-    out = np.zeros((size, size, *arr.shape[2:]), dtype=np.uint8)
-    top, left = (size - h) // 2, (size - w) // 2
-    out[top : top + h, left : left + w] = arr
-    return out
-
-
-def _to_pil(pixels: np.ndarray) -> Any:
-    from PIL import Image
-
-    if pixels.ndim == 3 and pixels.shape[2] == 1:
-        pixels = pixels[..., 0]
-    return Image.fromarray(pixels)
-
-
 def list_images(folder: str | Path) -> list[Path]:
     """Image files below ``folder``, sorted, so every run sees them in the same order."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder; pass a folder of images")
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-
-
-# --- named presets (described in edgepareto.data.presets) ------------------------------------
-PRESETS = ("tf-slim", "pil-bilinear", "torchvision", "keras-mobilenet")
-DEFAULT_PRESET = "tf-slim"
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-def _fields(name: str, size: int) -> dict[str, Any]:
-    if name == "tf-slim":
-        return {"resize_filter": "tf1-bilinear", "decoder": "tf", "mean": 0.5, "std": 0.5}
-    if name == "pil-bilinear":
-        return {}
-    if name == "torchvision":
-        return {"crop_fraction": 1.0, "short_side": int(size / 0.875), "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
-                "normalization": "unit-centred"}  # fmt: skip
-    return {"crop_fraction": 1.0, "resize_filter": "nearest", "normalization": "divide-first"}
-
-
-def check_preset(name: str) -> str:
-    """``name`` if it is a preset, else a one-line ConfigError listing them."""
-    if name not in PRESETS:
-        raise ConfigError(f"unknown preprocessing preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return name
-
-
-def preset_spec(name: str, size: int, label_offset: int = 0) -> PreprocessingSpec:
-    """The spec of preset ``name`` for a square RGB input of ``size`` pixels."""
-    check_preset(name)
-    return PreprocessingSpec(size=size, label_offset=label_offset, preset=name, **_fields(name, size))
-
-
-def name_preset_beside(artifact: str | Path, preset: str, *, replace: bool = True) -> str:
-    """Write ``<artifact>.preprocessing.json`` naming ``preset`` (``{"preset": NAME}``), so the choice
-    travels with the file; with ``replace=False`` an existing sidecar is kept. The preset it names after."""
-    check_preset(preset)
-    doc = None if replace else read_sidecar(artifact)  # a sidecar being replaced need not parse
-    if doc is not None:
-        named = sidecar_preset(doc)
-        return named[0] if named is not None else str(doc.get("preset", "custom"))
-    path = Path(str(artifact) + SIDECAR_SUFFIX)
-    validation.replace_text(path, json.dumps({"preset": preset}) + "\n", "preprocessing file")  # not through a link
-    return preset
-
-
-def sidecar_preset(doc: dict[str, Any]) -> tuple[str, int | None] | None:
-    """(preset, label offset or None) when a sidecar only names a preset, e.g. ``{"preset": "tf-slim"}``."""
-    if set(doc) - {"preset", "label_offset"} or "preset" not in doc:
-        return None
-    offset = doc.get("label_offset")
-    if offset is not None and offset not in (0, 1):
-        raise ConfigError(f"label_offset must be 0 or 1, got {offset!r}")
-    return check_preset(str(doc["preset"])), offset

@@ -1,11 +1,15 @@
-"""Inference engines behind one Runner interface; a new engine is one file that registers itself."""
+"""Inference engines behind one Runner interface; a new engine is one file that registers itself.
+
+This package imports every module in its folder (each built-in engine registers itself); another
+distribution's engines come through the ``edgepareto.engines`` entry points, loaded on first lookup.
+"""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
+from edgepareto._plugins import import_package, load_entry_points
 from edgepareto.engines._base import (
     EngineEntry,
     KernelPath,
@@ -35,26 +39,21 @@ __all__ = [
     "run_once",
 ]
 
-_BUILTIN = ("litert", "onnxruntime")
+import_package("edgepareto.engines")  # litert, onnxruntime: the runtimes themselves load on first open
 
 
-def _load_builtin() -> None:
-    for name in _BUILTIN:
-        try:
-            importlib.import_module(f"edgepareto.engines.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"edgepareto.engines.{name}":
-                raise
+def _load_plugins() -> None:
+    load_entry_points("edgepareto.engines")
 
 
 def engine_names() -> list[str]:
-    _load_builtin()
+    _load_plugins()
     return sorted(engines())
 
 
 def engine_for(path: str | Path) -> str:
     """The engine that runs a model file, from its suffix (the one place this is decided)."""
-    _load_builtin()
+    _load_plugins()
     suffix = Path(path).suffix.lower()
     for name, entry in sorted(engines().items()):
         if suffix in entry.formats:
@@ -64,7 +63,7 @@ def engine_for(path: str | Path) -> str:
 
 def check_engine(engine: str) -> None:
     """Fail with one line if ``engine`` is unknown or not installed here."""
-    _load_builtin()
+    _load_plugins()
     entries = engines()
     if engine not in entries:
         raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(sorted(entries))}")

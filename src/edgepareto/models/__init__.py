@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from edgepareto._plugins import import_package
 from edgepareto.models._registry import ModelFamily, get_family, list_families, register_family
 from edgepareto.models.cost import KINDS, CostReport, LayerSpec, keras_param_count
 from edgepareto.models.graph import GraphCost, GraphOp
@@ -50,3 +51,6 @@ def build_model(config: ModelConfig, **kwargs: Any) -> Any:  # -> keras.Model
 def cost_of(config: ModelConfig) -> CostReport:
     """Analytic multiply-adds and parameters of ``config`` (the seed's formulas)."""
     return get_family(config.family).cost(config)
+
+
+import_package("edgepareto.models.families")  # each family registers itself; last, so they see the names above

@@ -1,14 +1,18 @@
-"""The model-family registry: a new family is one file that calls :func:`register_family`."""
+"""The model-family registry: a new family is one file that calls :func:`register_family`.
+
+The registry imports none of its members: ``edgepareto.models`` imports every module of
+``models/families`` (each registers itself), and other distributions' families come through the
+``edgepareto.model_families`` entry points, loaded on the first lookup (:mod:`edgepareto._plugins`).
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from edgepareto._plugins import load_entry_points
 from edgepareto.errors import ConfigError
 from edgepareto.models.variant import ModelConfig
 
@@ -53,7 +57,7 @@ def register_family(family: ModelFamily) -> ModelFamily:
 
 
 def get_family(name: str) -> ModelFamily:
-    _load_builtin_families()
+    _load_plugins()
     try:
         return _FAMILIES[name]
     except KeyError:
@@ -63,19 +67,9 @@ def get_family(name: str) -> ModelFamily:
 
 def list_families(pattern: str = "*") -> list[str]:
     """Family names matching a shell wildcard, as timm's ``list_models('mobilenet*')``."""
-    _load_builtin_families()
+    _load_plugins()
     return sorted(n for n in _FAMILIES if fnmatch.fnmatch(n, pattern))
 
 
-def _load_builtin_families() -> None:
-    """Import every module of ``edgepareto.models.families`` (each registers itself), once."""
-    if _LOADED:
-        return
-    _LOADED.append(True)
-    package = importlib.import_module(f"{__package__}.families")
-    for info in pkgutil.iter_modules(package.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
-
-
-_LOADED: list[bool] = []
+def _load_plugins() -> None:
+    load_entry_points("edgepareto.model_families")

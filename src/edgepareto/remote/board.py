@@ -31,6 +31,7 @@ AGENT_FILES: dict[str, str] = {
     "litert.py": "engines/litert.py",
     "_sysfs.py": "bench/_sysfs.py",
     "cpus.py": "bench/cpus.py",
+    "pinning.py": "bench/pinning.py",
     "protocol.py": "bench/protocol.py",
     "stats.py": "bench/stats.py",
     "telemetry.py": "bench/telemetry.py",

@@ -194,3 +194,14 @@ def final_tables() -> frozenset[str]:
                 tables.discard(a)
                 tables.add(b)
     return frozenset(tables)
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration into statements (no semicolons inside our literals or comments)."""
+    out = []
+    for raw in script.split(";"):
+        lines = [line.split("--", 1)[0] for line in raw.splitlines()]
+        stmt = "\n".join(lines).strip()
+        if stmt:
+            out.append(stmt)
+    return out

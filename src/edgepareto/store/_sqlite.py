@@ -8,7 +8,6 @@ record written twice into one.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -26,7 +25,8 @@ from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
 from edgepareto.store._liveness import run_is_alive
-from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION, final_tables
+from edgepareto.store._rows import artifact_row, device_row, dumps, measurement_row, run_row
+from edgepareto.store._schema import MIGRATIONS, SCHEMA_VERSION, final_tables, statements
 from edgepareto.store.predictions import Predictions
 from edgepareto.store.predictions import insert as insert_predictions
 from edgepareto.store.predictions import select as select_predictions
@@ -57,14 +57,6 @@ def tool_versions() -> dict[str, str]:
         with suppress(metadata.PackageNotFoundError):
             versions[dist] = metadata.version(dist)
     return versions
-
-
-def _dumps(obj: Any) -> str | None:
-    return None if obj is None else json.dumps(obj, sort_keys=True, default=str)
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
 
 
 class Store:
@@ -125,7 +117,7 @@ class Store:
         with self._transaction():
             version = self._db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
             for number in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _statements(MIGRATIONS[number - 1]):
+                for statement in statements(MIGRATIONS[number - 1]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version={number}")
                 log.debug("%s: migrated to schema version %d", self.path, number)
@@ -213,7 +205,7 @@ class Store:
             lambda db: db.execute(
                 "INSERT INTO devices(name, kind, fingerprint, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, fingerprint = excluded.fingerprint",
-                (device.name, device.kind, _dumps(device.fingerprint), now()),
+                (device.name, device.kind, dumps(device.fingerprint), now()),
             )
         )
 
@@ -243,7 +235,7 @@ class Store:
                 "ON CONFLICT(sha256) DO UPDATE SET path = excluded.path, recipe_key = excluded.recipe_key",
                 (
                     art.sha256, vid, art.format, art.path, art.bytes, art.scheme, art.weight_bytes,
-                    art.recipe_key, _dumps(art.anatomy), now(),
+                    art.recipe_key, dumps(art.anatomy), now(),
                 ),
             )  # fmt: skip
             return sum(self._insert(db, r, run_id) for r in records)
@@ -289,9 +281,9 @@ class Store:
                 rec.key, vid, art_id, self._named_id(db, "devices", rec.device),
                 self._named_id(db, "datasets", rec.dataset), rec.metric, rec.value, rec.unit, rec.ci_low,
                 rec.ci_high, rec.n, rec.source, rec.status, rec.error, rec.engine, rec.engine_version,
-                rec.threads, _dumps(rec.protocol), rec.citation, rec.notes,
-                _dumps(rec.tool_versions if rec.tool_versions is not None else tool_versions()),
-                _dumps(rec.record), rec.started_at, now(), run_id,
+                rec.threads, dumps(rec.protocol), rec.citation, rec.notes,
+                dumps(rec.tool_versions if rec.tool_versions is not None else tool_versions()),
+                dumps(rec.record), rec.started_at, now(), run_id,
             ),
         )  # fmt: skip
         return cur.rowcount == 1
@@ -322,7 +314,7 @@ class Store:
         def write(db: sqlite3.Connection) -> int:
             cur = db.execute(
                 "INSERT INTO runs(plan_name, plan, host, pid, started_at) VALUES (?, ?, ?, ?, ?)",
-                (plan_name, _dumps(plan), socket.gethostname(), os.getpid(), now()),
+                (plan_name, dumps(plan), socket.gethostname(), os.getpid(), now()),
             )
             return int(cur.lastrowid or 0)
 
@@ -372,7 +364,7 @@ class Store:
             ).fetchall()
         )
         for row in rows:
-            art = _artifact(row)
+            art = artifact_row(row)
             if is_intact(Path(art.path), art.sha256, art.bytes):
                 return art
         return None
@@ -384,11 +376,11 @@ class Store:
                 "ORDER BY v.name, a.format"
             ).fetchall()
         )
-        return [_artifact(r) for r in rows]
+        return [artifact_row(r) for r in rows]
 
     def devices(self) -> list[Device]:
         rows = self._retry(lambda: self._db.execute("SELECT * FROM devices ORDER BY id").fetchall())
-        return [_device(r) for r in rows]
+        return [device_row(r) for r in rows]
 
     def datasets(self) -> list[Dataset]:
         rows = self._retry(lambda: self._db.execute("SELECT * FROM datasets ORDER BY id").fetchall())
@@ -396,7 +388,7 @@ class Store:
 
     def runs(self) -> list[dict[str, Any]]:
         rows = self._retry(lambda: self._db.execute("SELECT * FROM runs ORDER BY id").fetchall())
-        return [_run(r) for r in rows]
+        return [run_row(r) for r in rows]
 
     def measurements(
         self,
@@ -426,7 +418,7 @@ class Store:
             + " ORDER BY m.id"
         )
         rows = self._retry(lambda: self._db.execute(sql, params).fetchall())
-        return [_measurement(r) for r in rows]
+        return [measurement_row(r) for r in rows]
 
     def predictions(self, keys: list[str] | None = None) -> list[Predictions]:
         """Stored per-image predictions: all, or those of the top-1 records with ``keys``."""
@@ -445,92 +437,3 @@ def _make_results_dir(folder: Path) -> None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".gitignore").write_text("# created by edgepareto: results are not source\n*\n")
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (no semicolons inside our literals or comments)."""
-    out = []
-    for raw in script.split(";"):
-        lines = [line.split("--", 1)[0] for line in raw.splitlines()]
-        stmt = "\n".join(lines).strip()
-        if stmt:
-            out.append(stmt)
-    return out
-
-
-def _row_decoder(table: str) -> Callable[[Callable[[sqlite3.Row], T]], Callable[[sqlite3.Row], T]]:
-    """A row that does not make a valid record (e.g. a text where a number belongs) is a one-line StoreError."""
-
-    def wrap(fn: Callable[[sqlite3.Row], T]) -> Callable[[sqlite3.Row], T]:
-        def decode(row: sqlite3.Row) -> T:
-            try:
-                return fn(row)
-            except (TypeError, ValueError, KeyError, RecursionError) as exc:  # ConfigError, JSONDecodeError too
-                raise StoreError(
-                    f"results store row {table}.id={row['id']} is invalid ({exc}); delete or fix that row, "
-                    "or pass another --store"
-                ) from exc
-
-        return decode
-
-    return wrap
-
-
-@_row_decoder("devices")
-def _device(row: sqlite3.Row) -> Device:
-    """A device with its fingerprint (JSON): a damaged one is the one-line store error, as a damaged measurement is."""
-    fingerprint = _loads(row["fingerprint"])
-    if not isinstance(fingerprint, dict):
-        raise TypeError(f"fingerprint is {type(fingerprint).__name__}, not a JSON object")
-    return Device(row["name"], row["kind"], fingerprint)
-
-
-@_row_decoder("runs")
-def _run(row: sqlite3.Row) -> dict[str, Any]:
-    return {**dict(row), "plan": _loads(row["plan"])}
-
-
-@_row_decoder("artifacts")
-def _artifact(row: sqlite3.Row) -> ArtifactRecord:
-    return ArtifactRecord(
-        sha256=row["sha256"],
-        variant=Variant.parse(row["variant_name"]),
-        format=row["format"],
-        path=row["path"],
-        bytes=row["bytes"],
-        scheme=row["scheme"],
-        weight_bytes=row["weight_bytes"],
-        recipe_key=row["recipe_key"],
-        anatomy=_loads(row["anatomy"]),
-    )
-
-
-@_row_decoder("measurements")
-def _measurement(row: sqlite3.Row) -> MeasurementRecord:
-    return MeasurementRecord(
-        variant=Variant.parse(row["variant_name"]),
-        metric=row["metric"],
-        value=row["value"],
-        source=row["source"],
-        device=row["device_name"],
-        dataset=row["dataset_name"],
-        artifact_sha256=row["artifact_sha256"],
-        ci_low=row["ci_low"],
-        ci_high=row["ci_high"],
-        n=row["n"],
-        status=row["status"],
-        error=row["error"],
-        engine=row["engine"],
-        engine_version=row["engine_version"],
-        threads=row["threads"],
-        protocol=_loads(row["protocol"]),
-        citation=row["citation"],
-        notes=row["notes"],
-        tool_versions=_loads(row["tool_versions"]),
-        record=_loads(row["record"]),
-        started_at=row["started_at"],
-        key=row["key"],
-        id=row["id"],
-        created_at=row["created_at"],
-        run_id=row["run_id"],
-    )

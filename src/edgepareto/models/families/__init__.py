@@ -1,1 +1,1 @@
-"""Built-in model families, one module each; the registry imports every module in this folder."""
+"""Built-in model families, one module each; ``edgepareto.models`` imports every module in this folder."""

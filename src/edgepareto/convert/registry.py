@@ -1,24 +1,24 @@
 """The exporter registry: one per file format, each in its own module of ``edgepareto.convert``.
 
 A new format is one file there that calls :func:`register_exporter`; which precisions it can
-write comes from :attr:`Precision.formats`, so the two never disagree.
+write comes from :attr:`Precision.formats`, so the two never disagree. The registry imports none
+of its members: ``edgepareto.convert`` imports every module of its folder, and other distributions'
+exporters come through the ``edgepareto.exporters`` entry points (:mod:`edgepareto._plugins`).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgepareto.artifacts.artifact import Artifact
+from edgepareto._plugins import load_entry_points
+from edgepareto.artifacts import Artifact
 from edgepareto.errors import ConfigError
 from edgepareto.models import ModelConfig, Precision
 
 ExportFn = Callable[..., list[Artifact]]
-CALIBRATION_SAMPLES = 100  # int8 calibration images: the one default of export, sizes and plans
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,6 @@ class Exporter:
 
 
 _EXPORTERS: dict[str, Exporter] = {}
-_LOADED: list[bool] = []
 
 
 def register_exporter(exporter: Exporter) -> Exporter:
@@ -53,18 +52,8 @@ def register_exporter(exporter: Exporter) -> Exporter:
     return exporter
 
 
-def _load_builtin() -> None:
-    if _LOADED:
-        return
-    _LOADED.append(True)
-    package = importlib.import_module("edgepareto.convert")
-    for info in pkgutil.iter_modules(package.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"edgepareto.convert.{info.name}")
-
-
 def exporter_for(fmt: str) -> Exporter:
-    _load_builtin()
+    load_entry_points("edgepareto.exporters")
     if fmt not in _EXPORTERS:
         raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(sorted(_EXPORTERS))}")
     return _EXPORTERS[fmt]
