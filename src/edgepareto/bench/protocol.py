@@ -1,14 +1,10 @@
 """How latency is taken (:class:`Protocol`), the timed loop, and the record it produces (:class:`Measurement`).
 
-Presets: ``paper`` is the seed's protocol (1 warm-up, 100 counted runs, 2 s pause, 1 thread);
-``fast`` measures in 6 short processes 0.5 s apart (a steady-state warm-up and 10 runs each; the host's speed states
-last about 0.9 s, ``benchmarks/host_states.py``) and reports the median of the
-per-process medians with a 95% CI over the processes that spans their scatter (:mod:`.processes`), so the
-interval covers what differs from process to process; ``fast-single`` is the former fast protocol
-(one process that stops when the 95% CI of its runs' median is within ±2%, 8..15 runs, 10 s).
-NumPy and the standard library only (shipped to boards).
+Presets: ``paper`` is the seed's (1 warm-up, 100 runs, 2 s pause, 1 thread); ``fast`` measures in 6 short processes
+0.5 s apart (steady-state warm-up, 10 runs each; host speed states last ~0.9 s, ``benchmarks/host_states.py``): the
+median of the process medians, its 95% CI spanning their scatter (:mod:`.processes`); ``fast-single`` is the former
+fast protocol (one process until the CI is within ±2%, 8..15 runs, 10 s). NumPy and the standard library only (boards).
 """
-
 from __future__ import annotations
 
 import json
@@ -20,17 +16,14 @@ from typing import Any
 
 import numpy as np
 
-try:  # inside edgepareto; flat beside the bench core on a board
-    from edgepareto.errors import first_line
-except ImportError:  # pragma: no cover - exercised by the board agent
-    from errors import first_line  # type: ignore[no-redef]
-
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._sysfs import ConfigError
     from edgepareto.bench.stats import median_ci_order, relative_halfwidth
     from edgepareto.bench.telemetry import RunLog, cool_down
+    from edgepareto.errors import first_line
 except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
     from _sysfs import ConfigError  # type: ignore[no-redef]
+    from errors import first_line  # type: ignore[no-redef]
     from stats import median_ci_order, relative_halfwidth  # type: ignore[no-redef]
     from telemetry import RunLog, cool_down  # type: ignore[no-redef]
 
