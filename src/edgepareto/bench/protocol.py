@@ -5,6 +5,7 @@ Presets: ``paper`` is the seed's (1 warm-up, 100 runs, 2 s pause, 1 thread); ``f
 median of the process medians, its 95% CI spanning their scatter (:mod:`.processes`); ``fast-single`` is the former
 fast protocol (one process until the CI is within ±2%, 8..15 runs, 10 s). NumPy and the standard library only (boards).
 """
+
 from __future__ import annotations
 
 import json
