@@ -3,6 +3,7 @@ validated where the plan is parsed (one line each) and expanded into one grid.""
 
 from __future__ import annotations
 
+import json
 import tomllib
 
 import pytest
@@ -76,3 +77,15 @@ def test_every_family_states_its_options_and_checks_its_widest_alpha():
     assert v2.config(1.4, 96) == ModelConfig("mobilenet_v2", 1.4, 96)
     with pytest.raises(ConfigError, match=r"alpha must be in \(0, 1\] for mobilenet_v1"):
         v1.config(1.3, 224)
+
+
+def test_models_lists_each_familys_plan_options(capsys):
+    from tests.cli_support import cli
+
+    rc, out, _ = cli(capsys, "models", "mobilenet_v2", "--json")
+    assert rc == 0
+    (fam,) = json.loads(out)["families"]
+    assert fam["options"] == {"alphas": [0.35, 0.5, 0.75, 1.0, 1.3, 1.4], "resolutions": [96, 128, 160, 192, 224],
+                              "max_alpha": 1.4}  # fmt: skip
+    rc, out, _ = cli(capsys, "models", "mobilenet_v1")
+    assert "[study.families.mobilenet_v1]" in out and "at most 1)" in out
