@@ -363,10 +363,12 @@ def family_variant(row: dict[str, Any]) -> Variant:
     return Variant.of(ModelConfig(row["family"], row["alpha"], row["resolution"]), row["precision"])
 
 
-def measure_families(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Every file of the grid in the same processes, interleaved (a variant's figure: its process medians' median)."""
+def measure_families(args: argparse.Namespace) -> tuple[list[dict[str, Any]], float]:
+    """Every file of the grid in the same processes, interleaved (a variant's figure: its process medians' median);
+    the rows and the seconds spent measuring (the exports before it not counted)."""
     grid = family_grid(args)
     paths = [artifact(args.artifacts, a, p, resolution=r, family=f) for f, a, r, p in grid]
+    t0 = time.perf_counter()
     ms = measure_interleaved(paths, cpus=[args.cpu], interleave=Interleave(args.visits, args.per_visit),
                              protocol=Protocol.fast(warmup=2, processes=args.processes, seed=args.seed))  # fmt: skip
     rows = []
@@ -376,7 +378,7 @@ def measure_families(args: argparse.Namespace) -> list[dict[str, Any]]:
         rows.append({"family": f, "alpha": a, "resolution": r, "precision": p, "median_ms": m.median_ms,
                      "ci95_median_ms": m.ci95_median_ms, "engine_version": m.engine_version,
                      "kernel_path": m.kernel_path})  # fmt: skip
-    return rows
+    return rows, time.perf_counter() - t0
 
 
 def family_corners(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -469,12 +471,12 @@ def families_lines(doc: dict[str, Any]) -> list[str]:
 
 
 def families_main(args: argparse.Namespace) -> None:
-    start_load, t0 = loadavg(), time.perf_counter()
-    rows = measure_families(args)
+    start_load = loadavg()
+    rows, seconds = measure_families(args)
     doc = {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu, "families": args.families,
            "design": f"{len(rows)} files (each family's published alphas x sides {list(args.sides)}) interleaved in "
                      f"the same {args.processes} processes, {args.visits} visits x {args.per_visit} counted runs",
-           "loadavg_start": start_load, "loadavg_end": loadavg(), "measure_wall_s": time.perf_counter() - t0,
+           "loadavg_start": start_load, "loadavg_end": loadavg(), "measure_wall_s": seconds,
            "measurements": rows}  # fmt: skip
     doc["families_study"] = families_study(rows)
     _, mpath = write_results(args.name, doc, "\n".join(families_lines(doc)))
