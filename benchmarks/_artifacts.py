@@ -12,15 +12,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = ROOT / "artifacts" / "bench"  # /artifacts/ is git-ignored
 
 
-def artifact(folder: Path, alpha: float, precision: str, fmt: str = "tflite", resolution: int = 224) -> Path:
+def artifact(
+    folder: Path, alpha: float, precision: str, fmt: str = "tflite", resolution: int = 224, family: str = "mobilenet_v1"
+) -> Path:
     """Path of one artifact, exported with the CLI on first use."""
-    path = folder / f"{Variant.of(ModelConfig('mobilenet_v1', alpha, resolution), precision).name}.{fmt}"
+    path = folder / f"{Variant.of(ModelConfig(family, alpha, resolution), precision).name}.{fmt}"
     if not path.is_file():
         exe = Path(sys.executable).with_name("edgepareto")
         cmd = [
             str(exe),
             "export",
-            "mobilenet_v1",
+            family,
             "--alpha",
             str(alpha),
             "--resolution",

@@ -19,6 +19,18 @@ protocol, 6 processes), in ``--rounds`` rounds of a shuffled order each. Then, p
 
 Run: .venv/bin/python benchmarks/latency_prediction.py [--cpu N] [--seed 0] [--design interleaved|sequential]
 Writes benchmarks/results/latency_prediction.{json,md}.
+
+With ``--families mobilenet_v1,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large`` (issue 28) it measures,
+instead, each family's published alphas x ``--sides`` (default 128, 160, 192, 224) in ``--precisions``, all files
+interleaved in the same processes, and reports per precision: (a) one model fitted on the corners of every family
+at once (each family's extreme alphas x extreme sides), the share of the held-out variants within ±10% (goal
+>= 90%), per family and overall, beside each family fitted on its own corners; (b) leave-one-family-out: a model
+fitted on every measured variant of the other families predicts the family it never saw. Writes
+benchmarks/results/latency_prediction_families.{json,md} (``--name``). The default grid is 112 files (14
+published alphas x 4 sides x 2 precisions), exported once into ``--artifacts`` (TensorFlow, seconds each);
+``--alphas-per-family``, ``--sides`` and ``--precisions`` cut it. Smallest run (a smoke test, not a figure):
+``--families mobilenet_v1,mobilenet_v3_small --sides 96,128,160 --alphas-per-family 2 --precisions fp32
+--processes 1 --visits 2 --per-visit 1``.
 """
 
 from __future__ import annotations
@@ -43,7 +55,7 @@ from edgepareto.analysis.reference import seed_table2
 from edgepareto.bench import Interleave, Protocol, measure, measure_interleaved
 from edgepareto.bench.stats import modes
 from edgepareto.engines import open_runner
-from edgepareto.models import ModelConfig, Variant
+from edgepareto.models import ModelConfig, Variant, get_family
 from edgepareto.predict import DEFAULT_FORM, FORMS, MODEL_VERSION, ModelKey, fit
 
 ALPHAS = (0.25, 0.5, 0.75, 1.0)
@@ -335,6 +347,153 @@ def reanalysed(path: Path) -> dict[str, Any]:
             "measurements": rows, "reanalysed_from": {"file": str(path), "machine": old.get("machine")}}  # fmt: skip
 
 
+FAMILY_SIDES = (128, 160, 192, 224)
+
+
+def family_grid(args: argparse.Namespace) -> list[tuple[str, float, int, str]]:
+    """(family, alpha, side, precision) of every file: each family's published alphas (``--alphas-per-family``
+    spread from its narrowest to its widest) at every side."""
+    grid = []
+    for fam in args.families.split(","):
+        alphas = get_family(fam).alphas
+        k = args.alphas_per_family
+        if k and len(alphas) > k:
+            alphas = tuple(alphas[round(i * (len(alphas) - 1) / (k - 1))] for i in range(k)) if k > 1 else alphas[:1]
+        grid += [(fam, a, r, p) for p in args.precisions.split(",") for a in alphas for r in args.sides]
+    return grid
+
+
+def family_variant(row: dict[str, Any]) -> Variant:
+    return Variant.of(ModelConfig(row["family"], row["alpha"], row["resolution"]), row["precision"])
+
+
+def measure_families(args: argparse.Namespace) -> tuple[list[dict[str, Any]], float]:
+    """Every file of the grid, one interleaved run per precision (a model is fitted per precision, and each
+    process holds every file of its run in memory): a variant's figure is its process medians' median. The
+    rows and the seconds spent measuring (the exports before it not counted)."""
+    grid = family_grid(args)
+    paths = [artifact(args.artifacts, a, p, resolution=r, family=f) for f, a, r, p in grid]
+    rows, seconds = [], 0.0
+    for precision in dict.fromkeys(g[3] for g in grid):
+        mine = [(g, path) for g, path in zip(grid, paths, strict=True) if g[3] == precision]
+        t0, protocol = time.perf_counter(), Protocol.fast(warmup=2, processes=args.processes, seed=args.seed)
+        ms = measure_interleaved([path for _, path in mine], cpus=[args.cpu], protocol=protocol,
+                                 interleave=Interleave(args.visits, args.per_visit))  # fmt: skip
+        seconds += time.perf_counter() - t0
+        for ((f, a, r, p), _), m in zip(mine, ms, strict=True):
+            if not m.ok:
+                raise SystemExit(f"{m.model}: {m.error}")
+            rows.append({"family": f, "alpha": a, "resolution": r, "precision": p, "median_ms": m.median_ms,
+                         "ci95_median_ms": m.ci95_median_ms, "engine_version": m.engine_version,
+                         "kernel_path": m.kernel_path})  # fmt: skip
+    return rows, seconds
+
+
+def family_corners(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each family's extreme alphas x extreme sides."""
+    out = []
+    for fam in dict.fromkeys(r["family"] for r in rows):
+        mine = [r for r in rows if r["family"] == fam]
+        ends = {(a, s) for a in (min(r["alpha"] for r in mine), max(r["alpha"] for r in mine))
+                for s in (min(r["resolution"] for r in mine), max(r["resolution"] for r in mine))}  # fmt: skip
+        out += [r for r in mine if (r["alpha"], r["resolution"]) in ends]
+    return out
+
+
+def family_errors(train: list[dict[str, Any]], held: list[dict[str, Any]], p: str) -> list[dict[str, Any]]:
+    model = fit(ModelKey("host", p, "litert", 1), [(family_variant(r), r["median_ms"]) for r in train])
+    out = []
+    for r in held:
+        pred = model.predict(family_variant(r)).latency_ms
+        ident = {k: r[k] for k in ("family", "alpha", "resolution", "precision")}
+        out.append({**ident, "measured_ms": r["median_ms"], "predicted_ms": pred, "error": pred / r["median_ms"] - 1})
+    return out
+
+
+def family_score(errs: list[dict[str, Any]]) -> dict[str, Any]:
+    e = [abs(x["error"]) for x in errs]
+    if not e:
+        return {"n": 0}
+    return {"n": len(e), "within_10pct": sum(x <= 0.10 for x in e) / len(e), "median_abs_error": statistics.median(e),
+            "max_abs_error": max(e)}  # fmt: skip
+
+
+def families_study(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """(a) corners of every family in one model, and each family on its own corners; (b) leave one family out."""
+    out: dict[str, Any] = {"corners_joint": [], "corners_own": [], "leave_one_family_out": []}
+    for p in dict.fromkeys(r["precision"] for r in rows):
+        mine = [r for r in rows if r["precision"] == p]
+        corners = family_corners(mine)
+        held = [r for r in mine if r not in corners]
+        joint = family_errors(corners, held, p)
+        own = []
+        for f in dict.fromkeys(r["family"] for r in mine):
+            own += family_errors([r for r in corners if r["family"] == f], [r for r in held if r["family"] == f], p)
+        out["corners_joint"].append({"precision": p, "held_out": joint, "score": family_score(joint),
+                                     "by_family": _by_family(joint)})  # fmt: skip
+        out["corners_own"].append({"precision": p, "held_out": own, "score": family_score(own),
+                                   "by_family": _by_family(own)})  # fmt: skip
+        for f in dict.fromkeys(r["family"] for r in mine):
+            errs = family_errors([r for r in mine if r["family"] != f], [r for r in mine if r["family"] == f], p)
+            out["leave_one_family_out"].append({"precision": p, "family": f, "held_out": errs,
+                                                "score": family_score(errs)})  # fmt: skip
+    for key, fits in (("acceptance", "corners_joint"), ("acceptance_own_corners", "corners_own")):
+        errs = [e for s in out[fits] for e in s["held_out"]]
+        share = family_score(errs).get("within_10pct", 0.0)
+        out[key] = {"within_10pct_held_out": share, "n": len(errs), "goal": 0.90, "holds": share >= 0.90}
+    return out
+
+
+def _by_family(errs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {f: family_score([e for e in errs if e["family"] == f]) for f in dict.fromkeys(e["family"] for e in errs)}
+
+
+def _score_cells(s: dict[str, Any]) -> str:
+    if not s["n"]:
+        return "0 | - | - | -"
+    return (f"{s['n']} | {100 * s['within_10pct']:.0f}% | {100 * s['median_abs_error']:.1f}% | "
+            f"{100 * s['max_abs_error']:.1f}%")  # fmt: skip
+
+
+def families_lines(doc: dict[str, Any]) -> list[str]:
+    st, acc = doc["families_study"], doc["families_study"]["acceptance"]
+    r0 = doc["measurements"][0]
+    lines = ["# Latency prediction across MobileNet families", "",
+             f"Host, {r0['engine_version']} ({r0['kernel_path']}), 1 thread pinned to CPU {doc['cpu']}; "
+             f"{doc['design']}; "
+             f"{doc['measure_wall_s']:.0f} s of measuring; load average {doc['loadavg_start']} -> {doc['loadavg_end']} "
+             f"on a {os.cpu_count()}-core machine. Model {doc['model_version']}, form `{doc['default_form']}`.", "",
+             f"**(a) Acceptance (>= 90% of held-out variants within ±10%, one model fitted on every family's corners "
+             f"at once)**: {100 * acc['within_10pct_held_out']:.0f}% of {acc['n']} -> "
+             f"{'holds' if acc['holds'] else 'does NOT hold'}; each family fitted on its own corners alone: "
+             f"{100 * st['acceptance_own_corners']['within_10pct_held_out']:.0f}%", "",
+             "| fit | precision | family | n | within ±10% | median abs error | max |",
+             "|---|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    for name, key in (("all families' corners", "corners_joint"), ("its own corners", "corners_own")):
+        for s in st[key]:
+            lines += [f"| {name} | {s['precision']} | {f} | {_score_cells(v)} |" for f, v in s["by_family"].items()]
+            lines.append(f"| {name} | {s['precision']} | all | {_score_cells(s['score'])} |")
+    lines += ["", "**(b) Leave one family out** (fitted on every measured variant of the others):", "",
+              "| precision | family predicted | n | within ±10% | median abs error | max |",
+              "|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    lines += [f"| {s['precision']} | {s['family']} | {_score_cells(s['score'])} |" for s in st["leave_one_family_out"]]
+    return lines
+
+
+def families_main(args: argparse.Namespace) -> None:
+    start_load = loadavg()
+    rows, seconds = measure_families(args)
+    doc = {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu, "families": args.families,
+           "design": f"{len(rows)} files (each family's published alphas x sides {list(args.sides)}), those of each "
+                     f"precision interleaved in the same {args.processes} processes, {args.visits} visits x "
+                     f"{args.per_visit} counted runs",
+           "loadavg_start": start_load, "loadavg_end": loadavg(), "measure_wall_s": seconds,
+           "measurements": rows}  # fmt: skip
+    doc["families_study"] = families_study(rows)
+    _, mpath = write_results(args.name, doc, "\n".join(families_lines(doc)))
+    print(mpath.read_text())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)))
@@ -353,9 +512,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="sequential: counted runs per process (fast protocol's 6)")
     ap.add_argument("--name", default="latency_prediction", help="results file stem under benchmarks/results")
     ap.add_argument("--reanalyse", type=Path, help="a results JSON of this script: refit its measurements")
+    ap.add_argument("--families", help="comma-separated families: the cross-family study instead (issue 28)")
+    ap.add_argument("--sides", type=lambda t: tuple(int(x) for x in t.split(",")), default=FAMILY_SIDES,
+                    help="--families: input sides (default 128,160,192,224)")  # fmt: skip
+    ap.add_argument("--alphas-per-family", type=int, default=0, help="--families: at most N alphas each (0: all)")
+    ap.add_argument("--precisions", default="fp32,int8", help="--families: precisions (default fp32,int8)")
     args = ap.parse_args()
     if min(args.rounds, args.runs, args.processes, args.visits, args.per_visit) < 1:
         raise SystemExit("--rounds, --runs, --processes, --visits and --per-visit must be >= 1")
+    if args.families:
+        if args.name == "latency_prediction":
+            args.name = "latency_prediction_families"
+        families_main(args)
+        return
     doc = reanalysed(args.reanalyse) if args.reanalyse else measured(args)
     rows = doc["measurements"]
     metrics = doc["metrics"]

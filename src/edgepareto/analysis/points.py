@@ -43,10 +43,11 @@ class Point:
     label_suffix: str = ""  # " @128" when the points around it hold several resolutions
     file: str | None = None  # the given file's path, where several given files share this variant's name
     published_top1: float | None = None  # the published twin's ImageNet top-1, beside a measured one on other images
+    label_prefix: str = ""  # "mobilenet_v1 " where the points span several families (the others name theirs)
 
     @property
     def label(self) -> str:
-        return self.variant.label + self.label_suffix
+        return self.label_prefix + self.variant.label + self.label_suffix
 
     @property
     def stand_in(self) -> str | None:
@@ -88,6 +89,7 @@ class Point:
         return {
             "variant": self.variant.name,
             "label": self.label,
+            "family": self.variant.family,
             "alpha": self.variant.alpha,
             "precision": self.variant.precision,
             "resolution": self.variant.resolution,
@@ -116,10 +118,13 @@ PUBLISHED_DATASET = "imagenet-val"  # the published top-1 figures are on all 50,
 def published_twin(variant: Variant) -> str | None:
     """The name under which Google's file of the same architecture is published (``mobilenet_v1_050_224_bg.uint8``):
     itself for Google's own files; for a 1000-output fp32/int8 MobileNet v1 built here, Google's 1001-output float
-    or uint8 QAT file (a *stand-in* when its top-1 stands beside this file's latency); None for anything else."""
+    or uint8 QAT file (a *stand-in* when its top-1 stands beside this file's latency), and so for a v2/v3 file
+    where TF-slim published that checkpoint; None for anything else."""
+    from edgepareto.analysis.published_families import published_families
     from edgepareto.models import Precision
 
-    if variant.family != "mobilenet_v1" or variant.alpha is None or variant.num_classes != 1000 or variant.tag:
+    known = variant.family == "mobilenet_v1" or variant.family in published_families()  # v2/v3: TF-slim's tables
+    if not known or variant.alpha is None or variant.num_classes != 1000 or variant.tag:
         return None
     if variant.background:
         return variant.name if variant.precision in (Precision.FP32, Precision.UINT8) else None
@@ -280,11 +285,15 @@ def _choose(
 
 
 def distinct_labels(points: list[Point]) -> list[Point]:
-    """Labels a reader can tell apart: `` @RES`` when the points hold several resolutions, the variant's
+    """Labels a reader can tell apart: `` @RES`` when the points hold several resolutions, the family when they
+    hold several families (v1's seed labels name none), the variant's
     name when two still read alike (e.g. a 1001-output file beside a 1000-output one), and the shortest
     distinguishing end of the path when two given files share a name (``[run1/model.tflite]``)."""
     if len({p.variant.resolution for p in points}) > 1:
         points = [replace(p, label_suffix=f" @{p.variant.resolution}") for p in points]
+    if len({p.variant.family for p in points if p.variant.alpha is not None}) > 1:  # v1's seed labels name none
+        points = [replace(p, label_prefix=f"{p.variant.family} ") if p.variant.label.startswith("alpha=") else p
+                  for p in points]  # fmt: skip
     seen = Counter((p.label, p.engine, p.threads) for p in points)
     short = path_suffixes([p.file for p in points if p.file])
     names = Counter(p.variant.name for p in points if p.file)

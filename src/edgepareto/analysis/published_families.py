@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from edgepareto.models import Precision
+from edgepareto.models import Precision, Variant
+from edgepareto.store import MeasurementRecord
+
+IMAGENET = "imagenet-val"  # every row's top-1 is on all 50,000 ILSVRC2012 validation images
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,40 @@ def _row(r: dict[str, str]) -> PublishedRow:
 
 def published_for(family: str) -> tuple[PublishedRow, ...]:
     return tuple(r for r in published_family_rows() if r.family == family)
+
+
+def published_variant(row: PublishedRow) -> Variant:
+    """The identity of the published checkpoint or file: 1001 outputs (background first), as Google's names read."""
+    return Variant(row.family, row.alpha, row.resolution, 1000, row.precision, background=True)
+
+
+def top1_rows() -> dict[Variant, PublishedRow]:
+    """The first row with a top-1 per published variant, leaving out rows whose architecture the Keras build does
+    not reproduce (TF-slim's v3-Small) and reimplementations' tables (not Google's checkpoint or file)."""
+    out: dict[Variant, PublishedRow] = {}
+    for row in published_family_rows():
+        if row.top1 is not None and not row.keras_differs and not row.source.startswith("d-li14"):
+            out.setdefault(published_variant(row), row)
+    return out
+
+
+def published_family_records(families: Iterable[str]) -> list[MeasurementRecord]:
+    """Each published top-1 (and top-5) of ``families`` as a store record citing its row's source: the accuracy
+    a built file of the same architecture stands in with (``analysis.points.published_twin``), labelled so."""
+    recs = []
+    for variant, row in top1_rows().items():
+        if variant.family not in families:
+            continue
+        common = {"variant": variant, "source": "published", "citation": row.source, "dataset": IMAGENET,
+                  "n": 50000, "notes": f"{row.family} {row.alpha:g}/{row.resolution} {row.precision}: {row.source}",
+                  "record": {"top1": row.top1, "top5": row.top5, "macs_millions": row.macs_millions},
+                  "tool_versions": {}}  # fmt: skip
+        recs.append(MeasurementRecord(metric="top1", value=row.top1, **common))
+        if row.top5 is not None:
+            recs.append(MeasurementRecord(metric="top5", value=row.top5, **common))
+    return recs
+
+
+def published_families() -> frozenset[str]:
+    """The families with a published top-1 a built file can stand in with."""
+    return frozenset(v.family for v in top1_rows())

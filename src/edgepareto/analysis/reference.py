@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -172,12 +173,15 @@ def reference_records() -> list[MeasurementRecord]:
     return recs
 
 
-def load_reference(store: Any) -> int:
-    """Put the reference data into ``store`` (idempotent); returns how many records were new."""
+def load_reference(store: Any, families: Iterable[str] = ()) -> int:
+    """Put the reference data into ``store`` (idempotent); returns how many records were new. ``families``: the
+    v2/v3 families whose published top-1 rows join v1's (those a built study of the plan holds)."""
+    from edgepareto.analysis.published_families import published_family_records  # v2/v3 top-1, cited per row
+
     for device in seed_devices():
         store.add_device(device)
     store.add_dataset(IMAGENET_DATASET)
-    return store.add_many(reference_records())
+    return store.add_many(reference_records() + published_family_records(families))
 
 
 def open_results(path: str | Path = DEFAULT_PATH) -> Store:

@@ -1,4 +1,5 @@
-"""List the model families in the registry and the named variants of the seed study."""
+"""List the model families in the registry, their named variants and the options a plan's study may give each
+(``[study.families.NAME]``: alphas and resolutions, defaulting to the published ones)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def render(doc: dict[str, Any], console) -> None:
 
     for fam in doc["families"]:
         console.print(f"[bold]{fam['name']}[/bold]: {fam['description']}")
+        opts = fam["options"]
+        alphas, sides = ", ".join(f"{a:g}" for a in opts["alphas"]), ", ".join(map(str, opts["resolutions"]))
+        console.print(f"  in a plan (\\[study.families.{fam['name']}]): alphas (published: {alphas}; at most "
+                      f"{opts['max_alpha']:g}), resolutions (published: {sides}; any multiple of 32)")  # fmt: skip
         for note in fam["notes"]:
             console.print(f"  note: {note}")
         rows = [(v["name"], v["alpha"], v["resolution"], v["num_classes"]) for v in fam["variants"]]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from edgepareto._plugins import load_entry_points
 from edgepareto.errors import ConfigError
-from edgepareto.models.variant import ModelConfig
+from edgepareto.models.variant import MAX_ALPHA, ModelConfig
 
 if TYPE_CHECKING:  # Keras is imported lazily: `edgepareto --help` must not pay for TensorFlow.
     import keras
@@ -32,11 +32,38 @@ class ModelFamily:
     cost: Callable[[ModelConfig], CostReport]
     named_variants: tuple[ModelConfig, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    alphas: tuple[float, ...] = (1.0,)  # the published widths: a plan's default for the family
+    resolutions: tuple[int, ...] = (224,)  # the published input sides
+    max_alpha: float = MAX_ALPHA  # the widest this family builds (v1: 1.0)
+
+    def __post_init__(self) -> None:
+        if not self.alphas or not self.resolutions or not 0 < self.max_alpha <= MAX_ALPHA:
+            raise ValueError(f"family {self.name}: published alphas and resolutions, and max_alpha in (0, {MAX_ALPHA}]")
+        for a in self.alphas:
+            self.config(a, self.resolutions[0])
+        for r in self.resolutions:
+            self.config(self.alphas[0], r)
+
+    def config(self, alpha: float, resolution: int, num_classes: int = 1000) -> ModelConfig:
+        """A configuration of this family, its width checked against the family's own bound (one-line error)."""
+        config = ModelConfig(self.name, alpha, resolution, num_classes)
+        if config.alpha > self.max_alpha:
+            raise ConfigError(f"alpha must be in (0, {self.max_alpha:g}] for {self.name}, got {alpha!r}")
+        return config
+
+    def options(self) -> dict[str, Any]:
+        """What a plan's ``[study.families.NAME]`` may set, with the defaults it takes."""
+        return {
+            "alphas": list(self.alphas),
+            "resolutions": list(self.resolutions),
+            "max_alpha": self.max_alpha,
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "description": self.description,
+            "options": self.options(),
             "variants": [
                 {"name": v.name, "alpha": v.alpha, "resolution": v.resolution, "num_classes": v.num_classes}
                 for v in self.named_variants

@@ -103,7 +103,8 @@ def layer_bytes(layer: LayerSpec, precision: str) -> tuple[int, int]:
 
 
 def features_of(variant: Variant, report: CostReport | None = None) -> Features:
-    """The features of ``variant`` from its family's cost model."""
+    """The features of ``variant`` from its family's cost model, or from ``report``: the layers a file's graph
+    holds (``GraphCost.cost_report``), which prices a file of any family, known or not."""
     report = report or cost_of(variant.config)
     per_kind = {k: 0 for k in KINDS}
     act = wt = 0

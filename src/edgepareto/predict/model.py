@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgepareto.errors import ConfigError
-from edgepareto.models import Variant
+from edgepareto.models import CostReport, Variant
 from edgepareto.predict.features import Features, features_of
 
 # 2: weight bytes in the default form; 3: output positions instead of activation bytes; 4: channel tiles
@@ -79,9 +79,13 @@ class Prediction:
 
     @property
     def extrapolated(self) -> bool:
-        """True when alpha or resolution lies outside the range the model was fitted on."""
+        """True when alpha or resolution lies outside the range the model was fitted on in this variant's family,
+        or the model saw no variant of its family at all (another family's, or a file of unknown family)."""
         fitted = [Variant.parse(name) for name, _ in self.model.fit_on]
-        alphas, sides = [v.alpha for v in fitted], [v.resolution for v in fitted]
+        same = [v for v in fitted if v.family == self.variant.family and v.alpha is not None]
+        if self.variant.alpha is None or not same:
+            return True
+        alphas, sides = [v.alpha for v in same if v.alpha is not None], [v.resolution for v in same]
         return not (
             min(alphas) <= self.variant.alpha <= max(alphas) and min(sides) <= self.variant.resolution <= max(sides)
         )
@@ -128,14 +132,15 @@ class LatencyModel:
     def estimate(self, features: Features) -> float:
         return float(np.dot(_row(features, self.form), self.coefficients))
 
-    def predict(self, variant: Variant) -> Prediction:
-        """The latency of ``variant`` (of this model's precision) with the cross-validated interval."""
+    def predict(self, variant: Variant, report: CostReport | None = None) -> Prediction:
+        """The latency of ``variant`` (of this model's precision) with the cross-validated interval; ``report``:
+        its layers read from a file's graph (``artifacts.graph_cost``), for any family, else its family's cost."""
         if str(variant.precision) != self.key.precision:
             raise ConfigError(
                 f"this model is for {self.key.precision}, not {variant.precision}; "
                 f"fit one on {variant.precision} points"
             )
-        value = self.estimate(features_of(variant))
+        value = self.estimate(features_of(variant, report))
         if value <= 0:
             raise ConfigError(f"the model predicts {value:.3g} ms for {variant.name}; fit it on more variants")
         q = self.interval_fraction

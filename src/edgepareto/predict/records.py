@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from edgepareto.errors import ConfigError
-from edgepareto.models import Variant
+from edgepareto.models import Variant, list_families
 from edgepareto.predict.model import DEFAULT_FORM, LatencyModel, ModelKey, Prediction, fit
 from edgepareto.store import MeasurementRecord
 
@@ -46,6 +46,7 @@ def _matches(rec: MeasurementRecord, key: ModelKey) -> bool:
         rec.source in FIT_SOURCES
         and str(rec.variant.precision) == key.precision
         and rec.variant.alpha is not None
+        and rec.variant.family in list_families()  # a buildable architecture: its features from its family's cost
         and (key.engine is None or rec.engine == key.engine)
         and (key.threads is None or rec.threads == key.threads)
     )

@@ -1,6 +1,6 @@
 """Which variants of a grid to measure when the rest will be predicted: ``all``, ``corners`` or ``N``.
 
-``corners`` is the extreme alphas times the extreme resolutions (4 variants of a 2-D grid).
+``corners`` is the extreme alphas times the extreme resolutions (4 variants of a 2-D grid), per family.
 ``N`` starts from the cheapest and the costliest variant and adds, one at a time, the variant
 whose prediction the default model would know least (the largest leverage
 ``x' (X'X)^-1 x`` of its relative feature row): the sequential D-optimal design, which
@@ -29,10 +29,13 @@ def check_measure(measure: str | int) -> str | int:
 
 
 def corners(configs: Sequence[ModelConfig]) -> list[ModelConfig]:
-    alphas = sorted({c.alpha for c in configs})
-    sides = sorted({c.resolution for c in configs})
-    ends = {(a, r) for a in {alphas[0], alphas[-1]} for r in {sides[0], sides[-1]}}
-    return [c for c in configs if (c.alpha, c.resolution) in ends]
+    """Each family's extreme alphas times its extreme resolutions (a study across families: per family)."""
+    ends = set()
+    for family in {c.family for c in configs}:
+        alphas = sorted({c.alpha for c in configs if c.family == family})
+        sides = sorted({c.resolution for c in configs if c.family == family})
+        ends |= {(family, a, r) for a in {alphas[0], alphas[-1]} for r in {sides[0], sides[-1]}}
+    return [c for c in configs if (c.family, c.alpha, c.resolution) in ends]
 
 
 def _rows(configs: Sequence[ModelConfig]) -> np.ndarray:

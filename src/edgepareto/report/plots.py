@@ -95,9 +95,10 @@ def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
     groups: dict[tuple[float | None, int, str | None], list[int]] = {}
     for i, e in enumerate(pts):
         v = e.point.variant
-        groups.setdefault((v.alpha, v.resolution, e.point.engine), []).append(i)
-    several_resolutions = len({k[1] for k in groups}) > 1
-    for (alpha, res, _), idx in groups.items():
+        groups.setdefault((v.family, v.alpha, v.resolution, e.point.engine), []).append(i)
+    several_resolutions = len({k[2] for k in groups}) > 1
+    several_families = len({k[0] for k in groups}) > 1
+    for (family, alpha, res, _), idx in groups.items():
         coords = np.array([frame.to_axes(xs[i], ys[i]) for i in idx])
         center = coords.mean(axis=0)
         far, angle = 0.0, 0.0
@@ -110,7 +111,8 @@ def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         ey = center[1] + a * np.cos(t) * math.sin(angle) + b * np.sin(t) * math.cos(angle)
         data = [frame.from_axes(px, py) for px, py in zip(ex, ey, strict=True)]
         ax.plot([p[0] for p in data], [p[1] for p in data], ls="--", lw=0.8, color="black", zorder=1)
-        tag = (f"α={alpha:g}" if alpha is not None else "") + (f" @{res}" if several_resolutions else "")
+        tag = (f"{short_family(family)} " if several_families else "") + (f"α={alpha:g}" if alpha is not None else "")
+        tag += f" @{res}" if several_resolutions else ""
         # Outside the ellipse, across its minor axis on the lower/right side (the dominated side).
         nx, ny = math.sin(angle), -math.cos(angle)
         if nx - ny < 0:  # of the two normals, the one pointing right and down
@@ -121,16 +123,20 @@ def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
 
 
 def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, x_metric: str, y_metric: str) -> None:
-    """Points in their precision's style, with CIs as error bars and a grey ring when too close to call."""
+    """Points in their precision's style, with CIs as error bars and a grey ring when too close to call; across
+    families, the colour is the precision's and the marker the family's (``family_markers``)."""
     seen = set()
+    markers = family_markers(pts)
     for i, e in enumerate(pts):
         st = Precision.parse(e.point.variant.precision).style
+        if markers:  # the legend names families by marker and precisions by colour (_family_legend)
+            st = replace(st, marker=markers[e.point.variant.family], label="")
         xm, ym = e.point.metrics[x_metric], e.point.metrics[y_metric]
         if xm.high > xm.low or ym.high > ym.low:  # type: ignore[operator]
             ax.errorbar(xs[i], ys[i], xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],  # type: ignore[operator]
                         yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],  # type: ignore[operator]
                         fmt="none", ecolor="#888888", elinewidth=0.8, capsize=2, zorder=2)  # fmt: skip
-        label = st.label if st.label not in seen else None
+        label = st.label if st.label and st.label not in seen else None
         seen.add(st.label)
         if "predicted" in (e.point.sources().get(m) for m in (x_metric, y_metric)):
             # predicted: hollow, its interval drawn as the error bar above
@@ -145,6 +151,8 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
                        linestyle=":", zorder=3)  # fmt: skip
         if e.point.noisy:
             ax.scatter(xs[i], ys[i], marker="x", s=110, color="#d62728", linewidths=1.0, zorder=4)
+    if markers:
+        _family_legend(ax, pts, markers)
     # The front as a solid red line through the optimal points, ordered along x.
     front = sorted((i for i, e in enumerate(pts) if e.on_front), key=lambda i: (xs[i], ys[i]))
     if front:
@@ -158,6 +166,31 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
     if x_metric == "latency_ms" and any(e.point.stand_in for e in pts):
         ax.scatter([], [], marker="s", s=120, facecolors="none", edgecolors="#d62728", linestyle=":",
                    label="stand-in: latency of a file built here")  # fmt: skip
+
+
+FAMILY_MARKERS = ("o", "s", "^", "D", "v", "P", "*", "h")
+
+
+def short_family(family: str) -> str:
+    """``mobilenet_v3_small`` -> ``v3_small``: what a plot label has room for (other families as they are)."""
+    return family.removeprefix("mobilenet_")
+
+
+def family_markers(pts: Sequence[FrontEntry]) -> dict[str, str]:
+    """A marker per family when the points span several (one front across families), else none (the seed's
+    markers per precision stay)."""
+    families = sorted({e.point.variant.family for e in pts})
+    if len(families) < 2:
+        return {}
+    return {f: FAMILY_MARKERS[i % len(FAMILY_MARKERS)] for i, f in enumerate(families)}
+
+
+def _family_legend(ax, pts: Sequence[FrontEntry], markers: dict[str, str]) -> None:
+    """Legend entries: each family by its marker (grey), each precision by its colour (a bar)."""
+    for family, marker in markers.items():
+        ax.scatter([], [], marker=marker, color="#555555", s=42, label=family)
+    for precision in dict.fromkeys(Precision.parse(e.point.variant.precision) for e in pts):
+        ax.plot([], [], ls="-", lw=5, color=precision.style.color, label=precision.style.label)
 
 
 def plot_tradeoff(

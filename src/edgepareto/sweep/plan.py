@@ -71,6 +71,9 @@ class StudyPlan:
     balanced: bool = False
     hosted_dir: str | None = None  # imagenet-published: Google's own files, measured instead of stand-ins
     weights: str | None = None  # built studies: "imagenet" (Keras's file) or a .h5 path; random from seed if None
+    # several families in one study: [study.families.NAME] tables with their own alphas and resolutions
+    # (default: the family's published widths, the study's resolutions); they replace family and alphas
+    families: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         def fail(what: str) -> None:
@@ -94,6 +97,7 @@ class StudyPlan:
             ModelConfig(self.family, a, 224)  # alpha range and family name
         for r in self.resolutions:
             ModelConfig(self.family, 1.0, r)
+        self._check_families(fail)
         bad = [str(p) for p in self.precisions if str(p) not in BUILDABLE]
         if bad:
             fail(f"precisions must be among {', '.join(BUILDABLE)}, got {', '.join(bad)}")
@@ -141,6 +145,49 @@ class StudyPlan:
         models = (self.models,) if isinstance(self.models, str) else self.models
         if not isinstance(models, (list, tuple)) or not all(isinstance(m, str) and m for m in models):
             raise ConfigError(f"study {self.name!r}: models must be a list of paths or globs (strings), got {models!r}")
+
+    def _check_families(self, fail: Callable[[str], None]) -> None:
+        """``families``: a table per family (``[study.families.mobilenet_v2]``, ``alphas``/``resolutions`` each
+        optional) or a list of names (each at its published widths), normalised to name -> alphas, resolutions."""
+        raw = self.families
+        if isinstance(raw, (list, tuple)) and all(isinstance(n, str) for n in raw):
+            raw = {n: {} for n in validation.no_duplicates(tuple(raw), f"study {self.name!r}: families")}
+        if not isinstance(raw, dict):
+            fail(f"families must be [study.families.NAME] tables (alphas, resolutions) or a list of names, got {raw!r}")
+        if not raw:
+            return
+        if self.kind in ("fashion-mnist", "models"):
+            fail(f"families apply to the built studies; kind {self.kind!r} has its own models: remove families")
+        defaults = StudyPlan.__dataclass_fields__
+        if self.family != defaults["family"].default or self.alphas != defaults["alphas"].default:
+            fail("give either family and alphas or families (each with its alphas), not both; remove family/alphas")
+        object.__setattr__(self, "families", {n: self._family_grid(n, g, fail) for n, g in raw.items()})
+
+    def _family_grid(self, name: str, grid: Any, fail: Callable[[str], None]) -> dict[str, tuple[Any, ...]]:
+        """One family's alphas and resolutions, each checked against the family (its widest alpha included)."""
+        from edgepareto.models import get_family
+
+        if not isinstance(grid, dict) or set(grid) - {"alphas", "resolutions"}:
+            fail(f"families.{name} takes alphas and resolutions (lists), got {grid!r}")
+        try:
+            family = get_family(name)
+        except ConfigError as exc:
+            fail(str(exc))
+        out: dict[str, tuple[Any, ...]] = {}
+        for key, default in (("alphas", family.alphas), ("resolutions", self.resolutions)):
+            value = grid.get(key, default)
+            value = (value,) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+            if not isinstance(value, (list, tuple)) or not value:
+                fail(f"families.{name}.{key} must be a non-empty list, got {value!r}")
+            out[key] = validation.no_duplicates(tuple(value), f"study {self.name!r}: families.{name}.{key}")
+        try:
+            for a in out["alphas"]:
+                for r in out["resolutions"]:
+                    family.config(a, r)
+        except ConfigError as exc:
+            fail(f"families.{name}: {exc}")
+        out["alphas"] = tuple(float(a) for a in out["alphas"])
+        return out
 
     def _check_protocol_overrides(self) -> None:
         """Build the protocol now: a NaN timeout or an unknown override fails before any task runs."""
@@ -226,6 +273,9 @@ class StudyPlan:
     def configs(self) -> list[ModelConfig]:
         if self.kind == "fashion-mnist":
             return []  # the training study decides its own resolution and class count
+        if self.families:
+            return [ModelConfig(name, a, r) for name, grid in self.families.items()
+                    for r in grid["resolutions"] for a in grid["alphas"]]  # fmt: skip
         return [ModelConfig(self.family, a, r) for r in self.resolutions for a in self.alphas]
 
 

@@ -123,7 +123,7 @@ def run_sweep(
     choice = _choice(plan, executor, ray_address)
     compute_devices = () if dry_run else choice.devices  # boards that are Ray nodes: fingerprinted when run
     with Store(store_path) as store:
-        load_reference(store)
+        load_reference(store, {c.family for s in plan.studies if s.kind == "imagenet-published" for c in s.configs()})
         compute = LocalExecutor() if dry_run else make_executor(choice)  # fails (one line) before the run starts
         try:
             ctx, tasks, devices, note = plan_tasks(

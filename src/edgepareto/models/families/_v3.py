@@ -30,6 +30,8 @@ def v3_family(size: str, *, minimalistic: bool, note: str) -> ModelFamily:
         build=build,
         cost=keras_cost(build),
         named_variants=tuple(ModelConfig(name, a, 224) for a in alphas),
+        alphas=alphas,
+        resolutions=(224,),  # TF-slim's v3 checkpoints are all 224; any multiple of 32 builds
         notes=(
             f"built with keras.applications.MobileNetV3{size} (random weights, minimalistic={minimalistic})",
             "without Keras's built-in Rescaling layer (include_preprocessing=False): [-1, 1] inputs like v1/v2",

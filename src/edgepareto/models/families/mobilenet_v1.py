@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 FAMILY = "mobilenet_v1"
 SEED_ALPHAS = (0.25, 0.5, 0.75, 1.0)
+PUBLISHED_RESOLUTIONS = (128, 160, 192, 224)  # Google's 16 hosted files
 
 # (pointwise output channels at alpha=1, depthwise stride) for the 13 separable blocks.
 _BLOCKS: tuple[tuple[int, int], ...] = (
@@ -86,6 +87,9 @@ register_family(
         build=build,
         cost=cost,
         named_variants=tuple(ModelConfig(FAMILY, a, 224) for a in SEED_ALPHAS),
+        alphas=SEED_ALPHAS,
+        resolutions=PUBLISHED_RESOLUTIONS,
+        max_alpha=1.0,
         notes=(
             "built with keras.applications.MobileNet, without pretrained weights",
             "channels follow Keras int(c*alpha); TF-slim's min_depth=8 differs only for alpha < 0.25",

@@ -29,6 +29,8 @@ register_family(
         build=build,
         cost=cost,
         named_variants=tuple(ModelConfig(FAMILY, a, 224) for a in PUBLISHED_ALPHAS),
+        alphas=PUBLISHED_ALPHAS,
+        resolutions=PUBLISHED_RESOLUTIONS,
         notes=(
             "built with keras.applications.MobileNetV2 (random weights)",
             "channels rounded to multiples of 8 as in TF-slim; the last conv keeps 1280 channels for alpha <= 1",
