@@ -315,52 +315,9 @@ class Plan:
 
     def to_toml(self) -> str:
         """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""
-        lines = [f"name = {_toml_value(self.name)}"]
-        lines += _executor_toml(self.executor)
-        if self.recommend:
-            lines += ["", *_toml_table("recommend", self.recommend)]
-        for s in self.studies:
-            lines += ["", "[[study]]"]
-            tables = []
-            for name, f in StudyPlan.__dataclass_fields__.items():
-                value = getattr(s, name)
-                default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
-                if name != "name" and name != "kind" and value == default:
-                    continue
-                if isinstance(value, dict):
-                    tables.append((name, value))
-                else:
-                    lines.append(f"{name} = {_toml_value(value)}")
-            for name, table in tables:
-                lines += _toml_table(f"study.{name}", table)
-        return "\n".join(lines) + "\n"
+        from edgepareto.sweep._plan_toml import plan_toml
 
-
-def _executor_toml(choice: ExecutorChoice) -> list[str]:
-    """The top-level executor keys that differ from the default (local, no address, no Ray devices)."""
-    keys = {"executor": choice.name if choice.name != "local" else None, "ray_address": choice.address,
-            "shared_paths": choice.shared_paths or None, "ray_devices": list(choice.devices) or None}  # fmt: skip
-    return [f"{k} = {_toml_value(v)}" for k, v in keys.items() if v is not None]
-
-
-def _toml_table(header: str, table: dict[str, Any]) -> list[str]:
-    lines = [f"[{header}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
-    for k, v in table.items():
-        if isinstance(v, dict):
-            lines += _toml_table(f"{header}.{k}", v)
-    return lines
-
-
-def _toml_value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))  # a TOML basic string is a JSON string
+        return plan_toml(self.name, self.executor, self.recommend, self.studies)
 
 
 _FIELDS = set(StudyPlan.__dataclass_fields__)
