@@ -78,3 +78,16 @@ def test_a_noisy_latency_is_measured_again_when_asked(swept):
     assert runs == {again.run_id}, (
         runs
     )  # latency, memory and start-up all from the new measurement, none left from the old
+
+
+def test_forget_measured_drops_only_measured_records_with_those_keys(tmp_path):
+    from edgepareto.store import MeasurementRecord, Variant
+
+    v = Variant("mobilenet_v1", 0.25, 128, 1001, "fp32")
+    size = {"variant": v, "metric": "size_bytes", "value": 1000.0, "n": 1}
+    with Store(tmp_path / "r.sqlite") as store:
+        store.add(MeasurementRecord(**size, source="measured", key="a"))
+        store.add(MeasurementRecord(**size, source="measured", key="b"))
+        store.add(MeasurementRecord(**size, source="published", citation="a paper", key="c"))
+        assert store.forget_measured(["a", "c"]) == 1 and store.forget_measured([]) == 0
+        assert not store.has("a") and store.has("b") and store.has("c")
