@@ -41,7 +41,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", type=Path, default=Path("edgepareto-results/results.sqlite"))
     ap.add_argument("--name", default="report_first_screen")
+    ap.add_argument("--about", default="", help="one line on what the store holds, written into NAME.md")
     args = ap.parse_args()
+    if shutil.which("chromium") is None:
+        sys.exit("chromium not found; install it with `apt-get install -y chromium` (Debian's package)")
     from edgepareto.report import write_report
     from edgepareto.store import Store
 
@@ -59,9 +62,11 @@ def main() -> None:
     md = "\n".join([
         f"# The report's first screen ({WIDTH}x{HEIGHT}, headless Chromium)", "",
         f"![first screen]({shot.name})", "",
-        f"- store: `{args.store}`; devices in the answer: {', '.join(devices)}",
+        f"- store: `{args.store}`{f' ({args.about})' if args.about else ''}; devices in the answer: "
+        f"{', '.join(devices)}",
         f"- the answer's rules at y = {ys} px: whole answer on the first screen: **{'yes' if shown else 'NO'}**",
         f"- finding: {doc['answer']['finding']}",
+        "- a screenshot, not a timing: the machine may have been shared with other jobs while it was taken",
     ])  # fmt: skip
     write_results(args.name, {"rules_y": ys, "answer_on_first_screen": shown, "devices": devices,
                               "window": [WIDTH, HEIGHT], "chromium": cmd[:-2]}, md)  # fmt: skip

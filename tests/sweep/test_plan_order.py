@@ -96,7 +96,7 @@ def test_learner_waits_for_ten_percent_then_keeps_the_eta_fresh():
 def test_the_sweeps_schedule_is_shorter_than_edgepareto_trains():
     from edgepareto.sweep.keys import schedule_key
 
-    assert SWEEP_SCHEDULE.epochs == 1 and SWEEP_SCHEDULE.train_images == 60_000
+    assert SWEEP_SCHEDULE.epochs == 1 and SWEEP_SCHEDULE.train_images == 60_000 and SWEEP_SCHEDULE.batch_size == 128
     assert Schedule().epochs == 3 and schedule_key() == SWEEP_SCHEDULE.key != Schedule().key
 
 

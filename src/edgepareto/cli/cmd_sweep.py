@@ -40,6 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="list what would run, run nothing")
     p.add_argument("--no-live", action="store_true", help="no live progress view")
     p.add_argument(
+        "--remeasure-noisy",
+        action="store_true",
+        help="measure again the latencies stored noisy (a rerun otherwise keeps them, marked, and measures nothing)",
+    )
+    p.add_argument(
         "--devices",
         help="measure latency on these boards of the inventory, in parallel (comma-separated; add 'host' to "
         "measure on this host too); see `edgepareto boards`",
@@ -146,6 +151,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             retries=args.retries,
             executor=args.executor,
             ray_address=args.ray_address,
+            remeasure_noisy=args.remeasure_noisy,
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -292,6 +292,13 @@ class Store:
         """Drop a failed record so that a rerun tries the task again (ok records are never deleted)."""
         self._write(lambda db: db.execute("DELETE FROM measurements WHERE key = ? AND status = 'failed'", (key,)))
 
+    def forget_measured(self, keys: Sequence[str]) -> int:
+        """Drop the measured records with these keys (a noisy latency and what it wrote beside it), so that the
+        measurement asked for again (``sweep --remeasure-noisy``) replaces them all; returns how many went."""
+        marks = ", ".join("?" * len(keys))
+        sql = f"DELETE FROM measurements WHERE source = 'measured' AND key IN ({marks})"
+        return self._write(lambda db: db.execute(sql, list(keys)).rowcount) if keys else 0
+
     def drop_predictions(self, keys: Sequence[str]) -> int:
         """Delete predicted records by key (a refit replaced them, or the variant was since measured);
         measured and published records are never deleted here."""

@@ -95,7 +95,7 @@ def run_remote_tasks(
         now = time.monotonic()
         seconds, since[job.board] = now - since.get(job.board, started), now
         task, art = job.tag
-        ctx.store.forget_failed(task.job.key)
+        ctx.clear_for(task.job)
         records = board_records(task.job.records(m, art), m)
         n = ctx.store.add_many(records, run_id=ctx.run_id)
         out.new_records += n

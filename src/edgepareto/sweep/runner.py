@@ -104,6 +104,7 @@ def run_sweep(
     retries: int = 3,
     executor: str | None = None,
     ray_address: str | None = None,
+    remeasure_noisy: bool = False,
 ) -> SweepOutcome:
     """Run ``plan`` (a Plan, a TOML file, or None: the default) into the store at ``store_path``.
 
@@ -114,6 +115,9 @@ def run_sweep(
 
     ``boards`` add each board's clusters as devices; their latency tasks run last, as one farm
     (boards in parallel), each result committed as it arrives.
+
+    A task is done when the store holds every record it promises, a latency stored ``noisy`` included (kept and
+    marked: a rerun measures nothing); ``remeasure_noisy`` measures those latencies again, each replacing its record.
     """
     t0 = time.monotonic()
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
@@ -132,7 +136,7 @@ def run_sweep(
             )  # fmt: skip
             for d in devices:
                 store.add_device(d)
-            pending = [t for t in tasks if not t.done(store)]
+            pending = _pending(ctx, tasks, remeasure_noisy)
             outcome = SweepOutcome(
                 plan=plan.name, store=str(store_path), run_id=None, status="planned", tasks=len(tasks),
                 skipped=len(tasks) - len(pending), done=0, failed=0, new_records=0, seconds=0.0,
@@ -159,6 +163,15 @@ def run_sweep(
         outcome.seconds = time.monotonic() - t0
     view.close()
     return outcome
+
+
+def _pending(ctx: Context, tasks: list[Task], remeasure_noisy: bool) -> list[Task]:
+    """The tasks to run, in the plan's order: those missing a record, and (on request) latencies stored noisy."""
+    if remeasure_noisy:
+        found = ctx.store.measurements(source="measured", metric="latency_ms", include_noisy=True)
+        noisy = {m.key for m in found if m.status == "noisy"}
+        ctx.remeasure = frozenset(t.job.key for t in tasks if t.job is not None and t.job.key in noisy)
+    return [t for t in tasks if not t.done(ctx.store) or (t.job is not None and t.job.key in ctx.remeasure)]
 
 
 def _choice(plan: Plan, executor: str | None, ray_address: str | None) -> ExecutorChoice:

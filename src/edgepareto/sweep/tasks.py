@@ -43,6 +43,7 @@ class Context:
     builders: dict[str, Callable[[Context], Any]] = field(default_factory=dict)  # recipe -> what builds it
     progress: Callable[[str], None] | None = None  # what the task in flight is doing, for the live view
     executor: Executor = field(default_factory=LocalExecutor)  # where conversion, training and evaluation run
+    remeasure: frozenset[str] = frozenset()  # latency keys stored noisy that this run measures again (on request)
 
     def artifact(self, recipe: str) -> Artifact:
         """The artifact a recipe built, building it again if its file is gone."""
@@ -65,6 +66,13 @@ class Context:
         self.store.add_artifact(art, [size], run_id=self.run_id)  # no artifact without its size
         fault_point("artifact-row")
         return art
+
+    def clear_for(self, job: LatencyJob) -> None:
+        """Before a new latency is written: its failed record goes, and a noisy one measured again on request goes
+        with every record written beside it (memory, start-up), so the new measurement replaces them all."""
+        self.store.forget_failed(job.key)
+        if job.key in self.remeasure:
+            self.store.forget_measured(job.keys)
 
     def reuse(self, recipe: str) -> bool:
         """True when the recipe's artifact is intact in the store, its size record written again if lost."""
@@ -130,6 +138,7 @@ class Task:
     prefetch: Callable[[Context], ConvertSpec | None] | None = None  # its conversion, to submit ahead
 
     def done(self, store: Store) -> bool:
+        """Every promised record is stored (a ``noisy`` latency counts: kept, marked, measured again on request)."""
         return all(store.has(k) for k in self.keys)
 
     def check(self, store: Store) -> None:
@@ -216,7 +225,7 @@ def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
                         protocol=job.protocol_preset(),
                         end_to_end=job.end_to_end_request(study.options.get("preprocessing")))  # fmt: skip
         fault_point("measured")
-        ctx.store.forget_failed(job.key)
+        ctx.clear_for(job)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
         written = ctx.store.add_many(job.records(m, art), run_id=ctx.run_id)
         fault_point("latency-row")
