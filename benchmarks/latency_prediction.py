@@ -18,7 +18,7 @@ protocol, 6 processes), in ``--rounds`` rounds of a shuffled order each. Then, p
   0.25 and 1.0, predict 0.5 and 0.75.
 
 Run: .venv/bin/python benchmarks/latency_prediction.py [--cpu N] [--seed 0] [--design interleaved|sequential]
-Writes benchmarks/results/latency_prediction.{json,md}.
+Writes benchmarks/results/<host>/latency_prediction_<date>.{json,md}.
 """
 
 from __future__ import annotations

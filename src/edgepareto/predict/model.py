@@ -8,7 +8,7 @@ beyond L2 for the wider variants). Three throughputs that must be >= 0 (``scipy.
 with two points, as on the seed's Table II, some come out 0). It replaced ``macs+positions+weights``
 (nnls-cost/3: one cost per output pixel whatever the width), which under-predicted int8 alpha 0.75
 by 10-13% on the Xeon host, and that one replaced ``macs+bytes+weights`` (nnls-cost/2), which missed
-int8 alpha 0.25 by 25-40% on both x86 hosts (``benchmarks/results/latency_prediction*.md``).
+int8 alpha 0.25 by 25-40% on both x86 hosts (``benchmarks/results/<host>/latency_prediction*.md``).
 Rows are divided by the measured latency, so the fit minimises relative error (a 0.4 ms and a
 30 ms variant count alike). Its interval is the largest relative error of leave-one-out refits,
 which needs one point more than the form has parameters (otherwise it is absent and says why).

@@ -95,8 +95,9 @@ class Schedule:
 
 # The main job's schedule (`edgepareto sweep`'s Fashion-MNIST study): one epoch over all 60,000 training images,
 # chosen by measurement to fit a cold `make main` in 10 minutes (issue 27) on the slower of the two hosts seen:
-# one epoch of the four alphas is 367 s on a quiet 2-core Xeon (benchmarks/results/train_step_xeon.md), about
-# 160 s on the 2-core AMD EPYC (477 s for 3 epochs, main_budget.md); two epochs would not fit on the Xeon.
+# one epoch of the four alphas is 367 s on a quiet 2-core Xeon
+# (benchmarks/results/intel-xeon-2c/train_step_2026-12-03T0635.md), about 160 s on the 2-core AMD EPYC
+# (477 s for 3 epochs, main_budget.md); two epochs would not fit on the Xeon.
 # Probes on the AMD EPYC, shared with other jobs (seed 0, 10,000 test images): alpha 0.25 fp32 83.33%
 # [82.59, 84.05], int8 83.15%; alpha 1.0 fp32 86.55% [85.87, 87.20], int8 85.66%; alpha 0.5: 85.45% (issue 27).
 # The lead's benchmarks/main_budget.py run is the figure. `edgepareto train` keeps Schedule() (3 epochs).
