@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_script_imports_and_prints_help(script: Path, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def common(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def common(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import _common
 
@@ -42,13 +43,13 @@ def common(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     return _common
 
 
-def test_host_folder_is_cpu_model_and_cores(common) -> None:
+def test_host_folder_is_cpu_model_and_cores(common: ModuleType) -> None:
     assert common.host_name("AMD EPYC", 2) == "amd-epyc-2c"
     assert common.host_name("Intel(R) Xeon(R) Processor", 2) == "intel-xeon-2c"
     assert common.host_name("Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz", 8) == "intel-core-i7-8650u-8c"
 
 
-def test_results_go_to_this_hosts_folder_dated_beside_its_machine_description(common) -> None:
+def test_results_go_to_this_hosts_folder_dated_beside_its_machine_description(common: ModuleType) -> None:
     jpath, mpath = common.write_results("probe", {"rows": [1]}, "# probe")
     m = common.machine()
     host = common.RESULTS / common.host_name(m["cpu"], m["cores"])
