@@ -192,7 +192,7 @@ def _compared(p: Point, best: Point, paired: PairedTests | None) -> str:
     if t is not None:
         return t.says()
     a, b = p.metrics["top1"], best.metrics["top1"]
-    meet = a.low <= b.high and b.low <= a.high  # type: ignore[operator]
+    meet = a.low <= b.high and b.low <= a.high
     return f"Wilson intervals {'overlap' if meet else 'apart'}, no paired predictions"
 
 

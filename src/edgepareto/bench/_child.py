@@ -76,7 +76,7 @@ def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) 
             msg = first_line(exc, 1000)
             kind = "engine" if ("unknown engine" in msg or "not installed" in msg) else "model"
             raise _Fail(kind, msg) from exc
-    import _base  # type: ignore[import-not-found]
+    import _base
 
     with contextlib.suppress(ImportError):  # an engine file absent here: reported as unknown below
         importlib.import_module(engine)

@@ -35,7 +35,7 @@ class AcceptingNoisy:
         self._store = store
 
     def measurements(self, **kwargs: Any) -> list[MeasurementRecord]:
-        return self._store.measurements(include_noisy=True, **kwargs)  # type: ignore[no-any-return]
+        return self._store.measurements(include_noisy=True, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)

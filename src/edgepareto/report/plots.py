@@ -126,9 +126,9 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
     for i, e in enumerate(pts):
         st = Precision.parse(e.point.variant.precision).style
         xm, ym = e.point.metrics[x_metric], e.point.metrics[y_metric]
-        if xm.high > xm.low or ym.high > ym.low:  # type: ignore[operator]
-            ax.errorbar(xs[i], ys[i], xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],  # type: ignore[operator]
-                        yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],  # type: ignore[operator]
+        if xm.high > xm.low or ym.high > ym.low:
+            ax.errorbar(xs[i], ys[i], xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],
+                        yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],
                         fmt="none", ecolor="#888888", elinewidth=0.8, capsize=2, zorder=2)  # fmt: skip
         label = st.label if st.label not in seen else None
         seen.add(st.label)

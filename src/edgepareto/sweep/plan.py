@@ -286,7 +286,7 @@ class Plan:
             tables = []
             for name, f in StudyPlan.__dataclass_fields__.items():
                 value = getattr(s, name)
-                default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+                default = f.default_factory() if callable(f.default_factory) else f.default
                 if name != "name" and name != "kind" and value == default:
                     continue
                 if isinstance(value, dict):
