@@ -213,7 +213,8 @@ def file_groups(records: list[MeasurementRecord]) -> list[tuple[str | None, list
         rest = parts.pop(None, [])
         several = len(parts) > 1
         for sha, rs in parts.items():
-            out.append((files[sha] if several else None, rs + [r for r in rest if r.artifact_sha256 is None]))
+            label = files[sha] if several and sha is not None else None  # None was popped: sha is a digest
+            out.append((label, rs + [r for r in rest if r.artifact_sha256 is None]))
         if rest and (not parts or any(r.artifact_sha256 for r in rest)):
             out.append((None, rest))
     return out

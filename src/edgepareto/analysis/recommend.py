@@ -52,7 +52,9 @@ _UNIT = {"latency_ms": "ms", "size_mb": "MB", "top1": "%", "energy_mj": "mJ"}
 
 def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str], float]:
     """(reasons it meets, reasons it fails, CI warnings, total relative violation)."""
-    meets, fails, warns = [], [], []
+    meets: list[str] = []
+    fails: list[str] = []
+    warns: list[str] = []
     violation = 0.0
     for metric, kind, bound, text in budget.bounds():
         unit = _UNIT[metric]

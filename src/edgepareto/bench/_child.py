@@ -68,8 +68,8 @@ def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) 
     try:
         from edgepareto.engines import open_runner
     except ImportError:
-        open_runner = None
-    if open_runner is not None:
+        pass  # a board: the flat files below
+    else:
         try:
             return open_runner(path, engine, threads, **options)
         except Exception as exc:

@@ -192,7 +192,7 @@ def combine(
     med, (lo, hi, level), _ = _ci_state(values)
     means = [float(np.mean(m.times_ms)) for m in kept if m.times_ms]
     mean_ci = bootstrap_ci(np.asarray(means), "mean", seed=protocol.seed + 1)
-    stats = {
+    stats: dict[str, Any] = {
         "runs": len(pooled), "median_ms": med, "mean_ms": float(pooled.mean()),
         "p90_ms": float(np.percentile(pooled, 90)), "p99_ms": float(np.percentile(pooled, 99)),
         "std_ms": float(pooled.std(ddof=1)) if len(pooled) > 1 else 0.0, "min_ms": float(pooled.min()),

@@ -96,14 +96,14 @@ class Protocol:
                 raise ConfigError(f"{f} must be an integer (at most {hi}), got {v!r}")
         if self.seed < 0 or self.stable_window < 0:
             raise ConfigError(f"seed and stable_window must be >= 0, got {self.seed} and {self.stable_window}")
-        for f, hi in (("target_ci", 1.0), ("time_limit_s", _WEEK_S), ("pause_s", 3600.0), ("timeout_s", _WEEK_S),
+        for f, top in (("target_ci", 1.0), ("time_limit_s", _WEEK_S), ("pause_s", 3600.0), ("timeout_s", _WEEK_S),
                       ("cool_down_to_c", 150.0), ("process_gap_s", 3600.0), ("stable_tol", 1.0),
                       ("warmup_max_s", 3600.0)):  # fmt: skip
             v = getattr(self, f)
             if v is None and f in ("time_limit_s", "cool_down_to_c"):
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v > hi:
-                raise ConfigError(f"{f} must be a finite number (at most {hi:g}), got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v > top:
+                raise ConfigError(f"{f} must be a finite number (at most {top:g}), got {v!r}")
         if not 0.0 < self.stable_tol < 1.0 or self.warmup_max_s <= 0.0:
             raise ConfigError(f"stable_tol must be in (0, 1) and warmup_max_s > 0, got {self.stable_tol}, "
                               f"{self.warmup_max_s}")  # fmt: skip
@@ -412,7 +412,7 @@ class Measurement:
     @classmethod
     def failed(cls, error: str, kind: str, **context: Any) -> Measurement:
         line = first_line(error, 1000)
-        base = {"model": "", "engine": "", "threads": 0, "protocol": {}}
+        base: dict[str, Any] = {"model": "", "engine": "", "threads": 0, "protocol": {}}
         base.update({k: v for k, v in context.items() if k in _FIELDS})
         return cls(status="failed", error=line, error_kind=kind, created=time.time(), **base)
 

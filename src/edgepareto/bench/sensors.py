@@ -379,7 +379,7 @@ def discover(choice: str | None = None, log: str | None = None) -> tuple[Any | N
         if choice != "auto"
         else [s for s in ("external", "rapl", "ina3221", "ina2xx") if s != "external" or log]
     )
-    reasons = []
+    reasons: list[str] = []
     for name in order:
         sensor = makers[name]()
         why = sensor.available()

@@ -74,17 +74,19 @@ class Prediction:
             raise ConfigError(f"a predicted latency must be > 0 ms, got {self.latency_ms}")
         if (self.low is None) != (self.high is None):
             raise ConfigError("a prediction interval needs both bounds or neither")
-        if self.low is not None and not self.low <= self.latency_ms <= self.high:
+        if self.low is not None and self.high is not None and not self.low <= self.latency_ms <= self.high:
             raise ConfigError(f"interval [{self.low}, {self.high}] must contain {self.latency_ms}")
 
     @property
     def extrapolated(self) -> bool:
         """True when alpha or resolution lies outside the range the model was fitted on."""
         fitted = [Variant.parse(name) for name, _ in self.model.fit_on]
-        alphas, sides = [v.alpha for v in fitted], [v.resolution for v in fitted]
-        return not (
-            min(alphas) <= self.variant.alpha <= max(alphas) and min(sides) <= self.variant.resolution <= max(sides)
-        )
+        alphas = [v.alpha for v in fitted if v.alpha is not None]
+        sides = [v.resolution for v in fitted]
+        alpha = self.variant.alpha
+        if alpha is None or not alphas:  # a given file of unknown family: no alpha to place inside the range
+            return True
+        return not (min(alphas) <= alpha <= max(alphas) and min(sides) <= self.variant.resolution <= max(sides))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -67,7 +67,8 @@ def _records(store: Records, key: ModelKey) -> list[MeasurementRecord]:
 def _points(recs: list[MeasurementRecord]) -> list[tuple[Variant, float]]:
     by_variant: dict[Variant, list[float]] = defaultdict(list)
     for r in recs:
-        by_variant[r.variant].append(float(r.value))
+        if r.value is not None:  # a failed record carries no value
+            by_variant[r.variant].append(float(r.value))
     return [(v, statistics.median(ms)) for v, ms in sorted(by_variant.items(), key=lambda kv: kv[0].name)]
 
 

@@ -103,7 +103,7 @@ def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         far, angle = 0.0, 0.0
         if len(idx) > 1:
             d = coords[-1] - coords[0]
-            far, angle = max(np.linalg.norm(c - center) for c in coords), math.atan2(d[1], d[0])
+            far, angle = max(float(np.linalg.norm(c - center)) for c in coords), math.atan2(d[1], d[0])
         a, b = far + 0.045, 0.035
         t = np.linspace(0, 2 * math.pi, 120)
         ex = center[0] + a * np.cos(t) * math.cos(angle) - b * np.sin(t) * math.sin(angle)

@@ -24,7 +24,7 @@ import numpy as np
 
 from edgepareto import validation
 from edgepareto.errors import ConfigError, EdgeParetoError, StoreError
-from edgepareto.models import Variant
+from edgepareto.models import Precision, Variant
 
 if TYPE_CHECKING:
     import keras
@@ -284,7 +284,7 @@ def study_variant(
         STUDY_PRECISIONS,
         folder,
         model=model,
-        calibration_dir=calib,  # type: ignore[arg-type]  (in-memory arrays are accepted)
+        calibration_dir=calib,
         calibration_samples=schedule.calibration_samples,
     )
     test = fashion_mnist("test")
@@ -294,7 +294,7 @@ def study_variant(
         if progress:
             progress(f"evaluating {Path(art.path).name} on {len(test):,} test images")
         results[art.precision] = (art, evaluate(art.path, test, spec=spec, workers=workers))
-    fp32_top1 = results["fp32"][1].top1_predictions
+    fp32_top1 = results[Precision.FP32][1].top1_predictions
     records = []
     for precision, (art, res) in results.items():
         agree = None if precision == "fp32" else agreement(list(fp32_top1), list(res.top1_predictions))
