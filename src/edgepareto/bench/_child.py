@@ -44,7 +44,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
     from edgepareto.errors import first_line
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _guard import die_with_parent  # type: ignore[no-redef]
     from cpus import Fingerprint, discover_host, pin, resolve_cpus, verify_pinning  # type: ignore[no-redef]
     from energy import energy_window  # type: ignore[no-redef]
@@ -283,7 +283,7 @@ def coordinate(request: dict[str, Any]) -> Measurement:
     """Start one measuring process per protocol process (:mod:`.processes`) and combine them."""
     try:
         from edgepareto.bench.processes import measure_in_processes
-    except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
         from processes import measure_in_processes  # type: ignore[no-redef]
 
     protocol = Protocol.from_json(request.get("protocol") or {})

@@ -32,7 +32,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench._sysfs import ConfigError
     from edgepareto.bench.sensors import PowerSampler, Span, discover, integrate
     from edgepareto.bench.stats import median_ci_exact
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import ConfigError  # type: ignore[no-redef]
     from sensors import PowerSampler, Span, discover, integrate  # type: ignore[no-redef]
     from stats import median_ci_exact  # type: ignore[no-redef]

@@ -38,7 +38,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
         outliers,
         relative_halfwidth,
     )
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _guard import guarded_child  # type: ignore[no-redef]
     from energy import combine_energy  # type: ignore[no-redef]
     from interference import CALIBRATION_DRIFT  # type: ignore[no-redef]

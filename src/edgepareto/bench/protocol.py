@@ -22,14 +22,14 @@ import numpy as np
 
 try:  # inside edgepareto; flat beside the bench core on a board
     from edgepareto.errors import first_line
-except ImportError:  # pragma: no cover - exercised by the board agent
+except ImportError:  # pragma: no cover - exercised by the board agent; no-redef: same names, flat copies
     from errors import first_line  # type: ignore[no-redef]
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._sysfs import ConfigError
     from edgepareto.bench.stats import median_ci_order, relative_halfwidth
     from edgepareto.bench.telemetry import RunLog, cool_down
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import ConfigError  # type: ignore[no-redef]
     from stats import median_ci_order, relative_halfwidth  # type: ignore[no-redef]
     from telemetry import RunLog, cool_down  # type: ignore[no-redef]
@@ -292,7 +292,7 @@ def timed_runs(
     sampler = runlog.sampler if runlog is not None else None
     tele = runlog is not None and runlog.active
     if tele:
-        runlog.begin()  # type: ignore[union-attr]
+        runlog.begin()  # type: ignore[union-attr]  # tele is true only with a runlog
     target = protocol.runs if protocol.runs is not None else protocol.max_runs
     limit_ns = int(protocol.time_limit_s * 1e9) if protocol.adaptive and protocol.time_limit_s is not None else None
     pause = protocol.pause_s
@@ -311,7 +311,7 @@ def timed_runs(
             if protocol.cool_down_to_c is not None and sampler is not None:
                 cool_down(sampler, protocol.cool_down_to_c)
         if tele and pause:
-            runlog.before()  # type: ignore[union-attr]
+            runlog.before()  # type: ignore[union-attr]  # tele: a runlog
         s0 = switches() if switches is not None else 0
         t0 = clock()
         invoke()
@@ -321,7 +321,7 @@ def timed_runs(
             preempted.append(n)
         n += 1
         if tele:
-            runlog.after(t1)  # type: ignore[union-attr]
+            runlog.after(t1)  # type: ignore[union-attr]  # tele: a runlog
         if progress is not None and t1 >= next_report:
             next_report = t1 + report_every
             progress("runs", n, protocol.runs)
@@ -421,9 +421,8 @@ class Measurement:
 
     @classmethod
     def from_json(cls, d: dict[str, Any] | str) -> Measurement:
-        if isinstance(d, str):
-            d = json.loads(d)
-        return cls(**{k: v for k, v in d.items() if k in _FIELDS})  # type: ignore[union-attr]
+        doc: dict[str, Any] = json.loads(d) if isinstance(d, str) else d
+        return cls(**{k: v for k, v in doc.items() if k in _FIELDS})
 
     def __str__(self) -> str:
         if not self.ok:
