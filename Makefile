@@ -35,5 +35,8 @@ test-deps: setup
 test-all: setup setup-ray test-deps
 	$(BIN)/python -m pytest -q -m ''
 
+# ruff (rules, complexity limits), the formatter's check, and mypy on the package (config in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy

@@ -20,7 +20,7 @@ invocations. ``/proc/loadavg`` is recorded before each invocation and at the sta
 Run: .venv/bin/python benchmarks/ci_coverage.py [--reps 20] [--cpu N] [--ref-runs 1000] [--ref-warmup 50]
 [--protocols fast,fast-former,fast-single,paper,fast-10] [--name ci_coverage]
 [FILE ...]  (``fast-N``: the fast protocol with N processes)
-Writes benchmarks/results/NAME.{json,md}.
+Writes benchmarks/results/<host>/NAME_<date>.{json,md}.
 """
 
 from __future__ import annotations

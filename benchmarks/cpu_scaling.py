@@ -7,7 +7,7 @@ two one-CPU workers can reach at most (2.0 on two independent cores, about 1.3 o
 one core). ``--repeats`` rounds, medians.
 
 Run: .venv/bin/python benchmarks/cpu_scaling.py [--seconds 4] [--repeats 3]
-Writes benchmarks/results/cpu_scaling.{json,md}.
+Writes benchmarks/results/<host>/cpu_scaling_<date>.{json,md}.
 """
 
 from __future__ import annotations

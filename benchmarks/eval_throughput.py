@@ -22,7 +22,7 @@ figure beside them. Target: warm all-core evaluation >= 1.7x the evaluation rate
 ``invoke()`` loop on one fixed input (no reading, no encoding, no top-k) is reported beside it.
 
 Run: .venv/bin/python benchmarks/eval_throughput.py [--images 6000] [--repeats 25] [--model PATH]
-Writes benchmarks/results/eval_throughput.{json,md}.
+Writes benchmarks/results/<host>/eval_throughput_<date>.{json,md}.
 """
 
 from __future__ import annotations

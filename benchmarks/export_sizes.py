@@ -1,7 +1,7 @@
 """Exported file sizes of the seed's variants against Google's published sizes (the 2% bar).
 
 Run: .venv/bin/python benchmarks/export_sizes.py [--precision fp32,fp16,int8-dynamic,int8]
-Writes benchmarks/results/export_sizes.{json,md}.
+Writes benchmarks/results/<host>/export_sizes_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ writes every record with its Wilson interval and the top-1 agreement between eac
 fp32 model and its int8 artifact on the 10,000 test images.
 
 Run: .venv/bin/python benchmarks/fashion_study.py [--alphas 0.25,0.5,0.75,1.0]
-Writes benchmarks/results/fashion_study.{json,md}.
+Writes benchmarks/results/<host>/fashion_study_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ the unpaired median of each protocol's medians beside it, and the ratio of measu
 included, process start and model load excluded (target ≤ 1/5).
 
 Run: .venv/bin/python benchmarks/fast_vs_paper.py [--reps 15] [--cpu N]
-Writes benchmarks/results/fast_vs_paper.{json,md}.
+Writes benchmarks/results/<host>/fast_vs_paper_<date>.{json,md}.
 """
 
 from __future__ import annotations

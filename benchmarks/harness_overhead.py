@@ -8,7 +8,7 @@ per run (median over blocks). A third variant adds per-run telemetry reads from 
 Exynos 5422 tree (4 frequency + 5 thermal files), as on a board.
 
 Run: .venv/bin/python benchmarks/harness_overhead.py [--blocks 15] [--runs 2000] [--cpu N]
-Writes benchmarks/results/harness_overhead.{json,md}.
+Writes benchmarks/results/<host>/harness_overhead_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ protocol's exact CI) of the sequence's grand median when the 6 processes are con
 spaced ``k`` processes apart.
 
 Run: .venv/bin/python benchmarks/host_states.py [--processes 300] [--runs 30] [--cpu N] [FILE]
-Writes benchmarks/results/host_states.{json,md}.
+Writes benchmarks/results/<host>/host_states_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ this shared machine hit both) and the ratio of the medians of their medians is r
 Target: within ±3% (fp32 and int8, alpha 0.25 and 1.0).
 
 Run: .venv/bin/python benchmarks/latency_agreement.py [--reps 5] [--runs 100] [--cpu N]
-Writes benchmarks/results/latency_agreement.{json,md}.
+Writes benchmarks/results/<host>/latency_agreement_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ packed-weight placement, input values) a process would stay in one mode; if they
 over time, modes alternate within a process and the calibration loop moves with them.
 
 Run: .venv/bin/python benchmarks/latency_modes.py [--processes 6] [--blocks 20] [--cpu N] [FILE ...]
-Writes benchmarks/results/latency_modes.{json,md}.
+Writes benchmarks/results/<host>/latency_modes_<date>.{json,md}.
 """
 
 from __future__ import annotations

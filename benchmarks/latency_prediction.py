@@ -18,7 +18,7 @@ protocol, 6 processes), in ``--rounds`` rounds of a shuffled order each. Then, p
   0.25 and 1.0, predict 0.5 and 0.75.
 
 Run: .venv/bin/python benchmarks/latency_prediction.py [--cpu N] [--seed 0] [--design interleaved|sequential]
-Writes benchmarks/results/latency_prediction.{json,md}.
+Writes benchmarks/results/<host>/latency_prediction_<date>.{json,md}.
 
 With ``--families mobilenet_v1,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large`` (issue 28) it measures,
 instead, each family's published alphas x ``--sides`` (default 128, 160, 192, 224) in ``--precisions``, all files
@@ -26,7 +26,7 @@ interleaved in the same processes, and reports per precision: (a) one model fitt
 at once (each family's extreme alphas x extreme sides), the share of the held-out variants within ±10% (goal
 >= 90%), per family and overall, beside each family fitted on its own corners; (b) leave-one-family-out: a model
 fitted on every measured variant of the other families predicts the family it never saw. Writes
-benchmarks/results/latency_prediction_families.{json,md} (``--name``). The default grid is 112 files (14
+benchmarks/results/<host>/latency_prediction_families_<date>.{json,md} (``--name``). The default grid is 112 files (14
 published alphas x 4 sides x 2 precisions), exported once into ``--artifacts`` (TensorFlow, seconds each);
 ``--alphas-per-family``, ``--sides`` and ``--precisions`` cut it. Smallest run (a smoke test, not a figure):
 ``--families mobilenet_v1,mobilenet_v3_small --sides 96,128,160 --alphas-per-family 2 --precisions fp32

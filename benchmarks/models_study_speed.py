@@ -17,7 +17,7 @@ Timings on a shared machine are noisy: the load average is recorded before and a
 from one run so both sides share the machine. Targets: cold one-model >= 1.6x, the 8-file study >= 3x.
 
 Run: .venv/bin/python benchmarks/models_study_speed.py [--images 1000]
-Writes benchmarks/results/models_study_speed.{json,md}.
+Writes benchmarks/results/<host>/models_study_speed_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ against the interleaved unprofiled median and against bench's separate median (t
 acceptance: within ±10%), the kernels alone, and the profiled runs' own CPU time, with the load.
 
 Run: .venv/bin/python benchmarks/profile_agreement.py [--cpu N] [--runs 30] [--spacing 0.15]
-Writes benchmarks/results/profile_agreement.{json,md}.
+Writes benchmarks/results/<host>/profile_agreement_<date>.{json,md}.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _artifacts import ROOT, artifact
-from _common import RESULTS, write_results
+from _common import result_stem, write_results
 
 from edgepareto.profile import profile_file
 from edgepareto.report.time_plot import plot_time_by_kind
@@ -89,14 +89,14 @@ def main() -> None:
              *[line(r) for r in rows], "",
              f"Within ±10% of the interleaved unprofiled runs: {verdict}.", "",
              f"Within ±10% of bench measured apart: {verdict_apart}."]  # fmt: skip
-    plot = "profile_where_the_time_goes" if args.name == "profile_agreement" else f"{args.name}_where_the_time_goes"
+    plot = result_stem(args.name).with_name(result_stem(args.name).name + "_where_the_time_goes")
     plot_time_by_kind(
         rows,
-        RESULTS / plot,
+        plot,
         title="Where the time goes (ONNX Runtime, this host)",
         subtitle=f"median span per node (kernel + dispatch), session profiler, 1 thread on CPU {args.cpu}; measured",
     )
-    lines.append(f"\n![where the time goes]({plot}.png)")
+    lines.append(f"\n![where the time goes]({plot.name}.png)")
     doc = {"cpu": args.cpu, "runs": args.runs, "spacing_s": args.spacing, "rows": rows, "within_10pct": ok,
            "within_10pct_of_bench_apart": ok_apart}  # fmt: skip
     _, mpath = write_results(args.name, doc, "\n".join(lines))

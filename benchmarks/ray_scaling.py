@@ -21,7 +21,7 @@ local >= 0.85) and >= 1.7x from one to two one-CPU nodes. The machine's load is 
 shared 2-core host the two-node figure cannot exceed what the other tenants leave free.
 
 Run: .venv/bin/python benchmarks/ray_scaling.py [--images 1200] [--repeats 5] [--head-cpus 1]
-Writes benchmarks/results/ray_scaling.{json,md}.
+Writes benchmarks/results/<host>/ray_scaling_<date>.{json,md}.
 """
 
 from __future__ import annotations

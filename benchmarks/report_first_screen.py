@@ -4,7 +4,7 @@ Writes the report of a store (default: the main job's, ``edgepareto-results/resu
 temporary folder, takes a 1400x900 headless Chromium screenshot of it (fresh profile, the flags the
 tests use) and looks for the two rules that enclose the answer section (its top and bottom border,
 #1f5fa8, drawn at least half the page wide): both on the first screen means the whole answer is
-shown without scrolling. Saves the PNG as benchmarks/results/NAME.png beside NAME.{json,md}.
+shown without scrolling. Saves the PNG as benchmarks/results/<host>/NAME_<date>.png beside its .json and .md.
 
     .venv/bin/python benchmarks/report_first_screen.py [--store PATH] [--name report_first_screen]
 """
@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, write_results
+from _common import result_stem, write_results
 
 WIDTH, HEIGHT = 1400, 900
 BORDER = (0x1F, 0x5F, 0xA8)  # report/_layout.py: .answer{border-top/bottom: 4px solid #1f5fa8}
@@ -51,8 +51,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="edgepareto-screen-"))
     with Store(args.store) as store:
         doc = write_report(store, tmp / "report")
-    shot = RESULTS / f"{args.name}.png"
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    shot = result_stem(args.name).with_suffix(".png")
     cmd = ["chromium", *FLAGS, f"--user-data-dir={tmp / 'profile'}", f"--window-size={WIDTH},{HEIGHT}",
            f"--screenshot={shot}", Path(doc["html"]).as_uri()]  # fmt: skip
     subprocess.run(cmd, capture_output=True, timeout=120, check=True)

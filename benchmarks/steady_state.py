@@ -21,7 +21,7 @@ Files: the two Google files in ``../shared/fixtures/models`` and the built alpha
 
 Run: .venv/bin/python benchmarks/steady_state.py [--rounds 5] [--cpu N] [--bare-runs 200] [--bare-warmup 20]
 [--compare] [--no-built] [--name steady_state] [FILE ...]
-Writes benchmarks/results/NAME.{json,md} with the command, the machine and its load.
+Writes benchmarks/results/<host>/NAME_<date>.{json,md} with the command, the machine and its load.
 """
 
 from __future__ import annotations

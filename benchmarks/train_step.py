@@ -7,7 +7,7 @@ From the step time: seconds per epoch over the schedule's training images and fo
 against the 480 s that issue 15 allows for all of a cold ``make main``. A host figure: accuracy is not touched.
 
 Run: .venv/bin/python benchmarks/train_step.py [--steps 12] [--name train_step]
-Writes benchmarks/results/NAME.{json,md}.
+Writes benchmarks/results/<host>/NAME_<date>.{json,md}.
 """
 
 from __future__ import annotations

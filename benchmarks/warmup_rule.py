@@ -8,7 +8,7 @@ against the median of runs 150..300 of the same process (the later steady state)
 ``Protocol.fast``'s ``stable_window`` / ``stable_tol``.
 
 Run: .venv/bin/python benchmarks/warmup_rule.py [--cpu N] [--processes 5] [--runs 300] [--name warmup_rule] [FILE ...]
-Writes benchmarks/results/NAME.{json,md}.
+Writes benchmarks/results/<host>/NAME_<date>.{json,md}.
 """
 
 from __future__ import annotations

@@ -61,3 +61,13 @@ def test_errors_name_the_problem():
     assert Objective.parse("top1") == Objective("top1", "max")
     assert Objective.parse("latency_ms") == Objective("latency_ms", "min")
     assert Objective.parse("+size_mb") == Objective("size_mb", "max")
+
+
+def test_an_estimate_without_an_interval_has_float_bounds_at_its_value() -> None:
+    """Readers (fronts, plots, the fps inversion) use ``low``/``high`` without testing for None."""
+    e = Estimate(3)
+    assert (e.low, e.high) == (3.0, 3.0) and isinstance(e.low, float) and isinstance(e.high, float)
+    assert Estimate(2.0, high=2.5) == Estimate(2.0, 2.0, 2.5)
+    assert e.oriented("max") == (-3.0, -3, -3.0)
+    with pytest.raises(ConfigError, match="finite"):
+        Estimate(float("nan"))

@@ -59,32 +59,37 @@ class Objective:
 MAXIMISED = frozenset({"top1", "top5", "fps", "gmacs_per_s", "inferences_per_j"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Estimate:
-    """A value and its interval; ``low == high == value`` when no CI is known."""
+    """A value and its interval; ``low == high == value`` when no CI is known.
+
+    ``low`` and ``high`` are optional when built and always floats after: the constructor fills a missing
+    bound with the value, so readers never test for None."""
 
     value: float
-    low: float | None = None
-    high: float | None = None
+    low: float
+    high: float
+
+    def __init__(self, value: float, low: float | None = None, high: float | None = None) -> None:
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "low", float(value if low is None else low))
+        object.__setattr__(self, "high", float(value if high is None else high))
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.value):
             raise ConfigError(f"estimate value must be finite, got {self.value}")
-        lo = self.value if self.low is None else self.low
-        hi = self.value if self.high is None else self.high
-        if not lo <= self.value <= hi:
-            raise ConfigError(f"interval [{lo}, {hi}] must contain the value {self.value}")
-        object.__setattr__(self, "low", float(lo))
-        object.__setattr__(self, "high", float(hi))
+        if not self.low <= self.value <= self.high:
+            raise ConfigError(f"interval [{self.low}, {self.high}] must contain the value {self.value}")
 
     def oriented(self, sense: str) -> tuple[float, float, float]:
         """(best, value, worst) as a minimisation sees them."""
         if sense == "min":
-            return float(self.low), self.value, float(self.high)  # type: ignore[arg-type]
-        return -float(self.high), -self.value, -float(self.low)  # type: ignore[arg-type]
+            return self.low, self.value, self.high
+        return -self.high, -self.value, -self.low
 
 
-def _check(rows: Sequence[Sequence[float]], senses: Sequence[str]) -> None:
+def _check(rows: Sequence[Sequence[object]], senses: Sequence[str]) -> None:
     if not senses:
         raise ConfigError("a Pareto front needs at least one objective")
     for row in rows:

@@ -218,7 +218,8 @@ def file_groups(records: list[MeasurementRecord]) -> list[tuple[str | None, list
         rest = parts.pop(None, [])
         several = len(parts) > 1
         for sha, rs in parts.items():
-            out.append((files[sha] if several else None, rs + [r for r in rest if r.artifact_sha256 is None]))
+            label = files[sha] if several and sha is not None else None  # None was popped: sha is a digest
+            out.append((label, rs + [r for r in rest if r.artifact_sha256 is None]))
         if rest and (not parts or any(r.artifact_sha256 for r in rest)):
             out.append((None, rest))
     return out
@@ -325,7 +326,7 @@ def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
 
     if "latency_ms" in metrics:
         lat = metrics["latency_ms"]
-        metrics["fps"] = Estimate(1000.0 / lat.value, 1000.0 / lat.high, 1000.0 / lat.low)  # type: ignore[operator]
+        metrics["fps"] = Estimate(1000.0 / lat.value, 1000.0 / lat.high, 1000.0 / lat.low)
         try:
             macs = cost_of(variant.config).macs
         except ConfigError:  # a given file of a family this tool cannot count: no GMAC/s
@@ -333,15 +334,15 @@ def _derive(variant: Variant, metrics: dict[str, Estimate]) -> None:
     if "latency_ms" in metrics and macs is not None:
         metrics["gmacs_per_s"] = Estimate(
             macs / lat.value / 1e6,
-            macs / lat.high / 1e6,  # type: ignore[operator]
-            macs / lat.low / 1e6,  # type: ignore[operator]
+            macs / lat.high / 1e6,
+            macs / lat.low / 1e6,
         )
     if "energy_mj" in metrics:  # inferences per joule: the Table II analogue's energy column
         e = metrics["energy_mj"]
-        metrics["inferences_per_j"] = Estimate(1e3 / e.value, 1e3 / e.high, 1e3 / e.low)  # type: ignore[operator]
+        metrics["inferences_per_j"] = Estimate(1e3 / e.value, 1e3 / e.high, 1e3 / e.low)
     if "size_bytes" in metrics:
         s = metrics["size_bytes"]
-        metrics["size_mb"] = Estimate(s.value / 1e6, s.low / 1e6, s.high / 1e6)  # type: ignore[operator]
+        metrics["size_mb"] = Estimate(s.value / 1e6, s.low / 1e6, s.high / 1e6)
 
 
 class PairedTests(Protocol):

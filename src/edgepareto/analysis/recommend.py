@@ -52,7 +52,9 @@ _UNIT = {"latency_ms": "ms", "size_mb": "MB", "top1": "%", "energy_mj": "mJ"}
 
 def _check(point: Point, budget: Budget) -> tuple[list[str], list[str], list[str], float]:
     """(reasons it meets, reasons it fails, CI warnings, total relative violation)."""
-    meets, fails, warns = [], [], []
+    meets: list[str] = []
+    fails: list[str] = []
+    warns: list[str] = []
     violation = 0.0
     for metric, kind, bound, text in budget.bounds():
         unit = _UNIT[metric]
@@ -192,7 +194,7 @@ def _compared(p: Point, best: Point, paired: PairedTests | None) -> str:
     if t is not None:
         return t.says()
     a, b = p.metrics["top1"], best.metrics["top1"]
-    meet = a.low <= b.high and b.low <= a.high  # type: ignore[operator]
+    meet = a.low <= b.high and b.low <= a.high
     return f"Wilson intervals {'overlap' if meet else 'apart'}, no paired predictions"
 
 

@@ -131,8 +131,8 @@ def seed_devices() -> list[Device]:
 def seed_variant(alpha: float, precision: str, resolution: int = 224) -> Variant:
     """The one identity of the files the seed and Google's page publish: Google's hosted file, as
     ``Variant.parse`` reads its name (1001 outputs; the seed's and the page's "int8" is the uint8 QAT file)."""
-    return Variant(FAMILY, alpha, resolution, 1000, Precision.UINT8 if precision == "int8" else precision,
-                   background=True)  # fmt: skip
+    prec = Precision.UINT8 if precision == "int8" else Precision.parse(precision)
+    return Variant(FAMILY, alpha, resolution, 1000, prec, background=True)
 
 
 def reference_records() -> list[MeasurementRecord]:

@@ -87,7 +87,8 @@ def precision_gain(latency: Mapping[Key, float], baseline: str = "fp32") -> list
 def cluster_ratio(latency: Mapping[Key, float]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """For each ordered pair of devices: slower latency / faster latency per alpha, and the mean over alpha."""
     devices, alphas, precisions = _axes(latency)
-    rows, means = [], []
+    rows: list[dict[str, Any]] = []
+    means: list[dict[str, Any]] = []
     for fast, slow in permutations(devices, 2):
         for p in precisions:
             ratios = [

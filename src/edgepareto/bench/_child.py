@@ -46,7 +46,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench.stats import summarize
     from edgepareto.bench.telemetry import RunLog, Sampler, peak_rss_bytes
     from edgepareto.errors import first_line
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _guard import die_with_parent  # type: ignore[no-redef]
     from cpus import Fingerprint, discover_host, resolve_cpus  # type: ignore[no-redef]
     from energy import energy_window  # type: ignore[no-redef]
@@ -71,15 +71,15 @@ def _open_runner(engine: str, path: str, threads: int, options: dict[str, Any]) 
     try:
         from edgepareto.engines import open_runner
     except ImportError:
-        open_runner = None
-    if open_runner is not None:
+        pass  # a board: the flat files below
+    else:
         try:
             return open_runner(path, engine, threads, **options)
         except Exception as exc:
             msg = first_line(exc, 1000)
             kind = "engine" if ("unknown engine" in msg or "not installed" in msg) else "model"
             raise _Fail(kind, msg) from exc
-    import _base  # type: ignore[import-not-found]
+    import _base
 
     with contextlib.suppress(ImportError):  # an engine file absent here: reported as unknown below
         importlib.import_module(engine)
@@ -304,7 +304,7 @@ def coordinate(request: dict[str, Any]) -> Measurement:
     """Start one measuring process per protocol process (:mod:`.processes`) and combine them."""
     try:
         from edgepareto.bench.processes import measure_in_processes
-    except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+    except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
         from processes import measure_in_processes  # type: ignore[no-redef]
 
     protocol = Protocol.from_json(request.get("protocol") or {})

@@ -131,7 +131,7 @@ def run_child(
         _send(proc, request)
         readers = [
             threading.Thread(target=_read_stderr, args=(proc.stderr, tail, progress), daemon=True),
-            threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True),  # type: ignore[union-attr]
+            threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True),  # type: ignore[union-attr]  # a PIPE
         ]
         for r in readers:
             r.start()
@@ -185,6 +185,6 @@ def _wait(proc: subprocess.Popen[str], timeout_s: float) -> bool:
 def _send(proc: subprocess.Popen[str], request: dict[str, Any]) -> None:
     """Write the request and close stdin; a child that died at once is reported by its exit status."""
     with contextlib.suppress(OSError):  # BrokenPipeError included
-        proc.stdin.write(json.dumps(request))  # type: ignore[union-attr]
+        proc.stdin.write(json.dumps(request))  # type: ignore[union-attr]  # stdin is a PIPE (asked for)
     with contextlib.suppress(OSError):
-        proc.stdin.close()  # type: ignore[union-attr]
+        proc.stdin.close()  # type: ignore[union-attr]  # stdin is a PIPE

@@ -10,7 +10,7 @@ import os
 
 try:  # package import inside edgepareto; plain exceptions when shipped flat to a board
     from edgepareto.errors import ConfigError, DeviceError
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
 
     class DeviceError(Exception):  # type: ignore[no-redef]
         """A device, cluster or CPU set is unavailable."""

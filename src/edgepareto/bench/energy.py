@@ -33,7 +33,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench._sysfs import ConfigError
     from edgepareto.bench.sensors import PowerSampler, Span, discover, integrate
     from edgepareto.bench.stats import median_ci_exact
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import ConfigError  # type: ignore[no-redef]
     from sensors import PowerSampler, Span, discover, integrate  # type: ignore[no-redef]
     from stats import median_ci_exact  # type: ignore[no-redef]
@@ -174,7 +174,7 @@ class EnergyWindow:
         return self.result
 
     def _measured(self, span: Span, runs: int) -> dict[str, Any]:
-        assert self.probe is not None and self.idle is not None
+        assert self.probe is not None and self.idle is not None and self.sensor is not None
         interval = self.probe.interval_s
         sampler = self.probe.sampler.describe() if self.probe.sampler is not None else {}
         desc = {**self.sensor.describe(), **sampler, "update_interval_s": interval}
@@ -260,15 +260,15 @@ def energy_window(invoke: Callable[[], Any], **kwargs: Any) -> Iterator[EnergyWi
 
 def combine_energy(docs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
     """One energy figure from the measuring processes' own: median, exact CI over them, or the first refusal."""
-    docs = [d for d in docs if d]
-    if not docs:
+    got = [d for d in docs if d]
+    if not got:
         return None
-    refused = [d for d in docs if d.get("status") != "measured"]
+    refused = [d for d in got if d.get("status") != "measured"]
     if refused:
-        return {**refused[0], "processes_refused": len(refused), "processes": len(docs)}
-    values = [float(d["mj_per_inference"]) for d in docs]
+        return {**refused[0], "processes_refused": len(refused), "processes": len(got)}
+    values = [float(d["mj_per_inference"]) for d in got]
     lo, hi, level = median_ci_exact(values)
-    mid = sorted(docs, key=lambda d: d["mj_per_inference"])[len(docs) // 2]
+    mid = sorted(got, key=lambda d: d["mj_per_inference"])[len(got) // 2]
     med = float(np.median(values))
     lo, hi = min(lo, mid["ci_mj"][0], med), max(hi, mid["ci_mj"][1], med)
     return {
@@ -278,6 +278,6 @@ def combine_energy(docs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
         "ci_level": level,
         "inferences_per_j": 1e3 / med,
         "process_mj": values,
-        "runs": sum(int(d.get("runs") or 0) for d in docs),
+        "runs": sum(int(d.get("runs") or 0) for d in got),
         "ci": "exact order-statistic CI of the median over the processes, at least the middle one's own",
     }

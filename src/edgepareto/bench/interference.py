@@ -21,7 +21,7 @@ from typing import Any
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._sysfs import proc_path, read_text
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import proc_path, read_text  # type: ignore[no-redef]
 
 #: The calibration loop's time after the runs may differ from before by this fraction at most.
@@ -140,8 +140,9 @@ def assess(before: Probe, after: Probe, loop_wall_s: float, preempted: int, runs
     reasons: list[str] = []
     flags: list[str] = []
     cal = [before.calibration_ms, after.calibration_ms]
-    if None not in cal:
-        drift = cal[1] / cal[0] - 1.0  # type: ignore[operator]
+    c0, c1 = cal
+    if c0 is not None and c1 is not None:
+        drift = c1 / c0 - 1.0
         if abs(drift) > CALIBRATION_DRIFT:
             reasons.append(f"the calibration loop ran {drift:+.0%} after the runs than before")
             flags.append("calibration loop drifted")

@@ -84,7 +84,8 @@ def measure_interleaved(
     request = {"models": files, "engines": [engine] * len(files), "threads": threads,
                "cpus": pinned, "protocol": protocol.to_json(), "interleave": interleave.to_json(),
                "options": engine_options}  # fmt: skip
-    start, per_file = time.monotonic(), [[] for _ in files]  # type: list[list[Measurement]]
+    start = time.monotonic()
+    per_file: list[list[Measurement]] = [[] for _ in files]
     for k in range(protocol.processes):
         if k:
             time.sleep(protocol.process_gap_s)
@@ -105,7 +106,7 @@ def ratios(measurements: Sequence[Measurement]) -> list[dict[str, Any]]:
     from edgepareto.bench.stats import median_ci_exact
 
     ref = measurements[0]
-    out = []
+    out: list[dict[str, Any]] = []
     for m in measurements:
         if not (m.ok and ref.ok and m.processes and ref.processes):
             out.append({"model": m.model, "ratio": None, "ci95": None})

@@ -39,7 +39,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
         outliers,
         relative_halfwidth,
     )
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _guard import guarded_child  # type: ignore[no-redef]
     from energy import combine_energy  # type: ignore[no-redef]
     from interference import CALIBRATION_DRIFT  # type: ignore[no-redef]
@@ -193,7 +193,7 @@ def combine(
     med, (lo, hi, level), _ = _ci_state(values)
     means = [float(np.mean(m.times_ms)) for m in kept if m.times_ms]
     mean_ci = bootstrap_ci(np.asarray(means), "mean", seed=protocol.seed + 1)
-    stats = {
+    stats: dict[str, Any] = {
         "runs": len(pooled), "median_ms": med, "mean_ms": float(pooled.mean()),
         "p90_ms": float(np.percentile(pooled, 90)), "p99_ms": float(np.percentile(pooled, 99)),
         "std_ms": float(pooled.std(ddof=1)) if len(pooled) > 1 else 0.0, "min_ms": float(pooled.min()),

@@ -22,7 +22,7 @@ try:  # package import inside edgepareto; flat import when the files sit in one 
     from edgepareto.bench.stats import median_ci_order, relative_halfwidth
     from edgepareto.bench.telemetry import RunLog, cool_down
     from edgepareto.errors import first_line
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import ConfigError  # type: ignore[no-redef]
     from errors import first_line  # type: ignore[no-redef]
     from stats import median_ci_order, relative_halfwidth  # type: ignore[no-redef]
@@ -90,14 +90,14 @@ class Protocol:
                 raise ConfigError(f"{f} must be an integer (at most {hi}), got {v!r}")
         if self.seed < 0 or self.stable_window < 0:
             raise ConfigError(f"seed and stable_window must be >= 0, got {self.seed} and {self.stable_window}")
-        for f, hi in (("target_ci", 1.0), ("time_limit_s", _WEEK_S), ("pause_s", 3600.0), ("timeout_s", _WEEK_S),
+        for f, top in (("target_ci", 1.0), ("time_limit_s", _WEEK_S), ("pause_s", 3600.0), ("timeout_s", _WEEK_S),
                       ("cool_down_to_c", 150.0), ("process_gap_s", 3600.0), ("stable_tol", 1.0),
                       ("warmup_max_s", 3600.0)):  # fmt: skip
             v = getattr(self, f)
             if v is None and f in ("time_limit_s", "cool_down_to_c"):
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v > hi:
-                raise ConfigError(f"{f} must be a finite number (at most {hi:g}), got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v > top:
+                raise ConfigError(f"{f} must be a finite number (at most {top:g}), got {v!r}")
         if not 0.0 < self.stable_tol < 1.0 or self.warmup_max_s <= 0.0:
             raise ConfigError(f"stable_tol must be in (0, 1) and warmup_max_s > 0, got {self.stable_tol}, "
                               f"{self.warmup_max_s}")  # fmt: skip
@@ -303,7 +303,7 @@ def timed_runs(
     sampler = runlog.sampler if runlog is not None else None
     tele = runlog is not None and runlog.active
     if tele:
-        runlog.begin()  # type: ignore[union-attr]
+        runlog.begin()  # type: ignore[union-attr]  # tele is true only with a runlog
     target = protocol.runs if protocol.runs is not None else protocol.max_runs
     limit_ns = int(protocol.time_limit_s * 1e9) if protocol.adaptive and protocol.time_limit_s is not None else None
     pause = protocol.pause_s
@@ -322,7 +322,7 @@ def timed_runs(
             if protocol.cool_down_to_c is not None and sampler is not None:
                 cool_down(sampler, protocol.cool_down_to_c)
         if tele and pause:
-            runlog.before()  # type: ignore[union-attr]
+            runlog.before()  # type: ignore[union-attr]  # tele: a runlog
         s0 = switches() if switches is not None else 0
         t0 = clock()
         invoke()
@@ -332,7 +332,7 @@ def timed_runs(
             preempted.append(n)
         n += 1
         if tele:
-            runlog.after(t1)  # type: ignore[union-attr]
+            runlog.after(t1)  # type: ignore[union-attr]  # tele: a runlog
         if progress is not None and t1 >= next_report:
             next_report = t1 + report_every
             progress("runs", n, protocol.runs)
@@ -423,7 +423,7 @@ class Measurement:
     @classmethod
     def failed(cls, error: str, kind: str, **context: Any) -> Measurement:
         line = first_line(error, 1000)
-        base = {"model": "", "engine": "", "threads": 0, "protocol": {}}
+        base: dict[str, Any] = {"model": "", "engine": "", "threads": 0, "protocol": {}}
         base.update({k: v for k, v in context.items() if k in _FIELDS})
         return cls(status="failed", error=line, error_kind=kind, created=time.time(), **base)
 
@@ -432,9 +432,8 @@ class Measurement:
 
     @classmethod
     def from_json(cls, d: dict[str, Any] | str) -> Measurement:
-        if isinstance(d, str):
-            d = json.loads(d)
-        return cls(**{k: v for k, v in d.items() if k in _FIELDS})  # type: ignore[union-attr]
+        doc: dict[str, Any] = json.loads(d) if isinstance(d, str) else d
+        return cls(**{k: v for k, v in doc.items() if k in _FIELDS})
 
     def __str__(self) -> str:
         if not self.ok:

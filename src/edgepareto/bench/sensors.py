@@ -34,7 +34,7 @@ from typing import Any
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._sysfs import ConfigError, read_int, read_text, sysfs_path
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import ConfigError, read_int, read_text, sysfs_path  # type: ignore[no-redef]
 
 #: Which source to use: auto (first available of RAPL, INA3221, INA2xx), one of SOURCES, or off.
@@ -379,7 +379,7 @@ def discover(choice: str | None = None, log: str | None = None) -> tuple[Any | N
         if choice != "auto"
         else [s for s in ("external", "rapl", "ina3221", "ina2xx") if s != "external" or log]
     )
-    reasons = []
+    reasons: list[str] = []
     for name in order:
         sensor = makers[name]()
         why = sensor.available()

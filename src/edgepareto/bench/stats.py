@@ -98,7 +98,7 @@ def summarize(times_ms: list[float] | np.ndarray, *, seed: int = 0, n_boot: int 
     p90, p99 = (float(v) for v in np.percentile(x, [90, 99]))
     ci_med = bootstrap_ci(x, "median", n_boot=n_boot, seed=seed)
     ci_mean = bootstrap_ci(x, "mean", n_boot=n_boot, seed=seed + 1)
-    out = {
+    out: dict[str, Any] = {
         "runs": len(x),
         "median_ms": median,
         "mean_ms": mean,

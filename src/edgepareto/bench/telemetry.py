@@ -16,7 +16,7 @@ from typing import Any
 
 try:  # package import inside edgepareto; flat import when the files sit in one folder (a board)
     from edgepareto.bench._sysfs import proc_path, read_text, sysfs_path
-except ImportError:  # pragma: no cover - exercised by the flat-copy test and the board agent
+except ImportError:  # pragma: no cover - flat copies (board agent, flat-copy test); no-redef: same names
     from _sysfs import proc_path, read_text, sysfs_path  # type: ignore[no-redef]
 
 #: A run counts as throttled when a measured core's frequency after it is this much below the start.
@@ -126,15 +126,15 @@ class RunLog:
 
     def before(self) -> None:
         """Only with pauses: the frequency right before the run, after the core may have clocked down."""
-        self.freq_before.append(self.sampler.min_freq_khz())  # type: ignore[union-attr]
+        self.freq_before.append(self.sampler.min_freq_khz())  # type: ignore[union-attr]  # called only when active
 
     def after(self, now_ns: int) -> None:
         s = self.sampler
-        if s.has_freq:  # type: ignore[union-attr]
-            self.freq_after.append(s.min_freq_khz())  # type: ignore[union-attr]
-        if now_ns >= self._next_temp and s.has_temp:  # type: ignore[union-attr]
+        if s.has_freq:  # type: ignore[union-attr]  # after() is called only when active: a sampler
+            self.freq_after.append(s.min_freq_khz())  # type: ignore[union-attr]  # as above
+        if now_ns >= self._next_temp and s.has_temp:  # type: ignore[union-attr]  # as above
             self._next_temp = now_ns + self._temp_every_ns
-            t = s.max_temp_c()  # type: ignore[union-attr]
+            t = s.max_temp_c()  # type: ignore[union-attr]  # as above
             if t is not None:
                 self.temps.append(t)
 

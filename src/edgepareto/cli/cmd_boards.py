@@ -114,11 +114,13 @@ def render(doc: dict[str, Any], console) -> None:
             if b.get("emulation") and not b.get("error"):  # the status column says "emulated" in any case
                 console.print(f"{b['name']}: emulated ({b['emulation']}); its latencies are flagged emulated")
         return
-    rows = [
+    results = [
         (m["board"], m.get("status"), m.get("median_ms"), m.get("ci95_median_ms"), m.get("runs"), m.get("error"))
         for m in doc["measurements"]
     ]
-    console.print(table(doc["model"], ["board", "status", "median ms", "95% CI", "runs", "error"], rows, right=(2, 4)))
+    console.print(
+        table(doc["model"], ["board", "status", "median ms", "95% CI", "runs", "error"], results, right=(2, 4))
+    )
     for item in doc["not_done"]:
         console.print(f"[red]not measured on {item['board']}[/red]: {item['reason']}")
 

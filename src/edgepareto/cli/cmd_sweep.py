@@ -100,8 +100,9 @@ def models_plan(args: argparse.Namespace) -> Any:
     except ValueError:
         raise ConfigError(f"--threads takes a comma list of integers, got {args.threads!r}") from None
     options = {"preprocessing": args.preprocessing} if args.preprocessing else {}
+    models = tuple(str(Path(m).expanduser().absolute()) for m in args.models)
     study = StudyPlan(
-        "models", "models", models=tuple(absolute(m) for m in args.models), dataset=args.dataset,
+        "models", "models", models=models, dataset=args.dataset,
         data_dir=absolute(args.data_dir), ground_truth=absolute(args.ground_truth),
         synset_order=absolute(args.synset_order), labels=absolute(args.labels), limit=args.limit,
         balanced=args.balanced, protocol=args.protocol, threads=threads, options=options,

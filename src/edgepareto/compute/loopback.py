@@ -10,6 +10,7 @@ needs root and ``unshare``): the "only the driver sees the data" case.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -137,7 +138,7 @@ class LoopbackCluster:
         import ray
 
         deadline = time.monotonic() + timeout
-        ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
+        ray.init(address=self.address, log_to_driver=False, logging_level=logging.ERROR)
         try:
             while time.monotonic() < deadline:
                 self._check_alive()

@@ -25,6 +25,8 @@ from edgepareto.native_output import quiet_native_output
 if TYPE_CHECKING:
     import keras
 
+    from edgepareto.convert.calibration import CalibrationArrays
+
 log = logging.getLogger(__name__)
 
 SCHEMES: dict[str, str] = {
@@ -131,7 +133,7 @@ def export_variant(
     model: keras.Model | None = None,
     weights: Path | None = None,
     seed: int = 0,
-    calibration_dir: Path | None = None,
+    calibration_dir: Path | CalibrationArrays | None = None,  # a folder of images, or arrays already in memory
     calibration_samples: int = CALIBRATION_SAMPLES,
 ) -> list[Artifact]:
     """Build (or take) the Keras model and write one ``.tflite`` per precision into ``out_dir``."""

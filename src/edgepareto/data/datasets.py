@@ -215,6 +215,28 @@ def _read_ground_truth(
     path: Path, images: list[Path], index: dict[str, int], synset_order: str | Path | None
 ) -> dict[str, int]:
     """file name -> canonical class index, from any of the three ground-truth formats."""
+    text, lines = _ground_truth_lines(path)
+    named = "," in lines[0] or len(lines[0].split()) >= 2
+    if synset_order is not None and named:
+        raise DatasetError(
+            f"{path}: this ground truth names its labels, so --synset-order (for the devkit's "
+            "one-ID-per-line file only) does not apply; drop --synset-order"
+        )
+    if "," in lines[0]:  # CSV with a header
+        return _csv_ground_truth(path, text, index)
+    if named:  # "file label" list
+        return _listed_ground_truth(path, lines, index)
+    # devkit: one ILSVRC2012_ID (1..1000, devkit order) per line
+    if synset_order is None:
+        raise DatasetError(
+            f"{path}: devkit ground truth uses the devkit's synset order; pass --synset-order with its 1000 "
+            "wnids (ILSVRC2012_ID 1..1000, from data/meta.mat), one per line"
+        )
+    return _devkit_ground_truth(path, lines, images, index, synset_order)
+
+
+def _ground_truth_lines(path: Path) -> tuple[str, list[str]]:
+    """The file's text and its non-blank lines; refused when missing, unreadable or empty."""
     if not path.is_file():
         raise DatasetError(f"{path}: ground-truth file not found")
     try:
@@ -224,41 +246,44 @@ def _read_ground_truth(
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise DatasetError(f"{path}: ground-truth file is empty")
+    return text, lines
 
-    def label_of(value: str, where: str) -> int:
-        value = value.strip()
-        if value in index:
-            return index[value]
-        if value.isdigit() and int(value) < 1000:
-            return int(value)
-        raise DatasetError(f"{path}: {where}: label {value!r} is neither a synset id nor a class index 0-999")
 
-    if synset_order is not None and ("," in lines[0] or len(lines[0].split()) >= 2):
-        raise DatasetError(
-            f"{path}: this ground truth names its labels, so --synset-order (for the devkit's "
-            "one-ID-per-line file only) does not apply; drop --synset-order"
-        )
-    if "," in lines[0]:  # CSV with a header
-        rows = list(csv.DictReader(text.splitlines()))
-        cols = set(rows[0]) if rows else set()
-        key = "synset" if "synset" in cols else "label" if "label" in cols else None
-        if "file" not in cols or key is None:
-            raise DatasetError(f"{path}: a CSV ground truth needs a header with 'file' and 'synset' (or 'label')")
-        return {Path(r["file"]).name: label_of(r[key], f"row {i + 2}") for i, r in enumerate(rows)}
-    if len(lines[0].split()) >= 2:  # "file label" list
-        table = {}
-        for i, ln in enumerate(lines):
-            parts = ln.split()
-            if len(parts) < 2:
-                raise DatasetError(f"{path}: line {i + 1} has no label; expected 'file label' on every line")
-            table[Path(parts[0]).name] = label_of(parts[1], f"line {i + 1}")
-        return table
-    # devkit: one ILSVRC2012_ID (1..1000, devkit order) per line
-    if synset_order is None:
-        raise DatasetError(
-            f"{path}: devkit ground truth uses the devkit's synset order; pass --synset-order with its 1000 "
-            "wnids (ILSVRC2012_ID 1..1000, from data/meta.mat), one per line"
-        )
+def _label_of(path: Path, index: dict[str, int], value: str, where: str) -> int:
+    """A named label: a synset id (wnid) or a class index 0-999."""
+    value = value.strip()
+    if value in index:
+        return index[value]
+    if value.isdigit() and int(value) < 1000:
+        return int(value)
+    raise DatasetError(f"{path}: {where}: label {value!r} is neither a synset id nor a class index 0-999")
+
+
+def _csv_ground_truth(path: Path, text: str, index: dict[str, int]) -> dict[str, int]:
+    """A CSV with a header naming 'file' and 'synset' (or 'label')."""
+    rows = list(csv.DictReader(text.splitlines()))
+    cols = set(rows[0]) if rows else set()
+    key = "synset" if "synset" in cols else "label" if "label" in cols else None
+    if "file" not in cols or key is None:
+        raise DatasetError(f"{path}: a CSV ground truth needs a header with 'file' and 'synset' (or 'label')")
+    return {Path(r["file"]).name: _label_of(path, index, r[key], f"row {i + 2}") for i, r in enumerate(rows)}
+
+
+def _listed_ground_truth(path: Path, lines: list[str], index: dict[str, int]) -> dict[str, int]:
+    """'file label' on every line."""
+    table: dict[str, int] = {}
+    for i, ln in enumerate(lines):
+        parts = ln.split()
+        if len(parts) < 2:
+            raise DatasetError(f"{path}: line {i + 1} has no label; expected 'file label' on every line")
+        table[Path(parts[0]).name] = _label_of(path, index, parts[1], f"line {i + 1}")
+    return table
+
+
+def _devkit_ground_truth(
+    path: Path, lines: list[str], images: list[Path], index: dict[str, int], synset_order: str | Path
+) -> dict[str, int]:
+    """One ILSVRC2012_ID per line in the devkit's synset order: the whole validation set or one per image."""
     order = _synset_order(Path(synset_order))
     if len(order) != 1000 or set(order) != set(index):
         raise DatasetError(f"{synset_order}: expected the 1000 ILSVRC2012 synset ids, one per line")

@@ -138,7 +138,7 @@ class OnnxRuntimeRunner:
         return self._binding.copy_outputs_to_cpu()
 
     def close(self) -> None:
-        self._sess = None  # type: ignore[assignment]
+        self._sess = None
 
 
 register_engine(EngineEntry(name=NAME, open=OnnxRuntimeRunner, available=available, formats=(".onnx",)))

@@ -109,11 +109,11 @@ class InputCache:
         if fd is None:
             return False
         try:
-            if os.preadv(fd, [memoryview(out).cast("B")], hit[1]) != self.nbytes:
+            if os.preadv(fd, [out.data.cast("B")], hit[1]) != self.nbytes:
                 return False
         except OSError:
             return False
-        return zlib.crc32(out) == hit[2]  # damaged pixels are a miss: decoded again
+        return zlib.crc32(out.data) == hit[2]  # damaged pixels are a miss: decoded again
 
     def _open_writer(self) -> tuple[str, int, int]:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -134,7 +134,7 @@ class InputCache:
             return
         try:
             name, pack_fd, index_fd = self._writer or self._open_writer()
-            data, at = memoryview(np.ascontiguousarray(pixels)).cast("B"), self._end
+            data, at = np.ascontiguousarray(pixels).data.cast("B"), self._end
             crc = zlib.crc32(data)
             while data:
                 written = os.pwrite(pack_fd, data, at)

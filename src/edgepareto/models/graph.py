@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from edgepareto.models.cost import KINDS, CostReport, LayerSpec
+from edgepareto.models.cost import KINDS, CostReport, LayerKind, LayerSpec
 
 OP_KINDS: tuple[str, ...] = (*KINDS, "grouped", "elementwise", "pooling", "data")
 ELEMENTWISE: frozenset[str] = frozenset(
@@ -127,7 +127,8 @@ class Conv:
         if not square or self.kind not in KINDS:
             return None
         stride = self.stride or max(1, round(self.in_h / self.out_h))
-        return LayerSpec(name, self.kind, self.kernel_h, self.in_channels, self.out_channels, self.out_h, stride,
+        kind = cast(LayerKind, self.kind)  # one of KINDS: checked above
+        return LayerSpec(name, kind, self.kernel_h, self.in_channels, self.out_channels, self.out_h, stride,
                          batchnorm=batchnorm)  # fmt: skip
 
 

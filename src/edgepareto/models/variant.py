@@ -224,7 +224,7 @@ class Variant:
     def _complete(cls, found: dict[str, Any], stem: str, hints: dict[str, Any]) -> Variant:
         """What the name says, with what it leaves open taken from ``hints``."""
         fields = ("family", "alpha", "resolution", "num_classes", "precision", "background", "tag")
-        merged = {k: found.get(k) if found.get(k) is not None else hints.get(k) for k in fields}
+        merged: dict[str, Any] = {k: found.get(k) if found.get(k) is not None else hints.get(k) for k in fields}
         if merged["precision"] is None:
             raise ConfigError(f"variant name {stem!r} lacks a precision; e.g. mobilenet_v1_050_224.int8")
         merged["num_classes"] = merged["num_classes"] or 1000

@@ -8,7 +8,7 @@ beyond L2 for the wider variants). Three throughputs that must be >= 0 (``scipy.
 with two points, as on the seed's Table II, some come out 0). It replaced ``macs+positions+weights``
 (nnls-cost/3: one cost per output pixel whatever the width), which under-predicted int8 alpha 0.75
 by 10-13% on the Xeon host, and that one replaced ``macs+bytes+weights`` (nnls-cost/2), which missed
-int8 alpha 0.25 by 25-40% on both x86 hosts (``benchmarks/results/latency_prediction*.md``).
+int8 alpha 0.25 by 25-40% on both x86 hosts (``benchmarks/results/<host>/latency_prediction*.md``).
 Rows are divided by the measured latency, so the fit minimises relative error (a 0.4 ms and a
 30 ms variant count alike). Its interval is the largest relative error of leave-one-out refits,
 which needs one point more than the form has parameters (otherwise it is absent and says why).
@@ -74,7 +74,7 @@ class Prediction:
             raise ConfigError(f"a predicted latency must be > 0 ms, got {self.latency_ms}")
         if (self.low is None) != (self.high is None):
             raise ConfigError("a prediction interval needs both bounds or neither")
-        if self.low is not None and not self.low <= self.latency_ms <= self.high:
+        if self.low is not None and self.high is not None and not self.low <= self.latency_ms <= self.high:
             raise ConfigError(f"interval [{self.low}, {self.high}] must contain {self.latency_ms}")
 
     @property
@@ -83,12 +83,12 @@ class Prediction:
         or the model saw no variant of its family at all (another family's, or a file of unknown family)."""
         fitted = [Variant.parse(name) for name, _ in self.model.fit_on]
         same = [v for v in fitted if v.family == self.variant.family and v.alpha is not None]
-        if self.variant.alpha is None or not same:
+        alpha = self.variant.alpha
+        if alpha is None or not same:  # a given file of unknown family: no alpha to place inside the range
             return True
-        alphas, sides = [v.alpha for v in same if v.alpha is not None], [v.resolution for v in same]
-        return not (
-            min(alphas) <= self.variant.alpha <= max(alphas) and min(sides) <= self.variant.resolution <= max(sides)
-        )
+        alphas = [v.alpha for v in same if v.alpha is not None]
+        sides = [v.resolution for v in same]
+        return not (min(alphas) <= alpha <= max(alphas) and min(sides) <= self.variant.resolution <= max(sides))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -35,7 +35,7 @@ class AcceptingNoisy:
         self._store = store
 
     def measurements(self, **kwargs: Any) -> list[MeasurementRecord]:
-        return self._store.measurements(include_noisy=True, **kwargs)  # type: ignore[no-any-return]
+        return self._store.measurements(include_noisy=True, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -68,7 +68,8 @@ def _records(store: Records, key: ModelKey) -> list[MeasurementRecord]:
 def _points(recs: list[MeasurementRecord]) -> list[tuple[Variant, float]]:
     by_variant: dict[Variant, list[float]] = defaultdict(list)
     for r in recs:
-        by_variant[r.variant].append(float(r.value))
+        if r.value is not None:  # a failed record carries no value
+            by_variant[r.variant].append(float(r.value))
     return [(v, statistics.median(ms)) for v, ms in sorted(by_variant.items(), key=lambda kv: kv[0].name)]
 
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 _KERNEL = "_kernel_time"
 _WANTED = ("model_run", "SequentialExecutor::Execute", _KERNEL)
@@ -89,13 +89,16 @@ def read_events(path: str | Path) -> list[Event]:
         return [k for e in doc if isinstance(e, dict) and (k := keep(e)) is not None]
 
 
-def group_runs(events: Iterable[Timed]) -> list[tuple[float, list[Timed]]]:
+T = TypeVar("T", bound=Timed)  # what goes in comes out: an Event list gives Event groups
+
+
+def group_runs(events: Iterable[T]) -> list[tuple[float, list[T]]]:
     """(executor start, kernel events in time order) per run, in one sweep over the time-sorted events."""
     ordered = sorted(events, key=lambda e: e.ts)
     runs = [e for e in ordered if e.kind == "run"]
     execs = [e.ts for e in ordered if e.kind == "exec"]
     nodes = [(e.ts, e) for e in ordered if e.kind == "node"]
-    grouped: list[tuple[float, list[Timed]]] = []
+    grouped: list[tuple[float, list[T]]] = []
     x = n = 0
     for r in runs:  # runs do not overlap: each pointer only moves forward
         begin = r.ts

@@ -91,11 +91,11 @@ class LayerProfile:
         for lt in self.layers:
             out[lt.layer.kind] += lt.op.ms or 0.0
         out["other"] = sum(o.ms or 0.0 for o in self.other)
-        return out
+        return {**out}
 
     @property
     def total_ms(self) -> float | None:
-        return sum(self.by_kind().values()) if self.timed else None
+        return sum(v or 0.0 for v in self.by_kind().values()) if self.timed else None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -105,7 +105,7 @@ def _per_run(events: list[Event], skip: int) -> tuple[list[tuple[float, list[Eve
     """(executor start, kernel events in order) per counted run, and each counted run's duration (ms)."""
     grouped = group_runs(events)
     runs = sorted((e for e in events if e.kind == "run"), key=lambda e: e.ts)
-    return grouped[skip:], [r.dur / 1000.0 for r in runs[skip:]]  # type: ignore[misc]
+    return grouped[skip:], [r.dur / 1000.0 for r in runs[skip:]]
 
 
 def _nhwc(shape: tuple[int, ...] | None) -> tuple[int, ...] | None:

@@ -8,7 +8,7 @@ ONNX Runtime (``converted.py``), LiteRT's whole-model latency of the original be
 process, the fast protocol), so the sum of layer times can be checked against it; with ONNX
 Runtime the file is also opened as ``bench`` opens it in the profiling process, one unprofiled run
 after each profiled one (``interleaved``): the two sides then share the host's speed states, which
-a separate measurement moments later does not (``benchmarks/results/profile_agreement*.md``).
+a separate measurement moments later does not (``benchmarks/results/<host>/profile_agreement*.md``).
 """
 
 from __future__ import annotations

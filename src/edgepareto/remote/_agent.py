@@ -98,7 +98,7 @@ def reply(doc: dict) -> int:
 
 
 def fingerprint() -> dict:
-    from cpus import discover_host  # type: ignore[import-not-found]
+    from cpus import discover_host
 
     fp = discover_host()
     return fp.to_json() if hasattr(fp, "to_json") else fp
@@ -128,7 +128,7 @@ def benchmark(request: dict) -> dict:
     a fake sysfs tree cannot be pinned to (its CPUs are not this machine's), as in the bench core.
     Returns the tool's whole output (stdout then stderr) for the host's importer.
     """
-    from _sysfs import format_cpu_list, is_fake  # type: ignore[import-not-found]
+    from _sysfs import format_cpu_list, is_fake
 
     argv = [str(a) for a in request["argv"]]
     if not argv or not os.path.isabs(argv[0]):
@@ -163,7 +163,7 @@ def benchmark(request: dict) -> dict:
         import fcntl
 
         fcntl.flock(lock, fcntl.LOCK_EX)
-        from _guard import guarded_child  # type: ignore[import-not-found]
+        from _guard import guarded_child
 
         pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         try:  # like the bench core's child: dies with this agent, killed with its group on a timeout
@@ -184,7 +184,7 @@ def benchmark(request: dict) -> dict:
 
 def _measure_locked(request: dict, timeout: float) -> dict:
     """The child gets the request on stdin (no request file to leave behind) and dies with this agent."""
-    from _guard import guarded_child  # type: ignore[import-not-found]
+    from _guard import guarded_child
 
     cmd = [sys.executable, os.path.join(HERE, "_child.py"), "-"]
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}

@@ -215,7 +215,10 @@ class RemoteBoard:
         if self._fingerprint is None:
             from edgepareto.bench.cpus import Fingerprint
 
-            self._fingerprint = Fingerprint.from_json(self._flag(self.agent("fingerprint")["result"]))
+            fp = self._flag(self.agent("fingerprint")["result"])
+            if fp is None:
+                raise BoardRuntimeError(f"board {self.board.name}: the agent sent no fingerprint; rerun with --debug")
+            self._fingerprint = Fingerprint.from_json(fp)
         return self._fingerprint
 
     def _flag(self, fp: dict[str, Any] | None) -> dict[str, Any] | None:

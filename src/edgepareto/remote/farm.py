@@ -157,6 +157,29 @@ def _worker(
         out.put(("finished", board.name, None, None))
 
 
+def _hand_over(
+    report: FarmReport, kind: str, msg: tuple[Any, Any, Any], on_result: OnResult, on_event: OnEvent | None
+) -> None:
+    """One message from a board's worker, handled in the calling thread (results, failures, progress)."""
+    a, b, c = msg
+    if kind == "result":
+        report.done.append(a)
+        if c:
+            report.retries[a.board] = report.retries.get(a.board, 0) + c
+        on_result(a, b)
+    elif kind == "not_done":
+        report.not_done.append((a, b))
+    elif kind == "board_failed":
+        report.failed_boards[a] = b
+        log.warning("%s", b)
+        if on_event:
+            on_event(a, "failed", b)
+    elif kind == "event":
+        log.info("%s", c)
+        if on_event:
+            on_event(a, b, c)
+
+
 def run_farm(
     boards: Iterable[Board],
     jobs: Iterable[Job],
@@ -198,24 +221,10 @@ def run_farm(
     try:
         while running:
             kind, a, b, c = out.get()
-            if kind == "result":
-                report.done.append(a)
-                if c:
-                    report.retries[a.board] = report.retries.get(a.board, 0) + c
-                on_result(a, b)
-            elif kind == "not_done":
-                report.not_done.append((a, b))
-            elif kind == "board_failed":
-                report.failed_boards[a] = b
-                log.warning("%s", b)
-                if on_event:
-                    on_event(a, "failed", b)
-            elif kind == "event":
-                log.info("%s", c)
-                if on_event:
-                    on_event(a, b, c)
-            elif kind == "finished":
+            if kind == "finished":
                 running -= 1
+            else:
+                _hand_over(report, kind, (a, b, c), on_result, on_event)
     except BaseException:
         stop.set()
         raise

@@ -167,15 +167,40 @@ def board_from_mapping(name: str, raw: Mapping[str, Any], base: Path = Path(".")
     if "host" not in raw:
         raise ConfigError(f"{where}: host is required")
     kw: dict[str, Any] = {"name": name, "host": str(raw["host"])}
-    if "port" in raw:
-        if not isinstance(raw["port"], int):
-            raise ConfigError(f"{where}: port must be an integer in 1..65535")
-        kw["port"] = raw["port"]
-    for key in ("user", "python", "project", "remote_dir"):
+    kw.update(_scalar_fields(raw, where))
+    kw.update(_table_fields(raw, base, where))
+    return Board(**kw)
+
+
+# key -> (accepted types, what the one-line error says it must be)
+_SCALARS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "port": (int, "an integer in 1..65535"),
+    "user": (str, "a string"),
+    "python": (str, "a string"),
+    "project": (str, "a string"),
+    "remote_dir": (str, "a string"),
+    "connect_timeout": ((int, float), "a number of seconds"),
+    "emulated": (bool, "true or false"),
+    "benchmark_model": (str, "a path string"),
+}
+
+
+def _scalar_fields(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The single-valued keys, each checked for its type."""
+    kw: dict[str, Any] = {}
+    for key, (types, must) in _SCALARS.items():
         if key in raw:
-            if not isinstance(raw[key], str):
-                raise ConfigError(f"{where}: {key} must be a string")
-            kw[key] = raw[key]
+            if not isinstance(raw[key], types):
+                raise ConfigError(f"{where}: {key} must be {must}")
+            kw[key] = float(raw[key]) if key == "connect_timeout" else raw[key]
+    if "allow_agent" in raw:
+        kw["allow_agent"] = bool(raw["allow_agent"])
+    return kw
+
+
+def _table_fields(raw: Mapping[str, Any], base: Path, where: str) -> dict[str, Any]:
+    """Paths (relative to the inventory), the cluster list and the environment table."""
+    kw: dict[str, Any] = {}
     if "key" in raw:
         kw["key_file"] = _path(raw["key"], base, where, "key")
     if "known_hosts" in raw:
@@ -188,21 +213,7 @@ def board_from_mapping(name: str, raw: Mapping[str, Any], base: Path = Path(".")
         if not isinstance(raw["env"], Mapping) or not all(isinstance(v, str) for v in raw["env"].values()):
             raise ConfigError(f'{where}: env must be a table of strings, e.g. env = {{ NAME = "value" }}')
         kw["env"] = tuple(sorted(raw["env"].items()))
-    if "connect_timeout" in raw:
-        if not isinstance(raw["connect_timeout"], int | float):
-            raise ConfigError(f"{where}: connect_timeout must be a number of seconds")
-        kw["connect_timeout"] = float(raw["connect_timeout"])
-    if "allow_agent" in raw:
-        kw["allow_agent"] = bool(raw["allow_agent"])
-    if "emulated" in raw:
-        if not isinstance(raw["emulated"], bool):
-            raise ConfigError(f"{where}: emulated must be true or false")
-        kw["emulated"] = raw["emulated"]
-    if "benchmark_model" in raw:
-        if not isinstance(raw["benchmark_model"], str):
-            raise ConfigError(f"{where}: benchmark_model must be a path string")
-        kw["benchmark_model"] = raw["benchmark_model"]
-    return Board(**kw)
+    return kw
 
 
 def load_inventory(path: str | os.PathLike[str] | None = None) -> dict[str, Board]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from edgepareto.report._build import build_report
 from edgepareto.report._layout import write_html, write_markdown
-from edgepareto.report._profiles import load_profiles, profile_section
+from edgepareto.report._profiles import SavedProfile, load_profiles, profile_section
 from edgepareto.report.plots import plot_tradeoff
 
 DEFAULT_DIR = Path("edgepareto-results") / "report"
@@ -25,7 +25,11 @@ __all__ = [
 
 
 def write_report(
-    store: Any, out_dir: Path = DEFAULT_DIR, profiles: Sequence[dict[str, Any]] = (), *, accept_noisy: bool = False
+    store: Any,
+    out_dir: Path = DEFAULT_DIR,
+    profiles: Sequence[SavedProfile | dict[str, Any]] = (),
+    *,
+    accept_noisy: bool = False,
 ) -> dict[str, Any]:
     """Build everything from ``store`` (and saved ``profile`` documents) into ``out_dir``; returns what it wrote.
     ``accept_noisy``: latencies stored ``noisy`` enter the fronts and plots too (marked)."""

@@ -38,7 +38,8 @@ def your_models(store: Store, records: list[MeasurementRecord], *, accept_noisy:
     datasets = sorted({r.dataset for r in mine if r.metric == "top1" and r.dataset})
     devices = list(dict.fromkeys(r.device for r in mine if r.metric == "latency_ms" and r.device))
     answers = []
-    for ds in datasets or [None]:
+    choices: list[str | None] = [*datasets] or [None]  # no accuracy yet: one answer on latency alone
+    for ds in choices:
         for d in devices:
             usable = mine if accept_noisy else [r for r in mine if r.status != "noisy"]
             pts = collect_points(usable, device=d, dataset=ds, require=("latency_ms", "top1"))

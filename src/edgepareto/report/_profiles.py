@@ -118,7 +118,7 @@ def profile_section(docs: Sequence[SavedProfile | dict[str, Any]], out_dir: Path
     timed = [p for p in (as_profile(d) for d in docs) if p.timed]
     if not timed:
         return None
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in timed:
         total = float(p.total_ms or 0.0)
         ms = {k: float(p.by_kind_ms.get(k) or 0.0) for k in KINDS}

@@ -104,7 +104,7 @@ def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         far, angle = 0.0, 0.0
         if len(idx) > 1:
             d = coords[-1] - coords[0]
-            far, angle = max(np.linalg.norm(c - center) for c in coords), math.atan2(d[1], d[0])
+            far, angle = max(float(np.linalg.norm(c - center)) for c in coords), math.atan2(d[1], d[0])
         a, b = far + 0.045, 0.035
         t = np.linspace(0, 2 * math.pi, 120)
         ex = center[0] + a * np.cos(t) * math.cos(angle) - b * np.sin(t) * math.sin(angle)
@@ -132,9 +132,9 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         if markers:  # the legend names families by marker and precisions by colour (_family_legend)
             st = replace(st, marker=markers[e.point.variant.family], label="")
         xm, ym = e.point.metrics[x_metric], e.point.metrics[y_metric]
-        if xm.high > xm.low or ym.high > ym.low:  # type: ignore[operator]
-            ax.errorbar(xs[i], ys[i], xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],  # type: ignore[operator]
-                        yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],  # type: ignore[operator]
+        if xm.high > xm.low or ym.high > ym.low:
+            ax.errorbar(xs[i], ys[i], xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],
+                        yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],
                         fmt="none", ecolor="#888888", elinewidth=0.8, capsize=2, zorder=2)  # fmt: skip
         label = st.label if st.label and st.label not in seen else None
         seen.add(st.label)

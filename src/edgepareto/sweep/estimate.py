@@ -3,9 +3,10 @@
 The per-task estimates (``Task.estimate_s``) are guesses; training dominates the default plan and its cost
 depends on the host. Once the first training task has run ``LEARN_AT`` of its steps, the steady seconds
 per step (the first step, graph tracing, left out) price every training task left: a step of alpha ``a``
-costs ``STEP_C0 + a**2`` in units of the measured one, the shape of benchmarks/results/train_step_xeon.md
-(137, 278, 420, 727 ms per step for alpha 0.25, 0.5, 0.75, 1.0: this form gives 1, 1.84, 3.25, 5.2 against
-the measured 1, 2.03, 3.07, 5.3). Export and evaluation after each training add ``after_training_s``.
+costs ``STEP_C0 + a**2`` in units of the measured one, the shape of
+benchmarks/results/intel-xeon-2c/train_step_2026-12-03T0635.md (137, 278, 420, 727 ms per step for
+alpha 0.25, 0.5, 0.75, 1.0: this form gives 1, 1.84, 3.25, 5.2 against the measured
+1, 2.03, 3.07, 5.3). Export and evaluation after each training add ``after_training_s``.
 """
 
 from __future__ import annotations

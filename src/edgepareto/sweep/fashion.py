@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from edgepareto.models import Variant
+from edgepareto.errors import StoreError
+from edgepareto.models import Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord
 from edgepareto.sweep.keys import accuracy_key, fashion_recipe, schedule_key, size_key
 from edgepareto.sweep.plan import StudyPlan
@@ -35,7 +36,7 @@ class EvalJob:
             if rec.variant.precision not in self.study.precisions:
                 continue
             art = ctx.register(Path(rec.artifact), rec.variant, rec.scheme,
-                               fashion_recipe(self.study, rec.variant.alpha, rec.variant.precision))  # fmt: skip
+                               fashion_recipe(self.study, self.alpha, rec.variant.precision))  # fmt: skip
             recs = accuracy_records(self.study, rec, self.schedule)
             written += ctx.store.add_many([r.with_artifact(art.sha256) for r in recs], run_id=ctx.run_id)
         return written
@@ -56,10 +57,13 @@ def fashion_keys(study: StudyPlan, alpha: float, schedule: str) -> tuple[str, ..
 def accuracy_records(study: StudyPlan, rec: StudyRecord, schedule: str = "") -> list[MeasurementRecord]:
     """top-1/top-5 records of one trained and evaluated artifact, keyed by study, variant and schedule."""
     v = rec.variant
+    if v.alpha is None:  # the study trains by alpha: a record without one is not this study's
+        raise StoreError(f"{rec.artifact}: a Fashion-MNIST record without an alpha; rerun the sweep to retrain it")
+    alpha = v.alpha
     doc = rec.to_json()
     return MeasurementRecord.from_accuracy(
         rec, variant=v, dataset=FASHION_DATASET.name,
-        key=lambda metric: accuracy_key(study.name, v.alpha, v.precision, FASHION_DATASET.name, metric, schedule),
+        key=lambda metric: accuracy_key(study.name, alpha, v.precision, FASHION_DATASET.name, metric, schedule),
         engine="litert" if rec.artifact.endswith(".tflite") else None, engine_version=rec.extra.get("engine"),
         notes="Wilson 95% interval; " + rec.dataset,
         record={k: x for k, x in doc.items() if isinstance(x, (str, int, float, list, dict, type(None)))},
@@ -76,6 +80,7 @@ def expand_fashion(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[
         label = f"train + evaluate Fashion-MNIST alpha={a:g} (fp32, int8)"
         builds.append(Task("train", study.name, label, job.keys(), 30.0 + 90.0 * a, job))
         for p in study.precisions:
-            v = Variant(study.family, a, 32, 10, p)  # label and estimate; records carry the artifact's variant
+            prec = Precision.parse(p)
+            v = Variant(study.family, a, 32, 10, prec)  # label and estimate; records carry the artifact's variant
             latencies += latency_tasks(study, v, fashion_recipe(study, a, p), ["litert"], devices)
     return builds, latencies

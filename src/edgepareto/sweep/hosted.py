@@ -32,10 +32,11 @@ def hosted_name(config: ModelConfig, precision: Precision) -> str:
 def expand_hosted(study: StudyPlan, devices: list[str], ctx: Context) -> list[Task]:
     """The study's tasks with every variant whose Google file is in ``hosted_dir`` measured from that file."""
     folder = Path(str(study.hosted_dir)).expanduser()
-    builds, found = [], []
+    builds: list[Task] = []
+    found: list[tuple[ModelConfig, Precision, Path]] = []
     for config in study.configs():
-        missing = []
-        for p in study.precisions:
+        missing: list[tuple[ModelConfig, Precision, Path]] = []
+        for p in map(Precision.parse, study.precisions):
             path = folder / hosted_name(config, p)
             (found if path.is_file() and p in ("fp32", "int8") else missing).append((config, p, path))
         if missing:

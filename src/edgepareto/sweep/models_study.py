@@ -91,7 +91,7 @@ def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
     inspects, evals, latencies = [], [], []
     images = _Images(study, files)
     for f in files:
-        ctx.builders[f.recipe] = lambda c, f=f: adopt(c.store, f.path, variant=f.variant, run_id=c.run_id)
+        ctx.builders[f.recipe] = _adopter(f)
         inspects.append(_inspect_task(study, f))
         evals.append(_eval_task(study, f, images))
         engines = [e for e in study.engines if FORMAT_OF_ENGINE[e] == FORMAT_OF_ENGINE[f.engine]] or [f.engine]
@@ -160,7 +160,7 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
         result = evaluate(
             art.path, images(), engine=f.engine, preset=study.options.get("preprocessing"),
             limit=study.limit, balanced=study.balanced, labels=study.labels if study.dataset != "folder" else None,
-            progress=(lambda done, total: ctx.progress(f"{done}/{total} images")) if ctx.progress else None,
+            progress=(lambda done, total: say(f"{done}/{total} images")) if (say := ctx.progress) else None,
             companions=companions, chunks=chunks,
         )  # fmt: skip
         images.filled.update(c.pixel_key for c in (*companions, images.spec(f)) if c is not None)
@@ -170,13 +170,23 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
     return Task("eval", study.name, label, keys, 5.0 + f.variant.resolution / 100, run)
 
 
+def _adopter(f: GivenFile) -> Any:
+    """The builder of a given file: it is adopted into the store as it is (nothing to convert)."""
+
+    def build(c: Context) -> Any:
+        return adopt(c.store, f.path, variant=f.variant, run_id=c.run_id)
+
+    return build
+
+
 class _Images:
     """The study's labelled images, opened on first use and once per sweep (a folder scan, not a decode),
     and how its evaluations share the decoding: the first one decodes each image once and writes the
     inputs of every other file's preprocessing into the cache; the others read them, in this process."""
 
     def __init__(self, study: StudyPlan, files: list[GivenFile]) -> None:
-        self.study, self.files, self.opened = study, files, None
+        self.study, self.files = study, files
+        self.opened: Any = None  # the Dataset, once opened
         self.specs: dict[str, Any] = {}
         self.filled: set[str] = set()  # pixel keys whose inputs this sweep has cached
 

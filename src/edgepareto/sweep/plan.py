@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from edgepareto import validation
 from edgepareto.artifacts import CALIBRATION_SAMPLES
@@ -76,7 +76,7 @@ class StudyPlan:
     families: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        def fail(what: str) -> None:
+        def fail(what: str) -> NoReturn:
             raise ConfigError(f"study {self.name!r}: {what}")
 
         if not isinstance(self.name, str) or not self.name.replace("-", "").replace("_", "").isalnum():
@@ -84,6 +84,22 @@ class StudyPlan:
         self._check_scalars()
         if self.kind not in KINDS:
             fail(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        self._check_lists(fail)
+        self._check_grid(fail)
+        validation.integer(self.calibration_samples, f"study {self.name!r}: calibration_samples", lo=1, hi=10000)
+        validation.seed(self.seed, f"study {self.name!r}: seed")
+        self._check_options(fail)
+        self._check_preprocessing(fail)
+        self._check_measure(fail)
+        self._check_models(fail)
+        self._check_measured(fail)
+        self._check_dataset(fail)
+        if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
+            fail("the Fashion-MNIST study exports fp32 and int8 only")
+        self._check_protocol_overrides()
+
+    def _check_lists(self, fail: Callable[[str], NoReturn]) -> None:
+        """The grid's axes: non-empty lists (a lone value becomes a one-item list), no duplicates."""
         for f in ("alphas", "resolutions", "precisions", "engines", "threads", "clusters"):
             value = getattr(self, f)
             if isinstance(value, (str, int, float)):
@@ -93,6 +109,9 @@ class StudyPlan:
             if f in ("precisions", "engines", "clusters") and not all(isinstance(v, str) for v in value):
                 fail(f"{f} must be a list of strings, got {list(value)!r}")
             object.__setattr__(self, f, validation.no_duplicates(tuple(value), f"study {self.name!r}: {f}"))
+
+    def _check_grid(self, fail: Callable[[str], NoReturn]) -> None:
+        """Every value on the grid's axes is one the models, converters and engines know."""
         for a in self.alphas:
             ModelConfig(self.family, a, 224)  # alpha range and family name
         for r in self.resolutions:
@@ -109,8 +128,9 @@ class StudyPlan:
             fail(f"threads must be integers in [1, {MAX_THREADS}], got {list(self.threads)}")
         if self.protocol not in PROTOCOLS:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
-        validation.integer(self.calibration_samples, f"study {self.name!r}: calibration_samples", lo=1, hi=10000)
-        validation.seed(self.seed, f"study {self.name!r}: seed")
+
+    def _check_options(self, fail: Callable[[str], NoReturn]) -> None:
+        """``options``: protocol overrides, a preprocessing preset and an end-to-end image folder only."""
         unknown = sorted(set(self.options) - {"protocol", "preprocessing", "end_to_end"})
         if unknown or not isinstance(self.options.get("protocol", {}), dict):
             fail(
@@ -119,14 +139,6 @@ class StudyPlan:
             )
         if not isinstance(self.options.get("end_to_end", ""), str):
             fail(f"options.end_to_end must be a folder of images (a string), got {self.options['end_to_end']!r}")
-        self._check_preprocessing(fail)
-        self._check_measure(fail)
-        self._check_models(fail)
-        self._check_measured(fail)
-        self._check_dataset(fail)
-        if self.kind == "fashion-mnist" and any(p not in ("fp32", "int8") for p in self.precisions):
-            fail("the Fashion-MNIST study exports fp32 and int8 only")
-        self._check_protocol_overrides()
 
     def _check_scalars(self) -> None:
         """Every scalar key has one type: TOML's ``data_dir = 5``, ``limit = true`` (an int in Python) or
@@ -202,7 +214,7 @@ class StudyPlan:
         except ConfigError as exc:
             raise ConfigError(f"study {self.name!r}: options.protocol: {exc}") from None
 
-    def _check_measure(self, fail: Callable[[str], None]) -> None:
+    def _check_measure(self, fail: Callable[[str], NoReturn]) -> None:
         from edgepareto.predict import check_measure
 
         try:
@@ -212,7 +224,7 @@ class StudyPlan:
         if self.measure != "all" and self.kind == "fashion-mnist":
             fail('measure = "corners" or N applies to built studies; the Fashion-MNIST study measures all')
 
-    def _check_preprocessing(self, fail: Callable[[str], None]) -> None:
+    def _check_preprocessing(self, fail: Callable[[str], NoReturn]) -> None:
         from edgepareto.data.presets import PRESETS
 
         preset = self.options.get("preprocessing")
@@ -223,7 +235,7 @@ class StudyPlan:
         if self.kind == "fashion-mnist":
             fail("options.preprocessing does not apply to fashion-mnist (28x28 grey, padded to 32)")
 
-    def _check_models(self, fail: Callable[[str], None]) -> None:
+    def _check_models(self, fail: Callable[[str], NoReturn]) -> None:
         if isinstance(self.models, str):
             object.__setattr__(self, "models", (self.models,))
         object.__setattr__(self, "models", tuple(str(m) for m in self.models))
@@ -244,14 +256,14 @@ class StudyPlan:
         if self.balanced and self.limit is None:
             fail("balanced = true needs a limit")
 
-    def _check_measured(self, fail: Callable[[str], None]) -> None:
+    def _check_measured(self, fail: Callable[[str], NoReturn]) -> None:
         """Kind "measured": built files, their accuracy on ``data_dir`` (a class-balanced subset of ``limit``)."""
         if self.kind != "measured":
             return
         if self.dataset not in MEASURED_DATASETS or not self.data_dir:
             fail(f"kind 'measured' needs dataset = one of {', '.join(MEASURED_DATASETS)} and data_dir = the images")
 
-    def _check_dataset(self, fail: Callable[[str], None]) -> None:
+    def _check_dataset(self, fail: Callable[[str], NoReturn]) -> None:
         """The built kinds name the one set their accuracy is about (or none): any other name was a mistake."""
         allowed = _DATASETS_OF_KIND.get(str(self.kind))
         if allowed is None or self.dataset is None or self.dataset in allowed:

@@ -49,7 +49,7 @@ def predict_study(store: Store, study: StudyPlan, devices: list[str]) -> tuple[i
 def predict_plan(store: Store, plan: Plan, devices: list[str]) -> tuple[int, list[str]]:
     """Predictions for every study of ``plan`` that measures less than all of its grid; first, on every device,
     the predictions of variants measured since are dropped (whatever study measured them)."""
-    written, notes = 0, []
+    written, notes = 0, list[str]()
     for device in devices:
         drop_superseded(store, device)
     for study in plan.studies:

@@ -206,7 +206,8 @@ def _run_pending(
         view.stop()
         outcome.status = status
         outcome.seconds = time.monotonic() - t0
-        ctx.store.finish_run(outcome.run_id, status, outcome.done, outcome.skipped, outcome.failed)
+        if outcome.run_id is not None:  # None: the store refused the run before it started
+            ctx.store.finish_run(outcome.run_id, status, outcome.done, outcome.skipped, outcome.failed)
 
 
 def _run_here(

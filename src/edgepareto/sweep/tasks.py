@@ -204,7 +204,8 @@ class BuildRecipe:
                         "asked for %s", art.path, named, self.study.name, self.study.preprocessing)  # fmt: skip
 
     def counted(self, ctx: Context) -> int:  # build; how many size records are new
-        before, _ = sum(ctx.store.has(size_key(w[2])) for w in self.wanted), self(ctx)
+        before = sum(ctx.store.has(size_key(w[2])) for w in self.wanted)
+        self(ctx)
         return sum(ctx.store.has(size_key(w[2])) for w in self.wanted) - before
 
     @property
@@ -255,7 +256,7 @@ def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[li
     fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
     measured = set(to_measure(study.configs(), study.measure))
     for config in study.configs():
-        wanted = tuple((p, f, recipe_of(study, config, p, f)) for p in study.precisions for f in fmts)
+        wanted = tuple((Precision.parse(p), f, recipe_of(study, config, p, f)) for p in study.precisions for f in fmts)
         recipe = BuildRecipe(study, config, wanted)
         for w in wanted:
             ctx.builders[w[2]] = recipe

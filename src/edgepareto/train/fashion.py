@@ -24,7 +24,7 @@ import numpy as np
 
 from edgepareto import validation
 from edgepareto.errors import ConfigError, EdgeParetoError, StoreError
-from edgepareto.models import Variant
+from edgepareto.models import Precision, Variant
 
 if TYPE_CHECKING:
     import keras
@@ -93,14 +93,14 @@ class Schedule:
         )
 
 
-# The main job's schedule (`edgepareto sweep`'s Fashion-MNIST study): one epoch over all 60,000 training images in
-# batches of 128 (470 Adam steps, cosine to 0), chosen by measurement to fit a cold `make main` in 10 minutes
+# The main job's schedule (`edgepareto sweep`'s Fashion-MNIST study): one epoch over all 60,000 training images
+# in batches of 128 (470 Adam steps, cosine to 0), chosen by measurement to fit a cold `make main` in 10 minutes
 # (issue 27): one epoch of the four alphas is 367 s on a quiet 2-core Xeon (batch 256,
-# benchmarks/results/train_step_xeon.md), about 160 s on the 2-core AMD EPYC. Batch 256 (235 steps) gave fp32
-# top-1 83.33 / 85.04 / 84.49 / 86.55% for alpha 0.25 / 0.5 / 0.75 / 1.0 (main_budget.md): 0.75 under 85%. Batch
-# 128, same seed and rate: 84.18 / 85.54 / 86.58 / 86.20%, int8 within 0.8 points of each; the same epoch costs
-# about the same time per image (benchmarks/results/fashion_schedule_notes.md: what was tried, accuracy only).
-# The lead's benchmarks/main_budget.py run is the timing figure. `edgepareto train` keeps Schedule() (3 epochs).
+# benchmarks/results/intel-xeon-2c/train_step_2026-12-03T0635.md), about 160 s on the 2-core AMD EPYC. Batch 256
+# (235 steps) gave fp32 top-1 83.33 / 85.04 / 84.49 / 86.55% for alpha 0.25 / 0.5 / 0.75 / 1.0: 0.75 under 85%.
+# Batch 128, same seed and rate: 84.18 / 85.54 / 86.58 / 86.20%, int8 within 0.8 points of each, about the same
+# time per image (benchmarks/results/amd-epyc-2c/fashion_schedule_notes.md: what was tried, accuracy only).
+# benchmarks/main_budget.py is the timing figure. `edgepareto train` keeps Schedule() (3 epochs).
 SWEEP_SCHEDULE = Schedule(epochs=1, batch_size=128)
 
 
@@ -284,7 +284,7 @@ def study_variant(
         STUDY_PRECISIONS,
         folder,
         model=model,
-        calibration_dir=calib,  # type: ignore[arg-type]  (in-memory arrays are accepted)
+        calibration_dir=calib,
         calibration_samples=schedule.calibration_samples,
     )
     test = fashion_mnist("test")
@@ -294,7 +294,7 @@ def study_variant(
         if progress:
             progress(f"evaluating {Path(art.path).name} on {len(test):,} test images")
         results[art.precision] = (art, evaluate(art.path, test, spec=spec, workers=workers))
-    fp32_top1 = results["fp32"][1].top1_predictions
+    fp32_top1 = results[Precision.FP32][1].top1_predictions
     records = []
     for precision, (art, res) in results.items():
         agree = None if precision == "fp32" else agreement(list(fp32_top1), list(res.top1_predictions))
