@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from edgepareto.models import Precision, Variant
 from edgepareto.store import MeasurementRecord
@@ -104,10 +105,10 @@ def published_family_records(families: Iterable[str]) -> list[MeasurementRecord]
     for variant, row in top1_rows().items():
         if variant.family not in families:
             continue
-        common = {"variant": variant, "source": "published", "citation": row.source, "dataset": IMAGENET,
-                  "n": 50000, "notes": f"{row.family} {row.alpha:g}/{row.resolution} {row.precision}: {row.source}",
-                  "record": {"top1": row.top1, "top5": row.top5, "macs_millions": row.macs_millions},
-                  "tool_versions": {}}  # fmt: skip
+        notes = f"{row.family} {row.alpha:g}/{row.resolution} {row.precision}: {row.source}"
+        record = {"top1": row.top1, "top5": row.top5, "macs_millions": row.macs_millions}
+        common: dict[str, Any] = dict(variant=variant, source="published", citation=row.source, dataset=IMAGENET,
+                                      n=50000, notes=notes, record=record, tool_versions={})  # fmt: skip
         recs.append(MeasurementRecord(metric="top1", value=row.top1, **common))
         if row.top5 is not None:
             recs.append(MeasurementRecord(metric="top5", value=row.top5, **common))

@@ -39,8 +39,9 @@ def resolve_spec(
     if named is not None:
         spec = default_spec(shape, num_outputs, classes, preset=named[0])
         return spec if named[1] is None else replace(spec, label_offset=named[1])
-    if doc is not None:
-        return spec_beside(model)  # the whole spec, its errors naming the sidecar
+    beside = spec_beside(model) if doc is not None else None  # the whole spec, its errors naming the sidecar
+    if beside is not None:
+        return beside
     if dataset.name == "fashion-mnist":
         from edgepareto.data.fashion_mnist import fashion_spec
 

@@ -239,8 +239,8 @@ class PreprocessingSpec:
             decoded = self._decode(path)
             return [s.prepare_decoded(decoded) for s in every]
         try:
-            with Image.open(path) as im:
-                im = im.convert("L" if self.color == "L" else "RGB")  # decoded once, cropped and resized per spec
+            with Image.open(path) as opened:
+                im = opened.convert("L" if self.color == "L" else "RGB")  # decoded once, cropped and resized per spec
                 return [s.prepare_pil(im) for s in every]
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise DatasetError(f"{path}: not a readable image ({exc})") from exc

@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -52,12 +52,13 @@ class _Evaluator:
 
         self.runner = open_runner(model, engine, threads=1)
         self.spec, self.dataset = spec, dataset
-        self.cache = InputCache(spec, Path(cache_root)) if cache_root is not None else None
+        root = Path(cache_root) if cache_root is not None else None
+        self.cache = InputCache(spec, root) if root is not None else None
         # Other models' specs fed from the same decode (a study): their cache entries are written on the way,
         # once per distinct pixel array (an fp32 and an int8 file of one resolution share theirs).
-        wanted = {c.pixel_key: c for c in companions if cache_root is not None and c.decode_key == spec.decode_key}
+        wanted = {c.pixel_key: c for c in companions if root is not None and c.decode_key == spec.decode_key}
         wanted.pop(spec.pixel_key, None)
-        self.companions = [(c, InputCache(c, Path(cache_root))) for c in wanted.values()]
+        self.companions = [(c, InputCache(c, root)) for c in wanted.values() if root is not None]
         inp = self.runner.inputs[0]
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = is_nchw(inp.shape)
@@ -71,10 +72,10 @@ class _Evaluator:
     def pixels_into(self, i: int, out: np.ndarray) -> bool:
         """Fill ``out`` with item ``i``'s uint8 pixels; True when they came from the cache."""
         ident = self.dataset.cache_identity(i) if self.cache is not None else None
-        if ident is not None and self.cache.get_into(ident, out):  # type: ignore[union-attr]
+        if ident is not None and self.cache is not None and self.cache.get_into(ident, out):
             return True
         need = [c for c in self.companions if not c[1].has(ident)] if ident is not None else []
-        if need and type(self.dataset) is Dataset:  # one decode for this spec and the companions it lacks
+        if ident is not None and need and type(self.dataset) is Dataset:  # one decode for this and the lacking
             arrays = self.spec.load_many(self.dataset.files[i], [c[0] for c in need])
             out[...] = arrays[0]
             for (_, cache), pixels in zip(need, arrays[1:], strict=True):
@@ -94,7 +95,8 @@ class _Evaluator:
         n = stop - start
         topk = np.full((n, TOPK), -1, np.int64)
         ok = np.zeros(n, bool)
-        skipped, hits = [], 0
+        skipped: list[dict[str, str]] = []
+        hits = 0
         pixels = np.empty((n, self.spec.size, self.spec.size, self.spec.channels), self.spec.pixel_dtype)
         for j, i in enumerate(range(start, stop)):
             try:
@@ -111,10 +113,10 @@ class _Evaluator:
         x = np.ascontiguousarray(x)
         offset = self.spec.label_offset
         runner = self.runner
-        for j in np.flatnonzero(ok):
-            runner.set_inputs([x[j : j + 1]])
+        for row in np.flatnonzero(ok):
+            runner.set_inputs([x[row : row + 1]])
             runner.invoke()
-            topk[j] = top_k(runner.get_outputs()[0].reshape(-1), TOPK) - offset
+            topk[row] = top_k(runner.get_outputs()[0].reshape(-1), TOPK) - offset
         return start, topk, ok, skipped, hits
 
 
@@ -213,7 +215,7 @@ def _shared_chunks(
     """This process is one of the workers: it evaluates chunks from the back of the (guided, shrinking)
     list while ``helpers`` spawned workers take them from the front, so no CPU waits on a spawn's
     start-up and the parent, already holding every import, is not idle. Results come in any order."""
-    queue, pending = collections.deque(bounds), set()
+    queue, pending = collections.deque(bounds), set[Future[Any]]()
 
     def top_up() -> None:
         with _sigint_blocked():  # a submit may spawn a worker: it inherits the mask (exec keeps it)

@@ -92,7 +92,7 @@ def _setup_axes(fig, ax, frame: _Frame, x_metric: str, y_metric: str, title: str
 
 def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, frame: _Frame) -> None:
     """Same-alpha groups: dashed ellipses drawn in display-proportional axes space, labelled outside."""
-    groups: dict[tuple[float | None, int, str | None], list[int]] = {}
+    groups: dict[tuple[str, float | None, int, str | None], list[int]] = {}
     for i, e in enumerate(pts):
         v = e.point.variant
         groups.setdefault((v.family, v.alpha, v.resolution, e.point.engine), []).append(i)

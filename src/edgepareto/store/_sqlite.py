@@ -332,13 +332,13 @@ class Store:
         sql = "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND host = ?"
         rows = self._retry(lambda: self._db.execute(sql, (socket.gethostname(),)).fetchall())
         dead = [int(r["id"]) for r in rows if not run_is_alive(int(r["pid"]), str(r["started_at"]))]
+        kill = "UPDATE runs SET status = 'killed', finished_at = ? WHERE id = ? AND status = 'running'"
         for run_id in dead:
-            self._write(
-                lambda db, run_id=run_id: db.execute(
-                    "UPDATE runs SET status = 'killed', finished_at = ? WHERE id = ? AND status = 'running'",
-                    (now(), run_id),
-                )
-            )
+
+            def mark(db: sqlite3.Connection, run_id: int = run_id) -> None:
+                db.execute(kill, (now(), run_id))
+
+            self._write(mark)
         return len(dead)
 
     def finish_run(self, run_id: int, status: str, done: int, skipped: int, failed: int) -> None:

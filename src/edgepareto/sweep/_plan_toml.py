@@ -20,7 +20,7 @@ def plan_toml(plan_name: str, executor: ExecutorChoice, recommend: dict[str, flo
         tables = []
         for name, f in type(s).__dataclass_fields__.items():
             value = getattr(s, name)
-            default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+            default = f.default_factory() if callable(f.default_factory) else f.default
             if name != "name" and name != "kind" and value == default:
                 continue
             if isinstance(value, dict):
