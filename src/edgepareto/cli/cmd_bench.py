@@ -164,10 +164,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         imported = import_benchmark_model_file(args.file)
         doc = imported.to_json()
         if args.store is not None:
-            doc["stored"] = _stored(args, lambda store, given: given.store_imported(
-                store, imported, args.file, args.model, args.device, force=args.force))  # fmt: skip
+            from edgepareto.sweep import record_imported
+
+            doc["stored"] = record_imported(args.store, imported, args.file, model=args.model, device=args.device,
+                                            force=args.force)  # fmt: skip
         elif args.model is not None:
-            from edgepareto.sweep.given import check_imported
+            from edgepareto.sweep import check_imported
 
             if not args.model.is_file():
                 raise ConfigError(f"--model {args.model}: not found; pass the model file the log ran")
@@ -210,8 +212,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise errors.get(m.error_kind or "", EngineError)(m.error)
     doc = m.to_json()
     if args.store is not None:
-        doc["stored"] = _stored(args, lambda store, given: given.store_bench(store, m, args.file,
-                                                                             protocol_overrides(args)))  # fmt: skip
+        from edgepareto.sweep import record_bench
+
+        doc["stored"] = record_bench(args.store, m, args.file, protocol_overrides(args))
     return doc
 
 
@@ -236,15 +239,6 @@ def _compared(args: argparse.Namespace, protocol: Any, options: dict[str, Any]) 
 
             print(f"edgepareto bench: error: {m.error}", file=sys.stderr)
     return doc
-
-
-def _stored(args: argparse.Namespace, write: Any) -> dict[str, Any]:
-    """Open ``--store`` (with the reference rows) and let ``write(store, given)`` record into it."""
-    from edgepareto.analysis import open_results
-    from edgepareto.sweep import given
-
-    with open_results(args.store) as store:
-        return write(store, given)
 
 
 def _warn_partial(m: Any, args: argparse.Namespace) -> None:

@@ -150,22 +150,41 @@ def accuracy_key_of(sha256: str, dataset: dict[str, Any], metric: str) -> str:
     return digest({"accuracy_of": sha256, "dataset": dataset, "metric": metric})
 
 
-def accuracy_ident(
-    model: str | Path, kind: str, data_dir: str | Path | None, *, engine: str, preset: str | None = None,
-    ground_truth: str | Path | None = None, synset_order: str | Path | None = None, labels: str | Path | None = None,
-    limit: int | None = None, balanced: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+@dataclass(frozen=True)
+class EvalData:
+    """What one evaluation ran on besides the file: the data set, how its labels are read, which images and
+    which preprocessing (``None``: the file's sidecar, else the default). One object for ``eval --store`` and a
+    sweep, so both key the same evaluation alike."""
+
+    kind: str
+    data_dir: str | Path | None = None
+    ground_truth: str | Path | None = None
+    synset_order: str | Path | None = None
+    labels: str | Path | None = None
+    limit: int | None = None
+    balanced: bool = False
+    preprocessing: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            raise ConfigError("an evaluation's data set needs a kind (imagenet, fashion-mnist, folder)")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"an evaluation's limit must be at least 1 image, got {self.limit}")
+
+
+def accuracy_ident(model: str | Path, data: EvalData, *, engine: str) -> dict[str, Any]:
     """What one evaluation depends on besides the file: the same in ``eval --store`` and a sweep."""
     from edgepareto.data.preprocessing import read_sidecar
 
     def where(p: str | Path | None) -> str | None:
         return None if p is None else str(Path(p).expanduser().resolve())
 
+    preset = data.preprocessing
     sidecar = read_sidecar(model) if preset is None else None
     prep = preset or (f"sidecar:{digest(sidecar, 12)}" if sidecar is not None else "default")
-    return {"dataset": kind, "data_dir": where(data_dir), "ground_truth": where(ground_truth),
-            "synset_order": where(synset_order), "labels": where(labels), "limit": limit,
-            "balanced": bool(balanced and limit), "preprocessing": prep, "engine": engine}  # fmt: skip
+    return {"dataset": data.kind, "data_dir": where(data.data_dir), "ground_truth": where(data.ground_truth),
+            "synset_order": where(data.synset_order), "labels": where(data.labels), "limit": data.limit,
+            "balanced": bool(data.balanced and data.limit), "preprocessing": prep, "engine": engine}  # fmt: skip
 
 
 def protocol_name(name: str, overrides: dict[str, Any]) -> str:

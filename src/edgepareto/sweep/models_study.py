@@ -22,6 +22,7 @@ from typing import Any
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import Variant
 from edgepareto.sweep.given import (
+    EvalData,
     accuracy_ident,
     accuracy_key_of,
     adopt,
@@ -69,9 +70,9 @@ def built_eval_tasks(study: StudyPlan) -> list[Task]:
 
 
 def _built_eval_task(study: StudyPlan, name: str, precision: Any, engine: str, recipe: str, images: _Images) -> Task:
-    ident = accuracy_ident("", "imagenet", study.data_dir, engine=engine, preset=study.preprocessing,
-                           ground_truth=study.ground_truth, synset_order=study.synset_order, limit=study.limit,
-                           balanced=study.balanced)  # fmt: skip
+    data = EvalData("imagenet", study.data_dir, study.ground_truth, study.synset_order, limit=study.limit,
+                    balanced=study.balanced, preprocessing=study.preprocessing)  # fmt: skip
+    ident = accuracy_ident("", data, engine=engine)
     keys = tuple(accuracy_key_of(recipe, ident, m) for m in ("top1", "top5"))
 
     def run(ctx: Context) -> int:
@@ -141,11 +142,9 @@ def _inspect_task(study: StudyPlan, f: GivenFile) -> Task:
 
 
 def _ident(study: StudyPlan, f: GivenFile) -> dict[str, Any]:
-    return accuracy_ident(
-        f.path, str(study.dataset), study.data_dir, engine=f.engine, preset=study.options.get("preprocessing"),
-        ground_truth=study.ground_truth, synset_order=study.synset_order, labels=study.labels,
-        limit=study.limit, balanced=study.balanced,
-    )  # fmt: skip
+    data = EvalData(str(study.dataset), study.data_dir, study.ground_truth, study.synset_order, study.labels,
+                    study.limit, study.balanced, study.options.get("preprocessing"))  # fmt: skip
+    return accuracy_ident(f.path, data, engine=f.engine)
 
 
 def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
