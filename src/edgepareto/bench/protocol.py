@@ -160,9 +160,15 @@ class Protocol:
         return replace(base, **overrides) if overrides else base
 
     @classmethod
+    def presets(cls) -> dict[str, Callable[..., Protocol]]:
+        """The named presets, each a builder taking overrides: the one list of protocol names (CLI choices,
+        a plan's ``protocol``)."""
+        return {"fast": cls.fast, "fast-single": cls.fast_single, "paper": cls.paper}
+
+    @classmethod
     def preset(cls, name: str, **overrides: Any) -> Protocol:
         """A named preset (``fast``, ``paper``) with overrides; the one place a name becomes a protocol."""
-        presets = {"fast": cls.fast, "fast-single": cls.fast_single, "paper": cls.paper}
+        presets = cls.presets()
         if name not in presets:
             raise ConfigError(f"protocol must be one of {', '.join(presets)}, got {name!r}")
         try:

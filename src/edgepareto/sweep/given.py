@@ -20,7 +20,7 @@ from edgepareto.data import EvaluatedSet
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord, Predictions, Store
-from edgepareto.sweep.keys import digest, latency_key, size_key
+from edgepareto.sweep.keys import digest, latency_key, protocol_id, size_key
 
 DATASET_NAMES = {"imagenet": "imagenet-val", "fashion-mnist": "fashion-mnist-test"}
 _QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger"}
@@ -187,10 +187,6 @@ def accuracy_ident(model: str | Path, data: EvalData, *, engine: str) -> dict[st
             "balanced": bool(data.balanced and data.limit), "preprocessing": prep, "engine": engine}  # fmt: skip
 
 
-def protocol_name(name: str, overrides: dict[str, Any]) -> str:
-    return name + (f"+{digest(overrides, 8)}" if overrides else "")
-
-
 def given_latency_key(sha256: str, engine: str, threads: int, device: str, protocol: str) -> str:
     return latency_key(given_recipe(sha256), engine, threads, device, protocol)
 
@@ -274,7 +270,7 @@ def store_bench(store: Store, m: Any, path: str | Path, overrides: dict[str, Any
     device = host_device_for(m.cpus)
     store.add_device(device)
     art = adopt(store, path)
-    new = record_latency(store, m, art, device.name, protocol_name(str(m.protocol.get("name")), overrides))
+    new = record_latency(store, m, art, device.name, protocol_id(str(m.protocol.get("name")), overrides))
     return {"store": str(store.path), "device": device.name, "variant": art.variant.name, "new_records": new}
 
 
@@ -342,6 +338,7 @@ def model_files(patterns: tuple[str, ...]) -> tuple[list[Path], list[str]]:
 
 __all__ = [
     "Declared",
+    "EvalData",
     "accuracy_ident",
     "accuracy_key_of",
     "adopt",
@@ -352,7 +349,6 @@ __all__ = [
     "given_latency_key",
     "given_recipe",
     "model_files",
-    "protocol_name",
     "record_accuracy",
     "record_latency",
     "scheme_of",

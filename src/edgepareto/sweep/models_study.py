@@ -19,6 +19,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from edgepareto.engines import engine_for, format_of_engine
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import Variant
 from edgepareto.sweep.given import (
@@ -33,9 +34,7 @@ from edgepareto.sweep.given import (
 )
 from edgepareto.sweep.keys import digest, size_key
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, latency_tasks
-
-ENGINE_OF_FORMAT = {f: e for e, f in FORMAT_OF_ENGINE.items()}
+from edgepareto.sweep.tasks import Context, Task, latency_tasks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +51,7 @@ class GivenFile:
 
     @property
     def engine(self) -> str:
-        return ENGINE_OF_FORMAT["onnx" if self.path.suffix.lower() == ".onnx" else "tflite"]
+        return engine_for(self.path)
 
 
 def built_eval_tasks(study: StudyPlan) -> list[Task]:
@@ -64,7 +63,7 @@ def built_eval_tasks(study: StudyPlan) -> list[Task]:
     for config in study.configs():
         for p in study.precisions:
             for e in study.engines:
-                recipe = recipe_of(study, config, p, FORMAT_OF_ENGINE[e])
+                recipe = recipe_of(study, config, p, format_of_engine(e))
                 out.append(_built_eval_task(study, config.name, p, e, recipe, images))
     return out
 
@@ -95,7 +94,7 @@ def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
         ctx.builders[f.recipe] = lambda c, f=f: adopt(c.store, f.path, variant=f.variant, run_id=c.run_id)
         inspects.append(_inspect_task(study, f))
         evals.append(_eval_task(study, f, images))
-        engines = [e for e in study.engines if FORMAT_OF_ENGINE[e] == FORMAT_OF_ENGINE[f.engine]] or [f.engine]
+        engines = [e for e in study.engines if format_of_engine(e) == format_of_engine(f.engine)] or [f.engine]
         latencies += latency_tasks(study, f.variant, f.recipe, engines, devices)
     evals.sort(key=lambda t: t.estimate_s)  # by resolution: one decode pass feeds the next model
     return [_failed_task(study, what, error) for what, error in problems] + inspects + evals + latencies
