@@ -201,7 +201,7 @@ def adopt(store: Store, path: str | Path, *, variant: Variant | None = None, run
     sha = sha256_file(path)
     v = variant or variant_of_file(path)
     recipe = given_recipe(sha)
-    art = Artifact.from_file(path, v, scheme_of(d), recipe, sha256=sha)
+    art = Artifact.from_file(path, v, scheme_of(d), recipe, sha256=sha, origin="given")
     size = MeasurementRecord(
         variant=v, metric="size_bytes", value=float(art.bytes), source="measured", artifact_sha256=sha, n=1,
         notes=f"file size of {path.name} ({art.format}; given file)", key=size_key(recipe),
