@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from edgepareto.analysis import open_results
+from edgepareto.artifacts import Artifact
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import Variant
-from edgepareto.store import ArtifactRecord, Dataset, Device, MeasurementRecord
+from edgepareto.store import Dataset, Device, MeasurementRecord
 from tests.cli.test_fuzz import run_cli
 
 EXAMPLES = int(os.environ.get("EDGEPARETO_FUZZ_EXAMPLES", "8"))  # each example runs 18 commands and one report
@@ -81,7 +82,7 @@ def _fill(store_path: Path, files: list[dict[str, Any]]) -> None:
             path = f"/models/{e['folder']}/{e['name']}"
             sha = hashlib.sha256(path.encode() + e["content"]).hexdigest() if e["given"] else None
             if sha is not None:
-                art = ArtifactRecord(sha, e["variant"], "tflite", path, 1000, "given file: test")
+                art = Artifact(sha, e["variant"], "tflite", path, 1000, "given file: test", origin="given")
                 store.add_artifact(art)
             store.add_many(_records(e, sha, path))
 

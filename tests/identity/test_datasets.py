@@ -15,7 +15,7 @@ from edgepareto.eval.result import EvalResult
 from edgepareto.report import write_report
 from edgepareto.store import Device, MeasurementRecord, Store
 from edgepareto.store._schema import MIGRATIONS
-from edgepareto.sweep.given import accuracy_ident, adopt, record_accuracy
+from edgepareto.sweep.given import EvalData, accuracy_ident, adopt, record_accuracy
 from tests.conftest import QUANT_MODEL
 
 pytestmark = pytest.mark.usefixtures("fixtures_dir")
@@ -55,7 +55,7 @@ def test_a_subset_gets_its_own_data_set_front_and_the_published_figure_beside_it
         store.add_device(Device(HOST, "host", {"cpu_model": "Test CPU"}))
         store.add(MeasurementRecord(variant=art.variant, metric="latency_ms", value=2.0, n=20, source="measured",
                                     device=HOST, engine="litert", threads=1, artifact_sha256=art.sha256))  # fmt: skip
-        ident = accuracy_ident(QUANT_MODEL, "imagenet", tmp_path, engine="litert")
+        ident = accuracy_ident(QUANT_MODEL, EvalData("imagenet", tmp_path), engine="litert")
         assert record_accuracy(store, _result(1400, 749), art, ident) == 2
         assert record_accuracy(store, _result(1400, 749), art, ident) == 0  # a rerun adds nothing: same keys
         top1 = [r for r in store.measurements(metric="top1") if r.source == "measured"]

@@ -12,11 +12,11 @@ import textwrap
 
 import pytest
 
+from edgepareto.artifacts import Artifact
 from edgepareto.errors import ConfigError, StoreError
 from edgepareto.store import (
     CSV_COLUMNS,
     SCHEMA_VERSION,
-    ArtifactRecord,
     Dataset,
     Device,
     MeasurementRecord,
@@ -113,7 +113,7 @@ def test_artifacts_by_recipe_need_their_file_with_its_sha256(store, tmp_path):
     f = tmp_path / "m.tflite"
     f.write_bytes(b"x" * 100)
     sha = hashlib.sha256(b"x" * 100).hexdigest()
-    art = ArtifactRecord(sha, V, "tflite", str(f), 100, "int8 scheme", 90, "recipe-1")
+    art = Artifact(sha, V, "tflite", str(f), 100, "int8 scheme", 90, "recipe-1")
     store.add_artifact(art)
     assert store.artifact_by_recipe("recipe-1") == art
     f.write_bytes(b"y" * 100)  # same size, other content: not reused

@@ -8,7 +8,7 @@ import pytest
 
 from edgepareto.bench import Measurement
 from edgepareto.errors import ConfigError
-from edgepareto.store import ArtifactRecord, MeasurementRecord, Store, Variant
+from edgepareto.store import Artifact, MeasurementRecord, Store, Variant
 from edgepareto.sweep import load_plan
 from edgepareto.sweep.expand import expand
 from edgepareto.sweep.fashion import accuracy_records, fashion_keys
@@ -60,7 +60,7 @@ def test_task_keys_are_known_up_front_and_stable(tmp_path):
         assert len(set(changed) & set(keys[0])) == 2 + 2 * 4
 
 
-ART = ArtifactRecord("b" * 64, Variant("mobilenet_v1", 0.5, 224, 1000, "int8"), "tflite", "/x.tflite", 10, "int8")
+ART = Artifact("b" * 64, Variant("mobilenet_v1", 0.5, 224, 1000, "int8"), "tflite", "/x.tflite", 10, "int8")
 
 
 def test_latency_records_from_a_measurement_document():

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from edgepareto.artifacts import Artifact
 from edgepareto.errors import StoreError
-from edgepareto.store import ArtifactRecord, MeasurementRecord, Store, Variant
+from edgepareto.store import MeasurementRecord, Store, Variant
 from edgepareto.sweep import load_plan, run_sweep
 from tests.conftest import FLOAT_MODEL
 from tests.sweep.tiny import canonical, seed_home_cache, sweep_cli, write_plan
@@ -40,7 +41,7 @@ def test_the_artifact_row_and_its_size_commit_together(tmp_path):
     f.write_bytes(FLOAT_MODEL.read_bytes() if FLOAT_MODEL.exists() else b"x" * 100)
     from edgepareto.artifacts.verify import sha256_of
 
-    art = ArtifactRecord(sha256_of(f), V, "tflite", str(f), f.stat().st_size, "fp32", None, "recipe-1")
+    art = Artifact(sha256_of(f), V, "tflite", str(f), f.stat().st_size, "fp32", None, "recipe-1")
     size = MeasurementRecord(variant=V, metric="size_bytes", value=float(art.bytes), source="measured",
                              artifact_sha256=art.sha256, device="no such device", key="size-1")  # fmt: skip
     with Store(tmp_path / "r.sqlite") as store:

@@ -15,11 +15,13 @@ from edgepareto.models import Precision, Variant
 
 FORMATS: dict[str, str] = {".tflite": "tflite", ".onnx": "onnx"}
 CALIBRATION_SAMPLES = 100  # int8 calibration images: the one default of export, sizes and plans
+ORIGINS = ("built", "given")  # converted here from a recipe / a file someone gave, adopted in place
 
 
 @dataclass(frozen=True)
 class Artifact:
-    """A model file identified by its content; ``recipe_key`` names what built it (the conversion cache)."""
+    """A model file identified by its content; ``recipe_key`` names what built it (the conversion cache);
+    ``origin`` says whether it was built here or given (a user's or Google's file, measured where it lies)."""
 
     sha256: str
     variant: Variant
@@ -30,8 +32,11 @@ class Artifact:
     weight_bytes: int | None = None
     recipe_key: str | None = None
     anatomy: dict[str, Any] | None = None
+    origin: str = "built"
 
     def __post_init__(self) -> None:
+        if self.origin not in ORIGINS:
+            raise ConfigError(f"artifact origin must be one of {', '.join(ORIGINS)}, got {self.origin!r}")
         if len(self.sha256) != 64:
             raise ConfigError(f"artifact sha256 must be 64 hex digits, got {self.sha256!r}")
         if self.bytes <= 0:
@@ -45,7 +50,13 @@ class Artifact:
 
     @classmethod
     def from_file(
-        cls, path: str | Path, variant: Variant, scheme: str, recipe_key: str | None = None, sha256: str | None = None
+        cls,
+        path: str | Path,
+        variant: Variant,
+        scheme: str,
+        recipe_key: str | None = None,
+        sha256: str | None = None,
+        origin: str = "built",
     ) -> Artifact:
         """Hash (unless known), size and (for .tflite) the anatomy of a file on disk."""
         path = Path(path)
@@ -60,7 +71,7 @@ class Artifact:
                        "operators": a.operators}  # fmt: skip
         size = path.stat().st_size
         sha = sha256 or sha256_file(path)
-        return cls(sha, variant, fmt, str(path), size, scheme, weight_bytes, recipe_key, anatomy)
+        return cls(sha, variant, fmt, str(path), size, scheme, weight_bytes, recipe_key, anatomy, origin)
 
     def to_json(self) -> dict[str, Any]:
         return {

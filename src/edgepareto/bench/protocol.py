@@ -58,24 +58,22 @@ class Protocol:
     def __post_init__(self) -> None:
         self._check_types()
         self._check_processes()
-        if self.warmup < 0:
-            raise ConfigError(f"warmup must be >= 0, got {self.warmup}")
-        if self.runs is not None and self.runs < 1:
-            raise ConfigError(f"runs must be >= 1, got {self.runs}")
-        if self.min_runs < 1:
-            raise ConfigError(f"min_runs must be >= 1, got {self.min_runs}")
-        if self.max_runs < self.min_runs:
-            raise ConfigError(f"max_runs must be >= min_runs ({self.min_runs}), got {self.max_runs}")
-        if not 0.0 < self.target_ci < 1.0:
-            raise ConfigError(f"target_ci must be in (0, 1), e.g. 0.02 for ±2%, got {self.target_ci}")
-        if self.time_limit_s is not None and self.time_limit_s <= 0:
-            raise ConfigError(f"time_limit_s must be > 0 or None, got {self.time_limit_s}")
-        if self.pause_s < 0:
-            raise ConfigError(f"pause_s must be >= 0 seconds, got {self.pause_s}")
-        if self.timeout_s <= 0:
-            raise ConfigError(f"timeout_s must be > 0 seconds, got {self.timeout_s}")
-        if self.cool_down_to_c is not None and not 0 < self.cool_down_to_c < 150:
-            raise ConfigError(f"cool_down_to_c must be in (0, 150) °C, got {self.cool_down_to_c}")
+        problems = (
+            (self.warmup < 0, f"warmup must be >= 0, got {self.warmup}"),
+            (self.runs is not None and self.runs < 1, f"runs must be >= 1, got {self.runs}"),
+            (self.min_runs < 1, f"min_runs must be >= 1, got {self.min_runs}"),
+            (self.max_runs < self.min_runs, f"max_runs must be >= min_runs ({self.min_runs}), got {self.max_runs}"),
+            (not 0.0 < self.target_ci < 1.0, f"target_ci must be in (0, 1), e.g. 0.02 for ±2%, got {self.target_ci}"),
+            (self.time_limit_s is not None and self.time_limit_s <= 0,
+             f"time_limit_s must be > 0 or None, got {self.time_limit_s}"),
+            (self.pause_s < 0, f"pause_s must be >= 0 seconds, got {self.pause_s}"),
+            (self.timeout_s <= 0, f"timeout_s must be > 0 seconds, got {self.timeout_s}"),
+            (self.cool_down_to_c is not None and not 0 < self.cool_down_to_c < 150,
+             f"cool_down_to_c must be in (0, 150) °C, got {self.cool_down_to_c}"),
+        )  # fmt: skip
+        for bad, message in problems:
+            if bad:
+                raise ConfigError(message)
 
     def _check_types(self) -> None:
         """Integers are integers, numbers finite and bounded (NaN would disable the timeout's comparison).
@@ -154,10 +152,14 @@ class Protocol:
         return replace(base, **overrides) if overrides else base
 
     @classmethod
+    def presets(cls) -> dict[str, Callable[..., Protocol]]:
+        """The named presets, each a builder taking overrides: the one list of protocol names."""
+        return {"fast": cls.fast, "fast-single": cls.fast_single, "paper": cls.paper}
+
+    @classmethod
     def preset(cls, name: str, **overrides: Any) -> Protocol:
         """A named preset (``fast``, ``paper``) with overrides; the one place a name becomes a protocol."""
-        presets = {"fast": cls.fast, "fast-single": cls.fast_single, "paper": cls.paper}
-        if name not in presets:
+        if name not in (presets := cls.presets()):
             raise ConfigError(f"protocol must be one of {', '.join(presets)}, got {name!r}")
         try:
             return presets[name](**overrides)

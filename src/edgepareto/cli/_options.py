@@ -105,3 +105,64 @@ def schedule_from(args: argparse.Namespace):
         resolution=args.resolution,
         calibration_samples=args.calibration_samples,
     )
+
+
+#: ``bench.Protocol.presets()``'s names, spelled here so that building the parser does not import the bench
+#: (100 ms); ``tests/cli/test_protocol_options.py`` holds the two equal. A sweep takes the first and last.
+PROTOCOL_PRESETS = ("fast", "fast-single", "paper")
+
+#: The protocol flags a command may put on top of the preset: flag -> ``Protocol`` field.
+_PROTOCOL_FLAGS = (
+    ("runs", "runs"), ("warmup", "warmup"), ("pause", "pause_s"), ("min_runs", "min_runs"), ("max_runs", "max_runs"),
+    ("time_limit", "time_limit_s"), ("timeout", "timeout_s"), ("cool_down_to", "cool_down_to_c"), ("seed", "seed"),
+    ("processes", "processes"), ("max_processes", "max_processes"), ("retry_if_noisy", "retry_if_noisy"),
+    ("process_gap", "process_gap_s"),
+)  # fmt: skip
+
+
+def add_protocol_argument(
+    p: argparse.ArgumentParser | Any, names: tuple[str, ...] = PROTOCOL_PRESETS, help: str | None = None
+) -> None:
+    """``--protocol PRESET``, its choices from the one list of presets (``bench``, ``sweep``, ``boards``)."""
+    p.add_argument("--protocol", choices=names, default="fast",
+                   help=help or f"latency protocol preset: {', '.join(names)} (default fast)")  # fmt: skip
+
+
+def add_protocol_flags(p: argparse.ArgumentParser) -> None:
+    """The flags that override a preset's fields, one group (``bench``; a plan's ``options.protocol`` holds
+    the same fields)."""
+    from edgepareto.validation import arg_int
+
+    g = p.add_argument_group("protocol (any flag overrides the preset)")
+    g.add_argument("--processes", type=arg_int(1, 1000), help="separate measuring processes (fast: 6)")
+    g.add_argument("--max-processes", type=arg_int(1, 1000),
+                   help="add processes up to this until the CI is within the target")  # fmt: skip
+    g.add_argument("--retry-if-noisy", type=arg_int(0, 100), metavar="N",
+                   help="measure a process flagged noisy again, N times")  # fmt: skip
+    g.add_argument("--process-gap", type=arg_finite(), metavar="S",
+                   help="seconds between two measuring processes (fast: 0.5)")  # fmt: skip
+    g.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
+    g.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
+    g.add_argument("--pause", type=arg_finite(), help="seconds between runs")
+    g.add_argument("--min-runs", type=arg_int(), help="stopping rule: at least this many runs")
+    g.add_argument("--max-runs", type=arg_int(), help="stopping rule: at most this many runs")
+    g.add_argument("--target-ci", type=arg_finite(), help="stopping rule: CI half-width, %% of the median (default 2)")
+    g.add_argument("--time-limit", type=arg_finite(), help="stopping rule: seconds of timed runs at most")
+    g.add_argument("--timeout", type=arg_finite(), help="kill the measuring process after this many seconds")
+    g.add_argument("--cool-down-to", type=arg_finite(), metavar="C", help="wait until thermal zones are below C °C")
+    g.add_argument("--seed", type=arg_seed, help="seed of the random inputs")
+
+
+def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags given on top of the preset, by protocol field name (what a plan's options.protocol holds)."""
+    over = {name: getattr(args, flag) for flag, name in _PROTOCOL_FLAGS if getattr(args, flag) is not None}
+    if args.target_ci is not None:
+        over["target_ci"] = args.target_ci / 100.0
+    return over
+
+
+def protocol_from_args(args: argparse.Namespace) -> Any:
+    """The preset with every flag that was given applied on top."""
+    from edgepareto.bench import Protocol
+
+    return Protocol.preset(args.protocol, **protocol_overrides(args))

@@ -26,7 +26,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from edgepareto.validation import arg_finite, arg_int, arg_seed, arg_threads
+from edgepareto.cli._options import add_protocol_argument, add_protocol_flags, protocol_from_args, protocol_overrides
+from edgepareto.validation import arg_int, arg_threads
 
 HELP = "measure one model's latency (median, CI, percentiles, peak memory) on chosen CPUs"
 
@@ -38,32 +39,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 4-7 or 0,2")
-    p.add_argument(
-        "--protocol",
-        choices=("fast", "fast-single", "paper"),
-        default="fast",
-        help="preset (default fast: 6 processes; fast-single: the former one-process fast protocol)",
+    add_protocol_argument(
+        p, help="preset (default fast: 6 processes; fast-single: the former one-process fast protocol)"
     )
-    p.add_argument("--processes", type=arg_int(1, 1000), help="separate measuring processes (fast: 6)")
-    p.add_argument(
-        "--max-processes", type=arg_int(1, 1000), help="add processes up to this until the CI is within the target"
-    )
-    p.add_argument(
-        "--retry-if-noisy", type=arg_int(0, 100), metavar="N", help="measure a process flagged noisy again, N times"
-    )
-    p.add_argument(
-        "--process-gap", type=arg_finite(), metavar="S", help="seconds between two measuring processes (fast: 0.5)"
-    )
-    p.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
-    p.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
-    p.add_argument("--pause", type=arg_finite(), help="seconds between runs")
-    p.add_argument("--min-runs", type=arg_int(), help="stopping rule: at least this many runs")
-    p.add_argument("--max-runs", type=arg_int(), help="stopping rule: at most this many runs")
-    p.add_argument("--target-ci", type=arg_finite(), help="stopping rule: CI half-width, %% of the median (default 2)")
-    p.add_argument("--time-limit", type=arg_finite(), help="stopping rule: seconds of timed runs at most")
-    p.add_argument("--timeout", type=arg_finite(), help="kill the measuring process after this many seconds")
-    p.add_argument("--cool-down-to", type=arg_finite(), metavar="C", help="wait until thermal zones are below C °C")
-    p.add_argument("--seed", type=arg_seed, help="seed of the random inputs")
+    add_protocol_flags(p)
     p.add_argument("--no-xnnpack", action="store_true", help="LiteRT: builtin kernels instead of XNNPACK")
     p.add_argument("--optimization", choices=("disable", "basic", "extended", "all"), help="ONNX Runtime graph level")
     p.add_argument(
@@ -92,39 +71,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--force", action="store_true",
         help="with --import --store: record a log that contradicts --model (graph, size, op counts), mismatch noted",
     )  # fmt: skip
-
-
-def protocol_from_args(args: argparse.Namespace) -> Any:
-    """The preset with every flag that was given applied on top."""
-    from edgepareto.bench import Protocol
-
-    return Protocol.preset(args.protocol, **protocol_overrides(args))
-
-
-def protocol_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The flags given on top of the preset, by protocol field name (what a plan's options.protocol holds)."""
-    over: dict[str, Any] = {}
-    for flag, name in (
-        ("runs", "runs"),
-        ("warmup", "warmup"),
-        ("pause", "pause_s"),
-        ("min_runs", "min_runs"),
-        ("max_runs", "max_runs"),
-        ("time_limit", "time_limit_s"),
-        ("timeout", "timeout_s"),
-        ("cool_down_to", "cool_down_to_c"),
-        ("seed", "seed"),
-        ("processes", "processes"),
-        ("max_processes", "max_processes"),
-        ("retry_if_noisy", "retry_if_noisy"),
-        ("process_gap", "process_gap_s"),
-    ):
-        value = getattr(args, flag)
-        if value is not None:
-            over[name] = value
-    if args.target_ci is not None:
-        over["target_ci"] = args.target_ci / 100.0
-    return over
 
 
 def _end_to_end_request(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -165,10 +111,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         imported = import_benchmark_model_file(args.file)
         doc = imported.to_json()
         if args.store is not None:
-            doc["stored"] = _stored(args, lambda store, given: given.store_imported(
-                store, imported, args.file, args.model, args.device, force=args.force))  # fmt: skip
+            from edgepareto.sweep import record_imported
+
+            doc["stored"] = record_imported(args.store, imported, args.file, model=args.model, device=args.device,
+                                            force=args.force)  # fmt: skip
         elif args.model is not None:
-            from edgepareto.sweep.given import check_imported
+            from edgepareto.sweep import check_imported
 
             if not args.model.is_file():
                 raise ConfigError(f"--model {args.model}: not found; pass the model file the log ran")
@@ -211,8 +159,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise errors.get(m.error_kind or "", EngineError)(m.error)
     doc = m.to_json()
     if args.store is not None:
-        doc["stored"] = _stored(args, lambda store, given: given.store_bench(store, m, args.file,
-                                                                             protocol_overrides(args)))  # fmt: skip
+        from edgepareto.sweep import record_bench
+
+        doc["stored"] = record_bench(args.store, m, args.file, protocol_overrides(args))
     return doc
 
 
@@ -237,15 +186,6 @@ def _compared(args: argparse.Namespace, protocol: Any, options: dict[str, Any]) 
 
             print(f"edgepareto bench: error: {m.error}", file=sys.stderr)
     return doc
-
-
-def _stored(args: argparse.Namespace, write: Any) -> dict[str, Any]:
-    """Open ``--store`` (with the reference rows) and let ``write(store, given)`` record into it."""
-    from edgepareto.analysis import open_results
-    from edgepareto.sweep import given
-
-    with open_results(args.store) as store:
-        return write(store, given)
 
 
 def _warn_partial(m: Any, args: argparse.Namespace) -> None:

@@ -30,6 +30,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from edgepareto.cli._options import add_protocol_argument
 from edgepareto.validation import arg_int
 
 HELP = "list remote boards (inventory + fingerprints over SSH) or measure a model on them"
@@ -48,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--measure", type=Path, default=None, metavar="MODEL", help="measure this .tflite on each board")
     p.add_argument("--threads", type=arg_int(1, 1024), default=1, help="inference threads (default 1)")
     p.add_argument("--cluster", default=None, help="pin to this cluster of each board (e.g. big, LITTLE)")
-    p.add_argument("--protocol", default="fast", help="latency protocol preset: fast (default) or paper")
+    add_protocol_argument(p)
     p.add_argument("--retries", type=arg_int(0, 100), default=3, help="reconnect attempts for a board that drops off")
 
 

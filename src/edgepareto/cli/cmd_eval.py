@@ -111,18 +111,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def _stored(args: argparse.Namespace, result: Any) -> dict[str, Any]:
     """The file and its accuracy in ``--store``, keyed as a ``kind = "models"`` study keys them."""
-    from edgepareto.analysis import open_results
-    from edgepareto.sweep import given
+    from edgepareto.sweep import EvalData, record_eval
 
-    ident = given.accuracy_ident(
-        args.file, args.dataset, args.data_dir, engine=result.engine, preset=args.preprocessing,
-        ground_truth=args.ground_truth, synset_order=args.synset_order, labels=args.labels, limit=args.limit,
-        balanced=args.balanced,
-    )  # fmt: skip
-    with open_results(args.store) as store:
-        art = given.adopt(store, args.file)
-        new = given.record_accuracy(store, result, art, ident)
-    return {"store": str(args.store), "variant": art.variant.name, "new_records": new}
+    data = EvalData(args.dataset, args.data_dir, args.ground_truth, args.synset_order, args.labels, args.limit,
+                    args.balanced, args.preprocessing)  # fmt: skip
+    return record_eval(args.store, result, args.file, data)
 
 
 def render(doc: dict[str, Any], console) -> None:

@@ -25,7 +25,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from edgepareto.cli._options import add_store_argument
+from edgepareto.cli._options import PROTOCOL_PRESETS, add_protocol_argument, add_store_argument
 from edgepareto.validation import arg_int
 
 HELP = "run a plan (default: the seed study + the Fashion-MNIST study), resumably; write the report"
@@ -80,7 +80,8 @@ def add_models_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--limit", type=int, help="evaluate the first N images (with --balanced: round-robin over classes)")
     g.add_argument("--balanced", action="store_true", help="with --limit: spread the subset over classes")
     g.add_argument("--preprocessing", choices=PRESETS, help="preset for every file (default: sidecar, else tf-slim)")
-    g.add_argument("--protocol", choices=("fast", "paper"), default="fast", help="latency protocol (default fast)")
+    sweepable = tuple(n for n in PROTOCOL_PRESETS if n != "fast-single")  # sweep.plan.PROTOCOLS (a test holds it)
+    add_protocol_argument(g, sweepable, help="latency protocol (default fast)")
     g.add_argument("--threads", default="1", help="engine threads, comma list (default 1)")
     g.add_argument("--max-latency-ms", type=float, help="the report's budget: latency bound (default: 30 FPS)")
     g.add_argument("--max-size-mb", type=float, help="the report's budget: file size bound in MB")

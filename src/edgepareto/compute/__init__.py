@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from edgepareto.compute.executors import EXECUTORS, Executor, ExecutorChoice, LocalExecutor, make_executor
-from edgepareto.compute.jobs import Built, ConvertSpec, convert_into, train_alpha
+from edgepareto.compute.jobs import ConvertSpec, convert_into, train_alpha
 
 __all__ = [
     "EXECUTORS",
-    "Built",
     "ConvertSpec",
     "Executor",
     "ExecutorChoice",

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from edgepareto import validation
-from edgepareto.compute.jobs import Built, ConvertSpec, convert_into, train_alpha
+from edgepareto.compute.jobs import ConvertSpec, convert_into, train_alpha
 from edgepareto.errors import ConfigError
 
 if TYPE_CHECKING:
+    from edgepareto.artifacts import Artifact
     from edgepareto.eval import ChunkMap
     from edgepareto.train import StudyRecord
 
@@ -36,7 +37,7 @@ class Executor(Protocol):
 
     def prepare(self, specs: Sequence[ConvertSpec]) -> None: ...
 
-    def convert(self, spec: ConvertSpec, out_dir: Path) -> list[Built]: ...
+    def convert(self, spec: ConvertSpec, out_dir: Path) -> list[Artifact]: ...
 
     def train(self, alpha: float, progress: Progress | None = None) -> list[StudyRecord]: ...
 
@@ -75,7 +76,7 @@ class LocalExecutor:
     def prepare(self, specs: Sequence[ConvertSpec]) -> None:
         return None
 
-    def convert(self, spec: ConvertSpec, out_dir: Path) -> list[Built]:
+    def convert(self, spec: ConvertSpec, out_dir: Path) -> list[Artifact]:
         return convert_into(spec, out_dir)
 
     def train(self, alpha: float, progress: Progress | None = None) -> list[StudyRecord]:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edgepareto.models import ModelConfig, Precision, Variant
+from edgepareto.models import ModelConfig, Precision
 
 if TYPE_CHECKING:
+    from edgepareto.artifacts import Artifact
     from edgepareto.train import StudyRecord
 
 
@@ -35,16 +36,7 @@ class ConvertSpec:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:24]
 
 
-@dataclass(frozen=True)
-class Built:
-    """One converted file, as the driver adopts it."""
-
-    path: str
-    variant: Variant
-    scheme: str
-
-
-def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Built]:
+def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Artifact]:
     """Build the model once and write every wanted file into ``out_dir``, in ``spec.wanted`` order."""
     from edgepareto.convert import export
     from edgepareto.models import build_model
@@ -52,13 +44,13 @@ def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Built]:
     _fresh_keras_session()
     model = build_model(spec.config, seed=spec.seed, weights=Path(spec.weights) if spec.weights else None)
     calib = Path(spec.calibration_dir) if spec.calibration_dir else None
-    made: dict[tuple[Precision, str], Built] = {}
+    made: dict[tuple[Precision, str], Artifact] = {}
     for fmt in dict.fromkeys(f for _, f in spec.wanted):
         precisions = [p for p, f in spec.wanted if f == fmt]
         arts = export(spec.config, precisions, out_dir, formats=(fmt,), model=model, calibration_dir=calib,
                       calibration_samples=spec.calibration_samples)  # fmt: skip
         for art, p in zip(arts, precisions, strict=True):
-            made[(p, fmt)] = Built(str(art.path), art.variant, art.scheme)
+            made[(p, fmt)] = art
     return [made[w] for w in spec.wanted]
 
 

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from edgepareto.artifacts import Artifact
 from edgepareto.compute import ray_worker
-from edgepareto.compute.jobs import Built, ConvertSpec, with_artifact
+from edgepareto.compute.jobs import ConvertSpec, with_artifact
 from edgepareto.compute.ray_local import LocalHead, auth_env
 from edgepareto.errors import ConfigError, EdgeParetoError
 from edgepareto.validation import host_port
@@ -200,12 +201,12 @@ class RayExecutor:
             if spec.key not in self._converts:
                 self._converts[spec.key] = self._submit_convert(spec)
 
-    def convert(self, spec: ConvertSpec, out_dir: Path) -> list[Built]:
+    def convert(self, spec: ConvertSpec, out_dir: Path) -> list[Artifact]:
         ref = self._converts.pop(spec.key, None) or self._submit_convert(spec)
         out = []
         for name, data, variant, scheme in self._ray.get(ref):
             (out_dir / name).write_bytes(data)
-            out.append(Built(str(out_dir / name), variant, scheme))
+            out.append(Artifact.from_file(out_dir / name, variant, scheme, sha256=hashlib.sha256(data).hexdigest()))
         return out
 
     def train(self, alpha: float, progress: Any = None) -> list[Any]:

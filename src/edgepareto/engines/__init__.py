@@ -34,6 +34,8 @@ __all__ = [
     "check_engine",
     "engine_for",
     "engine_names",
+    "engine_of_format",
+    "format_of_engine",
     "open_runner",
     "register_engine",
     "run_once",
@@ -59,6 +61,21 @@ def engine_for(path: str | Path) -> str:
         if suffix in entry.formats:
             return name
     raise ModelFileError(f"{path}: unknown model format {suffix!r}; pass a .tflite or .onnx file (or --engine)")
+
+
+def format_of_engine(engine: str) -> str:
+    """The file format an engine runs (``litert`` -> ``tflite``), from its registry entry: the one engine <->
+    format map (a build recipe and the sweep's tasks name files by format, the bench and eval by engine)."""
+    _load_plugins()
+    entry = engines().get(engine)
+    if entry is None or not entry.formats:
+        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(sorted(engines()))}")
+    return entry.formats[0].lstrip(".")
+
+
+def engine_of_format(fmt: str) -> str:
+    """The engine that runs files of format ``fmt`` (``tflite`` -> ``litert``), from the registry."""
+    return engine_for(f"model.{fmt}")
 
 
 def check_engine(engine: str) -> None:

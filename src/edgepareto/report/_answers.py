@@ -13,7 +13,6 @@ from edgepareto.analysis.points import PUBLISHED_DATASET, current_records, path_
 from edgepareto.store import MeasurementRecord, Store
 
 REALTIME_MS = 1000.0 / 30.0  # the seed's real-time criterion, the default latency bound
-GIVEN = "given file"
 
 
 def plan_budget(store: Store) -> tuple[Budget, str]:
@@ -28,7 +27,7 @@ def plan_budget(store: Store) -> tuple[Budget, str]:
 def your_models(store: Store, records: list[MeasurementRecord], *, accept_noisy: bool = False) -> dict[str, Any] | None:
     """Every given file with its measured figures (a ``noisy`` latency shown, marked), and the recommendation
     per device (on ``ok`` latencies only, unless ``accept_noisy``); None without any."""
-    given = {a.sha256: a for a in store.artifacts() if a.scheme.startswith(GIVEN)}
+    given = {a.sha256: a for a in store.artifacts() if a.origin == "given"}
     if not given:
         return None
     mine = current_records([r for r in records if r.artifact_sha256 in given and r.source == "measured"])

@@ -10,8 +10,6 @@ from edgepareto.store._sqlite import DEFAULT_PATH, Store, now, tool_versions
 from edgepareto.store.predictions import Predictions
 from edgepareto.store.records import METRICS, SOURCES, Dataset, Device, MeasurementRecord
 
-ArtifactRecord = Artifact  # the store persists the one Artifact type
-
 __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_PATH",
@@ -19,7 +17,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "SOURCES",
     "Artifact",
-    "ArtifactRecord",
     "Dataset",
     "Device",
     "MeasurementRecord",

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from edgepareto.artifacts import Artifact as ArtifactRecord
+from edgepareto.artifacts import Artifact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
 from edgepareto.store.records import Device, MeasurementRecord
@@ -57,8 +57,8 @@ def run_row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 @_row_decoder("artifacts")
-def artifact_row(row: sqlite3.Row) -> ArtifactRecord:
-    return ArtifactRecord(
+def artifact_row(row: sqlite3.Row) -> Artifact:
+    return Artifact(
         sha256=row["sha256"],
         variant=Variant.parse(row["variant_name"]),
         format=row["format"],
@@ -68,6 +68,7 @@ def artifact_row(row: sqlite3.Row) -> ArtifactRecord:
         weight_bytes=row["weight_bytes"],
         recipe_key=row["recipe_key"],
         anatomy=loads(row["anatomy"]),
+        origin=row["origin"],
     )
 
 

@@ -176,6 +176,11 @@ MIGRATIONS: tuple[str, ...] = (
     WHERE source = 'measured' AND n IS NOT NULL AND n != 50000
       AND dataset_id = (SELECT id FROM datasets WHERE name = 'imagenet-val');
     """,
+    # 7: an artifact says where it came from (built here / given); a given file's scheme said so in words before.
+    """
+    ALTER TABLE artifacts ADD COLUMN origin TEXT NOT NULL DEFAULT 'built';
+    UPDATE artifacts SET origin = 'given' WHERE scheme LIKE 'given file%';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from edgepareto.artifacts import Artifact as ArtifactRecord
+from edgepareto.artifacts import Artifact
 from edgepareto.artifacts.verify import is_intact
 from edgepareto.errors import StoreError
 from edgepareto.models import Variant
@@ -220,7 +220,7 @@ class Store:
         )
 
     def add_artifact(
-        self, art: ArtifactRecord, records: Sequence[MeasurementRecord] = (), *, run_id: int | None = None
+        self, art: Artifact, records: Sequence[MeasurementRecord] = (), *, run_id: int | None = None
     ) -> int:
         """Commit the artifact row and its ``records`` (e.g. its size) in ONE transaction: both or neither.
 
@@ -231,11 +231,11 @@ class Store:
             vid = self._variant_id(db, art.variant)
             db.execute(
                 "INSERT INTO artifacts(sha256, variant_id, format, path, bytes, scheme, weight_bytes, recipe_key, "
-                "anatomy, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "anatomy, created_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(sha256) DO UPDATE SET path = excluded.path, recipe_key = excluded.recipe_key",
                 (
                     art.sha256, vid, art.format, art.path, art.bytes, art.scheme, art.weight_bytes,
-                    art.recipe_key, dumps(art.anatomy), now(),
+                    art.recipe_key, dumps(art.anatomy), now(), art.origin,
                 ),
             )  # fmt: skip
             return sum(self._insert(db, r, run_id) for r in records)
@@ -361,7 +361,7 @@ class Store:
         row = self._retry(lambda: self._db.execute(sql, (key,)).fetchone())
         return None if row is None else str(row[0] or "failed without an error message")
 
-    def artifact_by_recipe(self, recipe_key: str) -> ArtifactRecord | None:
+    def artifact_by_recipe(self, recipe_key: str) -> Artifact | None:
         """The artifact a recipe built before, if its file is still there with the same sha256 (cached by mtime)."""
         rows = self._retry(
             lambda: self._db.execute(
@@ -376,7 +376,7 @@ class Store:
                 return art
         return None
 
-    def artifacts(self) -> list[ArtifactRecord]:
+    def artifacts(self) -> list[Artifact]:
         rows = self._retry(
             lambda: self._db.execute(
                 "SELECT a.*, v.name AS variant_name FROM artifacts a JOIN variants v ON v.id = a.variant_id "

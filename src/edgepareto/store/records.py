@@ -55,7 +55,24 @@ class Accuracy(Protocol):
 
 
 class Latency(Protocol):
-    """What the latency producer reports (``bench``'s Measurement)."""
+    """What the latency producer reports (``bench``'s Measurement), read by attribute: the store depends on no
+    producer, and no consumer guesses which key or type holds a figure. ``to_json`` is the whole document,
+    kept beside the figures as the record's ``record``."""
+
+    status: str
+    error: str | None
+    engine: str
+    engine_version: str | None
+    threads: int  # 0: not stated (an imported log)
+    protocol: dict[str, Any]
+    runs: int | None
+    median_ms: float | None
+    ci95_median_ms: list[float] | None
+    peak_rss_bytes: int | None
+    first_inference_ms: float | None
+    load_ms: float | None
+    end_to_end: dict[str, Any] | None
+    processes: list[dict[str, Any]] | None
 
     def to_json(self) -> dict[str, Any]: ...
 
@@ -186,35 +203,32 @@ class MeasurementRecord:
     ) -> list[MeasurementRecord]:
         """The latency record (and peak memory, when measured) of one ``Measurement``; failed runs stay failed."""
         doc = m.to_json()
-        proto = doc.get("protocol") if isinstance(doc.get("protocol"), dict) else {"name": doc.get("protocol")}
-        proto = {**proto, "name": proto.get("name") or protocol_name}
+        proto = {**m.protocol, "name": m.protocol.get("name") or protocol_name}
         common = {
             "variant": artifact.variant, "source": "measured", "device": device, "artifact_sha256": artifact.sha256,
-            "engine": doc.get("engine"), "engine_version": doc.get("engine_version"),
-            "threads": _threads(doc.get("threads")), "protocol": proto, "record": doc,
+            "engine": m.engine, "engine_version": m.engine_version, "threads": m.threads if m.threads >= 1 else None,
+            "protocol": proto, "record": doc,
         }  # fmt: skip
-        if doc.get("status", "ok") != "ok" or doc.get("median_ms") is None:
-            err = doc.get("error") or "measurement failed without an error message"
+        if m.status != "ok" or m.median_ms is None:
+            err = m.error or "measurement failed without an error message"
             return [cls(metric="latency_ms", value=None, status="failed", error=err, key=key, **common)]
-        value = float(doc["median_ms"])
-        lo, hi = _interval(doc.get("ci95_median_ms"), value)
-        runs = doc.get("runs")
-        n = runs if isinstance(runs, int) else (len(runs) if isinstance(runs, list) else None)
+        value = float(m.median_ms)
+        lo, hi = _interval(m.ci95_median_ms, value)
         status, notes = noisy_status(value, lo, hi)
-        out = [cls(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=n or None, key=key, status=status,
+        out = [cls(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=m.runs or None, key=key, status=status,
                    notes=notes, **common)]  # fmt: skip
-        if doc.get("peak_rss_bytes"):
+        if m.peak_rss_bytes:
             rss = cls.memory_key(key)
-            out.append(cls(metric="peak_rss_bytes", value=float(doc["peak_rss_bytes"]), n=1, key=rss, **common))
+            out.append(cls(metric="peak_rss_bytes", value=float(m.peak_rss_bytes), n=1, key=rss, **common))
         energy = energy_record(doc, cls.energy_key(key), common)
-        out = out + cls._start_up(doc, key, common) + cls._end_to_end(doc, key, common)
+        out = out + cls._start_up(m, key, common) + cls._end_to_end(m, key, common)
         return [*out, energy] if energy is not None else out
 
     @classmethod
-    def _end_to_end(cls, doc: dict[str, Any], key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
+    def _end_to_end(cls, m: Latency, key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
         """Image file -> top-k (``bench --end-to-end``) as its own metric, its preset in the protocol."""
-        e2e = doc.get("end_to_end")
-        if not isinstance(e2e, dict) or not isinstance(e2e.get("median_ms"), (int, float)):
+        e2e = m.end_to_end
+        if e2e is None or not isinstance(e2e.get("median_ms"), (int, float)):  # a failed run times no image
             return []
         value = float(e2e["median_ms"])
         lo, hi = _interval(e2e.get("ci95_median_ms"), value)
@@ -226,13 +240,12 @@ class MeasurementRecord:
                     key=e2e_key, notes=what, **{**common, "protocol": proto})]  # fmt: skip
 
     @classmethod
-    def _start_up(cls, doc: dict[str, Any], key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
+    def _start_up(cls, m: Latency, key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
         """The first inference and the load time, each its own metric (never mixed into the latency)."""
         out = []
-        procs = [p for p in doc.get("processes") or [] if isinstance(p, dict)]
-        for metric in ("first_inference_ms", "load_ms"):
-            value = doc.get(metric)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        procs = m.processes or []
+        for metric, value in (("first_inference_ms", m.first_inference_ms), ("load_ms", m.load_ms)):
+            if value is None or not math.isfinite(value) or value <= 0:
                 continue
             per = [float(p[metric]) for p in procs if isinstance(p.get(metric), (int, float))]
             lo, hi = (min(per), max(per)) if len(per) > 1 else (None, None)
@@ -276,11 +289,6 @@ class MeasurementRecord:
                            ci_low=lo, ci_high=hi, n=result.n, artifact_sha256=artifact_sha256, key=key(metric),
                            **extra))  # fmt: skip
         return out
-
-
-def _threads(value: Any) -> int | None:
-    """A stated positive thread count; an imported log's ``"unknown"`` (or -1) is None."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 def noisy_status(value: float, lo: float | None, hi: float | None) -> tuple[str, str | None]:

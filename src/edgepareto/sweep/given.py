@@ -20,7 +20,7 @@ from edgepareto.data import EvaluatedSet
 from edgepareto.errors import ConfigError, ModelFileError
 from edgepareto.models import Precision, Variant
 from edgepareto.store import Dataset, MeasurementRecord, Predictions, Store
-from edgepareto.sweep.keys import digest, latency_key, size_key
+from edgepareto.sweep.keys import digest, latency_key, protocol_id, size_key
 
 DATASET_NAMES = {"imagenet": "imagenet-val", "fashion-mnist": "fashion-mnist-test"}
 _QUANT_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger"}
@@ -150,26 +150,41 @@ def accuracy_key_of(sha256: str, dataset: dict[str, Any], metric: str) -> str:
     return digest({"accuracy_of": sha256, "dataset": dataset, "metric": metric})
 
 
-def accuracy_ident(
-    model: str | Path, kind: str, data_dir: str | Path | None, *, engine: str, preset: str | None = None,
-    ground_truth: str | Path | None = None, synset_order: str | Path | None = None, labels: str | Path | None = None,
-    limit: int | None = None, balanced: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+@dataclass(frozen=True)
+class EvalData:
+    """What one evaluation ran on besides the file: the data set, how its labels are read, which images and
+    which preprocessing (``None``: the file's sidecar, else the default). One object for ``eval --store`` and a
+    sweep, so both key the same evaluation alike."""
+
+    kind: str
+    data_dir: str | Path | None = None
+    ground_truth: str | Path | None = None
+    synset_order: str | Path | None = None
+    labels: str | Path | None = None
+    limit: int | None = None
+    balanced: bool = False
+    preprocessing: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            raise ConfigError("an evaluation's data set needs a kind (imagenet, fashion-mnist, folder)")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"an evaluation's limit must be at least 1 image, got {self.limit}")
+
+
+def accuracy_ident(model: str | Path, data: EvalData, *, engine: str) -> dict[str, Any]:
     """What one evaluation depends on besides the file: the same in ``eval --store`` and a sweep."""
     from edgepareto.data.preprocessing import read_sidecar
 
     def where(p: str | Path | None) -> str | None:
         return None if p is None else str(Path(p).expanduser().resolve())
 
+    preset = data.preprocessing
     sidecar = read_sidecar(model) if preset is None else None
     prep = preset or (f"sidecar:{digest(sidecar, 12)}" if sidecar is not None else "default")
-    return {"dataset": kind, "data_dir": where(data_dir), "ground_truth": where(ground_truth),
-            "synset_order": where(synset_order), "labels": where(labels), "limit": limit,
-            "balanced": bool(balanced and limit), "preprocessing": prep, "engine": engine}  # fmt: skip
-
-
-def protocol_name(name: str, overrides: dict[str, Any]) -> str:
-    return name + (f"+{digest(overrides, 8)}" if overrides else "")
+    return {"dataset": data.kind, "data_dir": where(data.data_dir), "ground_truth": where(data.ground_truth),
+            "synset_order": where(data.synset_order), "labels": where(data.labels), "limit": data.limit,
+            "balanced": bool(data.balanced and data.limit), "preprocessing": prep, "engine": engine}  # fmt: skip
 
 
 def given_latency_key(sha256: str, engine: str, threads: int, device: str, protocol: str) -> str:
@@ -186,7 +201,7 @@ def adopt(store: Store, path: str | Path, *, variant: Variant | None = None, run
     sha = sha256_file(path)
     v = variant or variant_of_file(path)
     recipe = given_recipe(sha)
-    art = Artifact.from_file(path, v, scheme_of(d), recipe, sha256=sha)
+    art = Artifact.from_file(path, v, scheme_of(d), recipe, sha256=sha, origin="given")
     size = MeasurementRecord(
         variant=v, metric="size_bytes", value=float(art.bytes), source="measured", artifact_sha256=sha, n=1,
         notes=f"file size of {path.name} ({art.format}; given file)", key=size_key(recipe),
@@ -255,7 +270,7 @@ def store_bench(store: Store, m: Any, path: str | Path, overrides: dict[str, Any
     device = host_device_for(m.cpus)
     store.add_device(device)
     art = adopt(store, path)
-    new = record_latency(store, m, art, device.name, protocol_name(str(m.protocol.get("name")), overrides))
+    new = record_latency(store, m, art, device.name, protocol_id(str(m.protocol.get("name")), overrides))
     return {"store": str(store.path), "device": device.name, "variant": art.variant.name, "new_records": new}
 
 
@@ -323,6 +338,7 @@ def model_files(patterns: tuple[str, ...]) -> tuple[list[Path], list[str]]:
 
 __all__ = [
     "Declared",
+    "EvalData",
     "accuracy_ident",
     "accuracy_key_of",
     "adopt",
@@ -333,7 +349,6 @@ __all__ = [
     "given_latency_key",
     "given_recipe",
     "model_files",
-    "protocol_name",
     "record_accuracy",
     "record_latency",
     "scheme_of",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -58,10 +59,10 @@ def size_key(recipe: str) -> str:
     return digest({"size_of": recipe})
 
 
-def protocol_id(study: StudyPlan) -> str:
-    """The protocol as the latency key sees it: preset name plus any overrides."""
-    overrides = study.options.get("protocol") or {}
-    return study.protocol + (f"+{digest(overrides, 8)}" if overrides else "")
+def protocol_id(name: str, overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
+    """The protocol as a latency key sees it: the preset's name plus a digest of any overrides (a plan's
+    ``options.protocol``, ``bench``'s flags), so another setting is another figure. The one protocol id."""
+    return name + (f"+{digest(dict(overrides), 8)}" if overrides else "")
 
 
 def latency_key(recipe: str, engine: str, threads: int, device: str, protocol: str) -> str:

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgepareto.data import open_dataset
+from edgepareto.engines import engine_of_format, format_of_engine
 from edgepareto.models import Variant
 from edgepareto.store import Dataset, MeasurementRecord, Predictions
 from edgepareto.sweep.keys import measured_accuracy_key, recipe_of
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, expand_built
-
-ENGINE_OF_FORMAT = {f: e for e, f in FORMAT_OF_ENGINE.items()}
+from edgepareto.sweep.tasks import Context, Task, expand_built
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class AccuracyJob:
         art = ctx.artifact(self.recipe)
         s = self.study
         data = open_dataset(str(s.dataset), s.data_dir, ground_truth=s.ground_truth)
-        result = evaluate(art.path, data, engine=ENGINE_OF_FORMAT[self.fmt], preset=s.preprocessing, limit=s.limit,
+        result = evaluate(art.path, data, engine=engine_of_format(self.fmt), preset=s.preprocessing, limit=s.limit,
                           balanced=s.limit is not None, workers=ctx.executor.workers, chunks=ctx.executor.chunks,
                           progress=self._progress(ctx))  # fmt: skip
         ctx.store.add_dataset(Dataset(self.dataset_name, result.source, result.n))
@@ -72,7 +71,7 @@ class AccuracyJob:
 def expand_measured(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
     """A built study's tasks, each converted file's accuracy on the study's images after its conversion."""
     builds, latencies = expand_built(study, devices, ctx)
-    fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
+    fmts = sorted({format_of_engine(e) for e in study.engines})
     out = []
     for task, config in zip(builds, study.configs(), strict=True):
         jobs = [AccuracyJob(study, Variant.of(config, p), recipe_of(study, config, p, f), f)

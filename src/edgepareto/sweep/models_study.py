@@ -19,9 +19,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from edgepareto.engines import engine_for, format_of_engine
 from edgepareto.errors import EdgeParetoError
 from edgepareto.models import Variant
 from edgepareto.sweep.given import (
+    EvalData,
     accuracy_ident,
     accuracy_key_of,
     adopt,
@@ -32,9 +34,7 @@ from edgepareto.sweep.given import (
 )
 from edgepareto.sweep.keys import digest, size_key
 from edgepareto.sweep.plan import StudyPlan
-from edgepareto.sweep.tasks import FORMAT_OF_ENGINE, Context, Task, latency_tasks
-
-ENGINE_OF_FORMAT = {f: e for e, f in FORMAT_OF_ENGINE.items()}
+from edgepareto.sweep.tasks import Context, Task, latency_tasks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +51,7 @@ class GivenFile:
 
     @property
     def engine(self) -> str:
-        return ENGINE_OF_FORMAT["onnx" if self.path.suffix.lower() == ".onnx" else "tflite"]
+        return engine_for(self.path)
 
 
 def built_eval_tasks(study: StudyPlan) -> list[Task]:
@@ -63,15 +63,15 @@ def built_eval_tasks(study: StudyPlan) -> list[Task]:
     for config in study.configs():
         for p in study.precisions:
             for e in study.engines:
-                recipe = recipe_of(study, config, p, FORMAT_OF_ENGINE[e])
+                recipe = recipe_of(study, config, p, format_of_engine(e))
                 out.append(_built_eval_task(study, config.name, p, e, recipe, images))
     return out
 
 
 def _built_eval_task(study: StudyPlan, name: str, precision: Any, engine: str, recipe: str, images: _Images) -> Task:
-    ident = accuracy_ident("", "imagenet", study.data_dir, engine=engine, preset=study.preprocessing,
-                           ground_truth=study.ground_truth, synset_order=study.synset_order, limit=study.limit,
-                           balanced=study.balanced)  # fmt: skip
+    data = EvalData("imagenet", study.data_dir, study.ground_truth, study.synset_order, limit=study.limit,
+                    balanced=study.balanced, preprocessing=study.preprocessing)  # fmt: skip
+    ident = accuracy_ident("", data, engine=engine)
     keys = tuple(accuracy_key_of(recipe, ident, m) for m in ("top1", "top5"))
 
     def run(ctx: Context) -> int:
@@ -94,7 +94,7 @@ def expand_models(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
         ctx.builders[f.recipe] = _adopter(f)
         inspects.append(_inspect_task(study, f))
         evals.append(_eval_task(study, f, images))
-        engines = [e for e in study.engines if FORMAT_OF_ENGINE[e] == FORMAT_OF_ENGINE[f.engine]] or [f.engine]
+        engines = [e for e in study.engines if format_of_engine(e) == format_of_engine(f.engine)] or [f.engine]
         latencies += latency_tasks(study, f.variant, f.recipe, engines, devices)
     evals.sort(key=lambda t: t.estimate_s)  # by resolution: one decode pass feeds the next model
     return [_failed_task(study, what, error) for what, error in problems] + inspects + evals + latencies
@@ -141,11 +141,9 @@ def _inspect_task(study: StudyPlan, f: GivenFile) -> Task:
 
 
 def _ident(study: StudyPlan, f: GivenFile) -> dict[str, Any]:
-    return accuracy_ident(
-        f.path, str(study.dataset), study.data_dir, engine=f.engine, preset=study.options.get("preprocessing"),
-        ground_truth=study.ground_truth, synset_order=study.synset_order, labels=study.labels,
-        limit=study.limit, balanced=study.balanced,
-    )  # fmt: skip
+    data = EvalData(str(study.dataset), study.data_dir, study.ground_truth, study.synset_order, study.labels,
+                    study.limit, study.balanced, study.options.get("preprocessing"))  # fmt: skip
+    return accuracy_ident(f.path, data, engine=f.engine)
 
 
 def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:

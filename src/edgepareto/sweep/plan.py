@@ -30,7 +30,7 @@ KINDS: dict[str, str] = {
 }
 MEASURED_DATASETS = ("imagenet", "folder")
 MODEL_DATASETS = ("imagenet", "folder", "fashion-mnist")
-PROTOCOLS = ("fast", "paper")
+PROTOCOLS = ("fast", "paper")  # of Protocol.presets(): fast-single is kept to compare against, not to sweep
 _DATASETS_OF_KIND = {  # the store's name first; models and measured studies check theirs themselves
     "imagenet-published": ("imagenet-val", "imagenet"),
     "fashion-mnist": ("fashion-mnist-test", "fashion-mnist"),
@@ -38,7 +38,6 @@ _DATASETS_OF_KIND = {  # the store's name first; models and measured studies che
 }
 MAX_THREADS = 1024  # a board's CPU count is only known when it is measured; the measurement bounds it again
 TOP_LEVEL_KEYS = ("name", "study", "recommend", "executor", "ray_address", "shared_paths", "ray_devices")
-ENGINES = ("litert", "onnxruntime")
 
 
 @dataclass(frozen=True)
@@ -121,9 +120,10 @@ class StudyPlan:
         if bad:
             fail(f"precisions must be among {', '.join(BUILDABLE)}, got {', '.join(bad)}")
         object.__setattr__(self, "precisions", tuple(dict.fromkeys(Precision.parse(p) for p in self.precisions)))
-        bad = [e for e in self.engines if e not in ENGINES]
-        if bad:
-            fail(f"engines must be among {', '.join(ENGINES)}, got {', '.join(bad)}")
+        from edgepareto.engines import engine_names
+
+        if bad := [e for e in self.engines if e not in engine_names()]:
+            fail(f"engines must be among {', '.join(engine_names())}, got {', '.join(bad)}")
         if any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= MAX_THREADS for t in self.threads):
             fail(f"threads must be integers in [1, {MAX_THREADS}], got {list(self.threads)}")
         if self.protocol not in PROTOCOLS:
@@ -205,7 +205,7 @@ class StudyPlan:
         """Build the protocol now: a NaN timeout or an unknown override fails before any task runs."""
         from edgepareto.bench.protocol import Protocol
 
-        preset = Protocol.paper if self.protocol == "paper" else Protocol.fast
+        preset = Protocol.presets()[self.protocol]
         try:
             preset(**self.options.get("protocol", {}))
         except TypeError as exc:

@@ -18,18 +18,17 @@ from typing import Any
 from edgepareto.artifacts import Artifact, ArtifactFolder, HomeCache
 from edgepareto.bench import Protocol, measure
 from edgepareto.compute import ConvertSpec, Executor, LocalExecutor
+from edgepareto.engines import format_of_engine
 from edgepareto.errors import DatasetError, EdgeParetoError
 from edgepareto.faults import fault_point
 from edgepareto.models import ModelConfig, Precision, Variant
 from edgepareto.predict import to_measure
 from edgepareto.store import MeasurementRecord, Store
-from edgepareto.sweep.keys import calibration_dir, digest, latency_key, recipe_of, rss_key, size_key
+from edgepareto.sweep.keys import calibration_dir, latency_key, protocol_id, recipe_of, rss_key, size_key
 from edgepareto.sweep.plan import StudyPlan
 from edgepareto.sweep.weights import weights_file
 
 log = logging.getLogger(__name__)
-
-FORMAT_OF_ENGINE = {"litert": "tflite", "onnxruntime": "onnx"}
 
 
 @dataclass
@@ -96,7 +95,7 @@ class LatencyJob:
 
     @property
     def key(self) -> str:
-        name = self.protocol + (f"+{digest(dict(self.overrides), 8)}" if self.overrides else "")
+        name = protocol_id(self.protocol, self.overrides)
         return latency_key(self.recipe, self.engine, self.threads, self.device, name)
 
     @property
@@ -253,7 +252,7 @@ def latency_tasks(
 
 def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:
     builds, latencies = [], []
-    fmts = sorted({FORMAT_OF_ENGINE[e] for e in study.engines})
+    fmts = sorted({format_of_engine(e) for e in study.engines})
     measured = set(to_measure(study.configs(), study.measure))
     for config in study.configs():
         wanted = tuple((Precision.parse(p), f, recipe_of(study, config, p, f)) for p in study.precisions for f in fmts)
@@ -267,5 +266,5 @@ def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[li
         for p in study.precisions if config in measured else ():  # the rest is predicted (sweep/predicted.py)
             for e in study.engines:
                 latencies += latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,
-                                            FORMAT_OF_ENGINE[e]), [e], devices)  # fmt: skip
+                                            format_of_engine(e)), [e], devices)  # fmt: skip
     return builds, latencies
