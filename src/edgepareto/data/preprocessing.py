@@ -354,8 +354,8 @@ class PreprocessingSpec:
         if scale <= 0:
             raise ConfigError(f"the {dt.name} model input has no quantization scale; cannot map pixels onto it")
         grid = self._grid()
-        on_grid = grid is not None and abs(scale * grid[0] - 1.0) <= 0.01
-        on_grid = on_grid and abs(zero_point - grid[1] + (128 if dt.name == "int8" else 0)) <= 1.0  # type: ignore[index]
+        shift = 128 if dt.name == "int8" else 0
+        on_grid = grid is not None and abs(scale * grid[0] - 1.0) <= 0.01 and abs(zero_point - grid[1] + shift) <= 1.0
         mode = self.integer_input
         if mode == "auto":
             mode = "pixels" if on_grid else "requantize"

@@ -82,8 +82,8 @@ class _Evaluator:
                 cache.put(ident, pixels)
         else:
             out[...] = self.dataset.load(i, self.spec)
-        if ident is not None:
-            self.cache.put(ident, out)  # type: ignore[union-attr]
+        if ident is not None and self.cache is not None:
+            self.cache.put(ident, out)
         return False
 
     def run(self, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:

@@ -47,11 +47,16 @@ METRICS: dict[str, tuple[str, bool, bool]] = {
 class Accuracy(Protocol):
     """What an accuracy producer reports (``eval``'s EvalResult, ``train``'s StudyRecord): fractions in [0, 1]."""
 
-    top1: float
-    top5: float
-    ci95_top1: tuple[float, float]
-    ci95_top5: tuple[float, float]
-    n: int
+    @property
+    def top1(self) -> float: ...
+    @property
+    def top5(self) -> float: ...
+    @property
+    def ci95_top1(self) -> tuple[float, float]: ...
+    @property
+    def ci95_top5(self) -> tuple[float, float]: ...
+    @property
+    def n(self) -> int: ...
 
 
 class Latency(Protocol):
@@ -204,7 +209,7 @@ class MeasurementRecord:
         """The latency record (and peak memory, when measured) of one ``Measurement``; failed runs stay failed."""
         doc = m.to_json()
         proto = {**m.protocol, "name": m.protocol.get("name") or protocol_name}
-        common = {
+        common: dict[str, Any] = {
             "variant": artifact.variant, "source": "measured", "device": device, "artifact_sha256": artifact.sha256,
             "engine": m.engine, "engine_version": m.engine_version, "threads": m.threads if m.threads >= 1 else None,
             "protocol": proto, "record": doc,
