@@ -39,6 +39,25 @@ def test_front_of_a_latency_only_store_says_there_is_no_accuracy(capsys, latency
     assert "accuracy" not in out and "alpha=0.25" in out
 
 
+def test_recommend_on_only_noisy_latencies_says_so_without_a_none(capsys, tmp_path: Path):
+    """A busy host stored every latency noisy: the answer names that and the fix, not "accuracy on None"."""
+    from edgepareto.analysis import open_results
+    from edgepareto.store import Device, MeasurementRecord, Variant
+
+    path = tmp_path / "noisy.sqlite"
+    with open_results(path) as s:
+        s.add_device(Device("host-x", "host", {"cpu_model": "Test CPU"}))
+        v = Variant("mobilenet_v1", 0.25, 128, 1001, "uint8", background=True)
+        s.add(MeasurementRecord(variant=v, metric="latency_ms", value=0.5, ci_low=0.2, ci_high=0.9, n=60,
+                                source="measured", device="host-x", engine="litert", threads=1, status="noisy",
+                                protocol={"name": "fast"}))  # fmt: skip
+    rc, out, err = cli(capsys, "recommend", "--store", str(path), "--device", "host-x", "--max-latency-ms", "50")
+    assert rc == 0, err
+    text = " ".join(out.split())
+    assert "None" not in out and "1 latency record(s) on host-x are stored noisy" in text
+    assert "--accept-noisy" in text and "--remeasure-noisy" in text
+
+
 def test_predict_names_the_thread_count_it_has_no_latency_for(capsys, latency_only):
     line = one_line_error(*cli(capsys, "predict", "--store", str(latency_only), "--device", "host-x", "--alpha",
                                "0.75", "--resolution", "96", "--classes", "10", "--threads", "2"))  # fmt: skip

@@ -60,9 +60,17 @@ def measured_device(results: Results, name: str | None, command: str) -> str:
     )
 
 
-def missing_answer(records: list[MeasurementRecord], device: str, dataset: str | None) -> dict[str, str]:
-    """Why nothing can be recommended on ``device``: what is missing and the command that fills it."""
+def missing_answer(
+    records: list[MeasurementRecord], device: str, dataset: str | None, noisy: int = 0
+) -> dict[str, str]:
+    """Why nothing can be recommended on ``device``: what is missing and the command that fills it; latencies
+    left out as ``noisy`` are named, so an empty answer on a busy host says why."""
     timed = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms" and r.status == "ok"}
+    if not timed and noisy:
+        return {"missing": f"a latency on {device} that is not noisy ({noisy} stored noisy: CI past ±25%)",
+                "message": f"nothing to recommend: the {noisy} latency record(s) on {device} are stored noisy",
+                "fill": "measure again on a quieter host (edgepareto bench FILE --store STORE, or sweep "
+                        "--remeasure-noisy), or pass --accept-noisy"}  # fmt: skip
     if not timed:
         return {"missing": f"no latency on {device}",
                 "message": f"nothing to recommend: no variant has a latency on {device}",
@@ -174,8 +182,14 @@ def recommend_on(
         **recommend(points, budget or Budget(), top=top, paired=paired),
     }
     if not points:
-        doc.update(missing_answer(records, device, dataset))
+        noisy = 0 if accept_noisy else _noisy_latencies(results, device)
+        doc.update(missing_answer(records, device, dataset, noisy))
     return doc
+
+
+def _noisy_latencies(results: Results, device: str) -> int:
+    every = results.measurements(include_noisy=True)
+    return sum(1 for r in every if r.device == device and r.metric == "latency_ms" and r.status == "noisy")
 
 
 def accuracy_basis(paired: object | None) -> str:

@@ -56,7 +56,8 @@ def render(doc: dict[str, Any], console) -> None:
 
     from edgepareto.cli._output import table
 
-    console.print(f"device {doc['device']}, accuracy on {doc['dataset']}; budget: {_budget(doc['budget'])}")
+    dataset = doc["dataset"] or "no data set (no top-1 for the variants timed here)"
+    console.print(f"device {doc['device']}, accuracy on {dataset}; budget: {_budget(doc['budget'])}")
     rows = []
     for r in doc["recommendations"]:
         m = r["metrics"]
