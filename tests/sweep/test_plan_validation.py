@@ -50,6 +50,10 @@ def sweep_dry_run(capsys: pytest.CaptureFixture[str], plan: str, store: str) -> 
         (STUDY.encode() + b"[study.options.protocol]\nruns = true\n", "runs must be an integer"),
         (STUDY.encode() + b"[study.options.protocol]\nbogus = 1\n", "unknown protocol override"),
         (STUDY.encode() + b"[study.options]\nend_to_end = 5\n", "options.end_to_end must be a folder of images"),
+        (
+            STUDY.encode() + b'precisions = ["fp32", "fp16"]\nengines = ["litert", "onnxruntime"]\n',
+            "engine onnxruntime runs onnx files, which are not built in fp16",
+        ),
     ],
 )
 def test_bad_plans_are_one_line(capsys, tmp_path, text, needle):

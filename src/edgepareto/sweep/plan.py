@@ -124,10 +124,22 @@ class StudyPlan:
 
         if bad := [e for e in self.engines if e not in engine_names()]:
             fail(f"engines must be among {', '.join(engine_names())}, got {', '.join(bad)}")
+        if self.kind != "models":
+            self._check_engine_precisions(fail)
         if any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= MAX_THREADS for t in self.threads):
             fail(f"threads must be integers in [1, {MAX_THREADS}], got {list(self.threads)}")
         if self.protocol not in PROTOCOLS:
             fail(f"protocol must be one of {', '.join(PROTOCOLS)}, got {self.protocol!r}")
+
+    def _check_engine_precisions(self, fail: Callable[[str], NoReturn]) -> None:
+        """Every engine's file format holds every precision built (else the whole recipe would fail to convert)."""
+        from edgepareto.engines import format_of_engine
+
+        for engine in self.engines:
+            fmt = format_of_engine(engine)
+            if bad := [p.value for p in self.precisions if isinstance(p, Precision) and fmt not in p.formats]:
+                fail(f"engine {engine} runs {fmt} files, which are not built in {', '.join(bad)}; drop those "
+                     f"precisions or that engine, or put them in a study of their own")  # fmt: skip
 
     def _check_options(self, fail: Callable[[str], NoReturn]) -> None:
         """``options``: protocol overrides, a preprocessing preset and an end-to-end image folder only."""
