@@ -99,8 +99,7 @@ def summarize_runs(runs: list[dict[str, Any]], reference_ms: float) -> dict[str,
     grand = statistics.median(r["median_ms"] for r in runs)
     inside = [r["ci95_median_ms"][0] <= reference_ms <= r["ci95_median_ms"][1] for r in runs]
     own = [r["ci95_median_ms"][0] <= grand <= r["ci95_median_ms"][1] for r in runs]
-    exact = [median_ci_exact(r["process_medians_ms"]) if r["process_medians_ms"] else r["ci95_median_ms"]
-             for r in runs]  # fmt: skip
+    exact = [median_ci_exact(r["process_medians_ms"]) if r["process_medians_ms"] else r["ci95_median_ms"] for r in runs]
     halves = [(r["ci95_median_ms"][1] - r["ci95_median_ms"][0]) / 2 / r["median_ms"] for r in runs]
     return {
         "grand_median_ms": grand,
@@ -131,8 +130,11 @@ def measure_file(model: Path, args: argparse.Namespace) -> dict[str, Any]:
             else:
                 runs[name].append(one(model, PROTOCOLS[name], args.cpu))
         f, ref = runs[names[0]][-1], runs[REFERENCE][-1]
-        print(f"{model.name} rep {rep + 1}/{args.reps}: {names[0]} {f['median_ms']:.3f} {f['ci95_median_ms']}, "
-              f"reference {ref['median_ms']:.3f}, load {f['loadavg_before'][0]:.2f}", file=sys.stderr)  # fmt: skip
+        print(
+            f"{model.name} rep {rep + 1}/{args.reps}: {names[0]} {f['median_ms']:.3f} {f['ci95_median_ms']}, "
+            f"reference {ref['median_ms']:.3f}, load {f['loadavg_before'][0]:.2f}",
+            file=sys.stderr,
+        )
     ref_runs = runs.pop(REFERENCE)
     reference = statistics.median(r["median_ms"] for r in ref_runs)
     names.remove(REFERENCE)
@@ -203,8 +205,14 @@ def main() -> None:
     rows = [measure_file(f, args) for f in args.files]
     ones = [r["loadavg_before"][0] for row in rows for runs in row["runs"].values() for r in runs]
     load = {"start": start, "end": loadavg(), "median1": statistics.median(ones), "min1": min(ones), "max1": max(ones)}
-    doc = {"protocols": {n: p.to_json() for n, p in PROTOCOLS.items()}, "cpu": args.cpu, "reps": args.reps,
-           "reference": {"warmup": args.ref_warmup, "runs": args.ref_runs}, "loadavg": load, "rows": rows}  # fmt: skip
+    doc = {
+        "protocols": {n: p.to_json() for n, p in PROTOCOLS.items()},
+        "cpu": args.cpu,
+        "reps": args.reps,
+        "reference": {"warmup": args.ref_warmup, "runs": args.ref_runs},
+        "loadavg": load,
+        "rows": rows,
+    }
     _, mpath = write_results(args.name, doc, markdown(rows, args, load))
     print(mpath.read_text())
 

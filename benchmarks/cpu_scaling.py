@@ -62,8 +62,9 @@ print(n / (time.perf_counter() - t))
 def start(kind: str, cpu: int, seconds: float) -> subprocess.Popen[str]:
     target = str(MODEL if kind == "invoke" else IMAGES)
     code = HEAD + WORK[kind] + TAIL
-    return subprocess.Popen([sys.executable, "-c", code, str(cpu), str(seconds), target], stdout=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(cpu), str(seconds), target], stdout=subprocess.PIPE, text=True
+    )
 
 
 def rate(procs: list[subprocess.Popen[str]]) -> list[float]:

@@ -62,8 +62,9 @@ def sequence(model: Path, n: int, runs: int, cpu: int) -> list[dict[str, Any]]:
     out, t0 = [], time.monotonic()
     for k in range(n):
         start = time.monotonic() - t0
-        p = subprocess.run([sys.executable, "-c", WORKER, str(model), str(cpu), str(runs)],
-                           capture_output=True, text=True, check=True)  # fmt: skip
+        p = subprocess.run(
+            [sys.executable, "-c", WORKER, str(model), str(cpu), str(runs)], capture_output=True, text=True, check=True
+        )
         out.append({"order": k, "start_s": start, **json.loads(p.stdout.strip().splitlines()[-1])})
     return out
 

@@ -57,8 +57,13 @@ print(json.dumps(rows))
 
 
 def one_process(model: Path, cpu: int, blocks: int) -> list[list[float]]:
-    out = subprocess.run([sys.executable, "-c", WORKER, str(model), str(cpu), str(blocks)], capture_output=True,
-                         text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER, str(model), str(cpu), str(blocks)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

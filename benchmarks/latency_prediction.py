@@ -121,8 +121,11 @@ def measure_all(folder: Path, cpu: int, seed: int, rounds: int, protocol: Protoc
         for i, g in enumerate(order):
             done[g].append(measure_one(paths[g], cpu, protocol, k * len(grid) + i))
             m = done[g][-1]
-            print(f"round {k + 1}/{rounds} {i + 1:2d}/{len(grid)} {g[2]} {g[0]} {g[1]}: {m['median_ms']:.3f} ms "
-                  f"(CPU {m['cpu_median_ms']:.3f} ms), load {m['loadavg_before'][0]:.2f}", file=sys.stderr)  # fmt: skip
+            print(
+                f"round {k + 1}/{rounds} {i + 1:2d}/{len(grid)} {g[2]} {g[0]} {g[1]}: {m['median_ms']:.3f} ms "
+                f"(CPU {m['cpu_median_ms']:.3f} ms), load {m['loadavg_before'][0]:.2f}",
+                file=sys.stderr,
+            )
     return [pooled(g, done[g]) for g in grid]
 
 
@@ -131,8 +134,9 @@ def measure_interleaved_all(folder: Path, cpu: int, seed: int, processes: int, i
     grid = [(a, r, p) for p in PRECISIONS for a in ALPHAS for r in SIDES]
     paths = [artifact(folder, g[0], g[2], resolution=g[1]) for g in grid]
     t0 = time.perf_counter()
-    ms = measure_interleaved(paths, cpus=[cpu], protocol=Protocol.fast(warmup=2, processes=processes, seed=seed),
-                             interleave=il)  # fmt: skip
+    ms = measure_interleaved(
+        paths, cpus=[cpu], protocol=Protocol.fast(warmup=2, processes=processes, seed=seed), interleave=il
+    )
     share = (time.perf_counter() - t0) / len(grid)  # every file got the same runs: an equal share of the time
     rows = []
     for g, m in zip(grid, ms, strict=True):
@@ -152,11 +156,19 @@ def measure_one(path: Path, cpu: int, protocol: Protocol, order: int) -> dict[st
     m = measure(path, threads=1, cpus=[cpu], protocol=protocol)
     if not m.ok:
         raise SystemExit(f"{path}: {m.error}")
-    return {"order": order, "median_ms": m.median_ms, **cpu_time(path, cpu),
-            "process_medians_ms": [e["median_ms"] for e in m.processes or []],
-            "ci95_median_ms": m.ci95_median_ms, "runs": m.runs, "stopped_by": m.stopped_by,
-            "measure_wall_s": time.perf_counter() - t0, "loadavg_before": before,
-            "engine_version": m.engine_version, "kernel_path": m.kernel_path}  # fmt: skip
+    return {
+        "order": order,
+        "median_ms": m.median_ms,
+        **cpu_time(path, cpu),
+        "process_medians_ms": [e["median_ms"] for e in m.processes or []],
+        "ci95_median_ms": m.ci95_median_ms,
+        "runs": m.runs,
+        "stopped_by": m.stopped_by,
+        "measure_wall_s": time.perf_counter() - t0,
+        "loadavg_before": before,
+        "engine_version": m.engine_version,
+        "kernel_path": m.kernel_path,
+    }
 
 
 def fastest_mode(values: list[float]) -> float:
@@ -173,13 +185,22 @@ def pooled(g: tuple[float, int, str], rounds: list[dict[str, Any]]) -> dict[str,
     """One row per variant: medians over every process of every round; each round kept beside it."""
     a, r, p = g
     procs = [v for x in rounds for v in x["process_medians_ms"]]
-    return {"alpha": a, "resolution": r, "precision": p, "median_ms": statistics.median(procs),
-            "cpu_median_ms": statistics.median(x["cpu_median_ms"] for x in rounds),
-            "first_round_median_ms": rounds[0]["median_ms"], "fastest_mode_ms": fastest_mode(procs),
-            "fastest_process_ms": min(procs),
-            "round_medians_ms": [x["median_ms"] for x in rounds], "processes": len(procs),
-            "measure_wall_s": sum(x["measure_wall_s"] for x in rounds), "rounds": rounds,
-            "engine_version": rounds[0]["engine_version"], "kernel_path": rounds[0]["kernel_path"]}  # fmt: skip
+    return {
+        "alpha": a,
+        "resolution": r,
+        "precision": p,
+        "median_ms": statistics.median(procs),
+        "cpu_median_ms": statistics.median(x["cpu_median_ms"] for x in rounds),
+        "first_round_median_ms": rounds[0]["median_ms"],
+        "fastest_mode_ms": fastest_mode(procs),
+        "fastest_process_ms": min(procs),
+        "round_medians_ms": [x["median_ms"] for x in rounds],
+        "processes": len(procs),
+        "measure_wall_s": sum(x["measure_wall_s"] for x in rounds),
+        "rounds": rounds,
+        "engine_version": rounds[0]["engine_version"],
+        "kernel_path": rounds[0]["kernel_path"],
+    }
 
 
 def variant(a: float, r: int, p: str) -> Variant:
@@ -190,9 +211,15 @@ def errors_of(model: Any, held: list[dict[str, Any]], metric: str) -> list[dict[
     out = []
     for row in held:
         pred = model.predict(variant(row["alpha"], row["resolution"], row["precision"]))
-        out.append({**{k: row[k] for k in ("alpha", "resolution", "precision")}, "measured_ms": row[metric],
-                    "predicted_ms": pred.latency_ms, "interval_ms": None if pred.low is None else [pred.low, pred.high],
-                    "error": pred.latency_ms / row[metric] - 1})  # fmt: skip
+        out.append(
+            {
+                **{k: row[k] for k in ("alpha", "resolution", "precision")},
+                "measured_ms": row[metric],
+                "predicted_ms": pred.latency_ms,
+                "interval_ms": None if pred.low is None else [pred.low, pred.high],
+                "error": pred.latency_ms / row[metric] - 1,
+            }
+        )
     return out
 
 
@@ -200,10 +227,14 @@ def score(errs: list[dict[str, Any]]) -> dict[str, float]:
     e = [abs(x["error"]) for x in errs]
     covered = [x for x in errs if x["interval_ms"]]
     inside = sum(x["interval_ms"][0] <= x["measured_ms"] <= x["interval_ms"][1] for x in covered)
-    return {"n": len(e), "within_10pct": sum(x <= 0.10 for x in e) / len(e),
-            "within_5pct": sum(x <= 0.05 for x in e) / len(e),
-            "median_abs_error": statistics.median(e), "max_abs_error": max(e),
-            "interval_coverage": inside / len(covered) if covered else None}  # fmt: skip
+    return {
+        "n": len(e),
+        "within_10pct": sum(x <= 0.10 for x in e) / len(e),
+        "within_5pct": sum(x <= 0.05 for x in e) / len(e),
+        "median_abs_error": statistics.median(e),
+        "max_abs_error": max(e),
+        "interval_coverage": inside / len(covered) if covered else None,
+    }
 
 
 def points(rows: list[dict[str, Any]], metric: str) -> list[tuple[Variant, float]]:
@@ -216,10 +247,16 @@ def corners_study(rows: list[dict[str, Any]], p: str, form: str, metric: str) ->
     held = [r for r in mine if (r["alpha"], r["resolution"]) not in CORNERS]
     model = fit(ModelKey("host", p, "litert", 1), points(train, metric), form)
     errs = errors_of(model, held, metric)
-    return {"precision": p, "form": form, "metric": metric, "model": model.summary(), "held_out": errs,
-            "score": score(errs),
-            "measure_s_all16": sum(r["measure_wall_s"] for r in mine),
-            "measure_s_corners": sum(r["measure_wall_s"] for r in train)}  # fmt: skip
+    return {
+        "precision": p,
+        "form": form,
+        "metric": metric,
+        "model": model.summary(),
+        "held_out": errs,
+        "score": score(errs),
+        "measure_s_all16": sum(r["measure_wall_s"] for r in mine),
+        "measure_s_corners": sum(r["measure_wall_s"] for r in train),
+    }
 
 
 def loo_study(rows: list[dict[str, Any]], p: str, form: str, metric: str) -> dict[str, Any]:
@@ -239,9 +276,17 @@ def seed_study() -> list[dict[str, Any]]:
             model = fit(ModelKey(device, p, "tflite", 1), [(variant(a, 224, p), ms[a]) for a in (0.25, 1.0)])
             for a in (0.5, 0.75):
                 pred = model.predict(variant(a, 224, p)).latency_ms
-                out.append({"device": device, "precision": p, "alpha": a, "published_ms": ms[a],
-                            "predicted_ms": pred, "error": pred / ms[a] - 1,
-                            "coefficients_ms_per_million": model.coefficients})  # fmt: skip
+                out.append(
+                    {
+                        "device": device,
+                        "precision": p,
+                        "alpha": a,
+                        "published_ms": ms[a],
+                        "predicted_ms": pred,
+                        "error": pred / ms[a] - 1,
+                        "coefficients_ms_per_million": model.coefficients,
+                    }
+                )
     return out
 
 
@@ -257,17 +302,23 @@ def pct(x: float) -> str:
 def corners_lines(study: dict[str, Any], metrics: dict[str, str]) -> list[str]:
     s, m = study["score"], study["model"]
     coef = ", ".join(f"{f} {c:.4g}" for f, c in zip(m["features"], m["coefficients_ms_per_million"], strict=True))
-    lines = [f"### {study['precision']}, {metrics[study['metric']]}: fit on the 4 corners, predict the other 12", "",
-             f"Coefficients (ms per million): {coef}; leave-one-out interval ±{100 * m['interval_fraction']:.1f}%.",
-             f"Within ±10%: **{100 * s['within_10pct']:.0f}%**, within ±5%: {100 * s['within_5pct']:.0f}%, "
-             f"median |error| {100 * s['median_abs_error']:.1f}%, max {100 * s['max_abs_error']:.1f}%; "
-             f"measured value inside the interval: {100 * s['interval_coverage']:.0f}%.", "",
-             "| alpha | resolution | measured ms | predicted ms (source: predicted) | interval ms | error |",
-             "|---:|---:|---:|---:|---|---:|"]  # fmt: skip
+    lines = [
+        f"### {study['precision']}, {metrics[study['metric']]}: fit on the 4 corners, predict the other 12",
+        "",
+        f"Coefficients (ms per million): {coef}; leave-one-out interval ±{100 * m['interval_fraction']:.1f}%.",
+        f"Within ±10%: **{100 * s['within_10pct']:.0f}%**, within ±5%: {100 * s['within_5pct']:.0f}%, "
+        f"median |error| {100 * s['median_abs_error']:.1f}%, max {100 * s['max_abs_error']:.1f}%; "
+        f"measured value inside the interval: {100 * s['interval_coverage']:.0f}%.",
+        "",
+        "| alpha | resolution | measured ms | predicted ms (source: predicted) | interval ms | error |",
+        "|---:|---:|---:|---:|---|---:|",
+    ]
     for e in study["held_out"]:
         lo, hi = e["interval_ms"]
-        lines.append(f"| {e['alpha']} | {e['resolution']} | {e['measured_ms']:.3f} | {e['predicted_ms']:.3f} | "
-                     f"[{lo:.3f}, {hi:.3f}] | {pct(e['error'])} |")  # fmt: skip
+        lines.append(
+            f"| {e['alpha']} | {e['resolution']} | {e['measured_ms']:.3f} | {e['predicted_ms']:.3f} | "
+            f"[{lo:.3f}, {hi:.3f}] | {pct(e['error'])} |"
+        )
     return [*lines, ""]
 
 
@@ -278,10 +329,12 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
     for name, studies in (("corners -> 12", doc["corners"]), ("leave-one-out of 16", doc["loo"])):
         for st in studies:
             s = st["score"]
-            lines.append(f"| {st['metric']} | {st['precision']} | {st['form']} | {name} | {s['n']} | "
-                         f"{100 * s['within_10pct']:.0f}% | "
-                         f"{100 * s['within_5pct']:.0f}% | {100 * s['median_abs_error']:.1f}% | "
-                         f"{100 * s['max_abs_error']:.1f}% |")  # fmt: skip
+            lines.append(
+                f"| {st['metric']} | {st['precision']} | {st['form']} | {name} | {s['n']} | "
+                f"{100 * s['within_10pct']:.0f}% | "
+                f"{100 * s['within_5pct']:.0f}% | {100 * s['median_abs_error']:.1f}% | "
+                f"{100 * s['max_abs_error']:.1f}% |"
+            )
     return [*lines, ""]
 
 
@@ -293,8 +346,10 @@ def seed_lines(rows: list[dict[str, Any]]) -> list[str]:
         "|---|---|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['device']} | {r['precision']} | {r['alpha']} | {r['published_ms']:.1f} | "
-                     f"{r['predicted_ms']:.1f} | {pct(r['error'])} |")  # fmt: skip
+        lines.append(
+            f"| {r['device']} | {r['precision']} | {r['alpha']} | {r['published_ms']:.1f} | "
+            f"{r['predicted_ms']:.1f} | {pct(r['error'])} |"
+        )
     worst = max(abs(r["error"]) for r in rows)
     lines.append(f"\nLargest |error| {100 * worst:.1f}%" + (": none exceeds 10%." if worst <= 0.10 else "."))
     return lines
@@ -309,8 +364,10 @@ def measured(args: argparse.Namespace) -> dict[str, Any]:
             f"interleaved: 2 warm-up runs per file, then {il.rounds} visits per file in a shuffled order, "
             f"1 uncounted + {il.per_visit} counted runs per visit, in {args.processes} processes 0.5 s apart"
         )
-        design = (f"all 32 files measured in the same {args.processes} processes, interleaved; a variant's figure is "
-                  f"the median of its {args.processes} process medians")  # fmt: skip
+        design = (
+            f"all 32 files measured in the same {args.processes} processes, interleaved; a variant's figure is "
+            f"the median of its {args.processes} process medians"
+        )
         rounds = 1
     else:
         proto = Protocol.fast(warmup=2, runs=args.runs)
@@ -320,10 +377,19 @@ def measured(args: argparse.Namespace) -> dict[str, Any]:
             f"32 variants measured {rounds} times each by bench, one after another (each round in its own "
             f"shuffled order); a variant's figure is the median over all {rows[0]['processes']} of its processes"
         )
-    return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu, "design": design,
-            "metrics": INTERLEAVED_METRICS if args.design == "interleaved" else METRICS,
-            "loadavg_start": start_load, "loadavg_end": loadavg(), "rounds": rounds, "protocol": protocol,
-            "measure_wall_s": time.perf_counter() - t0, "measurements": rows}  # fmt: skip
+    return {
+        "model_version": MODEL_VERSION,
+        "default_form": DEFAULT_FORM,
+        "cpu": args.cpu,
+        "design": design,
+        "metrics": INTERLEAVED_METRICS if args.design == "interleaved" else METRICS,
+        "loadavg_start": start_load,
+        "loadavg_end": loadavg(),
+        "rounds": rounds,
+        "protocol": protocol,
+        "measure_wall_s": time.perf_counter() - t0,
+        "measurements": rows,
+    }
 
 
 def reanalysed(path: Path) -> dict[str, Any]:
@@ -336,15 +402,23 @@ def reanalysed(path: Path) -> dict[str, Any]:
             if interleaved
             else [pooled((m["alpha"], m["resolution"], m["precision"]), m["rounds"]) for m in old["measurements"]]
         )
-        design = old.get("design") or (f"32 variants measured {old['rounds']} times each by bench, one after another "
-                                       f"(each round in its own shuffled order); a variant's figure is the median "
-                                       f"over all {rows[0]['processes']} of its processes")  # fmt: skip
+        design = old.get("design") or (
+            f"32 variants measured {old['rounds']} times each by bench, one after another "
+            f"(each round in its own shuffled order); a variant's figure is the median "
+            f"over all {rows[0]['processes']} of its processes"
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise SystemExit(f"{path}: not a latency_prediction results file ({exc})") from None
     keep = ("cpu", "loadavg_start", "loadavg_end", "rounds", "protocol", "measure_wall_s")
-    return {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, **{k: old[k] for k in keep},
-            "design": design, "metrics": INTERLEAVED_METRICS if interleaved else METRICS,
-            "measurements": rows, "reanalysed_from": {"file": str(path), "machine": old.get("machine")}}  # fmt: skip
+    return {
+        "model_version": MODEL_VERSION,
+        "default_form": DEFAULT_FORM,
+        **{k: old[k] for k in keep},
+        "design": design,
+        "metrics": INTERLEAVED_METRICS if interleaved else METRICS,
+        "measurements": rows,
+        "reanalysed_from": {"file": str(path), "machine": old.get("machine")},
+    }
 
 
 FAMILY_SIDES = (128, 160, 192, 224)
@@ -377,8 +451,12 @@ def measure_families(args: argparse.Namespace) -> tuple[list[dict[str, Any]], fl
     for precision in dict.fromkeys(g[3] for g in grid):
         mine = [(g, path) for g, path in zip(grid, paths, strict=True) if g[3] == precision]
         t0, protocol = time.perf_counter(), Protocol.fast(warmup=2, processes=args.processes, seed=args.seed)
-        ms = measure_interleaved([path for _, path in mine], cpus=[args.cpu], protocol=protocol,
-                                 interleave=Interleave(args.visits, args.per_visit))  # fmt: skip
+        ms = measure_interleaved(
+            [path for _, path in mine],
+            cpus=[args.cpu],
+            protocol=protocol,
+            interleave=Interleave(args.visits, args.per_visit),
+        )
         seconds += time.perf_counter() - t0
         for ((f, a, r, p), _), m in zip(mine, ms, strict=True):
             if not m.ok:
@@ -394,8 +472,11 @@ def family_corners(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for fam in dict.fromkeys(r["family"] for r in rows):
         mine = [r for r in rows if r["family"] == fam]
-        ends = {(a, s) for a in (min(r["alpha"] for r in mine), max(r["alpha"] for r in mine))
-                for s in (min(r["resolution"] for r in mine), max(r["resolution"] for r in mine))}  # fmt: skip
+        ends = {
+            (a, s)
+            for a in (min(r["alpha"] for r in mine), max(r["alpha"] for r in mine))
+            for s in (min(r["resolution"] for r in mine), max(r["resolution"] for r in mine))
+        }
         out += [r for r in mine if (r["alpha"], r["resolution"]) in ends]
     return out
 
@@ -414,8 +495,12 @@ def family_score(errs: list[dict[str, Any]]) -> dict[str, Any]:
     e = [abs(x["error"]) for x in errs]
     if not e:
         return {"n": 0}
-    return {"n": len(e), "within_10pct": sum(x <= 0.10 for x in e) / len(e), "median_abs_error": statistics.median(e),
-            "max_abs_error": max(e)}  # fmt: skip
+    return {
+        "n": len(e),
+        "within_10pct": sum(x <= 0.10 for x in e) / len(e),
+        "median_abs_error": statistics.median(e),
+        "max_abs_error": max(e),
+    }
 
 
 def families_study(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -451,31 +536,42 @@ def _by_family(errs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def _score_cells(s: dict[str, Any]) -> str:
     if not s["n"]:
         return "0 | - | - | -"
-    return (f"{s['n']} | {100 * s['within_10pct']:.0f}% | {100 * s['median_abs_error']:.1f}% | "
-            f"{100 * s['max_abs_error']:.1f}%")  # fmt: skip
+    return (
+        f"{s['n']} | {100 * s['within_10pct']:.0f}% | {100 * s['median_abs_error']:.1f}% | "
+        f"{100 * s['max_abs_error']:.1f}%"
+    )
 
 
 def families_lines(doc: dict[str, Any]) -> list[str]:
     st, acc = doc["families_study"], doc["families_study"]["acceptance"]
     r0 = doc["measurements"][0]
-    lines = ["# Latency prediction across MobileNet families", "",
-             f"Host, {r0['engine_version']} ({r0['kernel_path']}), 1 thread pinned to CPU {doc['cpu']}; "
-             f"{doc['design']}; "
-             f"{doc['measure_wall_s']:.0f} s of measuring; load average {doc['loadavg_start']} -> {doc['loadavg_end']} "
-             f"on a {os.cpu_count()}-core machine. Model {doc['model_version']}, form `{doc['default_form']}`.", "",
-             f"**(a) Acceptance (>= 90% of held-out variants within ±10%, one model fitted on every family's corners "
-             f"at once)**: {100 * acc['within_10pct_held_out']:.0f}% of {acc['n']} -> "
-             f"{'holds' if acc['holds'] else 'does NOT hold'}; each family fitted on its own corners alone: "
-             f"{100 * st['acceptance_own_corners']['within_10pct_held_out']:.0f}%", "",
-             "| fit | precision | family | n | within ±10% | median abs error | max |",
-             "|---|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "# Latency prediction across MobileNet families",
+        "",
+        f"Host, {r0['engine_version']} ({r0['kernel_path']}), 1 thread pinned to CPU {doc['cpu']}; "
+        f"{doc['design']}; "
+        f"{doc['measure_wall_s']:.0f} s of measuring; load average {doc['loadavg_start']} -> {doc['loadavg_end']} "
+        f"on a {os.cpu_count()}-core machine. Model {doc['model_version']}, form `{doc['default_form']}`.",
+        "",
+        f"**(a) Acceptance (>= 90% of held-out variants within ±10%, one model fitted on every family's corners "
+        f"at once)**: {100 * acc['within_10pct_held_out']:.0f}% of {acc['n']} -> "
+        f"{'holds' if acc['holds'] else 'does NOT hold'}; each family fitted on its own corners alone: "
+        f"{100 * st['acceptance_own_corners']['within_10pct_held_out']:.0f}%",
+        "",
+        "| fit | precision | family | n | within ±10% | median abs error | max |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     for name, key in (("all families' corners", "corners_joint"), ("its own corners", "corners_own")):
         for s in st[key]:
             lines += [f"| {name} | {s['precision']} | {f} | {_score_cells(v)} |" for f, v in s["by_family"].items()]
             lines.append(f"| {name} | {s['precision']} | all | {_score_cells(s['score'])} |")
-    lines += ["", "**(b) Leave one family out** (fitted on every measured variant of the others):", "",
-              "| precision | family predicted | n | within ±10% | median abs error | max |",
-              "|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    lines += [
+        "",
+        "**(b) Leave one family out** (fitted on every measured variant of the others):",
+        "",
+        "| precision | family predicted | n | within ±10% | median abs error | max |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     lines += [f"| {s['precision']} | {s['family']} | {_score_cells(s['score'])} |" for s in st["leave_one_family_out"]]
     return lines
 
@@ -483,12 +579,19 @@ def families_lines(doc: dict[str, Any]) -> list[str]:
 def families_main(args: argparse.Namespace) -> None:
     start_load = loadavg()
     rows, seconds = measure_families(args)
-    doc = {"model_version": MODEL_VERSION, "default_form": DEFAULT_FORM, "cpu": args.cpu, "families": args.families,
-           "design": f"{len(rows)} files (each family's published alphas x sides {list(args.sides)}), those of each "
-                     f"precision interleaved in the same {args.processes} processes, {args.visits} visits x "
-                     f"{args.per_visit} counted runs",
-           "loadavg_start": start_load, "loadavg_end": loadavg(), "measure_wall_s": seconds,
-           "measurements": rows}  # fmt: skip
+    doc = {
+        "model_version": MODEL_VERSION,
+        "default_form": DEFAULT_FORM,
+        "cpu": args.cpu,
+        "families": args.families,
+        "design": f"{len(rows)} files (each family's published alphas x sides {list(args.sides)}), those of each "
+        f"precision interleaved in the same {args.processes} processes, {args.visits} visits x "
+        f"{args.per_visit} counted runs",
+        "loadavg_start": start_load,
+        "loadavg_end": loadavg(),
+        "measure_wall_s": seconds,
+        "measurements": rows,
+    }
     doc["families_study"] = families_study(rows)
     _, mpath = write_results(args.name, doc, "\n".join(families_lines(doc)))
     print(mpath.read_text())
@@ -513,8 +616,12 @@ def main() -> None:
     ap.add_argument("--name", default="latency_prediction", help="results file stem under benchmarks/results")
     ap.add_argument("--reanalyse", type=Path, help="a results JSON of this script: refit its measurements")
     ap.add_argument("--families", help="comma-separated families: the cross-family study instead (issue 28)")
-    ap.add_argument("--sides", type=lambda t: tuple(int(x) for x in t.split(",")), default=FAMILY_SIDES,
-                    help="--families: input sides (default 128,160,192,224)")  # fmt: skip
+    ap.add_argument(
+        "--sides",
+        type=lambda t: tuple(int(x) for x in t.split(",")),
+        default=FAMILY_SIDES,
+        help="--families: input sides (default 128,160,192,224)",
+    )
     ap.add_argument("--alphas-per-family", type=int, default=0, help="--families: at most N alphas each (0: all)")
     ap.add_argument("--precisions", default="fp32,int8", help="--families: precisions (default fp32,int8)")
     args = ap.parse_args()
@@ -532,9 +639,11 @@ def main() -> None:
     doc["loo"] = [loo_study(rows, p, f, m) for m in metrics for f in FORMS for p in PRECISIONS]
     doc["seed_table2"] = seed_study()
     held = [r for r in rows if (r["alpha"], r["resolution"]) not in CORNERS]
-    doc["time_saved"] = {"fast_protocol_s": sum(r["measure_wall_s"] for r in held) / doc["rounds"],
-                         "paper_protocol_s": sum(paper_s(r["median_ms"]) for r in held),
-                         "fast_protocol_all32_s": sum(r["measure_wall_s"] for r in rows) / doc["rounds"]}  # fmt: skip
+    doc["time_saved"] = {
+        "fast_protocol_s": sum(r["measure_wall_s"] for r in held) / doc["rounds"],
+        "paper_protocol_s": sum(paper_s(r["median_ms"]) for r in held),
+        "fast_protocol_all32_s": sum(r["measure_wall_s"] for r in rows) / doc["rounds"],
+    }
     doc["acceptance"] = {}
     for metric in metrics:
         errs = [e for s in doc["corners"] if s["form"] == DEFAULT_FORM and s["metric"] == metric for e in s["held_out"]]
@@ -550,21 +659,29 @@ def acceptance_line(text: str, a: dict[str, Any]) -> str:
 def write(doc: dict[str, Any], default: list[dict[str, Any]], name: str) -> None:
     r0 = doc["measurements"][0]
     ts, acc = doc["time_saved"], doc["acceptance"]
-    lines = ["# Latency prediction from 4 measured corners per precision", "",
-             f"Host, {r0['engine_version']} ({r0['kernel_path']}), 1 thread pinned to CPU {doc['cpu']}, "
-             f"protocol {doc['protocol']}; {doc['design']}; {doc['measure_wall_s']:.0f} s of measuring. "
-             f"Load average (1/5/15 min) at the start {doc['loadavg_start']}, at the end {doc['loadavg_end']} "
-             f"on a {os.cpu_count()}-core machine shared with other jobs: every figure here carries that noise.",
-             "", f"Model {doc['model_version']}, default form `{doc['default_form']}` "
-             f"(latency = sum of b * {', '.join(FORMS[doc['default_form']])}, b >= 0, NNLS on relative error).", "",
-             "**Acceptance (>= 90% of the 24 held-out variants within ±10%)**:", "",
-             *[acceptance_line(doc["metrics"][m], a) for m, a in acc.items()], "",
-             "The first line is the reference (wall-clock medians over processes); the others are diagnostics.",
-             "",
-             f"Measuring time saved by predicting the 24 held-out variants (one round): "
-             f"{ts['fast_protocol_s']:.0f} s of "
-             f"{ts['fast_protocol_all32_s']:.0f} s with this run's design here; {ts['paper_protocol_s'] / 60:.0f} min "
-             "with the seed's protocol (1 + 100 runs, 2 s pauses).", ""]  # fmt: skip
+    lines = [
+        "# Latency prediction from 4 measured corners per precision",
+        "",
+        f"Host, {r0['engine_version']} ({r0['kernel_path']}), 1 thread pinned to CPU {doc['cpu']}, "
+        f"protocol {doc['protocol']}; {doc['design']}; {doc['measure_wall_s']:.0f} s of measuring. "
+        f"Load average (1/5/15 min) at the start {doc['loadavg_start']}, at the end {doc['loadavg_end']} "
+        f"on a {os.cpu_count()}-core machine shared with other jobs: every figure here carries that noise.",
+        "",
+        f"Model {doc['model_version']}, default form `{doc['default_form']}` "
+        f"(latency = sum of b * {', '.join(FORMS[doc['default_form']])}, b >= 0, NNLS on relative error).",
+        "",
+        "**Acceptance (>= 90% of the 24 held-out variants within ±10%)**:",
+        "",
+        *[acceptance_line(doc["metrics"][m], a) for m, a in acc.items()],
+        "",
+        "The first line is the reference (wall-clock medians over processes); the others are diagnostics.",
+        "",
+        f"Measuring time saved by predicting the 24 held-out variants (one round): "
+        f"{ts['fast_protocol_s']:.0f} s of "
+        f"{ts['fast_protocol_all32_s']:.0f} s with this run's design here; {ts['paper_protocol_s'] / 60:.0f} min "
+        "with the seed's protocol (1 + 100 runs, 2 s pauses).",
+        "",
+    ]
     for study in default:
         lines += corners_lines(study, doc["metrics"])
     lines += summary_lines(doc) + seed_lines(doc["seed_table2"])

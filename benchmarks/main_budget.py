@@ -75,10 +75,23 @@ def fashion_accuracy(store_path: Path) -> list[dict]:
     from edgepareto.store import Store
 
     with Store(store_path) as store:
-        recs = [m for m in store.measurements(source="measured") if m.metric == "top1" and m.dataset
-                and m.dataset.startswith("fashion")]  # fmt: skip
-    rows = [{"variant": m.variant.name, "alpha": m.variant.alpha, "precision": str(m.variant.precision),
-             "top1": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high, "n": m.n} for m in recs]  # fmt: skip
+        recs = [
+            m
+            for m in store.measurements(source="measured")
+            if m.metric == "top1" and m.dataset and m.dataset.startswith("fashion")
+        ]
+    rows = [
+        {
+            "variant": m.variant.name,
+            "alpha": m.variant.alpha,
+            "precision": str(m.variant.precision),
+            "top1": m.value,
+            "ci_low": m.ci_low,
+            "ci_high": m.ci_high,
+            "n": m.n,
+        }
+        for m in recs
+    ]
     return sorted(rows, key=lambda r: (r["alpha"], r["precision"]))
 
 
@@ -92,8 +105,10 @@ def verdicts(acc: list[dict]) -> list[str]:
         ok_fp32 = "yes" if r["top1"] >= goal else "NO"
         ok_int8 = "yes" if d is not None and d >= -1 else "NO"
         gap = "–" if d is None else f"{d:+.2f}"
-        out.append(f"alpha {a}: fp32 {r['top1']:.2f}% (goal >= {goal:.0f}: {ok_fp32}), "
-                   f"int8 - fp32 {gap} points (goal >= -1: {ok_int8})")  # fmt: skip
+        out.append(
+            f"alpha {a}: fp32 {r['top1']:.2f}% (goal >= {goal:.0f}: {ok_fp32}), "
+            f"int8 - fp32 {gap} points (goal >= -1: {ok_int8})"
+        )
     alphas = sorted(fp32)
     falls = [(a, b) for a, b in itertools.pairwise(alphas) if fp32[b]["ci_high"] < fp32[a]["ci_low"]]
     out.append("top-1 falls beyond the 95% CIs as alpha grows: " + (", ".join(f"{a}->{b}" for a, b in falls) or "no"))
@@ -109,29 +124,45 @@ def summary(runs: dict[str, dict[str, Any]], cold: dict[str, Any], cached_s: flo
     cold_total = sum(r["wall_s"] for n, r in runs.items() if not n.startswith(("(5)", "(6)")))
     first = (cold.get("first_report") or {}).get("at_s")
     est = estimate_check(cold)
-    lines = ["# `make main` from a fresh clone, phase by phase", "", "| phase | wall s | detail |", "|---|---:|---|",
-             *[f"| {n} | {r['wall_s']:.0f} | {r.get('detail', '')} |" for n, r in runs.items()], "",
-             f"- cold `make main` (1-4): **{cold_total:.0f} s** (goal <= {GOALS['cold_s']:.0f} s: "
-             f"{_yes(cold_total <= GOALS['cold_s'])})"]  # fmt: skip
+    lines = [
+        "# `make main` from a fresh clone, phase by phase",
+        "",
+        "| phase | wall s | detail |",
+        "|---|---:|---|",
+        *[f"| {n} | {r['wall_s']:.0f} | {r.get('detail', '')} |" for n, r in runs.items()],
+        "",
+        f"- cold `make main` (1-4): **{cold_total:.0f} s** (goal <= {GOALS['cold_s']:.0f} s: "
+        f"{_yes(cold_total <= GOALS['cold_s'])})",
+    ]
     if first is None:
         lines.append("- first report: none before training")
     else:
         ok = _yes(first <= GOALS["first_report_s"])
         lines.append(f"- first report on disk **{first:.0f} s** after the sweep started (goal <= 180 s: {ok})")
     if cached_s is not None:
-        lines.append(f"- rerun (`make main` again, the cold run's store and home): **{cached_s:.0f} s** (goal <= 60 s: "
-                     f"{_yes(cached_s <= GOALS['cached_s'])})")  # fmt: skip
+        lines.append(
+            f"- rerun (`make main` again, the cold run's store and home): **{cached_s:.0f} s** (goal <= 60 s: "
+            f"{_yes(cached_s <= GOALS['cached_s'])})"
+        )
     if est is None:
         lines.append("- estimate: none printed")
     else:
         ok = _yes(abs(est["error"]) <= GOALS["estimate_error"])
-        lines.append(f"- estimate printed {est['at_s']:.0f} s into the sweep (10% of the first training's steps): "
-                     f"{est['remaining_s']:.0f} s left; actually {est['actual_remaining_s']:.0f} s: error "
-                     f"{100 * est['error']:+.0f}% (goal within ±25%: {ok})")  # fmt: skip
-    lines += ["", "## Fashion-MNIST study (10,000 test images), from the cold run's store", "",
-              "| variant | top-1 % | 95% Wilson | n |", "|---|---:|---|---:|",
-              *[f"| {r['variant']} | {r['top1']:.2f} | [{r['ci_low']:.2f}, {r['ci_high']:.2f}] | {r['n']} |"
-                for r in acc], "", *[f"- {v}" for v in verdicts(acc)]]  # fmt: skip
+        lines.append(
+            f"- estimate printed {est['at_s']:.0f} s into the sweep (10% of the first training's steps): "
+            f"{est['remaining_s']:.0f} s left; actually {est['actual_remaining_s']:.0f} s: error "
+            f"{100 * est['error']:+.0f}% (goal within ±25%: {ok})"
+        )
+    lines += [
+        "",
+        "## Fashion-MNIST study (10,000 test images), from the cold run's store",
+        "",
+        "| variant | top-1 % | 95% Wilson | n |",
+        "|---|---:|---|---:|",
+        *[f"| {r['variant']} | {r['top1']:.2f} | [{r['ci_low']:.2f}, {r['ci_high']:.2f}] | {r['n']} |" for r in acc],
+        "",
+        *[f"- {v}" for v in verdicts(acc)],
+    ]
     return "\n".join(lines)
 
 
@@ -168,8 +199,10 @@ def run_all(root: Path, cold_pip: bool) -> tuple[dict[str, dict[str, Any]], dict
     runs["(5) main job again, same store and home"] = {"wall_s": round(cached_s, 1), "detail": rerun_detail(r.stdout)}
     shutil.rmtree(clone / "edgepareto-results")
     s, r = timed(sweep, clone, env)
-    runs["(6) store removed, models cached (no goal)"] = {"wall_s": round(s, 1), "detail": ", ".join(
-        f"{k} {v:.0f} s" for k, v in phases(json.loads(r.stdout)).items())}  # fmt: skip
+    runs["(6) store removed, models cached (no goal)"] = {
+        "wall_s": round(s, 1),
+        "detail": ", ".join(f"{k} {v:.0f} s" for k, v in phases(json.loads(r.stdout)).items()),
+    }
     return runs, cold, cached_s, acc
 
 
@@ -177,8 +210,10 @@ def rerun_detail(stdout: str) -> str:
     """What the rerun did: how many tasks it found done and ran, the records it wrote, the report it rewrote."""
     doc = json.loads(stdout)
     report = (doc.get("report") or {}).get("html") or "none"
-    return (f"{doc['skipped']} of {doc['tasks']} tasks found done, {doc['done']} run, {doc['failed']} failed, "
-            f"{doc['new_records']} new records; report: {report}")  # fmt: skip
+    return (
+        f"{doc['skipped']} of {doc['tasks']} tasks found done, {doc['done']} run, {doc['failed']} failed, "
+        f"{doc['new_records']} new records; report: {report}"
+    )
 
 
 def main() -> None:

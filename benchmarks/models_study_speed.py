@@ -111,9 +111,15 @@ def run_study(models: list[Path], tmp: Path) -> tuple[float, list[float]]:
     from edgepareto.sweep.tasks import Context
 
     os.environ["EDGEPARETO_HOME"] = str(tmp / "home")  # an empty input cache
-    study = StudyPlan("speed", "models", models=tuple(str(m) for m in models), dataset="imagenet",
-                      data_dir=str(tmp / "val"), ground_truth=str(tmp / "gt.csv"),
-                      options={"preprocessing": "pil-bilinear"})  # fmt: skip
+    study = StudyPlan(
+        "speed",
+        "models",
+        models=tuple(str(m) for m in models),
+        dataset="imagenet",
+        data_dir=str(tmp / "val"),
+        ground_truth=str(tmp / "gt.csv"),
+        options={"preprocessing": "pil-bilinear"},
+    )
     with Store(tmp / "study.sqlite") as store:
         t0 = time.perf_counter()
         ctx = Context(store, tmp / "artifacts")
@@ -132,9 +138,26 @@ def study_models(home: Path) -> list[Path]:
     out = home / "bench-models"
     for res in RESOLUTIONS:
         if not (out / f"mobilenet_v1_025_{res}.int8.tflite").is_file():
-            subprocess.run([sys.executable, "-m", "edgepareto", "export", "mobilenet_v1", "--alpha", "0.25",
-                            "--resolution", str(res), "--precision", "fp32,int8", "--out", str(out), "--json"],
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "edgepareto",
+                    "export",
+                    "mobilenet_v1",
+                    "--alpha",
+                    "0.25",
+                    "--resolution",
+                    str(res),
+                    "--precision",
+                    "fp32,int8",
+                    "--out",
+                    str(out),
+                    "--json",
+                ],
+                check=True,
+                capture_output=True,
+            )
     return [out / f"mobilenet_v1_025_{r}.{p}.tflite" for r in RESOLUTIONS for p in ("fp32", "int8")]
 
 
@@ -154,29 +177,44 @@ def main() -> None:
         files = [Path(f) for f in dataset.files]
         loop_s, loop_top = hand_loop(google, files)
         eval_s, eval_top, info = timed_eval(google, dataset, Path(tmp) / "cache-one")
-        doc["one_model"] = {"hand_loop_s": loop_s, "evaluate_cold_s": eval_s, "ratio": loop_s / eval_s,
-                            "same_top1": bool((loop_top == eval_top).all()), **info}  # fmt: skip
+        doc["one_model"] = {
+            "hand_loop_s": loop_s,
+            "evaluate_cold_s": eval_s,
+            "ratio": loop_s / eval_s,
+            "same_top1": bool((loop_top == eval_top).all()),
+            **info,
+        }
         loops = [hand_loop(m, files) for m in models]
         study_s, top1 = run_study(models, Path(tmp))
         want = [float((lt == dataset.labels).mean()) for _, lt in loops]
-        doc["study"] = {"files": [m.name for m in models], "hand_loops_s": sum(s for s, _ in loops),
-                        "study_s": study_s, "ratio": sum(s for s, _ in loops) / study_s,
-                        "same_top1": [round(100 * w, 6) for w in want] == [round(t, 6) for t in top1],
-                        "tasks": TASKS}  # fmt: skip
+        doc["study"] = {
+            "files": [m.name for m in models],
+            "hand_loops_s": sum(s for s, _ in loops),
+            "study_s": study_s,
+            "ratio": sum(s for s, _ in loops) / study_s,
+            "same_top1": [round(100 * w, 6) for w in want] == [round(t, 6) for t in top1],
+            "tasks": TASKS,
+        }
     doc["loadavg_at_end"] = os.getloadavg()
     one, st = doc["one_model"], doc["study"]
-    md = "\n".join([
-        "# Accuracy of given files: evaluate vs hand-written single-thread loops", "",
-        f"{args.images} real-sized JPEGs (~500x375, from the 24 fixture images), `pil-bilinear` on both sides; "
-        f"machine: {doc['machine']['cpu']}, {doc['machine']['cores']} cores, load average "
-        f"{tuple(round(x, 2) for x in doc['machine']['loadavg_at_start'])} at the start, "
-        f"{tuple(round(x, 2) for x in doc['loadavg_at_end'])} at the end (a shared machine: ratios from one run).", "",
-        "| case | hand loop(s) | edgepareto | ratio | target | same top-1 |", "|---|---:|---:|---:|---:|---|",
-        f"| one model cold (Google 0.25_128, {one['workers']} workers) | {one['hand_loop_s']:.2f} s | "
-        f"{one['evaluate_cold_s']:.2f} s | {one['ratio']:.2f}x | 1.6x | {one['same_top1']} |",
-        f"| 8 files at 4 resolutions (one cold cache) | {st['hand_loops_s']:.2f} s | {st['study_s']:.2f} s | "
-        f"{st['ratio']:.2f}x | 3x | {st['same_top1']} |", "",
-    ])  # fmt: skip
+    md = "\n".join(
+        [
+            "# Accuracy of given files: evaluate vs hand-written single-thread loops",
+            "",
+            f"{args.images} real-sized JPEGs (~500x375, from the 24 fixture images), `pil-bilinear` on both sides; "
+            f"machine: {doc['machine']['cpu']}, {doc['machine']['cores']} cores, load average "
+            f"{tuple(round(x, 2) for x in doc['machine']['loadavg_at_start'])} at the start, "
+            f"{tuple(round(x, 2) for x in doc['loadavg_at_end'])} at the end (a shared machine: ratios from one run).",
+            "",
+            "| case | hand loop(s) | edgepareto | ratio | target | same top-1 |",
+            "|---|---:|---:|---:|---:|---|",
+            f"| one model cold (Google 0.25_128, {one['workers']} workers) | {one['hand_loop_s']:.2f} s | "
+            f"{one['evaluate_cold_s']:.2f} s | {one['ratio']:.2f}x | 1.6x | {one['same_top1']} |",
+            f"| 8 files at 4 resolutions (one cold cache) | {st['hand_loops_s']:.2f} s | {st['study_s']:.2f} s | "
+            f"{st['ratio']:.2f}x | 3x | {st['same_top1']} |",
+            "",
+        ]
+    )
     write_results("models_study_speed", doc, md)
     print(md)
 

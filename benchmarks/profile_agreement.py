@@ -49,12 +49,14 @@ def line(r: dict[str, Any]) -> str:
     b = r["bench"]
     kern = r["kernel_sum_ms"] / b["median_ms"] - 1
     il = r["interleaved"]
-    return (f"| {r['variant']} | {r['total_ms']:.3f} | {il['median_ms']:.3f} | "
-            f"**{100 * r['layer_sum_vs_interleaved']:+.1f}%** | "
-            f"{b['median_ms']:.3f} | {100 * r['layer_sum_vs_bench']:+.1f}% | "
-            f"{r['kernel_sum_ms']:.3f} | {100 * kern:+.1f}% | "
-            f"{r['profiler_run_cpu_median_ms']:.3f} | {100 * r['layer_sum_vs_run_cpu']:+.1f}% | "
-            f"{r['profiler_run_median_ms']:.3f} | {r['loadavg_before'][0]:.2f} |")  # fmt: skip
+    return (
+        f"| {r['variant']} | {r['total_ms']:.3f} | {il['median_ms']:.3f} | "
+        f"**{100 * r['layer_sum_vs_interleaved']:+.1f}%** | "
+        f"{b['median_ms']:.3f} | {100 * r['layer_sum_vs_bench']:+.1f}% | "
+        f"{r['kernel_sum_ms']:.3f} | {100 * kern:+.1f}% | "
+        f"{r['profiler_run_cpu_median_ms']:.3f} | {100 * r['layer_sum_vs_run_cpu']:+.1f}% | "
+        f"{r['profiler_run_median_ms']:.3f} | {r['loadavg_before'][0]:.2f} |"
+    )
 
 
 def main() -> None:
@@ -75,20 +77,25 @@ def main() -> None:
     verdict = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in ok.items())
     verdict_apart = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in ok_apart.items())
     spaced = f", each after a {args.spacing:g} s pause and one uncounted run" if args.spacing else " back to back"
-    lines = [f"`edgepareto profile` (ONNX Runtime session profiler, {args.runs} runs after 3 warm-ups{spaced}, "
-             f"1 thread pinned to CPU {args.cpu}; a layer's time is its node's median span: kernel + the "
-             "executor's dispatch before it), bench's runner in the same process taking turns with the profiled "
-             "runs (interleaved), and `bench` (fast protocol, its own child processes) on the same file in the same "
-             "call, after the profile. "
-             "Load average (1 min) "
-             f"before each file in the last column, on a {os.cpu_count()}-core host shared with other jobs.", "",
-             "| file | layer sum ms | interleaved unprofiled median ms | sum vs interleaved | bench (apart) "
-             "median ms | sum vs bench apart | kernels alone ms | kernels vs bench apart | "
-             "profiled runs CPU ms | sum vs CPU | profiled runs wall ms | load |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-             *[line(r) for r in rows], "",
-             f"Within ±10% of the interleaved unprofiled runs: {verdict}.", "",
-             f"Within ±10% of bench measured apart: {verdict_apart}."]  # fmt: skip
+    lines = [
+        f"`edgepareto profile` (ONNX Runtime session profiler, {args.runs} runs after 3 warm-ups{spaced}, "
+        f"1 thread pinned to CPU {args.cpu}; a layer's time is its node's median span: kernel + the "
+        "executor's dispatch before it), bench's runner in the same process taking turns with the profiled "
+        "runs (interleaved), and `bench` (fast protocol, its own child processes) on the same file in the same "
+        "call, after the profile. "
+        "Load average (1 min) "
+        f"before each file in the last column, on a {os.cpu_count()}-core host shared with other jobs.",
+        "",
+        "| file | layer sum ms | interleaved unprofiled median ms | sum vs interleaved | bench (apart) "
+        "median ms | sum vs bench apart | kernels alone ms | kernels vs bench apart | "
+        "profiled runs CPU ms | sum vs CPU | profiled runs wall ms | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *[line(r) for r in rows],
+        "",
+        f"Within ±10% of the interleaved unprofiled runs: {verdict}.",
+        "",
+        f"Within ±10% of bench measured apart: {verdict_apart}.",
+    ]
     plot = result_stem(args.name).with_name(result_stem(args.name).name + "_where_the_time_goes")
     plot_time_by_kind(
         rows,

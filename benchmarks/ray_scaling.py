@@ -57,10 +57,21 @@ def phase(data, ex, repeats: int) -> list[dict[str, float]]:
         local = timed(lambda: evaluate(MODEL, data, workers=1, cache=False))
         ray = timed(lambda: evaluate(MODEL, data, workers=ex.workers, cache=False, chunks=ex.chunks))
         local2 = timed(lambda: evaluate(MODEL, data, workers=2, cache=False))  # the same work without Ray
-        rows.append({"local": local[0], "ray": ray[0], "ratio": ray[0] / local[0], "local2": local2[0],
-                     "local2_ratio": local2[0] / local[0], "load1": os.getloadavg()[0]})  # fmt: skip
-        print(f"  local {local[0]:7.1f}/s  ray {ray[0]:7.1f}/s  ratio {ray[0] / local[0]:.2f}  "
-              f"local x2 {local2[0]:7.1f}/s", flush=True)  # fmt: skip
+        rows.append(
+            {
+                "local": local[0],
+                "ray": ray[0],
+                "ratio": ray[0] / local[0],
+                "local2": local2[0],
+                "local2_ratio": local2[0] / local[0],
+                "load1": os.getloadavg()[0],
+            }
+        )
+        print(
+            f"  local {local[0]:7.1f}/s  ray {ray[0]:7.1f}/s  ratio {ray[0] / local[0]:.2f}  "
+            f"local x2 {local2[0]:7.1f}/s",
+            flush=True,
+        )
     return rows
 
 

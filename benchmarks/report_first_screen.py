@@ -52,23 +52,42 @@ def main() -> None:
     with Store(args.store) as store:
         doc = write_report(store, tmp / "report")
     shot = result_stem(args.name).with_suffix(".png")
-    cmd = ["chromium", *FLAGS, f"--user-data-dir={tmp / 'profile'}", f"--window-size={WIDTH},{HEIGHT}",
-           f"--screenshot={shot}", Path(doc["html"]).as_uri()]  # fmt: skip
+    cmd = [
+        "chromium",
+        *FLAGS,
+        f"--user-data-dir={tmp / 'profile'}",
+        f"--window-size={WIDTH},{HEIGHT}",
+        f"--screenshot={shot}",
+        Path(doc["html"]).as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=True)
     ys = rules(shot)
     devices = [d["device"] for d in doc["answer"]["devices"]]
     shown = len(ys) >= 2
-    md = "\n".join([
-        f"# The report's first screen ({WIDTH}x{HEIGHT}, headless Chromium)", "",
-        f"![first screen]({shot.name})", "",
-        f"- store: `{args.store}`{f' ({args.about})' if args.about else ''}; devices in the answer: "
-        f"{', '.join(devices)}",
-        f"- the answer's rules at y = {ys} px: whole answer on the first screen: **{'yes' if shown else 'NO'}**",
-        f"- finding: {doc['answer']['finding']}",
-        "- a screenshot, not a timing: the machine may have been shared with other jobs while it was taken",
-    ])  # fmt: skip
-    write_results(args.name, {"rules_y": ys, "answer_on_first_screen": shown, "devices": devices,
-                              "window": [WIDTH, HEIGHT], "chromium": cmd[:-2]}, md)  # fmt: skip
+    md = "\n".join(
+        [
+            f"# The report's first screen ({WIDTH}x{HEIGHT}, headless Chromium)",
+            "",
+            f"![first screen]({shot.name})",
+            "",
+            f"- store: `{args.store}`{f' ({args.about})' if args.about else ''}; devices in the answer: "
+            f"{', '.join(devices)}",
+            f"- the answer's rules at y = {ys} px: whole answer on the first screen: **{'yes' if shown else 'NO'}**",
+            f"- finding: {doc['answer']['finding']}",
+            "- a screenshot, not a timing: the machine may have been shared with other jobs while it was taken",
+        ]
+    )
+    write_results(
+        args.name,
+        {
+            "rules_y": ys,
+            "answer_on_first_screen": shown,
+            "devices": devices,
+            "window": [WIDTH, HEIGHT],
+            "chromium": cmd[:-2],
+        },
+        md,
+    )
     shutil.rmtree(tmp, ignore_errors=True)
     print(md)
 

@@ -90,11 +90,18 @@ def default(model: Path, cpu: int) -> dict[str, Any]:
     m = measure(model, cpus=[cpu], protocol=Protocol.fast(), keep_times=False)
     if not m.ok:
         raise SystemExit(f"{model}: {m.error}")
-    return {"median_ms": m.median_ms, "ci95_median_ms": m.ci95_median_ms, "first_inference_ms": m.first_inference_ms,
-            "load_ms": m.load_ms, "runs": m.runs, "noisy": m.noisy, "wall_s": time.monotonic() - t0,
-            "discarded": len((m.telemetry or {}).get("discarded") or []),
-            "warmup_runs": [len(p.get("warmup_ms") or []) for p in m.processes or []],
-            "warmup_stopped_by": [p.get("warmup_stopped_by") for p in m.processes or []]}  # fmt: skip
+    return {
+        "median_ms": m.median_ms,
+        "ci95_median_ms": m.ci95_median_ms,
+        "first_inference_ms": m.first_inference_ms,
+        "load_ms": m.load_ms,
+        "runs": m.runs,
+        "noisy": m.noisy,
+        "wall_s": time.monotonic() - t0,
+        "discarded": len((m.telemetry or {}).get("discarded") or []),
+        "warmup_runs": [len(p.get("warmup_ms") or []) for p in m.processes or []],
+        "warmup_stopped_by": [p.get("warmup_stopped_by") for p in m.processes or []],
+    }
 
 
 def rounds(files: list[Path], args: argparse.Namespace) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -102,13 +109,18 @@ def rounds(files: list[Path], args: argparse.Namespace) -> dict[str, dict[str, l
     out: dict[str, dict[str, list[dict[str, Any]]]] = {f.name: {"default": [], "bare": []} for f in files}
     for r in range(args.rounds):
         for f in files if r % 2 == 0 else files[::-1]:
-            pair = [("default", lambda f=f: default(f, args.cpu)),
-                    ("bare", lambda f=f: bare(f, args.cpu, args.bare_warmup, args.bare_runs))]  # fmt: skip
+            pair = [
+                ("default", lambda f=f: default(f, args.cpu)),
+                ("bare", lambda f=f: bare(f, args.cpu, args.bare_warmup, args.bare_runs)),
+            ]
             for name, run in pair if r % 2 == 0 else pair[::-1]:
                 out[f.name][name].append({**run(), "loadavg_before": loadavg()})
             d, b = out[f.name]["default"][-1], out[f.name]["bare"][-1]
-            print(f"round {r + 1}/{args.rounds} {f.name}: default {d['median_ms']:.4f} ms, bare {b['median_ms']:.4f} "
-                  f"ms, ratio {d['median_ms'] / b['median_ms']:.3f}", file=sys.stderr)  # fmt: skip
+            print(
+                f"round {r + 1}/{args.rounds} {f.name}: default {d['median_ms']:.4f} ms, bare {b['median_ms']:.4f} "
+                f"ms, ratio {d['median_ms'] / b['median_ms']:.3f}",
+                file=sys.stderr,
+            )
     return out
 
 
@@ -117,14 +129,21 @@ def summary(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     med_d, med_b = statistics.median(x["median_ms"] for x in d), statistics.median(x["median_ms"] for x in b)
     first_d = statistics.median(x["first_inference_ms"] for x in d)
     first_b = statistics.median(x["first_ms"] for x in b)
-    return {"default_median_ms": med_d, "bare_median_ms": med_b, "ratio": med_d / med_b,
-            "ratio_per_round": [x["median_ms"] / y["median_ms"] for x, y in zip(d, b, strict=True)],
-            "first_inference_ms": first_d, "bare_first_ms": first_b, "first_ratio": first_d / first_b,
-            "load_ms": statistics.median(x["load_ms"] for x in d),
-            "default_wall_s": statistics.median(x["wall_s"] for x in d),
-            "noisy": sum(bool(x["noisy"]) for x in d), "discarded": sum(x["discarded"] for x in d),
-            "warmup_runs": sorted(n for x in d for n in x["warmup_runs"]),
-            "warmup_time_bound": sum(s == "time bound" for x in d for s in x["warmup_stopped_by"])}  # fmt: skip
+    return {
+        "default_median_ms": med_d,
+        "bare_median_ms": med_b,
+        "ratio": med_d / med_b,
+        "ratio_per_round": [x["median_ms"] / y["median_ms"] for x, y in zip(d, b, strict=True)],
+        "first_inference_ms": first_d,
+        "bare_first_ms": first_b,
+        "first_ratio": first_d / first_b,
+        "load_ms": statistics.median(x["load_ms"] for x in d),
+        "default_wall_s": statistics.median(x["wall_s"] for x in d),
+        "noisy": sum(bool(x["noisy"]) for x in d),
+        "discarded": sum(x["discarded"] for x in d),
+        "warmup_runs": sorted(n for x in d for n in x["warmup_runs"]),
+        "warmup_time_bound": sum(s == "time bound" for x in d for s in x["warmup_stopped_by"]),
+    }
 
 
 def compare(args: argparse.Namespace) -> dict[str, Any]:
@@ -134,15 +153,24 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         pair = [FLOAT, QUANT] if r % 2 == 0 else [QUANT, FLOAT]
         ms = {p.name: default(p, args.cpu)["median_ms"] for p in pair}
         stored.append(ms[FLOAT.name] / ms[QUANT.name])
-        got = measure_interleaved([FLOAT, QUANT], cpus=[args.cpu], protocol=Protocol.fast(),
-                                  interleave=Interleave(args.visits, 3))  # fmt: skip
+        got = measure_interleaved(
+            [FLOAT, QUANT], cpus=[args.cpu], protocol=Protocol.fast(), interleave=Interleave(args.visits, 3)
+        )
         ratio = ratios(got)[1]["ratio"]  # uint8 / float, process by process
         compared.append(1.0 / ratio if ratio else float("nan"))
-        print(f"round {r + 1}/{args.rounds}: stored float/uint8 {stored[-1]:.3f}, --compare {compared[-1]:.3f}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"round {r + 1}/{args.rounds}: stored float/uint8 {stored[-1]:.3f}, --compare {compared[-1]:.3f}",
+            file=sys.stderr,
+        )
     s, c = statistics.median(stored), statistics.median(compared)
-    return {"stored_ratio": s, "compare_ratio": c, "agreement": s / c, "stored_per_round": stored,
-            "compare_per_round": compared, "visits": args.visits}  # fmt: skip
+    return {
+        "stored_ratio": s,
+        "compare_ratio": c,
+        "agreement": s / c,
+        "stored_per_round": stored,
+        "compare_per_round": compared,
+        "visits": args.visits,
+    }
 
 
 def markdown(doc: dict[str, Any], args: argparse.Namespace) -> str:
@@ -169,9 +197,12 @@ def markdown(doc: dict[str, Any], args: argparse.Namespace) -> str:
         )
     if doc.get("compare"):
         c = doc["compare"]
-        lines += ["", "Float/uint8 ratio of the two fixture files: stored (default protocol, each file on its own) "
-                  f"**{c['stored_ratio']:.3f}**, `bench --compare` ({c['visits']} visits) "
-                  f"**{c['compare_ratio']:.3f}**, agreement {c['agreement']:.3f} (goal within 5%)."]  # fmt: skip
+        lines += [
+            "",
+            "Float/uint8 ratio of the two fixture files: stored (default protocol, each file on its own) "
+            f"**{c['stored_ratio']:.3f}**, `bench --compare` ({c['visits']} visits) "
+            f"**{c['compare_ratio']:.3f}**, agreement {c['agreement']:.3f} (goal within 5%).",
+        ]
     return "\n".join(lines)
 
 
@@ -193,9 +224,14 @@ def main() -> None:
         files += [artifact(args.artifacts, 1.0, "fp32"), artifact(args.artifacts, 1.0, "int8")]
     start = loadavg()
     runs = rounds(files, args)
-    doc: dict[str, Any] = {"protocol": Protocol.fast().to_json(), "cpu": args.cpu, "rounds": args.rounds,
-                           "bare": {"warmup": args.bare_warmup, "runs": args.bare_runs},
-                           "summary": {n: summary(r) for n, r in runs.items()}, "runs": runs}  # fmt: skip
+    doc: dict[str, Any] = {
+        "protocol": Protocol.fast().to_json(),
+        "cpu": args.cpu,
+        "rounds": args.rounds,
+        "bare": {"warmup": args.bare_warmup, "runs": args.bare_runs},
+        "summary": {n: summary(r) for n, r in runs.items()},
+        "runs": runs,
+    }
     if args.compare:
         doc["compare"] = compare(args)
     doc["loadavg"] = {"start": start, "end": loadavg()}

@@ -96,8 +96,14 @@ def main() -> None:
     rows = []
     for alpha in DEFAULT_ALPHAS:
         s = step_seconds(alpha, args.steps)
-        rows.append({"alpha": alpha, "ms_per_step": s * 1000, "s_per_epoch": s * steps_per_epoch,
-                     "s_schedule": s * steps_per_epoch * schedule.epochs})  # fmt: skip
+        rows.append(
+            {
+                "alpha": alpha,
+                "ms_per_step": s * 1000,
+                "s_per_epoch": s * steps_per_epoch,
+                "s_schedule": s * steps_per_epoch * schedule.epochs,
+            }
+        )
         print(f"alpha {alpha}: {s * 1000:.0f} ms/step", flush=True)
     doc = {"schedule": str(schedule), "epochs": schedule.epochs, "steps": args.steps, "rows": rows,
            "tensorflow": tf.__version__, "keras": keras.__version__, "cpus": os.cpu_count(),

@@ -69,12 +69,22 @@ def main() -> None:
             out = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True, check=True)
             times = json.loads(out.stdout.strip().splitlines()[-1])
             later = statistics.median(times[len(times) // 2 :])
-            rows.append({"file": f.name, "first_vs_later": times[0] / later, "times_ms": times,
-                         "rules": {f"k={k} tol={tol:.0%}": replay(times, k, tol) for k, tol in RULES}})  # fmt: skip
-    lines = [f"{args.processes} fresh processes per file pinned to CPU {args.cpu}, {args.runs} timed invoke() each; "
-             f"load {os.getloadavg()} at the end. Per rule: runs before it stops (min–max) and processes whose next "
-             "10 runs are within 2% of runs 150.. of the same process.", "",
-             "| rule | stops after | within 2% |", "|---|---|---:|"]  # fmt: skip
+            rows.append(
+                {
+                    "file": f.name,
+                    "first_vs_later": times[0] / later,
+                    "times_ms": times,
+                    "rules": {f"k={k} tol={tol:.0%}": replay(times, k, tol) for k, tol in RULES},
+                }
+            )
+    lines = [
+        f"{args.processes} fresh processes per file pinned to CPU {args.cpu}, {args.runs} timed invoke() each; "
+        f"load {os.getloadavg()} at the end. Per rule: runs before it stops (min–max) and processes whose next "
+        "10 runs are within 2% of runs 150.. of the same process.",
+        "",
+        "| rule | stops after | within 2% |",
+        "|---|---|---:|",
+    ]
     for k, tol in RULES:
         name = f"k={k} tol={tol:.0%}"
         got = [r["rules"][name] for r in rows if r["rules"][name]["stop"] is not None]

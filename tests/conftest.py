@@ -45,8 +45,9 @@ def made_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     out = tmp_path_factory.mktemp("made-models")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    r = subprocess.run([sys.executable, "-c", MAKE_MODELS, str(out)], capture_output=True, text=True, env=env,
-                       timeout=900, check=False)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", MAKE_MODELS, str(out)], capture_output=True, text=True, env=env, timeout=900, check=False
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     return {line.split()[0]: Path(line.split()[1]) for line in r.stdout.splitlines() if line.strip()}
 

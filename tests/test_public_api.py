@@ -56,8 +56,19 @@ def test_importing_the_package_loads_no_heavy_module():
 
 def test_the_api_names_resolve_and_unknown_ones_fail():
     assert sorted(ep.__all__) == sorted(["EdgeParetoError", "__version__", *ep._API])
-    assert set(ep.__all__) >= {"load_plan", "run_sweep", "export", "measure", "evaluate", "open_results", "front",
-                               "recommend", "write_report", "Variant", "Precision"}  # fmt: skip
+    assert set(ep.__all__) >= {
+        "load_plan",
+        "run_sweep",
+        "export",
+        "measure",
+        "evaluate",
+        "open_results",
+        "front",
+        "recommend",
+        "write_report",
+        "Variant",
+        "Precision",
+    }
     for name in ep.__all__:
         assert getattr(ep, name) is not None
     try:

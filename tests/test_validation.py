@@ -30,8 +30,13 @@ def test_integer_seed_and_threads_ranges():
 
 def test_csv_cells_cannot_be_formulas_and_stay_utf8():
     assert [csv_cell(x) for x in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "plain")] == [
-        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "plain",
-    ]  # fmt: skip
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "plain",
+    ]
     name = os.fsdecode(b"caf\xe9.jpg")
     assert csv_cell(name) == display_path(name) == "caf\\xe9.jpg"
     csv_cell(name).encode("utf-8")
@@ -45,9 +50,17 @@ def test_duplicates_are_named():
 
 @pytest.mark.parametrize(
     "override",
-    [{"timeout_s": math.nan}, {"time_limit_s": math.inf}, {"pause_s": -math.inf}, {"target_ci": math.nan},
-     {"cool_down_to_c": math.nan}, {"runs": True}, {"seed": -1}, {"warmup": 1.5}],
-)  # fmt: skip
+    [
+        {"timeout_s": math.nan},
+        {"time_limit_s": math.inf},
+        {"pause_s": -math.inf},
+        {"target_ci": math.nan},
+        {"cool_down_to_c": math.nan},
+        {"runs": True},
+        {"seed": -1},
+        {"warmup": 1.5},
+    ],
+)
 def test_protocol_refuses_non_finite_and_mistyped_values(override):
     from edgepareto.bench.protocol import Protocol
 

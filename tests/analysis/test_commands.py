@@ -10,8 +10,14 @@ import sys
 
 
 def cli(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "edgepareto", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
 
 
 def test_paper_json_is_one_document_with_the_acceptance_figures(tmp_path):

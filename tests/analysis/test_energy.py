@@ -20,16 +20,35 @@ DS = "toy-test"
 
 def _energy(mj: float) -> dict:
     """telemetry.energy as a measuring process writes it (bench/energy.py)."""
-    return {"status": "measured", "source": "ina3221", "sensor": {"source": "ina3221", "rails": ["VDD_IN"]},
-            "mj_per_inference": mj, "ci_mj": [mj * 0.95, mj * 1.05], "runs": 60, "updates": 42.0,
-            "update_interval_s": 0.002, "min_updates": 20, "idle_w": 4.1, "window_s": 0.084,
-            "ci": "exact order-statistic CI of the median over the processes"}  # fmt: skip
+    return {
+        "status": "measured",
+        "source": "ina3221",
+        "sensor": {"source": "ina3221", "rails": ["VDD_IN"]},
+        "mj_per_inference": mj,
+        "ci_mj": [mj * 0.95, mj * 1.05],
+        "runs": 60,
+        "updates": 42.0,
+        "update_interval_s": 0.002,
+        "min_updates": 20,
+        "idle_w": 4.1,
+        "window_s": 0.084,
+        "ci": "exact order-statistic CI of the median over the processes",
+    }
 
 
 def _measurement(ms: float, energy: dict) -> Measurement:
-    return Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol={"name": "fast"},
-                       median_ms=ms, ci95_median_ms=[ms * 0.98, ms * 1.02], runs=6, peak_rss_bytes=30_000_000,
-                       telemetry={"energy": energy})  # fmt: skip
+    return Measurement(
+        status="ok",
+        model="m.tflite",
+        engine="litert",
+        threads=1,
+        protocol={"name": "fast"},
+        median_ms=ms,
+        ci95_median_ms=[ms * 0.98, ms * 1.02],
+        runs=6,
+        peak_rss_bytes=30_000_000,
+        telemetry={"energy": energy},
+    )
 
 
 def _artifact(v: Variant, i: int) -> Artifact:
@@ -49,13 +68,29 @@ def store(tmp_path):
             v = Variant("mobilenet_v1", alpha, 224, 1000, "fp32")
             art = _artifact(v, i)
             s.add_artifact(art)
-            s.add_many(MeasurementRecord.from_latency(_measurement(ms, _energy(mj)), device=BOARD, artifact=art,
-                                                      key=f"lat-{i}", protocol_name="fast"))  # fmt: skip
+            s.add_many(
+                MeasurementRecord.from_latency(
+                    _measurement(ms, _energy(mj)), device=BOARD, artifact=art, key=f"lat-{i}", protocol_name="fast"
+                )
+            )
             none = {"status": "unavailable", "reason": NO_SENSOR}
-            s.add_many(MeasurementRecord.from_latency(_measurement(ms * 3, none), device=HOST, artifact=art,
-                                                      key=f"host-{i}", protocol_name="fast"))  # fmt: skip
-            s.add(MeasurementRecord(variant=v, metric="top1", value=top1, ci_low=top1 - 1, ci_high=top1 + 1, n=1000,
-                                    source="measured", dataset=DS))  # fmt: skip
+            s.add_many(
+                MeasurementRecord.from_latency(
+                    _measurement(ms * 3, none), device=HOST, artifact=art, key=f"host-{i}", protocol_name="fast"
+                )
+            )
+            s.add(
+                MeasurementRecord(
+                    variant=v,
+                    metric="top1",
+                    value=top1,
+                    ci_low=top1 - 1,
+                    ci_high=top1 + 1,
+                    n=1000,
+                    source="measured",
+                    dataset=DS,
+                )
+            )
         yield s
 
 
@@ -88,8 +123,9 @@ def test_recommend_under_an_energy_budget(store):
 
 
 def test_cli_recommend_max_energy_mj(store, capsys):
-    rc, out, err = cli(capsys, "recommend", "--store", str(store.path), "--device", "Orin", "--max-energy-mj", "10",
-                       "--json")  # fmt: skip
+    rc, out, err = cli(
+        capsys, "recommend", "--store", str(store.path), "--device", "Orin", "--max-energy-mj", "10", "--json"
+    )
     assert rc == 0, err
     doc = json.loads(out)
     assert doc["budget"]["max_energy_mj"] == 10.0

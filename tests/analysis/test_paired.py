@@ -52,8 +52,9 @@ def _preds(key: str, right: np.ndarray, files: tuple[str, ...] | None = None) ->
     labels = np.arange(N) % 1000
     top1 = np.where(right, labels, (labels + 1) % 1000)
     topk = np.stack([top1, *[(labels + k) % 1000 for k in range(2, 6)]], axis=1)
-    return Predictions(key, "sha-" + key, "imagenet-val", "prep", files or tuple(f"img{i}.JPEG" for i in range(N)),
-                       labels, topk)  # fmt: skip
+    return Predictions(
+        key, "sha-" + key, "imagenet-val", "prep", files or tuple(f"img{i}.JPEG" for i in range(N)), labels, topk
+    )
 
 
 def _point(name: str, key: str, latency: float, right: np.ndarray) -> Point:
@@ -62,10 +63,21 @@ def _point(name: str, key: str, latency: float, right: np.ndarray) -> Point:
     v = Variant.parse(name)
     c = int(right.sum())
     lo, hi = wilson_interval(c, N)
-    top1 = MeasurementRecord(variant=v, metric="top1", value=100 * c / N, ci_low=100 * lo, ci_high=100 * hi,
-                             source="measured", dataset="imagenet-val", n=N, key=key)  # fmt: skip
-    metrics = {"latency_ms": Estimate(latency, latency * 0.99, latency * 1.01), "top1": Estimate(100 * c / N,
-               100 * lo, 100 * hi)}  # fmt: skip
+    top1 = MeasurementRecord(
+        variant=v,
+        metric="top1",
+        value=100 * c / N,
+        ci_low=100 * lo,
+        ci_high=100 * hi,
+        source="measured",
+        dataset="imagenet-val",
+        n=N,
+        key=key,
+    )
+    metrics = {
+        "latency_ms": Estimate(latency, latency * 0.99, latency * 1.01),
+        "top1": Estimate(100 * c / N, 100 * lo, 100 * hi),
+    }
     return Point(v, "host", "litert", 1, metrics, {"top1": top1})
 
 
@@ -84,8 +96,10 @@ def test_a_paired_difference_decides_what_overlapping_intervals_cannot():
     """62.0% vs 60.0% on the same 1,000 images: the Wilson intervals overlap (too close to call), but the files
     disagree on 60 images 40 to 20 (McNemar p = 0.013): the more accurate, slower file is on the front."""
     slow, fast = _outcomes(580, 40, 20)
-    points = [_point("mobilenet_v1_100_224.fp32", "kS", 20.0, slow), _point("mobilenet_v1_050_224.fp32", "kF", 10.0,
-              fast)]  # fmt: skip
+    points = [
+        _point("mobilenet_v1_100_224.fp32", "kS", 20.0, slow),
+        _point("mobilenet_v1_050_224.fp32", "kF", 10.0, fast),
+    ]
     alone = analyse_front(points, LAT_TOP1)
     assert [e.status for e in alone] == [TOO_CLOSE, ON_FRONT] and alone[0].accuracy == ()
     paired = PairedAccuracy([_preds("kS", slow), _preds("kF", fast)])
@@ -99,15 +113,19 @@ def test_a_paired_difference_decides_what_overlapping_intervals_cannot():
 
 def test_a_paired_test_can_make_a_point_dominated_and_says_when_it_cannot_tell():
     worse, better = _outcomes(580, 20, 40)  # the slow file is the less accurate one, p = 0.013
-    points = [_point("mobilenet_v1_100_224.fp32", "kS", 20.0, worse), _point("mobilenet_v1_050_224.fp32", "kF", 10.0,
-              better)]  # fmt: skip
+    points = [
+        _point("mobilenet_v1_100_224.fp32", "kS", 20.0, worse),
+        _point("mobilenet_v1_050_224.fp32", "kF", 10.0, better),
+    ]
     assert analyse_front(points, LAT_TOP1)[0].status == TOO_CLOSE
     paired = PairedAccuracy([_preds("kS", worse), _preds("kF", better)])
     entry = analyse_front(points, LAT_TOP1, paired)[0]
     assert entry.status == DOMINATED and entry.accuracy[0]["says"].startswith("lower, p = 0.013")
     same_a, same_b = _outcomes(590, 25, 20)  # 61.5% vs 61.0%: 25 vs 20, p = 0.55
-    points = [_point("mobilenet_v1_100_224.fp32", "kS", 20.0, same_a), _point("mobilenet_v1_050_224.fp32", "kF",
-              10.0, same_b)]  # fmt: skip
+    points = [
+        _point("mobilenet_v1_100_224.fp32", "kS", 20.0, same_a),
+        _point("mobilenet_v1_050_224.fp32", "kF", 10.0, same_b),
+    ]
     entry = analyse_front(points, LAT_TOP1, PairedAccuracy([_preds("kS", same_a), _preds("kF", same_b)]))[0]
     assert entry.status == TOO_CLOSE
     p = f"{_binomial_p(20, 45):.2g}"
@@ -116,8 +134,10 @@ def test_a_paired_test_can_make_a_point_dominated_and_says_when_it_cannot_tell()
 
 def test_no_paired_test_on_different_images_the_intervals_decide_and_say_so():
     slow, fast = _outcomes(580, 40, 20)
-    points = [_point("mobilenet_v1_100_224.fp32", "kS", 20.0, slow), _point("mobilenet_v1_050_224.fp32", "kF", 10.0,
-              fast)]  # fmt: skip
+    points = [
+        _point("mobilenet_v1_100_224.fp32", "kS", 20.0, slow),
+        _point("mobilenet_v1_050_224.fp32", "kF", 10.0, fast),
+    ]
     other_images = tuple(f"other{i}.JPEG" for i in range(N))
     paired = PairedAccuracy([_preds("kS", slow), _preds("kF", fast, other_images)])
     entry = analyse_front(points, LAT_TOP1, paired)[0]
@@ -126,8 +146,10 @@ def test_no_paired_test_on_different_images_the_intervals_decide_and_say_so():
 
 def test_recommend_says_what_the_top1_comparison_rests_on():
     slow, fast = _outcomes(580, 40, 20)
-    points = [_point("mobilenet_v1_100_224.fp32", "kS", 20.0, slow), _point("mobilenet_v1_050_224.fp32", "kF", 10.0,
-              fast)]  # fmt: skip
+    points = [
+        _point("mobilenet_v1_100_224.fp32", "kS", 20.0, slow),
+        _point("mobilenet_v1_050_224.fp32", "kF", 10.0, fast),
+    ]
     doc = recommend(points, Budget(), paired=PairedAccuracy([_preds("kS", slow), _preds("kF", fast)]))
     first, second = doc["recommendations"]
     assert "(vs alpha=0.5-FP32: higher, p = 0.013" in " ".join(first["why"])
@@ -161,15 +183,31 @@ def test_eval_store_keeps_predictions_that_results_exports_and_front_compares(tm
     store = str(tmp_path / "r.sqlite")
     images, gt = fixtures_dir / "imagenet" / "images", fixtures_dir / "imagenet" / "ground_truth.csv"
     for name in ("mobilenet_v1_0.25_128_quant", "mobilenet_v1_0.25_128"):
-        argv = ["eval", str(fixtures_dir / "models" / f"{name}.tflite"), "--data-dir", str(images), "--ground-truth",
-                str(gt), "--workers", "1", "--store", store, "--predictions", str(tmp_path / f"{name}.csv"),
-                "--json"]  # fmt: skip
+        argv = [
+            "eval",
+            str(fixtures_dir / "models" / f"{name}.tflite"),
+            "--data-dir",
+            str(images),
+            "--ground-truth",
+            str(gt),
+            "--workers",
+            "1",
+            "--store",
+            store,
+            "--predictions",
+            str(tmp_path / f"{name}.csv"),
+            "--json",
+        ]
         assert main(argv) == 0
         capsys.readouterr()
     out = tmp_path / "all.csv"
     assert main(["results", "--store", store, "--predictions", str(out), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"store": store, "predictions": str(out), "evaluations": 2,
-                                                   "rows": 48}  # fmt: skip
+    assert json.loads(capsys.readouterr().out) == {
+        "store": store,
+        "predictions": str(out),
+        "evaluations": 2,
+        "rows": 48,
+    }
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     quant = [r for r in rows if r["variant"].endswith(".uint8")]
     own = list(csv.DictReader(io.StringIO((tmp_path / "mobilenet_v1_0.25_128_quant.csv").read_text())))

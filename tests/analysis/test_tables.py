@@ -46,8 +46,12 @@ def test_points_carry_gmacs_and_fps_from_the_cost_model():
     macs = cost_of(ModelConfig("mobilenet_v1", 1.0, 224)).macs
     assert p.value("fps") == pytest.approx(4.16)
     assert p.value("gmacs_per_s") == pytest.approx(macs * 4.16 / 1e9)
-    assert p.sources() == {"latency_ms": "published", "size_bytes": "published", "top1": "published",
-                           "top5": "published"}  # fmt: skip
+    assert p.sources() == {
+        "latency_ms": "published",
+        "size_bytes": "published",
+        "top1": "published",
+        "top5": "published",
+    }
 
 
 def test_measured_beats_published_and_cis_flow_through():
@@ -68,8 +72,7 @@ def test_measured_beats_published_and_cis_flow_through():
     ]
     pts = collect_points([*reference_records(), *extra], device="host", dataset=IMAGENET, require=("latency_ms",))
     (p,) = pts
-    assert p.sources() == {"latency_ms": "measured", "size_bytes": "measured", "top1": "published",
-                           "top5": "published"}  # fmt: skip
+    assert p.sources() == {"latency_ms": "measured", "size_bytes": "measured", "top1": "published", "top5": "published"}
     assert (p.metrics["fps"].low, p.metrics["fps"].high) == pytest.approx((1000 / 5.2, 1000 / 4.9))
 
 

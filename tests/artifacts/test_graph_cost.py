@@ -100,8 +100,13 @@ def test_a_v3_file_costs_what_its_keras_model_says(v3_small_files):
     """Every precision and format of a built v3-Small file: the family's cost (read from the Keras model) exactly."""
     family = cost_of(ModelConfig("mobilenet_v3_small", 0.75, 96))
     assert {p.name.split(".", 1)[1] for p in v3_small_files} == {
-        "fp32.tflite", "fp16.tflite", "int8-dynamic.tflite", "int8.tflite", "fp32.onnx", "int8.onnx",
-    }  # fmt: skip
+        "fp32.tflite",
+        "fp16.tflite",
+        "int8-dynamic.tflite",
+        "int8.tflite",
+        "fp32.onnx",
+        "int8.onnx",
+    }
     for path in v3_small_files:
         g = graph_cost(path)
         assert (g.macs, g.params) == (family.macs, family.params_folded), path.name

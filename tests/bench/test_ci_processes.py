@@ -21,8 +21,16 @@ def test_student_t_quantile_matches_the_tables():
 def _process(median_ms: float, runs: int = 10, rng: np.random.Generator | None = None) -> Measurement:
     noise = rng.normal(0.0, 0.001, runs) if rng is not None else np.zeros(runs)
     times = (median_ms * (1.0 + noise)).tolist()
-    return Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol={}, times_ms=times,
-                       median_ms=float(np.median(times)), runs=runs)  # fmt: skip
+    return Measurement(
+        status="ok",
+        model="m.tflite",
+        engine="litert",
+        threads=1,
+        protocol={},
+        times_ms=times,
+        median_ms=float(np.median(times)),
+        runs=runs,
+    )
 
 
 def test_the_record_covers_a_reference_that_all_six_processes_sat_above():

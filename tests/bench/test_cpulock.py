@@ -15,8 +15,10 @@ from edgepareto.bench import measure
 from edgepareto.bench.cpulock import cpus_locked
 from tests.conftest import QUANT_MODEL
 
-HOLDER = "import sys; from edgepareto.bench.cpulock import cpus_locked\nwith cpus_locked([0]):\n" \
-         "    print('held', flush=True); sys.stdin.read()\n"  # fmt: skip
+HOLDER = (
+    "import sys; from edgepareto.bench.cpulock import cpus_locked\nwith cpus_locked([0]):\n"
+    "    print('held', flush=True); sys.stdin.read()\n"
+)
 
 
 @pytest.fixture
@@ -38,8 +40,9 @@ def _is_locked(path) -> bool:
 
 def test_a_second_measurement_on_the_same_cpu_waits_and_says_for_whom(locks):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env=env)  # fmt: skip
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with cpus_locked([1], say=pytest.fail):  # a disjoint CPU: no wait, no message

@@ -141,12 +141,22 @@ def test_corpus_log_gives_the_right_runs_or_a_one_line_refusal(name):
 
 
 def test_cli_import_refuses_a_two_run_log_in_one_line(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "edgepareto", "bench", str(CORPUS / "tf2x_two_runs.log"), "--import",
-                        "--json"], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "edgepareto", "bench", str(CORPUS / "tf2x_two_runs.log"), "--import", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode != 0 and r.stdout == ""
     assert r.stderr.strip().count("\n") == 0 and "holds 2 benchmark_model runs" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "edgepareto", "bench", str(CORPUS / "tf2x_gpu_delegate.log"), "--import",
-                        "--json"], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "edgepareto", "bench", str(CORPUS / "tf2x_gpu_delegate.log"), "--import", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["kernel_path"] == "GPU delegate"

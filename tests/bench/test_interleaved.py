@@ -55,8 +55,15 @@ def test_every_file_is_measured_in_the_same_processes_and_a_corrupt_one_fails_al
 
 def _record(model: str, process_medians: list[float]) -> Measurement:
     procs = [{"median_ms": v} for v in process_medians]
-    return Measurement(status="ok", model=model, engine="litert", threads=1, protocol={}, processes=procs,
-                       median_ms=sorted(process_medians)[len(procs) // 2])  # fmt: skip
+    return Measurement(
+        status="ok",
+        model=model,
+        engine="litert",
+        threads=1,
+        protocol={},
+        processes=procs,
+        median_ms=sorted(process_medians)[len(procs) // 2],
+    )
 
 
 def test_ratios_are_taken_process_by_process_so_the_host_state_cancels():
@@ -83,8 +90,9 @@ def test_one_file_or_the_same_file_twice_is_refused_before_anything_runs(float_m
 
 def test_a_process_past_its_timeout_fails_every_file_in_one_line_and_leaves_nothing_behind(quant_model, float_model):
     hours = Interleave(10_000, 1000)  # 2 x 10^7 runs: far past the 1 s limit
-    ms = measure_interleaved([float_model, quant_model], cpus=[CPU], protocol=Protocol.fast(timeout_s=1.0),
-                             interleave=hours)  # fmt: skip
+    ms = measure_interleaved(
+        [float_model, quant_model], cpus=[CPU], protocol=Protocol.fast(timeout_s=1.0), interleave=hours
+    )
     assert [m.error_kind for m in ms] == ["timeout", "timeout"]
     assert all("raise --timeout" in m.error and "\n" not in m.error for m in ms)
     assert not _children()

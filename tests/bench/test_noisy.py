@@ -71,12 +71,14 @@ def test_a_wide_interval_is_stored_noisy_with_why():
     art = Artifact("a" * 64, _v(0.75), "tflite", "/x.tflite", 1000, "given")
     doc = {"status": "ok", "model": "/x.tflite", "engine": "litert", "threads": 1, "protocol": {"name": "fast"},
            "median_ms": 16.86, "ci95_median_ms": [6.66, 508.0], "runs": 60}  # fmt: skip
-    (rec,) = MeasurementRecord.from_latency(Measurement.from_json(doc), device="d", artifact=art, key="k",
-                                            protocol_name="fast")  # fmt: skip
+    (rec,) = MeasurementRecord.from_latency(
+        Measurement.from_json(doc), device="d", artifact=art, key="k", protocol_name="fast"
+    )
     assert rec.status == "noisy" and rec.value == 16.86 and "--accept-noisy" in (rec.notes or "")
     tight = {**doc, "ci95_median_ms": [16.86 * (1 - NOISY_CI / 2), 16.86 * (1 + NOISY_CI / 2)]}
-    (ok,) = MeasurementRecord.from_latency(Measurement.from_json(tight), device="d", artifact=art, key="k",
-                                           protocol_name="fast")  # fmt: skip
+    (ok,) = MeasurementRecord.from_latency(
+        Measurement.from_json(tight), device="d", artifact=art, key="k", protocol_name="fast"
+    )
     assert ok.status == "ok"
 
 
@@ -84,10 +86,19 @@ def test_a_noisy_latency_is_left_out_of_the_fit_the_front_and_recommend_unless_a
     common = {"metric": "latency_ms", "source": "measured", "device": "host-x", "engine": "litert", "threads": 1}
     with open_results(tmp_path / "s.sqlite") as store:
         store.add_device(Device("host-x", "host"))
-        store.add_many([MeasurementRecord(variant=_v(a), value=ms, ci_low=ms * 0.98, ci_high=ms * 1.02, **common)
-                        for a, ms in {0.25: 2.0, 0.5: 6.0, 1.0: 30.0}.items()])  # fmt: skip
-        store.add_many([MeasurementRecord(variant=_v(0.75), value=1.0, ci_low=0.5, ci_high=40.0, status="noisy",
-                                          notes="noisy", **common)])  # fmt: skip
+        store.add_many(
+            [
+                MeasurementRecord(variant=_v(a), value=ms, ci_low=ms * 0.98, ci_high=ms * 1.02, **common)
+                for a, ms in {0.25: 2.0, 0.5: 6.0, 1.0: 30.0}.items()
+            ]
+        )
+        store.add_many(
+            [
+                MeasurementRecord(
+                    variant=_v(0.75), value=1.0, ci_low=0.5, ci_high=40.0, status="noisy", notes="noisy", **common
+                )
+            ]
+        )
         key = ModelKey("host-x", "fp32")
         assert [v.alpha for v, _ in training_points(store, key)] == [0.25, 0.5, 1.0]
         assert [v.alpha for v, _ in training_points(AcceptingNoisy(store), key)] == [0.25, 0.5, 0.75, 1.0]

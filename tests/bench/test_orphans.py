@@ -65,8 +65,9 @@ def test_ctrl_c_of_bench_json_exits_within_a_second_and_kills_the_child(float_mo
     tag = new_tag()
     cmd = [sys.executable, "-m", "edgepareto", "bench", str(float_model), "--json", "--runs", "1000000",
            "--timeout", "600"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tag),
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tag), start_new_session=True
+    )
     try:
         _wait_for_child(tag, proc)
         time.sleep(0.5)
@@ -89,8 +90,12 @@ def test_kill_9_of_the_board_agent_leaves_no_child(float_model, tmp_path):
         shutil.copy(SRC / rel, tmp_path / name)
     request = {"model": str(float_model), "engine": "litert", "threads": 1, "protocol": LONG, "agent_timeout_s": 600}
     tag = new_tag()
-    agent = subprocess.Popen([sys.executable, str(tmp_path / "edgepareto_agent.py"), "measure"],
-                             stdin=subprocess.PIPE, text=True, env=_env(tag))  # fmt: skip
+    agent = subprocess.Popen(
+        [sys.executable, str(tmp_path / "edgepareto_agent.py"), "measure"],
+        stdin=subprocess.PIPE,
+        text=True,
+        env=_env(tag),
+    )
     try:
         agent.stdin.write(json.dumps(request))
         agent.stdin.close()

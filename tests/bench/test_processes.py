@@ -35,11 +35,27 @@ def test_modes_split_process_medians_that_differ_by_more_than_noise():
 
 
 def test_a_preempted_run_is_left_out_of_its_process_median():
-    m = Measurement(status="ok", model="m", engine="litert", threads=1, protocol={}, times_ms=[0.4, 5.0, 0.42],
-                    median_ms=0.42, interference={"preempted_indices": [1]})  # fmt: skip
+    m = Measurement(
+        status="ok",
+        model="m",
+        engine="litert",
+        threads=1,
+        protocol={},
+        times_ms=[0.4, 5.0, 0.42],
+        median_ms=0.42,
+        interference={"preempted_indices": [1]},
+    )
     assert process_value(m) == pytest.approx(0.41)
-    every = Measurement(status="ok", model="m", engine="litert", threads=1, protocol={}, times_ms=[0.4, 5.0],
-                        median_ms=2.7, interference={"preempted_indices": [0, 1]})  # fmt: skip
+    every = Measurement(
+        status="ok",
+        model="m",
+        engine="litert",
+        threads=1,
+        protocol={},
+        times_ms=[0.4, 5.0],
+        median_ms=2.7,
+        interference={"preempted_indices": [0, 1]},
+    )
     assert process_value(every) == pytest.approx(2.7)
 
 
@@ -59,11 +75,17 @@ def _probe(**kw) -> Probe:
 def test_assess_flags_a_shared_cpu_with_its_reasons_and_not_a_quiet_one():
     quiet = assess(_probe(), _probe(t=0.1, calibration_ms=0.42, wait_ns=100_000), 0.1, 0, 2)
     assert not quiet["noisy"] and quiet["reasons"] == []
-    busy = assess(_probe(), _probe(t=0.1, calibration_ms=0.6, wait_ns=8_000_000, steal_ticks=9, others_runnable=1),
-                  0.1, 1, 2)  # fmt: skip
+    busy = assess(
+        _probe(), _probe(t=0.1, calibration_ms=0.6, wait_ns=8_000_000, steal_ticks=9, others_runnable=1), 0.1, 1, 2
+    )
     assert busy["noisy"]
-    assert busy["flags"] == ["calibration loop drifted", "waited for the CPU", "steal time", "preempted runs",
-                             "other tasks runnable"]  # fmt: skip
+    assert busy["flags"] == [
+        "calibration loop drifted",
+        "waited for the CPU",
+        "steal time",
+        "preempted runs",
+        "other tasks runnable",
+    ]
     with pytest.raises(ValueError, match="calibration_ms"):
         _probe(calibration_ms=0.0)
 
@@ -74,9 +96,13 @@ def test_probe_reads_this_host():
 
 
 def test_protocol_validates_its_process_fields():
-    for kw, name in (({"processes": 0}, "processes"), ({"processes": 4, "max_processes": 2}, "max_processes"),
-                     ({"retry_if_noisy": -1}, "retry_if_noisy"), ({"process_gap_s": -0.1}, "process_gap_s"),
-                     ({"process_gap_s": float("nan")}, "process_gap_s")):  # fmt: skip
+    for kw, name in (
+        ({"processes": 0}, "processes"),
+        ({"processes": 4, "max_processes": 2}, "max_processes"),
+        ({"retry_if_noisy": -1}, "retry_if_noisy"),
+        ({"process_gap_s": -0.1}, "process_gap_s"),
+        ({"process_gap_s": float("nan")}, "process_gap_s"),
+    ):
         with pytest.raises(ConfigError, match=name):
             Protocol(**kw)
 
@@ -104,8 +130,9 @@ def test_processes_are_spaced_by_the_gap_and_none_trails_the_last():
 
     def spawn(request: dict, timeout_s: float) -> Measurement:
         starts.append(time.monotonic())
-        return Measurement(status="ok", model="m", engine="litert", threads=1, protocol={}, runs=2, median_ms=1.0,
-                           times_ms=[1.0, 1.0])  # fmt: skip
+        return Measurement(
+            status="ok", model="m", engine="litert", threads=1, protocol={}, runs=2, median_ms=1.0, times_ms=[1.0, 1.0]
+        )
 
     t0 = time.monotonic()
     m = measure_in_processes({"model": "m"}, Protocol.fast(processes=3, process_gap_s=0.2), spawn=spawn)

@@ -29,8 +29,11 @@ def test_models_json_lists_seed_variants():
     doc = json.loads(r.stdout)
     (fam,) = [f for f in doc["families"] if f["name"] == "mobilenet_v1"]
     assert [v["name"] for v in fam["variants"]] == [
-        "mobilenet_v1_025_224", "mobilenet_v1_050_224", "mobilenet_v1_075_224", "mobilenet_v1_100_224",
-    ]  # fmt: skip
+        "mobilenet_v1_025_224",
+        "mobilenet_v1_050_224",
+        "mobilenet_v1_075_224",
+        "mobilenet_v1_100_224",
+    ]
 
 
 def test_cost_json_and_table():
@@ -60,8 +63,23 @@ def test_inspect_json_and_error_exit(tmp_path, fixtures_dir):
 
 @pytest.mark.e2e
 def test_export_names_the_preprocessing_preset_beside_each_artifact(tmp_path):
-    r = cli("export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "32", "--classes", "10", "--precision",
-            "fp32", "--out", str(tmp_path), "--preprocessing", "keras-mobilenet", "--json")  # fmt: skip
+    r = cli(
+        "export",
+        "mobilenet_v1",
+        "--alpha",
+        "0.25",
+        "--resolution",
+        "32",
+        "--classes",
+        "10",
+        "--precision",
+        "fp32",
+        "--out",
+        str(tmp_path),
+        "--preprocessing",
+        "keras-mobilenet",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["preprocessing"] == "keras-mobilenet"

@@ -19,9 +19,24 @@ pytestmark = pytest.mark.usefixtures("fixtures_dir")  # Google's files in ../sha
 def test_end_to_end_is_stored_beside_invoke_only_and_rendered_in_the_report(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
     store = tmp_path / "s.sqlite"
-    rc, out, err = cli(capsys, "bench", str(QUANT_MODEL), "--cpus", str(CPU), "--processes", "2", "--runs", "5",
-                       "--end-to-end", str(IMAGENET / "images"), "--preset", "pil-bilinear", "--store", str(store),
-                       "--json")  # fmt: skip
+    rc, out, err = cli(
+        capsys,
+        "bench",
+        str(QUANT_MODEL),
+        "--cpus",
+        str(CPU),
+        "--processes",
+        "2",
+        "--runs",
+        "5",
+        "--end-to-end",
+        str(IMAGENET / "images"),
+        "--preset",
+        "pil-bilinear",
+        "--store",
+        str(store),
+        "--json",
+    )
     assert rc == 0, err
     doc = json.loads(out)
     e2e = doc["end_to_end"]

@@ -28,17 +28,20 @@ def test_ctrl_c_while_the_parser_imports_the_subcommands_is_one_line_and_130(mon
 def test_a_real_sigint_while_the_subcommands_are_imported_is_one_line_and_130(tmp_path):
     """A real SIGINT through Python's own handler, sent by the process to itself in the middle of building the
     parser (where the import of every subcommand takes ~0.8 s), then `python -m edgepareto` as usual."""
-    code = ("import os, runpy, signal, sys\n"
-            "import edgepareto.cli._app as app\n"
-            "real = app._commands\n"
-            "def interrupted():\n"
-            "    os.kill(os.getpid(), signal.SIGINT)\n"
-            "    return real()\n"
-            "app._commands = interrupted\n"
-            "sys.argv = ['edgepareto', 'cost', 'mobilenet_v1', '--json']\n"
-            "runpy.run_module('edgepareto', run_name='__main__')\n")  # fmt: skip
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=ENV,
-                       timeout=120, check=False)  # fmt: skip
+    code = (
+        "import os, runpy, signal, sys\n"
+        "import edgepareto.cli._app as app\n"
+        "real = app._commands\n"
+        "def interrupted():\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real()\n"
+        "app._commands = interrupted\n"
+        "sys.argv = ['edgepareto', 'cost', 'mobilenet_v1', '--json']\n"
+        "runpy.run_module('edgepareto', run_name='__main__')\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=ENV, timeout=120, check=False
+    )
     assert r.returncode == 130, (r.returncode, r.stderr)
     assert r.stdout == "" and r.stderr.count("\n") == 1 and "interrupted" in r.stderr and "Traceback" not in r.stderr
 
@@ -73,8 +76,13 @@ def test_each_command_writes_to_the_stdout_of_its_own_call(monkeypatch):
 
 def test_json_into_a_reader_that_has_gone_is_exit_141_without_a_traceback(tmp_path):
     """`edgepareto paper --json | head -c 10`: the reader is gone before the document is written."""
-    proc = subprocess.Popen([sys.executable, "-m", "edgepareto", "paper", "--json"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edgepareto", "paper", "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()
     err = proc.stderr.read().decode()
@@ -82,8 +90,13 @@ def test_json_into_a_reader_that_has_gone_is_exit_141_without_a_traceback(tmp_pa
 
 
 def test_a_human_table_into_a_reader_that_has_gone_is_exit_141_too(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "edgepareto", "cost", "mobilenet_v1"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edgepareto", "cost", "mobilenet_v1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()
     err = proc.stderr.read().decode()

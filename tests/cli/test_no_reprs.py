@@ -48,12 +48,46 @@ def built(tmp_path_factory, fixtures_dir) -> dict[str, str]:
     store = str(root / "r.sqlite")
     images, gt = fixtures_dir / "imagenet" / "images", fixtures_dir / "imagenet" / "ground_truth.csv"
     paths = {"store": store, "quant": str(quant), "images": str(images), "gt": str(gt), "root": str(root)}
-    assert main(["eval", str(quant), "--data-dir", str(images), "--ground-truth", str(gt), "--limit", "6",
-                 "--workers", "1", "--store", store, "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "eval",
+                str(quant),
+                "--data-dir",
+                str(images),
+                "--ground-truth",
+                str(gt),
+                "--limit",
+                "6",
+                "--workers",
+                "1",
+                "--store",
+                store,
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert main(["bench", str(quant), "--runs", "1", "--store", store, "--json"]) == 0
     # a log of another (137 MB) graph: --force records it under the fixture with the mismatch noted
-    assert main(["bench", str(LOGS / "tf2x_android_logcat_xnnpack.log"), "--import", "--model", str(quant),
-                 "--force", "--device", BOARD, "--store", store, "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "bench",
+                str(LOGS / "tf2x_android_logcat_xnnpack.log"),
+                "--import",
+                "--model",
+                str(quant),
+                "--force",
+                "--device",
+                BOARD,
+                "--store",
+                store,
+                "--json",
+            ]
+        )
+        == 0
+    )
     yield paths
     mp.undo()
 
@@ -73,10 +107,26 @@ COMMANDS = {
     "results": lambda b, host: ["results", "--store", b["store"]],
     "front (hardware-independent)": lambda b, host: ["front", "--store", b["store"]],
     "front (host)": lambda b, host: ["front", "--store", b["store"], "--device", host],
-    "recommend (host, budget)": lambda b, host: ["recommend", "--store", b["store"], "--device", host,
-                                                 "--max-latency-ms", "50", "--min-top1", "10"],
-    "recommend (nothing fits)": lambda b, host: ["recommend", "--store", b["store"], "--device", host,
-                                                 "--max-latency-ms", "0.001"],
+    "recommend (host, budget)": lambda b, host: [
+        "recommend",
+        "--store",
+        b["store"],
+        "--device",
+        host,
+        "--max-latency-ms",
+        "50",
+        "--min-top1",
+        "10",
+    ],
+    "recommend (nothing fits)": lambda b, host: [
+        "recommend",
+        "--store",
+        b["store"],
+        "--device",
+        host,
+        "--max-latency-ms",
+        "0.001",
+    ],
     "recommend (imported board)": lambda b, host: ["recommend", "--store", b["store"], "--device", BOARD],
     "predict": lambda b, host: ["predict", "--store", b["store"], "--device", "Cortex-A15", "--alpha", "0.5"],
     "paper": lambda b, host: ["paper"],
@@ -84,17 +134,42 @@ COMMANDS = {
     "cost": lambda b, host: ["cost", "mobilenet_v1", "--alpha", "0.5"],
     "inspect": lambda b, host: ["inspect", b["quant"]],
     "devices": lambda b, host: ["devices", "--offline"],
-    "eval": lambda b, host: ["eval", b["quant"], "--data-dir", b["images"], "--ground-truth", b["gt"], "--limit",
-                             "4", "--workers", "1"],
+    "eval": lambda b, host: [
+        "eval",
+        b["quant"],
+        "--data-dir",
+        b["images"],
+        "--ground-truth",
+        b["gt"],
+        "--limit",
+        "4",
+        "--workers",
+        "1",
+    ],
     "bench": lambda b, host: ["bench", b["quant"], "--runs", "1"],
-    "bench --import (no thread count)": lambda b, host: ["bench", str(LOGS / "tf2x_android_logcat_xnnpack.log"),
-                                                         "--import"],
+    "bench --import (no thread count)": lambda b, host: [
+        "bench",
+        str(LOGS / "tf2x_android_logcat_xnnpack.log"),
+        "--import",
+    ],
     "bench --import (threads)": lambda b, host: ["bench", str(LOGS / "tf1x_op_profiling.log"), "--import"],
     "profile --log": lambda b, host: ["profile", b["quant"], "--log", str(PROFILE_LOG)],
-    "sweep --models": lambda b, host: ["sweep", "--models", b["quant"], "--data-dir", b["images"], "--ground-truth",
-                                       b["gt"], "--limit", "4", "--store", str(Path(b["root"]) / "sweep.sqlite"),
-                                       "--no-live", "--no-report"],
-}  # fmt: skip
+    "sweep --models": lambda b, host: [
+        "sweep",
+        "--models",
+        b["quant"],
+        "--data-dir",
+        b["images"],
+        "--ground-truth",
+        b["gt"],
+        "--limit",
+        "4",
+        "--store",
+        str(Path(b["root"]) / "sweep.sqlite"),
+        "--no-live",
+        "--no-report",
+    ],
+}
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -107,11 +182,22 @@ def test_no_command_prints_a_python_repr(name, home, capsys):
 def test_export_prints_no_python_repr(home):
     """In a real process: Keras and TensorFlow print their own chatter through Python's stdout in-process,
     which the CLI silences at the descriptor level."""
-    argv = ["export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "96", "--precision", "fp32", "--out",
-            str(Path(home["root"]) / "exported")]  # fmt: skip
+    argv = [
+        "export",
+        "mobilenet_v1",
+        "--alpha",
+        "0.25",
+        "--resolution",
+        "96",
+        "--precision",
+        "fp32",
+        "--out",
+        str(Path(home["root"]) / "exported"),
+    ]
     env = {**os.environ, "EDGEPARETO_HOME": str(Path(home["root"]) / "home")}
-    proc = subprocess.run([sys.executable, "-m", "edgepareto", *argv], capture_output=True, text=True, env=env,
-                          timeout=600, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "edgepareto", *argv], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() and _reprs(proc.stdout) == []
 

@@ -89,9 +89,21 @@ def store(tmp_path: Path) -> Path:
         for alpha, ms in ((0.25, 0.5), (0.5, 1.3)):
             for precision in ("fp32", "int8"):
                 v = Variant("mobilenet_v1", alpha, 224, 1000, precision)
-                s.add(MeasurementRecord(variant=v, metric="latency_ms", value=ms, ci_low=ms * 0.9, ci_high=ms * 1.1,
-                                        n=50, source="measured", device=name, engine="litert", threads=1,
-                                        protocol={"name": "fast"}))  # fmt: skip
+                s.add(
+                    MeasurementRecord(
+                        variant=v,
+                        metric="latency_ms",
+                        value=ms,
+                        ci_low=ms * 0.9,
+                        ci_high=ms * 1.1,
+                        n=50,
+                        source="measured",
+                        device=name,
+                        engine="litert",
+                        threads=1,
+                        protocol={"name": "fast"},
+                    )
+                )
     return path
 
 
@@ -133,8 +145,10 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_is_one_line_for_results_and_report(capsys, full_disk, store):
-    line = one_line_error(*cli(capsys, "results", "--store", str(store), "--format", "csv",
-                               "--out", str(full_disk / "r.csv")), "No space left")  # fmt: skip
+    line = one_line_error(
+        *cli(capsys, "results", "--store", str(store), "--format", "csv", "--out", str(full_disk / "r.csv")),
+        "No space left",
+    )
     assert "free some space" in line and not (full_disk / "r.csv").exists()
     one_line_error(*cli(capsys, "report", "--store", str(store), "--out", str(full_disk / "rep")), "No space left")
 
@@ -146,8 +160,12 @@ def test_a_truncated_store_is_one_line_for_results_report_and_sweep(capsys, tmp_
     size = store.stat().st_size
     with store.open("r+b") as f:
         f.truncate(size - 1000)
-    for argv in (["results"], ["results", "--format", "csv"], ["report", "--out", str(tmp_path / "r")],
-                 ["sweep", "--dry-run", "--no-report"]):  # fmt: skip
+    for argv in (
+        ["results"],
+        ["results", "--format", "csv"],
+        ["report", "--out", str(tmp_path / "r")],
+        ["sweep", "--dry-run", "--no-report"],
+    ):
         one_line_error(*cli(capsys, *argv, "--store", str(store)), "is damaged", "another --store")
 
 
@@ -203,8 +221,19 @@ def _run(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.e2e
 def test_a_full_disk_is_one_line_for_export(tmp_path, full_disk):
-    r = _run(tmp_path, "export", "mobilenet_v1", "--alpha", "0.03125", "--resolution", "32", "--precision", "fp32",
-             "--out", str(full_disk / "art"))  # fmt: skip
+    r = _run(
+        tmp_path,
+        "export",
+        "mobilenet_v1",
+        "--alpha",
+        "0.03125",
+        "--resolution",
+        "32",
+        "--precision",
+        "fp32",
+        "--out",
+        str(full_disk / "art"),
+    )
     line = one_line_error(r.returncode, r.stdout, r.stderr, "No space left", "free")
     assert not list((full_disk / "art").iterdir()), line  # no half-written model or temp file left
 
@@ -212,8 +241,10 @@ def test_a_full_disk_is_one_line_for_export(tmp_path, full_disk):
 @pytest.mark.slow
 def test_a_full_disk_is_one_line_for_sweep_report_and_keeps_the_results(tmp_path, full_disk):
     plan = tmp_path / "plan.toml"
-    plan.write_text('[[study]]\nname = "s"\nkind = "latency-only"\nalphas = [0.03125]\nresolutions = [32]\n'
-                    'precisions = ["fp32"]\n[study.options.protocol]\nmax_runs = 8\ntime_limit_s = 1\n')  # fmt: skip
+    plan.write_text(
+        '[[study]]\nname = "s"\nkind = "latency-only"\nalphas = [0.03125]\nresolutions = [32]\n'
+        'precisions = ["fp32"]\n[study.options.protocol]\nmax_runs = 8\ntime_limit_s = 1\n'
+    )
     store = tmp_path / "r" / "results.sqlite"
     r = _run(tmp_path, "sweep", str(plan), "--store", str(store), "--report", str(full_disk / "rep"), "--no-live")
     one_line_error(r.returncode, r.stdout, r.stderr, "No space left")

@@ -22,9 +22,21 @@ def latency_only(tmp_path: Path) -> Path:
         s.add_device(Device("host-x", "host", {"cpu_model": "Test CPU"}))
         for alpha, ms in ((0.25, 0.5), (0.5, 1.3)):
             v = Variant("mobilenet_v1", alpha, 96, 10, "fp32")
-            s.add(MeasurementRecord(variant=v, metric="latency_ms", value=ms, ci_low=ms * 0.9, ci_high=ms * 1.1,
-                                    n=50, source="measured", device="host-x", engine="litert", threads=1,
-                                    protocol={"name": "fast"}))  # fmt: skip
+            s.add(
+                MeasurementRecord(
+                    variant=v,
+                    metric="latency_ms",
+                    value=ms,
+                    ci_low=ms * 0.9,
+                    ci_high=ms * 1.1,
+                    n=50,
+                    source="measured",
+                    device="host-x",
+                    engine="litert",
+                    threads=1,
+                    protocol={"name": "fast"},
+                )
+            )
     return path
 
 
@@ -48,9 +60,22 @@ def test_recommend_on_only_noisy_latencies_says_so_without_a_none(capsys, tmp_pa
     with open_results(path) as s:
         s.add_device(Device("host-x", "host", {"cpu_model": "Test CPU"}))
         v = Variant("mobilenet_v1", 0.25, 128, 1001, "uint8", background=True)
-        s.add(MeasurementRecord(variant=v, metric="latency_ms", value=0.5, ci_low=0.2, ci_high=0.9, n=60,
-                                source="measured", device="host-x", engine="litert", threads=1, status="noisy",
-                                protocol={"name": "fast"}))  # fmt: skip
+        s.add(
+            MeasurementRecord(
+                variant=v,
+                metric="latency_ms",
+                value=0.5,
+                ci_low=0.2,
+                ci_high=0.9,
+                n=60,
+                source="measured",
+                device="host-x",
+                engine="litert",
+                threads=1,
+                status="noisy",
+                protocol={"name": "fast"},
+            )
+        )
     rc, out, err = cli(capsys, "recommend", "--store", str(path), "--device", "host-x", "--max-latency-ms", "50")
     assert rc == 0, err
     text = " ".join(out.split())
@@ -59,15 +84,43 @@ def test_recommend_on_only_noisy_latencies_says_so_without_a_none(capsys, tmp_pa
 
 
 def test_predict_names_the_thread_count_it_has_no_latency_for(capsys, latency_only):
-    line = one_line_error(*cli(capsys, "predict", "--store", str(latency_only), "--device", "host-x", "--alpha",
-                               "0.75", "--resolution", "96", "--classes", "10", "--threads", "2"))  # fmt: skip
+    line = one_line_error(
+        *cli(
+            capsys,
+            "predict",
+            "--store",
+            str(latency_only),
+            "--device",
+            "host-x",
+            "--alpha",
+            "0.75",
+            "--resolution",
+            "96",
+            "--classes",
+            "10",
+            "--threads",
+            "2",
+        )
+    )
     assert "fp32 latency on host-x at 2 threads" in line and "pass --threads 1" in line
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1:99999", "127.0.0.1:0", "ray://10.0.0.5:65536"])
 def test_a_ray_port_out_of_range_is_refused_not_suggested(capsys, tmp_path, address):
-    line = one_line_error(*cli(capsys, "sweep", "--dry-run", "--no-report", "--executor", "ray", "--ray-address",
-                               address, "--store", str(tmp_path / "s.sqlite")))  # fmt: skip
+    line = one_line_error(
+        *cli(
+            capsys,
+            "sweep",
+            "--dry-run",
+            "--no-report",
+            "--executor",
+            "ray",
+            "--ray-address",
+            address,
+            "--store",
+            str(tmp_path / "s.sqlite"),
+        )
+    )
     assert "the port must be in [1, 65535]" in line and "e.g. 10.0.0.5:6379" in line
     assert "ray start" not in line
 

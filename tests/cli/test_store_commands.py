@@ -27,9 +27,22 @@ def store(tmp_path: Path) -> Path:
         load_reference(s)
         s.add_device(Device(FORMULA, "host", {"cpu_model": "+cmd|' /C calc'!A0"}))
         v = Variant("mobilenet_v1", 0.25, 224, 1000, "fp32")
-        s.add(MeasurementRecord(variant=v, metric="latency_ms", value=0.5, ci_low=0.45, ci_high=0.55, n=50,
-                                source="measured", device=FORMULA, engine="@litert", threads=1,
-                                protocol={"name": "fast"}, notes="-2+3"))  # fmt: skip
+        s.add(
+            MeasurementRecord(
+                variant=v,
+                metric="latency_ms",
+                value=0.5,
+                ci_low=0.45,
+                ci_high=0.55,
+                n=50,
+                source="measured",
+                device=FORMULA,
+                engine="@litert",
+                threads=1,
+                protocol={"name": "fast"},
+                notes="-2+3",
+            )
+        )
     return path
 
 
@@ -46,8 +59,9 @@ READERS = [
 @pytest.mark.parametrize("argv", READERS, ids=lambda a: " ".join(a))
 def test_a_mistyped_store_is_refused_not_created(argv, capsys, tmp_path):
     typo = tmp_path / "reslts.sqlite"
-    line = one_line_error(*cli(capsys, *argv, "--store", str(typo)), str(typo), "does not exist",
-                          f"edgepareto sweep --store {typo}")  # fmt: skip
+    line = one_line_error(
+        *cli(capsys, *argv, "--store", str(typo)), str(typo), "does not exist", f"edgepareto sweep --store {typo}"
+    )
     assert "--store" in line and not typo.exists() and not (tmp_path / "report").exists()
 
 
@@ -79,8 +93,12 @@ def test_a_damaged_device_fingerprint_is_the_one_line_store_error(capsys, tmp_pa
     db.execute("UPDATE devices SET fingerprint = '{not json' WHERE id = (SELECT MAX(id) FROM devices)")
     db.commit()
     db.close()
-    for argv in (["results"], ["results", "--format", "json"], ["report", "--out", str(tmp_path / "r")],
-                 ["front", "--device", "A15"]):  # fmt: skip
+    for argv in (
+        ["results"],
+        ["results", "--format", "json"],
+        ["report", "--out", str(tmp_path / "r")],
+        ["front", "--device", "A15"],
+    ):
         one_line_error(*cli(capsys, *argv, "--store", str(store)), "devices.id=", "is invalid", "--store")
 
 

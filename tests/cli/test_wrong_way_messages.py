@@ -40,8 +40,12 @@ def test_a_store_missing_a_table_is_damaged_not_a_full_disk(capsys, tmp_path):
 def test_synset_order_with_or_without_ground_truth(capsys, tmp_path, fixtures_dir, ground_truth, order, needle):
     devkit = tmp_path / "devkit.txt"
     devkit.write_text("1\n" * 24)
-    paths = {"csv": IMAGENET / "ground_truth.csv", "devkit": devkit, "missing": tmp_path / "nowhere.txt",
-             "folder": tmp_path}  # fmt: skip
+    paths = {
+        "csv": IMAGENET / "ground_truth.csv",
+        "devkit": devkit,
+        "missing": tmp_path / "nowhere.txt",
+        "folder": tmp_path,
+    }
     data = IMAGENET / "images"
     if ground_truth is None:  # synset folders need no ground truth, and so no order
         data = tmp_path / "synsets" / "n01440764"
@@ -66,7 +70,8 @@ def test_synset_order_with_or_without_ground_truth(capsys, tmp_path, fixtures_di
 )
 def test_an_unknown_dataset_is_refused_by_every_kind(capsys, tmp_path, kind, needle):
     plan = tmp_path / "plan.toml"
-    plan.write_text(f'[[study]]\nname = "mine"\nkind = "{kind}"\nalphas = [0.25]\nresolutions = [96]\n'
-                    'dataset = "nonexistent"\n')  # fmt: skip
+    plan.write_text(
+        f'[[study]]\nname = "mine"\nkind = "{kind}"\nalphas = [0.25]\nresolutions = [96]\ndataset = "nonexistent"\n'
+    )
     rc, out, err = cli(capsys, "sweep", str(plan), "--store", str(tmp_path / "s.sqlite"), "--dry-run", "--no-live")
     one_line_error(rc, out, err, "study 'mine'", needle)

@@ -18,8 +18,12 @@ def test_the_plan_names_its_executor_at_the_top_level():
     doc = {"executor": "ray", "ray_address": "10.0.0.5:6379", "shared_paths": True, "ray_devices": ["rpi5"]}
     plan = parse_plan({**doc, "study": [STUDY]}, "p")
     assert plan.executor == ExecutorChoice("ray", "10.0.0.5:6379", True, ("rpi5",))
-    assert plan.to_json()["executor"] == {"name": "ray", "address": "10.0.0.5:6379", "shared_paths": True,
-                                          "devices": ("rpi5",)}  # fmt: skip
+    assert plan.to_json()["executor"] == {
+        "name": "ray",
+        "address": "10.0.0.5:6379",
+        "shared_paths": True,
+        "devices": ("rpi5",),
+    }
     assert parse_plan({"study": [STUDY]}, "p").executor == ExecutorChoice("local")
 
 

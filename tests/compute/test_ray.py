@@ -196,10 +196,13 @@ def test_a_board_that_is_a_ray_node_measures_its_own_latency(cluster, tmp_path, 
     board = cluster.add_node(cpus=1, resources={"device:loopboard": 1})
     monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
     plan = tmp_path / "plan.toml"
-    plan.write_text('ray_devices = ["loopboard"]\n[[study]]\nname = "b"\nkind = "latency-only"\nalphas = [0.25]\n'
-                    'resolutions = [32]\nprecisions = ["fp32"]\n')  # fmt: skip
-    out = run_sweep(plan, tmp_path / "r" / "results.sqlite", live=False, host=False, executor="ray",
-                    ray_address=cluster.address)  # fmt: skip
+    plan.write_text(
+        'ray_devices = ["loopboard"]\n[[study]]\nname = "b"\nkind = "latency-only"\nalphas = [0.25]\n'
+        'resolutions = [32]\nprecisions = ["fp32"]\n'
+    )
+    out = run_sweep(
+        plan, tmp_path / "r" / "results.sqlite", live=False, host=False, executor="ray", ray_address=cluster.address
+    )
     assert out.failed == 0, out.failures
     assert out.devices and all(d.startswith("loopboard ") for d in out.devices)
     with Store(tmp_path / "r" / "results.sqlite") as s:
@@ -275,9 +278,11 @@ def test_an_unreachable_cluster_is_one_line_naming_the_address_and_the_fix(tmp_p
 
 
 def test_without_ray_the_executor_says_how_to_install_it():
-    code = ("import sys; sys.modules['ray'] = None\n"
-            "from edgepareto.compute import ExecutorChoice, make_executor\n"
-            "make_executor(ExecutorChoice('ray'))")  # fmt: skip
+    code = (
+        "import sys; sys.modules['ray'] = None\n"
+        "from edgepareto.compute import ExecutorChoice, make_executor\n"
+        "make_executor(ExecutorChoice('ray'))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "pip install 'edgepareto[ray]'" in r.stderr.strip().splitlines()[-1]

@@ -99,8 +99,14 @@ def _titles(pids: list[int]) -> list[str]:
 def _start_driver(tmp_path: Path, mode: str) -> tuple[subprocess.Popen, dict[int, int]]:
     script = tmp_path / "driver.py"
     script.write_text(HELPERS + DRIVER)
-    proc = subprocess.Popen([sys.executable, str(script), mode], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=(tmp_path / "driver.err").open("w"), text=True, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(script), mode],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "driver.err").open("w"),
+        text=True,
+        start_new_session=True,
+    )
     assert proc.stdout is not None
     try:
         line = proc.stdout.readline()

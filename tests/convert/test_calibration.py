@@ -16,10 +16,28 @@ from edgepareto.models import ModelConfig
 def test_export_int8_with_an_impossible_calibration_count_is_refused(tmp_path, samples):
     out = tmp_path / "out"
     r = subprocess.run(
-        [sys.executable, "-m", "edgepareto", "export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "32",
-         "--precision", "int8", "--calibration-samples", samples, "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "edgepareto",
+            "export",
+            "mobilenet_v1",
+            "--alpha",
+            "0.25",
+            "--resolution",
+            "32",
+            "--precision",
+            "int8",
+            "--calibration-samples",
+            samples,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert r.returncode == 2 and r.stdout == ""
     (line,) = r.stderr.strip().splitlines()
     assert line.startswith("edgepareto export: error:") and "--calibration-samples" in line

@@ -65,8 +65,22 @@ def test_export_never_writes_through_a_planted_sidecar_link(capsys, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     victim = _planted(tmp_path, out / "mobilenet_v1_025_96_c10.fp32.tflite")
-    rc, stdout, err = cli(capsys, "export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "96", "--classes",
-                          "10", "--precision", "fp32", "--out", str(out), "--json")  # fmt: skip
+    rc, stdout, err = cli(
+        capsys,
+        "export",
+        "mobilenet_v1",
+        "--alpha",
+        "0.25",
+        "--resolution",
+        "96",
+        "--classes",
+        "10",
+        "--precision",
+        "fp32",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert rc == 0, err
     doc = stdout[stdout.rindex("\n{\n") + 1 :] if not stdout.startswith("{") else stdout  # Keras's prints first
     (art,) = json.loads(doc)["artifacts"]

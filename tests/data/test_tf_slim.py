@@ -15,8 +15,9 @@ tf = pytest.importorskip("tensorflow")  # the tests may import TensorFlow; the w
 
 def tf_resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """TensorFlow's own op, TF1 semantics: no corner alignment, no half-pixel centres."""
-    out = tf.raw_ops.ResizeBilinear(images=image[None], size=[height, width], align_corners=False,
-                                    half_pixel_centers=False)  # fmt: skip
+    out = tf.raw_ops.ResizeBilinear(
+        images=image[None], size=[height, width], align_corners=False, half_pixel_centers=False
+    )
     return out.numpy()[0]
 
 

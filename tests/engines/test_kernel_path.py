@@ -74,8 +74,14 @@ def test_onnxruntime_reports_qlinear_kernels_or_the_float_fallback(onnx_int8):
 
 
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edgepareto", "bench", *args], capture_output=True, text=True,
-                          timeout=300, check=False, env=dict(os.environ))  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "edgepareto", "bench", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=dict(os.environ),
+    )
 
 
 def test_bench_warns_on_partial_delegation_and_the_record_carries_it(fixtures_dir):

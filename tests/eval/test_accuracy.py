@@ -106,8 +106,15 @@ def test_unreadable_files_are_skipped_counted_and_listed(tmp_path, fixtures_dir)
     gt.write_text((IMAGENET / "ground_truth.csv").read_text() + "ILSVRC2012_val_00099999.JPEG,1,n01440764,x,1,1\n")
     ds = imagenet(folder, gt)
     pred = tmp_path / "out" / "pred.csv"
-    res = evaluate(QUANT_MODEL, ds, workers=2, cache_root=tmp_path / "c", predictions=pred,
-                   labels=IMAGENET / "labels.txt", preset="pil-bilinear")  # fmt: skip
+    res = evaluate(
+        QUANT_MODEL,
+        ds,
+        workers=2,
+        cache_root=tmp_path / "c",
+        predictions=pred,
+        labels=IMAGENET / "labels.txt",
+        preset="pil-bilinear",
+    )
     assert res.requested == 25 and res.n == 24
     assert sorted(Path(s["file"]).name for s in res.skipped) == ["ILSVRC2012_val_00099999.JPEG", "README"]
     rows = list(csv.DictReader(pred.open()))
@@ -188,13 +195,25 @@ def test_wilson_interval_known_values():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, timeout=300,
-                          check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_cli_eval_json_and_errors(tmp_path, fixtures_dir):
-    r = _cli("eval", str(QUANT_MODEL), "--dataset", "imagenet", "--data-dir", str(IMAGENET / "images"),
-             "--ground-truth", str(IMAGENET / "ground_truth.csv"), "--limit", "6", "--json")  # fmt: skip
+    r = _cli(
+        "eval",
+        str(QUANT_MODEL),
+        "--dataset",
+        "imagenet",
+        "--data-dir",
+        str(IMAGENET / "images"),
+        "--ground-truth",
+        str(IMAGENET / "ground_truth.csv"),
+        "--limit",
+        "6",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["n"] == 6 and set(doc) >= {"top1", "top5", "ci95_top1", "ci95_top5", "preprocessing"}
@@ -209,9 +228,20 @@ def test_cli_eval_json_and_errors(tmp_path, fixtures_dir):
 @pytest.mark.parametrize("model", [QUANT_MODEL, FLOAT_MODEL])
 def test_cli_eval_preprocessing_tf_slim_reproduces_the_tfslim_column(model, tmp_path, fixtures_dir):
     pred = tmp_path / "pred.csv"
-    r = _cli("eval", str(model), "--data-dir", str(IMAGENET / "images"), "--ground-truth",
-             str(IMAGENET / "ground_truth.csv"), "--preprocessing", "tf-slim", "--predictions", str(pred), "--no-cache",
-             "--json")  # fmt: skip
+    r = _cli(
+        "eval",
+        str(model),
+        "--data-dir",
+        str(IMAGENET / "images"),
+        "--ground-truth",
+        str(IMAGENET / "ground_truth.csv"),
+        "--preprocessing",
+        "tf-slim",
+        "--predictions",
+        str(pred),
+        "--no-cache",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["preprocessing_preset"] == "tf-slim" and doc["preprocessing"]["decoder"] == "tf"

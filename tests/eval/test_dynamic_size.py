@@ -39,13 +39,18 @@ def dyn(tmp_path_factory, fixtures_dir) -> Path:
     (root / "dyn.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
     w = helper.make_tensor("w", TensorProto.FLOAT, (3, 2), np.ones(6, np.float32))
     graph = helper.make_graph(
-        [helper.make_node("Transpose", ["input"], ["nchw"], perm=[0, 3, 1, 2]),
-         helper.make_node("GlobalAveragePool", ["nchw"], ["pooled"]),
-         helper.make_node("Flatten", ["pooled"], ["flat"]), helper.make_node("MatMul", ["flat", "w"], ["logits"]),
-         helper.make_node("Softmax", ["logits"], ["scores"])],
-        "dyn", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, "height", "width", 3])],
-        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2])], [w],
-    )  # fmt: skip
+        [
+            helper.make_node("Transpose", ["input"], ["nchw"], perm=[0, 3, 1, 2]),
+            helper.make_node("GlobalAveragePool", ["nchw"], ["pooled"]),
+            helper.make_node("Flatten", ["pooled"], ["flat"]),
+            helper.make_node("MatMul", ["flat", "w"], ["logits"]),
+            helper.make_node("Softmax", ["logits"], ["scores"]),
+        ],
+        "dyn",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, "height", "width", 3])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2])],
+        [w],
+    )
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(root / "dyn.onnx"))
     for name, image in zip(("a", "b"), IMAGES, strict=True):
         (root / "classes" / name).mkdir(parents=True)
@@ -57,8 +62,9 @@ def dyn(tmp_path_factory, fixtures_dir) -> Path:
 def test_eval_refuses_a_dynamic_height_and_width_naming_file_and_input(capsys, dyn, name):
     store = dyn / f"store-{name}.sqlite"
     for extra in ([], ["--store", str(store)]):
-        rc, out, err = cli(capsys, "eval", str(dyn / name), "--dataset", "folder", "--data-dir",
-                           str(dyn / "classes"), *extra)  # fmt: skip
+        rc, out, err = cli(
+            capsys, "eval", str(dyn / name), "--dataset", "folder", "--data-dir", str(dyn / "classes"), *extra
+        )
         one_line_error(rc, out, err, str(dyn / name), "input '", "no fixed height/width", "fixed input size")
     if store.exists():
         with Store(store) as s:

@@ -81,8 +81,19 @@ def hostile_folder(tmp_path: Path, fixtures_dir: Path) -> Path:
 
 def test_bombs_are_skipped_and_predictions_csv_is_safe(capsys, tmp_path, tiny_model, hostile_folder):
     preds = tmp_path / "p.csv"
-    rc, out, err = cli(capsys, "eval", str(tiny_model), "--dataset", "folder", "--data-dir", str(hostile_folder),
-                       "--predictions", str(preds), "--no-cache", "--json")  # fmt: skip
+    rc, out, err = cli(
+        capsys,
+        "eval",
+        str(tiny_model),
+        "--dataset",
+        "folder",
+        "--data-dir",
+        str(hostile_folder),
+        "--predictions",
+        str(preds),
+        "--no-cache",
+        "--json",
+    )
     assert rc == 0, err
     doc = json.loads(out)
     assert doc["n"] == 4
@@ -120,8 +131,7 @@ def _copy_with_sidecar(tmp_path: Path, model: Path, sidecar: bytes, name: str = 
 def test_bad_sidecars_are_one_line_before_decoding(capsys, tmp_path, tiny_model, hostile_folder, sidecar, needle):
     model = _copy_with_sidecar(tmp_path, tiny_model, sidecar)
     t0 = time.perf_counter()
-    rc, _, err = cli(capsys, "eval", str(model), "--dataset", "folder", "--data-dir", str(hostile_folder),
-                     "--no-cache")  # fmt: skip
+    rc, _, err = cli(capsys, "eval", str(model), "--dataset", "folder", "--data-dir", str(hostile_folder), "--no-cache")
     assert needle in error_line(rc, err)
     assert time.perf_counter() - t0 < 10
 
@@ -149,12 +159,28 @@ def _children(pid: int) -> list[int]:
 
 
 def test_ctrl_c_while_workers_import_is_one_line(tmp_path, fixtures_dir):
-    argv = ["eval", str(FLOAT_MODEL), "--data-dir", str(IMAGENET / "images"), "--ground-truth",
-            str(IMAGENET / "ground_truth.csv"), "--labels", str(IMAGENET / "labels.txt"), "--workers", "2",
-            "--no-cache"]  # fmt: skip
+    argv = [
+        "eval",
+        str(FLOAT_MODEL),
+        "--data-dir",
+        str(IMAGENET / "images"),
+        "--ground-truth",
+        str(IMAGENET / "ground_truth.csv"),
+        "--labels",
+        str(IMAGENET / "labels.txt"),
+        "--workers",
+        "2",
+        "--no-cache",
+    ]
     env = {**os.environ, "EDGEPARETO_HOME": str(tmp_path / "home")}
-    p = subprocess.Popen([sys.executable, "-m", "edgepareto", *argv], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)  # fmt: skip
+    p = subprocess.Popen(
+        [sys.executable, "-m", "edgepareto", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=env,
+    )
     deadline = time.monotonic() + 120
     while not _children(p.pid) and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.01)

@@ -25,13 +25,20 @@ EXAMPLES = int(os.environ.get("EDGEPARETO_FUZZ_EXAMPLES", "8"))  # each example 
 HOST, BOARD = "Test CPU (this host)", "odd board <b>|[x]"
 DATASETS = ("imagenet-val", "imagenet-subset-0123abcd", "toy-test")
 NAMES = st.one_of(
-    st.sampled_from([
-        "mobilenet_v1_0.75_224_quant.tflite", "mobilenet_v1_0.25_128.tflite", "mobilenet_v2_1.0_224_quant.tflite",
-        "mobilenet_v3-small_224_1.0_uint8.tflite", "mobilenet_v1_050_160.int8.tflite", "model.tflite",
-        "mobilenet_v1_100_224_bg.uint8.tflite", "efficientnet-lite0-int8.onnx",
-    ]),
+    st.sampled_from(
+        [
+            "mobilenet_v1_0.75_224_quant.tflite",
+            "mobilenet_v1_0.25_128.tflite",
+            "mobilenet_v2_1.0_224_quant.tflite",
+            "mobilenet_v3-small_224_1.0_uint8.tflite",
+            "mobilenet_v1_050_160.int8.tflite",
+            "model.tflite",
+            "mobilenet_v1_100_224_bg.uint8.tflite",
+            "efficientnet-lite0-int8.onnx",
+        ]
+    ),
     st.text(min_size=1, max_size=16).map(lambda t: t.replace("/", "_") + ".tflite"),
-)  # fmt: skip
+)
 VALUE = st.floats(1e-4, 1e6, allow_nan=False)
 
 
@@ -60,8 +67,11 @@ def _records(e: dict[str, Any], sha: str | None, path: str) -> list[MeasurementR
     for device, ms in e["latency"].items():
         ci = {"ci_low": ms * 0.9, "ci_high": ms * 1.2} if e["ci"] and ms else {}
         status = {"status": "ok"} if ms else {"status": "failed", "error": "killed"}
-        recs.append(MeasurementRecord(metric="latency_ms", value=ms, device=device, engine="litert", threads=1,
-                                      n=20, **ci, **status, **common))  # fmt: skip
+        recs.append(
+            MeasurementRecord(
+                metric="latency_ms", value=ms, device=device, engine="litert", threads=1, n=20, **ci, **status, **common
+            )
+        )
     for dataset, top1 in e["top1"].items():
         for metric, value in (("top1", top1), ("top5", min(100.0, top1 + 10))) if e["top5"] else (("top1", top1),):
             ci = {"ci_low": max(0.0, value - 3), "ci_high": min(100.0, value + 3)} if e["ci"] else {}

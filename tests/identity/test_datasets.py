@@ -26,11 +26,29 @@ def _result(n: int, classes: int, top1: float = 0.7621) -> EvalResult:
     synsets = imagenet_synsets()
     labels = np.arange(n) % classes
     files = tuple(f"/data/val/{synsets[y]}/ILSVRC2012_val_{i + 1:08d}.JPEG" for i, y in enumerate(labels))
-    return EvalResult(model="m.tflite", engine="litert", engine_version="2.x", dataset="imagenet",
-                      source="ImageNet folder", n=n, top1=top1, top5=0.9, ci95_top1=(top1 - 0.02, top1 + 0.02),
-                      ci95_top5=(0.88, 0.92), preprocessing={}, input_encoding="uint8", skipped=(), requested=n,
-                      workers=1, seconds=1.0, cache={}, classes=classes, dataset_classes=1000, files=files,
-                      labels=labels)  # fmt: skip
+    return EvalResult(
+        model="m.tflite",
+        engine="litert",
+        engine_version="2.x",
+        dataset="imagenet",
+        source="ImageNet folder",
+        n=n,
+        top1=top1,
+        top5=0.9,
+        ci95_top1=(top1 - 0.02, top1 + 0.02),
+        ci95_top5=(0.88, 0.92),
+        preprocessing={},
+        input_encoding="uint8",
+        skipped=(),
+        requested=n,
+        workers=1,
+        seconds=1.0,
+        cache={},
+        classes=classes,
+        dataset_classes=1000,
+        files=files,
+        labels=labels,
+    )
 
 
 def test_the_identity_is_the_images_evaluated():
@@ -53,8 +71,19 @@ def test_a_subset_gets_its_own_data_set_front_and_the_published_figure_beside_it
     with open_results(tmp_path / "s.sqlite") as store:
         art = adopt(store, QUANT_MODEL)  # Google's mobilenet_v1_0.25_128_quant.tflite: published 39.5 %
         store.add_device(Device(HOST, "host", {"cpu_model": "Test CPU"}))
-        store.add(MeasurementRecord(variant=art.variant, metric="latency_ms", value=2.0, n=20, source="measured",
-                                    device=HOST, engine="litert", threads=1, artifact_sha256=art.sha256))  # fmt: skip
+        store.add(
+            MeasurementRecord(
+                variant=art.variant,
+                metric="latency_ms",
+                value=2.0,
+                n=20,
+                source="measured",
+                device=HOST,
+                engine="litert",
+                threads=1,
+                artifact_sha256=art.sha256,
+            )
+        )
         ident = accuracy_ident(QUANT_MODEL, EvalData("imagenet", tmp_path), engine="litert")
         assert record_accuracy(store, _result(1400, 749), art, ident) == 2
         assert record_accuracy(store, _result(1400, 749), art, ident) == 0  # a rerun adds nothing: same keys
@@ -83,13 +112,17 @@ def test_old_stores_move_their_subset_figures_off_imagenet_val(tmp_path):
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
     db.executescript("".join(MIGRATIONS[:3]) + "; PRAGMA user_version=3;")
-    db.execute("INSERT INTO variants(name, family, alpha, resolution, num_classes, precision) "
-               "VALUES ('mobilenet_v1_025_128_bg.uint8', 'mobilenet_v1', 0.25, 128, 1000, 'uint8')")  # fmt: skip
+    db.execute(
+        "INSERT INTO variants(name, family, alpha, resolution, num_classes, precision) "
+        "VALUES ('mobilenet_v1_025_128_bg.uint8', 'mobilenet_v1', 0.25, 128, 1000, 'uint8')"
+    )
     db.execute("INSERT INTO datasets(name, description, size) VALUES ('imagenet-val', 'ILSVRC2012', 50000)")
     for key, n in (("a", 24), ("b", 50000)):
-        db.execute("INSERT INTO measurements(key, variant_id, dataset_id, metric, value, unit, n, source, record, "
-                   "created_at) VALUES (?, 1, 1, 'top1', 50.0, '%', ?, 'measured', '{\"classes\": 20}', 'now')",
-                   (key, n))  # fmt: skip
+        db.execute(
+            "INSERT INTO measurements(key, variant_id, dataset_id, metric, value, unit, n, source, record, "
+            "created_at) VALUES (?, 1, 1, 'top1', 50.0, '%', ?, 'measured', '{\"classes\": 20}', 'now')",
+            (key, n),
+        )
     db.commit()
     db.close()
     with Store(path) as store:

@@ -19,8 +19,18 @@ def _timed(path, devices=(HOST,)) -> None:
             store.add_device(Device(d, "host", {"cpu_model": d}))
             for alpha, ms in ((0.25, 1.0), (0.5, 2.6), (0.75, 5.9), (1.0, 10.1)):
                 v = Variant("mobilenet_v1", alpha, 96, 1000, "fp32")
-                store.add(MeasurementRecord(variant=v, metric="latency_ms", value=ms, n=20, source="measured",
-                                            device=d, engine="litert", threads=1))  # fmt: skip
+                store.add(
+                    MeasurementRecord(
+                        variant=v,
+                        metric="latency_ms",
+                        value=ms,
+                        n=20,
+                        source="measured",
+                        device=d,
+                        engine="litert",
+                        threads=1,
+                    )
+                )
 
 
 def test_recommend_without_top1_says_what_is_missing_and_how_to_fill_it(tmp_path, capsys):
@@ -50,8 +60,9 @@ def test_several_measured_devices_are_listed_in_the_error(tmp_path, capsys):
 def test_predict_defaults_to_the_only_measured_device(tmp_path, capsys):
     store = tmp_path / "s.sqlite"
     _timed(store)
-    rc, out, _ = run_cli(capsys, ["predict", "--store", str(store), "--alpha", "0.6", "--resolution", "96",
-                                  "--no-store", "--json"])  # fmt: skip
+    rc, out, _ = run_cli(
+        capsys, ["predict", "--store", str(store), "--alpha", "0.6", "--resolution", "96", "--no-store", "--json"]
+    )
     assert rc == 0
     doc = json.loads(out)
     assert doc["device"] == HOST and doc["source"] == "predicted"

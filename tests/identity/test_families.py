@@ -13,16 +13,38 @@ HOST = "Test CPU (this host)"
 
 
 def _measured(store: Store, v: Variant, ms: float, top1: float) -> None:
-    store.add(MeasurementRecord(variant=v, metric="latency_ms", value=ms, n=20, source="measured", device=HOST,
-                                engine="litert", threads=1, protocol={"name": "fast"}))  # fmt: skip
-    store.add(MeasurementRecord(variant=v, metric="top1", value=top1, ci_low=top1 - 2, ci_high=top1 + 2, n=500,
-                                source="measured", dataset="toy-test"))  # fmt: skip
+    store.add(
+        MeasurementRecord(
+            variant=v,
+            metric="latency_ms",
+            value=ms,
+            n=20,
+            source="measured",
+            device=HOST,
+            engine="litert",
+            threads=1,
+            protocol={"name": "fast"},
+        )
+    )
+    store.add(
+        MeasurementRecord(
+            variant=v,
+            metric="top1",
+            value=top1,
+            ci_low=top1 - 2,
+            ci_high=top1 + 2,
+            n=500,
+            source="measured",
+            dataset="toy-test",
+        )
+    )
     store.add(MeasurementRecord(variant=v, metric="size_bytes", value=3e6, source="measured"))
 
 
 def test_a_v2_and_a_v3_file_beside_v1_files_give_a_report_with_all_of_them(tmp_path):
-    v2 = Variant.parse("mobilenet_v2_1.0_224_quant.tflite", precision="uint8", resolution=224, num_classes=1000,
-                       background=True)  # fmt: skip
+    v2 = Variant.parse(
+        "mobilenet_v2_1.0_224_quant.tflite", precision="uint8", resolution=224, num_classes=1000, background=True
+    )
     v3 = Variant.parse("mobilenet_v3-small_224_1.0_uint8.tflite", precision="uint8", resolution=224)
     v1 = Variant.parse("mobilenet_v1_0.25_224_quant.tflite")
     assert {v2.family, v3.family}.isdisjoint({v1.family})  # other families, whatever alpha their names carry

@@ -23,7 +23,8 @@ HOST = "Test CPU (this host)"
 def test_the_whole_published_v1_table_under_the_names_googles_files_parse_to():
     rows = hosted_models()
     assert len(rows) == 32 and {(m.alpha, m.resolution) for m in rows} == {
-        (a, r) for a in (0.25, 0.5, 0.75, 1.0) for r in (128, 160, 192, 224)}  # fmt: skip
+        (a, r) for a in (0.25, 0.5, 0.75, 1.0) for r in (128, 160, 192, 224)
+    }
     for m in rows:
         assert hosted_row(Variant.parse(m.file_name)) == m  # the file's own name finds its row
     q = hosted_row(Variant.parse("mobilenet_v1_0.25_128_quant.tflite"))
@@ -42,13 +43,28 @@ def test_a_measured_hosted_file_meets_the_seed_figures(tmp_path):
         art = adopt(store, hosted)
         assert art.variant.name == "mobilenet_v1_025_224_bg.uint8"
         store.add_device(Device(HOST, "host", {"cpu_model": "Test CPU"}))
-        store.add(MeasurementRecord(variant=art.variant, metric="latency_ms", value=5.0, n=20, source="measured",
-                                    device=HOST, engine="litert", threads=1, artifact_sha256=art.sha256))  # fmt: skip
+        store.add(
+            MeasurementRecord(
+                variant=art.variant,
+                metric="latency_ms",
+                value=5.0,
+                n=20,
+                source="measured",
+                device=HOST,
+                engine="litert",
+                threads=1,
+                artifact_sha256=art.sha256,
+            )
+        )
         on_host = front(store, device=HOST)
         doc = write_report(store, tmp_path / "report")
     (point,) = on_host["points"]
-    assert point["sources"] == {"latency_ms": "measured", "size_bytes": "measured", "top1": "published",
-                                "top5": "published"}  # fmt: skip
+    assert point["sources"] == {
+        "latency_ms": "measured",
+        "size_bytes": "measured",
+        "top1": "published",
+        "top5": "published",
+    }
     assert point["stand_in"] is None  # the published figure is this file's own row, not another file's
     imagenet = next(s for s in doc["studies"] if s["dataset"] == "imagenet-val")
     pairs = [d for d in imagenet["cross_device"] if {d["from"], d["to"]} == {HOST, A15}]

@@ -20,21 +20,31 @@ HOST = "Test CPU (this host)"
 
 def _measure(store, art, ms: float, top1: float) -> None:
     common = {"variant": art.variant, "source": "measured", "artifact_sha256": art.sha256}
-    store.add(MeasurementRecord(metric="latency_ms", value=ms, n=20, device=HOST, engine="litert", threads=1,
-                                **common))  # fmt: skip
-    store.add(MeasurementRecord(metric="top1", value=top1, ci_low=top1 - 1, ci_high=top1 + 1, n=500,
-                                dataset="toy-test", **common))  # fmt: skip
+    store.add(MeasurementRecord(metric="latency_ms", value=ms, n=20, device=HOST, engine="litert", threads=1, **common))
+    store.add(
+        MeasurementRecord(
+            metric="top1", value=top1, ci_low=top1 - 1, ci_high=top1 + 1, n=500, dataset="toy-test", **common
+        )
+    )
 
 
 def test_shortest_distinguishing_path_ends():
     short = path_suffixes(["/m/a.tflite", "/m/sub/a.tflite", "/runs/run1/model.tflite", "/runs/run2/model.tflite"])
-    assert short == {"/m/a.tflite": "m/a.tflite", "/m/sub/a.tflite": "sub/a.tflite",
-                     "/runs/run1/model.tflite": "run1/model.tflite",
-                     "/runs/run2/model.tflite": "run2/model.tflite"}  # fmt: skip
+    assert short == {
+        "/m/a.tflite": "m/a.tflite",
+        "/m/sub/a.tflite": "sub/a.tflite",
+        "/runs/run1/model.tflite": "run1/model.tflite",
+        "/runs/run2/model.tflite": "run2/model.tflite",
+    }
 
 
-@pytest.mark.parametrize("names", [("m/mobilenet_v1_0.25_128_quant.tflite", "m/sub/mobilenet_v1_0.25_128_quant.tflite"),
-                                   ("runs/run1/model.tflite", "runs/run2/model.tflite")])  # fmt: skip
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("m/mobilenet_v1_0.25_128_quant.tflite", "m/sub/mobilenet_v1_0.25_128_quant.tflite"),
+        ("runs/run1/model.tflite", "runs/run2/model.tflite"),
+    ],
+)
 def test_two_files_of_one_name_are_two_points(tmp_path, names):
     google, other = tmp_path / names[0], tmp_path / names[1]
     for path in (google, other):
@@ -93,9 +103,22 @@ def test_sweep_over_two_folders_keeps_both_files_and_google_s_published_row(tmp_
     shutil.copyfile(QUANT_MODEL, tmp_path / "m" / QUANT_MODEL.name)
     (tmp_path / "m" / "sub" / QUANT_MODEL.name).write_bytes(QUANT_MODEL.read_bytes() + b"\0" * 64)
     store = str(tmp_path / "s.sqlite")
-    rc, _, err = run_cli(capsys, ["sweep", "--models", str(tmp_path / "m" / "**" / "*.tflite"), "--data-dir",
-                                  str(IMAGENET / "images"), "--ground-truth", str(IMAGENET / "ground_truth.csv"),
-                                  "--store", store, "--no-live", "--json"])  # fmt: skip
+    rc, _, err = run_cli(
+        capsys,
+        [
+            "sweep",
+            "--models",
+            str(tmp_path / "m" / "**" / "*.tflite"),
+            "--data-dir",
+            str(IMAGENET / "images"),
+            "--ground-truth",
+            str(IMAGENET / "ground_truth.csv"),
+            "--store",
+            store,
+            "--no-live",
+            "--json",
+        ],
+    )
     assert rc == 0, err
     with open_results(store) as s:
         names = {r.variant.name for r in s.measurements(source="measured")}

@@ -56,10 +56,13 @@ def test_alpha_above_one_is_for_v2_not_v1():
 
 @pytest.mark.parametrize(
     "config",
-    [ModelConfig("mobilenet_v2", 0.35, 96, 10), ModelConfig("mobilenet_v3_small", 0.75, 96),
-     ModelConfig("mobilenet_v3_large_minimalistic", 1.0, 64, 7)],
+    [
+        ModelConfig("mobilenet_v2", 0.35, 96, 10),
+        ModelConfig("mobilenet_v3_small", 0.75, 96),
+        ModelConfig("mobilenet_v3_large_minimalistic", 1.0, 64, 7),
+    ],
     ids=lambda c: c.name,
-)  # fmt: skip
+)
 def test_keras_cost_relates_exactly_to_keras_count(config):
     """The cost read from the built model counts what Keras counts: weights, BN (4 per channel), biases."""
     report = cost_of(config)

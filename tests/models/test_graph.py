@@ -41,16 +41,19 @@ def test_other_operators_cost_no_macs():
     pool = other_op(1, "MEAN", "p", in_elements=49 * 8, out_elements=8, activation_bytes=0, out_shape=(1, 8))
     reshape = other_op(2, "RESHAPE", "r", in_elements=8, out_elements=8, activation_bytes=64, out_shape=(1, 8))
     assert [(o.kind, o.macs, o.other_ops) for o in (add, pool, reshape)] == [
-        ("elementwise", 0, 100), ("pooling", 0, 392), ("data", 0, 0),
-    ]  # fmt: skip
+        ("elementwise", 0, 100),
+        ("pooling", 0, 392),
+        ("data", 0, 0),
+    ]
 
 
 def test_graph_cost_totals_and_its_cost_report():
     ops = (
         conv_op(0, "CONV_2D", "c", _conv(4, 8, 3, 3, 1, 8), activation_bytes=10, out_shape=(1, 4, 4, 8)),
-        dense_op(1, "FULLY_CONNECTED", "fc", rows=1, in_features=8, out_features=10, activation_bytes=5,
-                 out_shape=(1, 10)),
-    )  # fmt: skip
+        dense_op(
+            1, "FULLY_CONNECTED", "fc", rows=1, in_features=8, out_features=10, activation_bytes=5, out_shape=(1, 10)
+        ),
+    )
     g = GraphCost("m", "tflite", ops)
     assert g.macs == 4 * 4 * 8 * 27 + 80 and g.params == (27 * 8 + 8) + (80 + 10)
     report = g.cost_report()

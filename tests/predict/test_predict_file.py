@@ -15,9 +15,17 @@ from tests.cli_support import cli
 from tests.conftest import FLOAT_MODEL
 
 HOST = "Test CPU (this host)"
-FITTED = [Variant.of(ModelConfig(f, a, r), "fp32") for f, a, r in (
-    ("mobilenet_v1", 0.25, 128), ("mobilenet_v1", 0.5, 160), ("mobilenet_v1", 1.0, 224), ("mobilenet_v1", 0.75, 128),
-    ("mobilenet_v2", 0.35, 96), ("mobilenet_v2", 1.0, 96))]  # fmt: skip
+FITTED = [
+    Variant.of(ModelConfig(f, a, r), "fp32")
+    for f, a, r in (
+        ("mobilenet_v1", 0.25, 128),
+        ("mobilenet_v1", 0.5, 160),
+        ("mobilenet_v1", 1.0, 224),
+        ("mobilenet_v1", 0.75, 128),
+        ("mobilenet_v2", 0.35, 96),
+        ("mobilenet_v2", 1.0, 96),
+    )
+]
 
 
 def truth(v: Variant, report=None) -> float:
@@ -31,8 +39,19 @@ def store_path(tmp_path):
     with Store(path) as s:
         s.add_device(Device(HOST, "host", {"cpu_model": "Test CPU"}))
         for v in FITTED:
-            s.add(MeasurementRecord(variant=v, metric="latency_ms", value=truth(v), n=20, source="measured",
-                                    device=HOST, engine="litert", threads=1, protocol={"name": "fast"}))  # fmt: skip
+            s.add(
+                MeasurementRecord(
+                    variant=v,
+                    metric="latency_ms",
+                    value=truth(v),
+                    n=20,
+                    source="measured",
+                    device=HOST,
+                    engine="litert",
+                    threads=1,
+                    protocol={"name": "fast"},
+                )
+            )
     return path
 
 

@@ -172,8 +172,9 @@ def test_cli_profile_spacing_is_recorded_and_refuses_a_negative_one(onnx_pair, c
 
 
 @pytest.mark.parametrize(("precision", "layer"), [("int8", "conv1"), ("fp32", "conv_pw_1")])
-def test_an_onnx_file_renamed_to_another_alpha_is_refused_by_its_nodes_output_shapes(onnx_pair, tmp_path, precision,
-                                                                                    layer):  # fmt: skip
+def test_an_onnx_file_renamed_to_another_alpha_is_refused_by_its_nodes_output_shapes(
+    onnx_pair, tmp_path, precision, layer
+):
     """Issue 31, item 3: the profiler's output shapes (NCHW, NHWC for QLinearConv, channels padded to 8/16 in
     fp32's blocked layout) are checked against the cost model the name picks."""
     renamed = tmp_path / f"mobilenet_v1_050_96_c10.{precision}.onnx"  # a 0.25 file named 0.5

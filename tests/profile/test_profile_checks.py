@@ -95,8 +95,11 @@ def test_the_profile_file_is_read_line_by_line_keeping_only_what_a_profile_uses(
     path = tmp_path / "ort.json"
     path.write_text("[\n" + ",\n".join(json.dumps(e) for e in events) + "\n]\n")  # ONNX Runtime's layout
     kept = read_events(path)
-    assert kept == [Event("run", 100, 50), Event("exec", 102, 40), Event("node", 105, 30, "conv", "Conv",
-                                                                        (1, 16, 48, 48))]  # fmt: skip
+    assert kept == [
+        Event("run", 100, 50),
+        Event("exec", 102, 40),
+        Event("node", 105, 30, "conv", "Conv", (1, 16, 48, 48)),
+    ]
     path.write_text(json.dumps(events))  # one line: parsed whole, same events
     assert read_events(path) == kept
 

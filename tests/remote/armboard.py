@@ -202,8 +202,14 @@ def _remove(path: Path) -> None:
 
 
 def _chroot(root: Path, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["chroot", str(root), *argv], capture_output=True, text=True, timeout=timeout, check=True,
-                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})  # fmt: skip
+    return subprocess.run(
+        ["chroot", str(root), *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"},
+    )
 
 
 PROBE = r"""
@@ -241,8 +247,16 @@ def build(arch_name: str, *, force: bool = False) -> dict:
         debs.mkdir(parents=True, exist_ok=True)
         with binfmt((arch_name,)):
             _log(f"debootstrap {SUITE} {arch_name} into {work} (packages: {', '.join(arch.packages)})")
-            cmd = ["debootstrap", f"--arch={arch.name}", "--variant=minbase", f"--include={','.join(arch.packages)}",
-                   f"--cache-dir={debs}", SUITE, str(work), MIRROR]  # fmt: skip
+            cmd = [
+                "debootstrap",
+                f"--arch={arch.name}",
+                "--variant=minbase",
+                f"--include={','.join(arch.packages)}",
+                f"--cache-dir={debs}",
+                SUITE,
+                str(work),
+                MIRROR,
+            ]
             for attempt in (1, 2):  # a busy machine can fail a fork ("Cannot fork"): once more, .debs cached
                 done = subprocess.run(cmd, capture_output=True, text=True)
                 if done.returncode == 0:
@@ -260,8 +274,10 @@ def build(arch_name: str, *, force: bool = False) -> dict:
                     _log(f"unpacking {w.name}")
                     _unpack_wheel(w, site)
             if not (work / "etc/ssh/ssh_host_ed25519_key").is_file():
-                subprocess.run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f",
-                                str(work / "etc/ssh/ssh_host_ed25519_key")], check=True)  # fmt: skip
+                subprocess.run(
+                    [SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(work / "etc/ssh/ssh_host_ed25519_key")],
+                    check=True,
+                )
             # sshd must not start at boot-like moments, and apt caches only take room
             shutil.rmtree(work / "var/cache/apt/archives", ignore_errors=True)
             (work / "var/cache/apt/archives/partial").mkdir(parents=True, exist_ok=True)
@@ -269,8 +285,12 @@ def build(arch_name: str, *, force: bool = False) -> dict:
         if root.exists():
             _remove(root)
         work.rename(root)
-        doc = {"recipe": want, "versions": versions, "build_s": round(time.monotonic() - started, 1),
-               "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
+        doc = {
+            "recipe": want,
+            "versions": versions,
+            "build_s": round(time.monotonic() - started, 1),
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         stamp.write_text(json.dumps(doc, indent=2) + "\n")
         _log(f"{arch_name}: built in {doc['build_s']} s: {versions}")
         return doc

@@ -90,16 +90,22 @@ def main(argv):
         return times
 
     warm_line, warm_avg = stats_line(run(max(1, warmup)))
-    print(f"INFO: Running benchmark for at least {warmup} iterations and at least "
-          f"{f.get('warmup_min_secs', '0.5')} seconds but terminate if exceeding {max_secs:g} seconds.")  # fmt: skip
+    print(
+        f"INFO: Running benchmark for at least {warmup} iterations and at least "
+        f"{f.get('warmup_min_secs', '0.5')} seconds but terminate if exceeding {max_secs:g} seconds."
+    )
     print(f"INFO: {warm_line}")
-    print(f"INFO: Running benchmark for at least {runs} iterations and at least {f.get('min_secs', '1')} seconds "
-          f"but terminate if exceeding {max_secs:g} seconds.")  # fmt: skip
+    print(
+        f"INFO: Running benchmark for at least {runs} iterations and at least {f.get('min_secs', '1')} seconds "
+        f"but terminate if exceeding {max_secs:g} seconds."
+    )
     times = run(runs)
     line, avg = stats_line(times)
     print(f"INFO: {line}")
-    print(f"INFO: Inference timings in us: Init: 1000, First inference: {int(times[0])}, "
-          f"Warmup (avg): {warm_avg:g}, Inference (avg): {avg:g}")  # fmt: skip
+    print(
+        f"INFO: Inference timings in us: Init: 1000, First inference: {int(times[0])}, "
+        f"Warmup (avg): {warm_avg:g}, Inference (avg): {avg:g}"
+    )
     print("INFO: Memory footprint delta from the start of the tool (MB): init=0.5 overall=1.25")
     print("INFO: Overall peak memory footprint (MB) via periodic monitoring: 9.5")
     return 0

@@ -64,8 +64,10 @@ def test_inventory_takes_emulated_and_benchmark_model(tmp_path):
     (b,) = load_inventory(inv).values()
     assert b.emulated and b.benchmark_model == "/opt/tflite/benchmark_model"
     assert b.to_json()["emulated"] is True and b.to_json()["benchmark_model"] == "/opt/tflite/benchmark_model"
-    for bad, needle in (('emulated = "yes"', "emulated must be true or false"),
-                        ('benchmark_model = "bin/bm"', "benchmark_model must be an absolute path")):  # fmt: skip
+    for bad, needle in (
+        ('emulated = "yes"', "emulated must be true or false"),
+        ('benchmark_model = "bin/bm"', "benchmark_model must be an absolute path"),
+    ):
         inv.write_text(f'[boards.a]\nhost = "h"\n{bad}\n')
         with pytest.raises(ConfigError, match=needle):
             load_inventory(inv)
@@ -182,9 +184,13 @@ def test_board_records_carry_the_boards_versions_and_the_emulation_note():
     from edgepareto.sweep.boards import board_records
 
     rec = MeasurementRecord(
-        variant=Variant("mobilenet_v1", 0.25, 128, 1000, "int8"), metric="latency_ms", value=40.0,
-        source="measured", device="arm64 Cortex-A15 (big, emulated)", key="k",
-    )  # fmt: skip
+        variant=Variant("mobilenet_v1", 0.25, 128, 1000, "int8"),
+        metric="latency_ms",
+        value=40.0,
+        source="measured",
+        device="arm64 Cortex-A15 (big, emulated)",
+        key="k",
+    )
     device = {"runtimes": {"python": "3.11.2", "numpy": "1.24.2", "ai-edge-litert": "1.4.0"}, "machine": "aarch64",
               "emulation": "qemu-user: this Python is aarch64 but /proc/cpuinfo describes AMD EPYC (x86)"}  # fmt: skip
     m = Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol={}, device=device)
@@ -193,7 +199,8 @@ def test_board_records_carry_the_boards_versions_and_the_emulation_note():
     assert out.tool_versions["python"] == "3.11.2" and out.tool_versions["board machine"] == "aarch64"
     assert "onnxruntime" not in out.tool_versions and "edgepareto" in out.tool_versions  # the host's own tools stay
     assert out.notes.startswith("emulated (qemu-user: this Python is aarch64")
-    bare = Measurement(status="ok", model="m.tflite", engine="litert", threads=1, protocol={},
-                       device={"runtimes": {"python": "3.9.2"}})  # fmt: skip
+    bare = Measurement(
+        status="ok", model="m.tflite", engine="litert", threads=1, protocol={}, device={"runtimes": {"python": "3.9.2"}}
+    )
     (plain,) = board_records([rec], bare)
     assert plain.notes is None and plain.tool_versions["python"] == "3.9.2" and "numpy" not in plain.tool_versions

@@ -113,16 +113,33 @@ def _inventory(tmp: Path, user_key: Path, board: Emulated, names: dict[str, str]
 
 def _cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "COLUMNS": "400"}
-    return subprocess.run([sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def _sweep(tmp: Path, inventory: Path, devices: str, *extra: str) -> subprocess.Popen:
     plan = tmp / "plan.toml"
     plan.write_text(PLAN)
-    cmd = [sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(tmp / "r" / "results.sqlite"),
-           "--devices", devices, "--inventory", str(inventory), "--retries", "1", "--no-live", "--json",
-           "--no-report", *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "edgepareto",
+        "sweep",
+        str(plan),
+        "--store",
+        str(tmp / "r" / "results.sqlite"),
+        "--devices",
+        devices,
+        "--inventory",
+        str(inventory),
+        "--retries",
+        "1",
+        "--no-live",
+        "--json",
+        "--no-report",
+        *extra,
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
@@ -156,8 +173,11 @@ def test_arm64_board_boards_and_a_sweep_killed_mid_run_then_resumed(arm64, user_
     assert b["status"] == "ok", b.get("error")
     fp = b["fingerprint"]
     assert fp["machine"] == "aarch64" and b["versions"]["machine"] == "aarch64"
-    assert fp["runtimes"] == {"python": versions["python"], "numpy": versions["numpy"],
-                              "ai-edge-litert": versions["ai-edge-litert"]}  # fmt: skip
+    assert fp["runtimes"] == {
+        "python": versions["python"],
+        "numpy": versions["numpy"],
+        "ai-edge-litert": versions["ai-edge-litert"],
+    }
     assert [(c["name"], c["core"], c["cpu_list"]) for c in fp["clusters"]] == EXYNOS
     assert fp["emulation"].startswith("qemu-user: this Python is aarch64 but /proc/cpuinfo describes")
     assert b["emulation"] == fp["emulation"]
@@ -205,8 +225,7 @@ def test_arm64_board_boards_and_a_sweep_killed_mid_run_then_resumed(arm64, user_
         assert any(w.startswith("emulated (qemu-user") for w in m.record["warnings"])
 
 
-def test_arm64_version_drift_is_a_failed_measurement_with_the_runtimes_message(arm64, user_key, tmp_path,
-                                                                               fixtures_dir):  # fmt: skip
+def test_arm64_version_drift_is_a_failed_measurement_with_the_runtimes_message(arm64, user_key, tmp_path, fixtures_dir):
     from ai_edge_litert.interpreter import Interpreter
 
     newer = armboard.newer_op_model(QUANT_MODEL, tmp_path / "softmax_v4.tflite")

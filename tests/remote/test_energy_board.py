@@ -35,8 +35,9 @@ def test_a_board_with_a_power_sensor_stores_a_measured_energy_record(make_board,
     with Store(tmp_path / "results.sqlite") as store:
         store.add_device(Device("nuc Cortex-A72", "board", m.device or {}))
         store.add_artifact(art)
-        store.add_many(MeasurementRecord.from_latency(m, device="nuc Cortex-A72", artifact=art, key="lat",
-                                                      protocol_name="fast"))  # fmt: skip
+        store.add_many(
+            MeasurementRecord.from_latency(m, device="nuc Cortex-A72", artifact=art, key="lat", protocol_name="fast")
+        )
         recs = store.measurements(metric="energy_mj")
     assert len(recs) == 1 and recs[0].source == "measured" and recs[0].notes.startswith("sensor rapl (package-0+dram)")
     assert recs[0].ci_low <= recs[0].value <= recs[0].ci_high

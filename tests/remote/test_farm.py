@@ -19,8 +19,10 @@ SLOW = Protocol(name="slow", warmup=1, runs=15, pause_s=0.1, timeout_s=60.0)  # 
 def test_two_boards_in_parallel_one_measurement_at_a_time_each(make_board, quant_model, float_model):
     a, _ = make_board("a")
     b, _ = make_board("b")
-    jobs = [Job(board.name, model, QUICK, tag=i) for i, (board, model) in
-            enumerate([(a, quant_model), (a, float_model), (b, quant_model), (b, float_model)])]  # fmt: skip
+    jobs = [
+        Job(board.name, model, QUICK, tag=i)
+        for i, (board, model) in enumerate([(a, quant_model), (a, float_model), (b, quant_model), (b, float_model)])
+    ]
     seen: list[tuple[str, str, float]] = []
     threads_seen: set[str] = set()
 

@@ -136,8 +136,11 @@ def test_devices_command_lists_inventory_boards(tmp_path, make_board):
     inv = live_and_dead_inventory(tmp_path, make_board)
     r = subprocess.run(
         [sys.executable, "-m", "edgepareto", "devices", "--inventory", str(inv), "--json"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     boards = {b["name"]: b for b in doc["boards"]}

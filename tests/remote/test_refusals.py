@@ -74,9 +74,24 @@ def test_sweep_devices_exits_1_when_a_host_key_is_refused(tmp_path, make_board, 
     plan.write_text(
         '[[study]]\nname = "b"\nkind = "latency-only"\nalphas = [0.25]\nresolutions = [32]\nprecisions = ["fp32"]\n'
     )
-    cmd = [sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(tmp_path / "r" / "results.sqlite"),
-           "--devices", "xu4", "--inventory", str(inv), "--retries", "0", "--no-live", "--no-report",
-           "--json"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "edgepareto",
+        "sweep",
+        str(plan),
+        "--store",
+        str(tmp_path / "r" / "results.sqlite"),
+        "--devices",
+        "xu4",
+        "--inventory",
+        str(inv),
+        "--retries",
+        "0",
+        "--no-live",
+        "--no-report",
+        "--json",
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 1, r.stderr[-3000:]
     doc = json.loads(r.stdout)

@@ -53,9 +53,24 @@ def _inventory(tmp: Path, boards) -> Path:
 def _sweep(tmp: Path, inventory: Path, *extra: str) -> subprocess.Popen:
     plan = tmp / "plan.toml"
     plan.write_text(PLAN)
-    cmd = [sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(tmp / "r" / "results.sqlite"),
-           "--devices", "xu4,rpi4", "--inventory", str(inventory), "--retries", "1", "--no-live", "--json",
-           *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "edgepareto",
+        "sweep",
+        str(plan),
+        "--store",
+        str(tmp / "r" / "results.sqlite"),
+        "--devices",
+        "xu4,rpi4",
+        "--inventory",
+        str(inventory),
+        "--retries",
+        "1",
+        "--no-live",
+        "--json",
+        *extra,
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 

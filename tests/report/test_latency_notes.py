@@ -23,8 +23,16 @@ def test_partial_delegation_noise_and_modes_become_notes():
 
 def test_the_provenance_table_shows_the_notes_beside_the_protocol():
     v = Variant("mobilenet_v1", 0.25, 128, 1000, "int8")
-    r = MeasurementRecord(variant=v, metric="latency_ms", value=0.4, source="measured", device="host",
-                          engine="litert", protocol={"name": "fast"}, record={"delegation": PARTIAL})  # fmt: skip
+    r = MeasurementRecord(
+        variant=v,
+        metric="latency_ms",
+        value=0.4,
+        source="measured",
+        device="host",
+        engine="litert",
+        protocol={"name": "fast"},
+        record={"delegation": PARTIAL},
+    )
     p = _provenance(r)
     _, rows = _provenance_rows({"provenance": [p]})
     assert rows[0][9].startswith("fast; ⚠ partly delegated (29/31 nodes")

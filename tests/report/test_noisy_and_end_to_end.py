@@ -23,15 +23,35 @@ def test_noisy_latencies_enter_the_report_only_when_accepted_and_end_to_end_is_s
     common = {"metric": "latency_ms", "source": "measured", "device": "host-x", "engine": "litert", "threads": 1}
     with open_results(tmp_path / "s.sqlite") as store:
         store.add_device(Device("host-x", "host"))
-        store.add_many([MeasurementRecord(variant=_v(a), value=ms, ci_low=ms * 0.98, ci_high=ms * 1.02, key=f"l{a}",
-                                          **common) for a, ms in {0.25: 2.0, 0.5: 6.0, 1.0: 30.0}.items()])  # fmt: skip
-        store.add_many([
-            MeasurementRecord(variant=_v(0.75), value=1.0, ci_low=0.5, ci_high=40.0, status="noisy", notes="noisy",
-                              key="noisy", **common),
-            MeasurementRecord(variant=_v(0.25), value=9.5, ci_low=9.0, ci_high=10.0, key="e2e",
-                              protocol={"name": "fast", "preset": "tf-slim"},
-                              **{**common, "metric": "e2e_latency_ms"}),
-        ])  # fmt: skip
+        store.add_many(
+            [
+                MeasurementRecord(variant=_v(a), value=ms, ci_low=ms * 0.98, ci_high=ms * 1.02, key=f"l{a}", **common)
+                for a, ms in {0.25: 2.0, 0.5: 6.0, 1.0: 30.0}.items()
+            ]
+        )
+        store.add_many(
+            [
+                MeasurementRecord(
+                    variant=_v(0.75),
+                    value=1.0,
+                    ci_low=0.5,
+                    ci_high=40.0,
+                    status="noisy",
+                    notes="noisy",
+                    key="noisy",
+                    **common,
+                ),
+                MeasurementRecord(
+                    variant=_v(0.25),
+                    value=9.5,
+                    ci_low=9.0,
+                    ci_high=10.0,
+                    key="e2e",
+                    protocol={"name": "fast", "preset": "tf-slim"},
+                    **{**common, "metric": "e2e_latency_ms"},
+                ),
+            ]
+        )
         write_report(store, tmp_path / "a")
         plain = _host_table((tmp_path / "a" / "report.md").read_text())
         write_report(store, tmp_path / "b", accept_noisy=True)

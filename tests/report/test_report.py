@@ -39,17 +39,55 @@ def report(tmp_path_factory):
         for alpha, fp32_ms, int8_ms in ((0.25, 0.51, 0.31), (0.5, 1.30, 0.62), (0.75, 2.99, 1.19), (1.0, 5.04, 1.68)):
             for precision, ms in (("fp32", fp32_ms), ("int8", int8_ms)):
                 v = Variant("mobilenet_v1", alpha, 224, 1000, precision)
-                store.add(MeasurementRecord(variant=v, metric="latency_ms", value=ms, ci_low=ms * 0.97,
-                                            ci_high=ms * 1.04, n=50, source="measured", device=HOST, engine="litert",
-                                            engine_version="2.3.0", threads=1, protocol={"name": "fast"}))  # fmt: skip
+                store.add(
+                    MeasurementRecord(
+                        variant=v,
+                        metric="latency_ms",
+                        value=ms,
+                        ci_low=ms * 0.97,
+                        ci_high=ms * 1.04,
+                        n=50,
+                        source="measured",
+                        device=HOST,
+                        engine="litert",
+                        engine_version="2.3.0",
+                        threads=1,
+                        protocol={"name": "fast"},
+                    )
+                )
                 toy = Variant("mobilenet_v1", alpha, 32, 10, precision)
                 acc = 80 + 10 * alpha - (1.0 if precision == "int8" else 0.0)
-                store.add(MeasurementRecord(variant=toy, metric="top1", value=acc, ci_low=acc - 0.8, ci_high=acc + 0.8,
-                                            n=1000, source="measured", dataset="toy-test"))  # fmt: skip
-                store.add(MeasurementRecord(variant=toy, metric="size_bytes", value=1e5 * alpha * (4 if precision ==
-                                            "fp32" else 1.1), source="measured"))  # fmt: skip
-                store.add(MeasurementRecord(variant=toy, metric="latency_ms", value=ms / 40, source="measured",
-                                            device=HOST, engine="litert", threads=1))  # fmt: skip
+                store.add(
+                    MeasurementRecord(
+                        variant=toy,
+                        metric="top1",
+                        value=acc,
+                        ci_low=acc - 0.8,
+                        ci_high=acc + 0.8,
+                        n=1000,
+                        source="measured",
+                        dataset="toy-test",
+                    )
+                )
+                store.add(
+                    MeasurementRecord(
+                        variant=toy,
+                        metric="size_bytes",
+                        value=1e5 * alpha * (4 if precision == "fp32" else 1.1),
+                        source="measured",
+                    )
+                )
+                store.add(
+                    MeasurementRecord(
+                        variant=toy,
+                        metric="latency_ms",
+                        value=ms / 40,
+                        source="measured",
+                        device=HOST,
+                        engine="litert",
+                        threads=1,
+                    )
+                )
         doc = write_report(store, tmp / "report")
     return tmp / "report", doc
 
@@ -100,10 +138,20 @@ def test_headless_chromium_renders_the_plots(report, tmp_path):
     out, _ = report
     shot = tmp_path / "shot.png"
     cmd = [
-        "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1200,2200", "--hide-scrollbars", f"--screenshot={shot}", (out / "report.html").as_uri(),
-    ]  # fmt: skip
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,2200",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        (out / "report.html").as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     assert shot.is_file(), "chromium wrote no screenshot"
     colours = _colour_pixels(shot)
@@ -158,8 +206,9 @@ def test_the_report_opens_with_the_answer_for_every_device_in_the_store(report):
     assert set(first["h3"]) == devices == {"ODROID-XU4 Cortex-A15", "ODROID-XU4 Cortex-A7", HOST}
     # every row is a variant on its device's front, with a source tag on each number (e.g. "17.8p")
     shown = {(r[0], r[1]) for r in first["rows"] if len(r) == 5 and r[1] != "variant"}
-    fronts = {(view, e["label"]) for s in doc["studies"] for view, es in s["devices"].items() for e in es
-              if e["on_front"]}  # fmt: skip
+    fronts = {
+        (view, e["label"]) for s in doc["studies"] for view, es in s["devices"].items() for e in es if e["on_front"]
+    }
     assert shown == fronts and len(shown) > 10
     host = [r for r in first["rows"] if r[0] == HOST and r[1] == "alpha=1.0-INT8"]
     # measured latency here beside Google's published top-1 (a marked stand-in); the published size is Google's
@@ -186,10 +235,20 @@ def test_the_first_screen_in_chromium_shows_the_whole_answer(report, tmp_path):
     out, _ = report
     shot = tmp_path / "first-screen.png"
     cmd = [
-        "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1400,900", "--hide-scrollbars", f"--screenshot={shot}", (out / "report.html").as_uri(),
-    ]  # fmt: skip
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,900",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        (out / "report.html").as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     assert shot.is_file(), "chromium wrote no screenshot"
     assert answer_rules(shot) == 2

@@ -15,11 +15,17 @@ from tests.cli.test_one_line_errors import one_line_error
 from tests.cli_support import cli
 
 GOOD = {
-    "file": "m.onnx", "variant": "mobilenet_v1_025_96.fp32", "engine": "onnxruntime", "cpus": [0],
+    "file": "m.onnx",
+    "variant": "mobilenet_v1_025_96.fp32",
+    "engine": "onnxruntime",
+    "cpus": [0],
     "by_kind_ms": {"standard": 0.05, "depthwise": 0.1, "pointwise": 0.25, "fully_connected": 0.05, "other": 0.05},
-    "total_ms": 0.5, "bench": {"status": "ok", "median_ms": 0.6}, "layer_sum_vs_bench": 0.5 / 0.6 - 1,
-    "times_from": "ONNX Runtime's session profiler", "source": "measured",
-}  # fmt: skip
+    "total_ms": 0.5,
+    "bench": {"status": "ok", "median_ms": 0.6},
+    "layer_sum_vs_bench": 0.5 / 0.6 - 1,
+    "times_from": "ONNX Runtime's session profiler",
+    "source": "measured",
+}
 
 
 @pytest.fixture
@@ -59,14 +65,18 @@ def test_a_field_of_the_wrong_type_is_one_line_naming_it(capsys, tmp_path, store
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        (json.dumps(GOOD).replace('"layer_sum_vs_bench": ' + json.dumps(GOOD["layer_sum_vs_bench"]),
-                                  '"layer_sum_vs_bench": NaN'), "layer_sum_vs_bench must be a finite number"),
+        (
+            json.dumps(GOOD).replace(
+                '"layer_sum_vs_bench": ' + json.dumps(GOOD["layer_sum_vs_bench"]), '"layer_sum_vs_bench": NaN'
+            ),
+            "layer_sum_vs_bench must be a finite number",
+        ),
         (json.dumps(GOOD).replace('"median_ms": 0.6', '"median_ms": NaN'), "bench.median_ms must be a finite number"),
         (json.dumps(GOOD).replace('"total_ms": 0.5', '"total_ms": Infinity'), "total_ms must be a finite number"),
         ("[" * 100_000, "nested too deeply"),
         ('{"total_ms": ' + "1" * 5000 + "}", "is not valid JSON"),
     ],
-)  # fmt: skip
+)
 def test_nan_and_hostile_json_never_reach_the_report(capsys, tmp_path, store, text, needle):
     one_line_error(*_report(capsys, tmp_path, store, text), needle)
     assert not (tmp_path / "rep" / "report.md").exists()

@@ -12,9 +12,17 @@ EXTRA = {"training": "3 epoch(s) over 60,000 training images, batch 256", "publi
 
 def _top1(alpha: float, value: float, extra: dict | None) -> MeasurementRecord:
     v = Variant("mobilenet_v1", alpha, 32, 10, "fp32")
-    return MeasurementRecord(variant=v, metric="top1", value=value, ci_low=value - 0.6, ci_high=value + 0.6,
-                             n=10_000, source="measured", dataset="fashion-mnist",
-                             record={"extra": extra, "train_seconds": 41.2} if extra is not None else None)  # fmt: skip
+    return MeasurementRecord(
+        variant=v,
+        metric="top1",
+        value=value,
+        ci_low=value - 0.6,
+        ci_high=value + 0.6,
+        n=10_000,
+        source="measured",
+        dataset="fashion-mnist",
+        record={"extra": extra, "train_seconds": 41.2} if extra is not None else None,
+    )
 
 
 def test_training_rows_give_the_gap_to_the_published_figure():

@@ -19,8 +19,14 @@ V = Variant("mobilenet_v1", 0.5, 224, 1000, "int8")
 
 
 def _size(art: Artifact) -> MeasurementRecord:
-    return MeasurementRecord(variant=art.variant, metric="size_bytes", value=float(art.bytes), source="measured",
-                             artifact_sha256=art.sha256, key=f"size-{art.sha256[:8]}")  # fmt: skip
+    return MeasurementRecord(
+        variant=art.variant,
+        metric="size_bytes",
+        value=float(art.bytes),
+        source="measured",
+        artifact_sha256=art.sha256,
+        key=f"size-{art.sha256[:8]}",
+    )
 
 
 @pytest.mark.usefixtures("fixtures_dir")
@@ -39,11 +45,16 @@ def test_an_older_store_learns_its_given_files_once(tmp_path):
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
     db.executescript("; ".join(MIGRATIONS[:6]) + "; PRAGMA user_version=6;")
-    db.execute("INSERT INTO variants(name, family, alpha, resolution, num_classes, precision) "
-               "VALUES ('mobilenet_v1_050_224.int8', 'mobilenet_v1', 0.5, 224, 1000, 'int8')")  # fmt: skip
+    db.execute(
+        "INSERT INTO variants(name, family, alpha, resolution, num_classes, precision) "
+        "VALUES ('mobilenet_v1_050_224.int8', 'mobilenet_v1', 0.5, 224, 1000, 'int8')"
+    )
     for sha, scheme in (("b" * 64, "given file: input uint8 224x224"), ("c" * 64, "int8")):
-        db.execute("INSERT INTO artifacts(sha256, variant_id, format, path, bytes, scheme, created_at) "
-                   "VALUES (?, 1, 'tflite', '/x.tflite', 10, ?, '2026-01-01')", (sha, scheme))  # fmt: skip
+        db.execute(
+            "INSERT INTO artifacts(sha256, variant_id, format, path, bytes, scheme, created_at) "
+            "VALUES (?, 1, 'tflite', '/x.tflite', 10, ?, '2026-01-01')",
+            (sha, scheme),
+        )
     db.commit()
     db.close()
     with Store(path) as s:

@@ -51,6 +51,7 @@ def test_the_latency_record_is_built_from_attributes_not_from_guessed_keys():
 
 
 def test_an_unstated_thread_count_and_a_failed_run_stay_what_they_are():
-    (failed,) = MeasurementRecord.from_latency(_Typed(status="failed", error="boom", threads=0), device="d",
-                                               artifact=ART, key="k", protocol_name="fast")  # fmt: skip
+    (failed,) = MeasurementRecord.from_latency(
+        _Typed(status="failed", error="boom", threads=0), device="d", artifact=ART, key="k", protocol_name="fast"
+    )
     assert (failed.status, failed.error, failed.value, failed.threads) == ("failed", "boom", None, None)

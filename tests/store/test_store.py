@@ -241,8 +241,17 @@ def test_a_version_3_store_takes_noisy_records_after_migrating_and_reads_leave_t
     db.close()
     with Store(path) as s:
         assert s.schema_version == SCHEMA_VERSION >= 4
-        noisy = MeasurementRecord(variant=V, metric="latency_ms", value=2.0, ci_low=0.5, ci_high=9.0, status="noisy",
-                                  source="measured", device="host-x", key="k2")  # fmt: skip
+        noisy = MeasurementRecord(
+            variant=V,
+            metric="latency_ms",
+            value=2.0,
+            ci_low=0.5,
+            ci_high=9.0,
+            status="noisy",
+            source="measured",
+            device="host-x",
+            key="k2",
+        )
         assert s.add_many([noisy]) == 1 and s.has("k2")  # done: a rerun does not measure it again
         assert [m.key for m in s.measurements()] == ["k1"]
         assert [(m.key, m.status) for m in s.measurements(include_noisy=True)] == [("k1", "ok"), ("k2", "noisy")]

@@ -26,8 +26,10 @@ def reduced_copy(folder: Path) -> Path:
     """The shipped plan with its families cut to v1 0.25 at 128 and v2 0.35 at 96, and a short protocol."""
     doc = tomllib.loads(PLAN.read_text())
     study = doc["study"][0]
-    study["families"] = {"mobilenet_v1": {"alphas": [0.25], "resolutions": [128]},
-                         "mobilenet_v2": {"alphas": [0.35], "resolutions": [96]}}  # fmt: skip
+    study["families"] = {
+        "mobilenet_v1": {"alphas": [0.25], "resolutions": [128]},
+        "mobilenet_v2": {"alphas": [0.35], "resolutions": [96]},
+    }
     study.update(calibration_samples=4, clusters=["all"], options={"protocol": {"warmup": 1, "runs": 5}})
     path = folder / "families-small.toml"
     path.write_text(parse_plan(doc, str(PLAN)).to_toml())
@@ -38,8 +40,12 @@ def test_the_shipped_plan_holds_four_families_at_their_published_widths():
     (study,) = load_plan(PLAN).studies
     names = [c.name for c in study.configs()]
     assert len(names) == 4 + 6 + 2 + 2 and {n.rsplit("_", 1)[1] for n in names} == {"224"}
-    assert {c.family for c in study.configs()} == {"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small",
-                                                   "mobilenet_v3_large"}  # fmt: skip
+    assert {c.family for c in study.configs()} == {
+        "mobilenet_v1",
+        "mobilenet_v2",
+        "mobilenet_v3_small",
+        "mobilenet_v3_large",
+    }
     assert study.precisions == ("fp32", "int8") and study.kind == "imagenet-published"
 
 

@@ -23,7 +23,13 @@ def test_google_files_are_read_by_name_and_by_what_they_declare(tmp_path):
     renamed.write_bytes(QUANT_MODEL.read_bytes())  # a name nothing can parse: the file says the rest
     v = variant_of_file(renamed)
     assert (v.family, v.alpha, v.resolution, v.num_classes, v.background, str(v.precision)) == (
-        "file", None, 128, 1000, True, "uint8")  # fmt: skip
+        "file",
+        None,
+        128,
+        1000,
+        True,
+        "uint8",
+    )
     assert v.tag == "my-model-v2" and v.label == "my-model-v2-UINT8"
     d = declared(QUANT_MODEL)
     assert (d.resolution, d.input_dtype, d.outputs, d.weights) == (128, "uint8", 1001, "uint8")

@@ -24,8 +24,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fixtures_dir")]
 
 def cli(*args: str, home: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "edgepareto", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def ok_json(proc: subprocess.CompletedProcess) -> dict:
@@ -49,14 +50,36 @@ def work(tmp_path_factory, fixtures_dir) -> Path:
     models.mkdir()
     for f in sorted((fixtures_dir / "models").glob("*.tflite")):
         (models / f.name).write_bytes(f.read_bytes())
-    ok_json(cli("export", "mobilenet_v1", "--alpha", "0.25", "--resolution", "96", "--precision", "fp32,int8",
-                "--out", str(models), "--json", home=root / "home"))  # fmt: skip
+    ok_json(
+        cli(
+            "export",
+            "mobilenet_v1",
+            "--alpha",
+            "0.25",
+            "--resolution",
+            "96",
+            "--precision",
+            "fp32,int8",
+            "--out",
+            str(models),
+            "--json",
+            home=root / "home",
+        )
+    )
     return root
 
 
 def sweep_cmd(work: Path, store: Path, *extra: str) -> list[str]:
-    return ["sweep", "--models", str(work / "models" / "*.tflite"), "--store", str(store), "--no-live", "--json",
-            *extra]  # fmt: skip
+    return [
+        "sweep",
+        "--models",
+        str(work / "models" / "*.tflite"),
+        "--store",
+        str(store),
+        "--no-live",
+        "--json",
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +106,11 @@ def test_one_command_measures_every_file(work, clean):
     with Store(store) as s:
         files = {a.sha256: Path(a.path).name for a in s.artifacts()}
     assert sorted(files.values()) == [
-        "mobilenet_v1_0.25_128.tflite", "mobilenet_v1_0.25_128_quant.tflite",
-        "mobilenet_v1_025_96.fp32.tflite", "mobilenet_v1_025_96.int8.tflite",
-    ]  # fmt: skip
+        "mobilenet_v1_0.25_128.tflite",
+        "mobilenet_v1_0.25_128_quant.tflite",
+        "mobilenet_v1_025_96.fp32.tflite",
+        "mobilenet_v1_025_96.int8.tflite",
+    ]
     for sha, name in files.items():
         mine = [r for r in recs if r.artifact_sha256 == sha]
         size = [r for r in mine if r.metric == "size_bytes"]
@@ -100,8 +125,10 @@ def test_one_command_measures_every_file(work, clean):
     by_name = {r.variant.name: r.value for r in recs if r.metric == "top1"}
     # Google's files under TF-slim preprocessing: top-1 is what the fixture's expected predictions give.
     expected = list(csv.DictReader((FIXTURES / "imagenet" / "expected_top1_tfslim.csv").open()))
-    for stem, variant in (("mobilenet_v1_0.25_128", "mobilenet_v1_025_128_bg.fp32"),
-                          ("mobilenet_v1_0.25_128_quant", "mobilenet_v1_025_128_bg.uint8")):  # fmt: skip
+    for stem, variant in (
+        ("mobilenet_v1_0.25_128", "mobilenet_v1_025_128_bg.fp32"),
+        ("mobilenet_v1_0.25_128_quant", "mobilenet_v1_025_128_bg.uint8"),
+    ):
         right = sum(r[f"expected_top1_{stem}"] == r["label_index"] for r in expected)
         assert by_name[variant] == pytest.approx(100 * right / 24)
     assert by_name["mobilenet_v1_025_128_bg.fp32"] > by_name["mobilenet_v1_025_96.fp32"]  # trained vs random
@@ -120,14 +147,29 @@ def test_report_and_recommend_answer_from_the_files(work, clean):
     store, doc = clean
     md = Path(doc["report"]["markdown"]).read_text()
     yours = md.split("## Your models", 1)[1].split("\n## ", 1)[0]
-    for name in ("mobilenet_v1_0.25_128.tflite", "mobilenet_v1_0.25_128_quant.tflite",
-                 "mobilenet_v1_025_96.fp32.tflite", "mobilenet_v1_025_96.int8.tflite"):  # fmt: skip
+    for name in (
+        "mobilenet_v1_0.25_128.tflite",
+        "mobilenet_v1_0.25_128_quant.tflite",
+        "mobilenet_v1_025_96.fp32.tflite",
+        "mobilenet_v1_025_96.int8.tflite",
+    ):
         assert name in yours
     assert "alpha=0.25-UINT8 @128" in yours and "(n=24)" in yours and "Recommended per device" in yours
     assert md.index("## Your models") < md.index("## ILSVRC2012")  # the answer comes first
     device = measured(store)[-1].device
-    rec = ok_json(cli("recommend", "--store", str(store), "--device", device, "--max-latency-ms", "1000", "--json",
-                      home=work / "home"))  # fmt: skip
+    rec = ok_json(
+        cli(
+            "recommend",
+            "--store",
+            str(store),
+            "--device",
+            device,
+            "--max-latency-ms",
+            "1000",
+            "--json",
+            home=work / "home",
+        )
+    )
     best = rec["recommendations"][0]
     assert best["variant"] == "mobilenet_v1_025_128_bg.fp32"  # the most accurate of the four, all measured
     assert set(best["sources"].values()) == {"measured"} and best["stand_in"] is None
@@ -135,23 +177,31 @@ def test_report_and_recommend_answer_from_the_files(work, clean):
 
 def test_rerun_and_the_same_files_as_a_plan_skip_everything(work, clean):
     store, first = clean
-    again = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"),
-                        home=work / "home"))  # fmt: skip
+    again = ok_json(
+        cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"), home=work / "home")
+    )
     assert again["done"] == 0 and again["skipped"] == first["tasks"] and again["new_records"] == 0
     human = [a for a in sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--dry-run") if a != "--json"]
     dry = cli(*human, home=work / "home")
     assert dry.returncode == 0, dry.stderr[-2000:]
     plan = work / "saved-plan.toml"
     plan.write_text(dry.stdout)  # the printed plan is a TOML file that loads back
-    doc = ok_json(cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json",
-                      home=work / "home"))  # fmt: skip
+    doc = ok_json(
+        cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json", home=work / "home")
+    )
     assert doc["tasks"] == first["tasks"] and doc["skipped"] == doc["tasks"] and doc["new_records"] == 0
 
 
 def test_flat_folder_with_ground_truth_gives_the_same_accuracy(work, clean):
     store = work / "flat-store" / "results.sqlite"
-    doc = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "flat"), "--ground-truth",
-                                 str(work / "gt.csv"), "--no-report"), home=work / "home"))  # fmt: skip
+    doc = ok_json(
+        cli(
+            *sweep_cmd(
+                work, store, "--data-dir", str(work / "flat"), "--ground-truth", str(work / "gt.csv"), "--no-report"
+            ),
+            home=work / "home",
+        )
+    )
     assert doc["failed"] == 0, doc["failures"]
 
     def top(path: Path) -> dict[str, tuple[float, int, str]]:
@@ -163,8 +213,12 @@ def test_flat_folder_with_ground_truth_gives_the_same_accuracy(work, clean):
 def test_ctrl_c_mid_study_loses_nothing(work, clean):
     store = work / "interrupted" / "results.sqlite"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(work / "home")}
-    cmd = [sys.executable, "-m", "edgepareto", *sweep_cmd(work, store, "--data-dir", str(work / "synsets"),
-                                                          "--no-report")]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "edgepareto",
+        *sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"),
+    ]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 300
     while p.poll() is None and time.monotonic() < deadline:
@@ -175,8 +229,7 @@ def test_ctrl_c_mid_study_loses_nothing(work, clean):
     p.communicate(timeout=120)
     before = {r.key: r.id for r in measured(store)}
     assert before, "nothing was recorded before Ctrl-C"
-    doc = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"),
-                      home=work / "home"))  # fmt: skip
+    doc = ok_json(cli(*sweep_cmd(work, store, "--data-dir", str(work / "synsets"), "--no-report"), home=work / "home"))
     assert doc["failed"] == 0, doc["failures"]
     after = {r.key: r.id for r in measured(store)}
     assert all(after[k] == v for k, v in before.items())  # kept, not redone
@@ -194,15 +247,32 @@ def test_files_it_cannot_use_are_one_line_each_and_the_rest_goes_on(work, fixtur
     (mixed / "broken.tflite").write_text("not a flatbuffer")
     (mixed / "notes.txt").write_text("a file that is not a model")
     classes = work / "classes"
-    for name, files in (("cat", ["ILSVRC2012_val_00000347.JPEG"]), ("dog", ["ILSVRC2012_val_00003027.JPEG"]),
-                        ("empty", [])):  # fmt: skip
+    for name, files in (
+        ("cat", ["ILSVRC2012_val_00000347.JPEG"]),
+        ("dog", ["ILSVRC2012_val_00003027.JPEG"]),
+        ("empty", []),
+    ):
         (classes / name).mkdir(parents=True)
         for f in files:
             (classes / name / f).symlink_to(fixtures_dir / "imagenet" / "images" / f)
     store = work / "mixed-store" / "results.sqlite"
-    proc = cli("sweep", "--models", str(mixed / "*"), "--models", str(work / "nowhere" / "*.onnx"), "--dataset",
-               "folder", "--data-dir", str(classes), "--store", str(store), "--no-live", "--no-report", "--json",
-               home=work / "home")  # fmt: skip
+    proc = cli(
+        "sweep",
+        "--models",
+        str(mixed / "*"),
+        "--models",
+        str(work / "nowhere" / "*.onnx"),
+        "--dataset",
+        "folder",
+        "--data-dir",
+        str(classes),
+        "--store",
+        str(store),
+        "--no-live",
+        "--no-report",
+        "--json",
+        home=work / "home",
+    )
     doc = json.loads(proc.stdout)
     errors = {f["task"]: f["error"] for f in doc["failures"]}
     assert all("\n" not in e for e in errors.values()) and len(errors) == 4, errors
@@ -235,8 +305,9 @@ def test_bench_eval_and_import_record_into_the_store_once(work):
     memory = ok_json(cli("front", "--store", str(store), "--json", home=work / "home"))
     assert [o["metric"] for o in memory["objectives"]] == ["size_mb", "top1"]
     assert "mobilenet_v1_025_128_bg.uint8" in [p["variant"] for p in memory["points"]]
-    report = ok_json(cli("report", "--store", str(store), "--out", str(work / "single" / "report"), "--json",
-                         home=work / "home"))  # fmt: skip
+    report = ok_json(
+        cli("report", "--store", str(store), "--out", str(work / "single" / "report"), "--json", home=work / "home")
+    )
     md = Path(report["markdown"]).read_text()
     assert "mobilenet_v1_0.25_128_quant.tflite" in md.split("## Your models", 1)[1]
 
@@ -283,15 +354,43 @@ data_dir = "synsets"
     lat = [r for r in measured(store) if r.metric == "latency_ms"]
     assert google <= {r.artifact_sha256 for r in lat}  # Google's own files were timed
     device = lat[0].device
-    front = ok_json(cli("front", "--store", str(store), "--device", device, "--dataset", "imagenet-val",
-                        "--accept-noisy", "--json", home=work / "home"))  # fmt: skip
+    front = ok_json(
+        cli(
+            "front",
+            "--store",
+            str(store),
+            "--device",
+            device,
+            "--dataset",
+            "imagenet-val",
+            "--accept-noisy",
+            "--json",
+            home=work / "home",
+        )
+    )
     stand_ins = [p for p in front["points"] if p["stand_in"]]
     assert [p["variant"] for p in stand_ins] == ["mobilenet_v1_025_224.int8"]
     assert "int8 PTQ built here" in stand_ins[0]["stand_in"]
     md = Path(doc["report"]["markdown"]).read_text()
     assert "alpha=0.25-INT8 @224 (stand-in)" in md and "latency of a stand-in" in md
-    rec = ok_json(cli("recommend", "--store", str(store), "--device", device, "--max-latency-ms", "1000", "--top",
-                      "10", "--dataset", "imagenet-val", "--accept-noisy", "--json", home=work / "home"))  # fmt: skip
+    rec = ok_json(
+        cli(
+            "recommend",
+            "--store",
+            str(store),
+            "--device",
+            device,
+            "--max-latency-ms",
+            "1000",
+            "--top",
+            "10",
+            "--dataset",
+            "imagenet-val",
+            "--accept-noisy",
+            "--json",
+            home=work / "home",
+        )
+    )
     ranked = [(r["variant"], r["stand_in"] is not None) for r in rec["recommendations"]]
     assert ranked and ranked[-1] == ("mobilenet_v1_025_224.int8", True), ranked  # best top-1 of all, yet last
     # Google's files at 128 carry their own published top-1 (the page's 16 files, not only the 224 ones).
@@ -303,8 +402,10 @@ def test_weighted_built_study_gets_measured_accuracy(work, tmp_path):
     """weights = PATH.h5: the built files are evaluated on data_dir (int8 calibrated there); "imagenet"
     offline without Keras's file is one line naming it, and the rest of the plan goes on."""
     weights = tmp_path / "w.weights.h5"
-    code = ("from edgepareto.models import ModelConfig, build_model; "
-            f"build_model(ModelConfig('mobilenet_v1', 0.25, 96), seed=3).save_weights({str(weights)!r})")  # fmt: skip
+    code = (
+        "from edgepareto.models import ModelConfig, build_model; "
+        f"build_model(ModelConfig('mobilenet_v1', 0.25, 96), seed=3).save_weights({str(weights)!r})"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=300)
     plan = tmp_path / "weighted.toml"
     plan.write_text(f"""
@@ -334,9 +435,24 @@ weights = "imagenet"
         "EDGEPARETO_HOME": str(work / "home"),
         "KERAS_HOME": str(env_home),
     }
-    proc = subprocess.run([sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(store),
-                           "--no-live", "--no-report", "--json"], capture_output=True, text=True, env=env,
-                          timeout=900)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "edgepareto",
+            "sweep",
+            str(plan),
+            "--store",
+            str(store),
+            "--no-live",
+            "--no-report",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert proc.stdout, proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     errors = [f["error"] for f in doc["failures"]]
@@ -369,8 +485,9 @@ data_dir = "{work / "synsets"}"
 limit = 6
 """)
     store = tmp_path / "r" / "results.sqlite"
-    doc = ok_json(cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json",
-                      home=work / "home"))  # fmt: skip
+    doc = ok_json(
+        cli("sweep", str(plan), "--store", str(store), "--no-live", "--no-report", "--json", home=work / "home")
+    )
     assert doc["failed"] == 0, doc["failures"]
     (top1,) = [r for r in measured(store) if r.metric == "top1"]
     with Store(store) as s:

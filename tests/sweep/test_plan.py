@@ -24,8 +24,11 @@ def test_default_plan_holds_the_two_studies():
     seed = plan.studies[0]
     assert seed.alphas == (0.25, 0.5, 0.75, 1.0) and seed.resolutions == (224,) and seed.protocol == "fast"
     assert [c.name for c in seed.configs()] == [
-        "mobilenet_v1_025_224", "mobilenet_v1_050_224", "mobilenet_v1_075_224", "mobilenet_v1_100_224",
-    ]  # fmt: skip
+        "mobilenet_v1_025_224",
+        "mobilenet_v1_050_224",
+        "mobilenet_v1_075_224",
+        "mobilenet_v1_100_224",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -67,8 +70,9 @@ def test_latency_records_from_a_measurement_document():
     doc = {"status": "ok", "median_ms": 1.19, "ci95_median_ms": [1.17, 1.22], "runs": 60, "engine": "litert",
            "engine_version": "2.3.0", "threads": 1, "peak_rss_bytes": 63_000_000, "protocol": {"name": "fast"},
            "kernel_path": "xnnpack"}  # fmt: skip
-    lat, rss = MeasurementRecord.from_latency(Measurement.from_json({"model": "/x.tflite", **doc}), device="dev",
-                                              artifact=ART, key="k", protocol_name="fast")  # fmt: skip
+    lat, rss = MeasurementRecord.from_latency(
+        Measurement.from_json({"model": "/x.tflite", **doc}), device="dev", artifact=ART, key="k", protocol_name="fast"
+    )
     assert (lat.metric, lat.value, lat.ci_low, lat.ci_high, lat.n) == ("latency_ms", 1.19, 1.17, 1.22, 60)
     assert lat.record["kernel_path"] == "xnnpack" and lat.artifact_sha256 == ART.sha256
     assert rss.metric == "peak_rss_bytes" and rss.value == 63e6 and rss.key != lat.key
@@ -83,10 +87,21 @@ def test_fashion_records_in_percent_with_wilson_cis():
     study = StudyPlan("fm", "fashion-mnist")
     rec = train.StudyRecord(
         variant=Variant.parse("mobilenet_v1_050_32_c10.int8"),
-        scheme="int8 PTQ", artifact="/a.tflite", bytes=1000, sha256="c" * 64, top1=0.8312, top5=0.99, n=10000,
-        ci95_top1=(0.8238, 0.8383), ci95_top5=(0.988, 0.992), preprocessing={}, dataset="fashion-mnist test",
-        schedule={}, train_seconds=60.0, extra={"engine": "2.3.0"},
-    )  # fmt: skip
+        scheme="int8 PTQ",
+        artifact="/a.tflite",
+        bytes=1000,
+        sha256="c" * 64,
+        top1=0.8312,
+        top5=0.99,
+        n=10000,
+        ci95_top1=(0.8238, 0.8383),
+        ci95_top5=(0.988, 0.992),
+        preprocessing={},
+        dataset="fashion-mnist test",
+        schedule={},
+        train_seconds=60.0,
+        extra={"engine": "2.3.0"},
+    )
     recs = accuracy_records(study, rec, "sched")
     assert all(r.variant == Variant("mobilenet_v1", 0.5, 32, 10, "int8") for r in recs)
     top1 = next(r for r in recs if r.metric == "top1")
@@ -147,8 +162,14 @@ def test_a_studys_preprocessing_preset_travels_with_its_artifacts(tmp_path, monk
     from tests.conftest import IMAGENET
 
     monkeypatch.setenv("EDGEPARETO_HOME", str(tmp_path / "home"))
-    study = StudyPlan("s", "latency-only", alphas=(0.25,), resolutions=(128,), precisions=("int8",),
-                      options={"preprocessing": "pil-bilinear"})  # fmt: skip
+    study = StudyPlan(
+        "s",
+        "latency-only",
+        alphas=(0.25,),
+        resolutions=(128,),
+        precisions=("int8",),
+        options={"preprocessing": "pil-bilinear"},
+    )
     assert study.preprocessing == "pil-bilinear"
     assert StudyPlan("t", "latency-only").preprocessing == "tf-slim"  # the ImageNet default
     recipe, _ = _in_the_home_cache(tmp_path / "home", study)
@@ -159,8 +180,9 @@ def test_a_studys_preprocessing_preset_travels_with_its_artifacts(tmp_path, monk
         art = store.artifact_by_recipe(recipe)
     sidecar = Path(art.path + ".preprocessing.json")
     assert json.loads(sidecar.read_text()) == {"preset": "pil-bilinear"}
-    res = evaluate(art.path, imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv"), limit=3, workers=1,
-                   cache=False)  # fmt: skip
+    res = evaluate(
+        art.path, imagenet(IMAGENET / "images", IMAGENET / "ground_truth.csv"), limit=3, workers=1, cache=False
+    )
     assert res.preprocessing["preset"] == "pil-bilinear"
 
 

@@ -26,8 +26,12 @@ def test_each_family_has_its_alphas_and_resolutions_defaulting_to_published_widt
         f"mobilenet_v2_{a}_96" for a in ("035", "050", "075", "100", "130", "140")
     ]
     listed = study('families = ["mobilenet_v3_small", "mobilenet_v3_large"]')  # names only: published widths
-    assert [c.name for c in listed.configs()] == ["mobilenet_v3_small_075_96", "mobilenet_v3_small_100_96",
-                                                 "mobilenet_v3_large_075_96", "mobilenet_v3_large_100_96"]  # fmt: skip
+    assert [c.name for c in listed.configs()] == [
+        "mobilenet_v3_small_075_96",
+        "mobilenet_v3_small_100_96",
+        "mobilenet_v3_large_075_96",
+        "mobilenet_v3_large_100_96",
+    ]
 
 
 def test_a_families_study_writes_back_as_toml_that_loads_to_the_same_study():
@@ -63,8 +67,10 @@ def test_families_do_not_apply_to_the_trained_and_given_kinds():
 
 
 def test_corners_are_taken_per_family():
-    s = study("[study.families.mobilenet_v1]\nalphas = [0.25, 0.5, 1.0]\nresolutions = [128, 160, 224]\n"
-              "[study.families.mobilenet_v2]\nalphas = [0.35, 1.0, 1.4]\nresolutions = [96, 224]\n")  # fmt: skip
+    s = study(
+        "[study.families.mobilenet_v1]\nalphas = [0.25, 0.5, 1.0]\nresolutions = [128, 160, 224]\n"
+        "[study.families.mobilenet_v2]\nalphas = [0.35, 1.0, 1.4]\nresolutions = [96, 224]\n"
+    )
     chosen = {c.name for c in corners(s.configs())}
     v1 = {f"mobilenet_v1_{a}_{r}" for a in ("025", "100") for r in (128, 224)}
     assert chosen == v1 | {f"mobilenet_v2_{a}_{r}" for a in ("035", "140") for r in (96, 224)}
@@ -85,7 +91,10 @@ def test_models_lists_each_familys_plan_options(capsys):
     rc, out, _ = cli(capsys, "models", "mobilenet_v2", "--json")
     assert rc == 0
     (fam,) = json.loads(out)["families"]
-    assert fam["options"] == {"alphas": [0.35, 0.5, 0.75, 1.0, 1.3, 1.4], "resolutions": [96, 128, 160, 192, 224],
-                              "max_alpha": 1.4}  # fmt: skip
+    assert fam["options"] == {
+        "alphas": [0.35, 0.5, 0.75, 1.0, 1.3, 1.4],
+        "resolutions": [96, 128, 160, 192, 224],
+        "max_alpha": 1.4,
+    }
     rc, out, _ = cli(capsys, "models", "mobilenet_v1")
     assert "[study.families.mobilenet_v1]" in out and "at most 1)" in out

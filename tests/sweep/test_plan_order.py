@@ -57,8 +57,9 @@ def test_studies_that_train_run_last_and_the_report_is_written_before_training(t
         outcome = SweepOutcome("p", str(store.path), None, "planned", len(pending), 0, 0, 0, 0, 0.0, [])
         ctx.run_id = outcome.run_id = store.start_run("p", {})
         view = LiveView(enabled=False)
-        _run_pending(ctx, pending, [], outcome, view, tmp_path / "sweep.log", False, 0, 0.0,
-                     lambda: log.append("first report"))  # fmt: skip
+        _run_pending(
+            ctx, pending, [], outcome, view, tmp_path / "sweep.log", False, 0, 0.0, lambda: log.append("first report")
+        )
         view.close()
     assert log == ["seed convert", "seed latency", "first report", "train a=0.25", "train a=0.5", "fm latency"]
     assert outcome.status == "finished" and outcome.done == 5

@@ -27,15 +27,19 @@ BUILT = '[[study]]\nname = "built"\nkind = "{kind}"\nalphas = [0.25]\nresolution
         (BUILT.format(kind="latency-only") + "weights = 5\n", "study 'built': weights must be a string (a path)"),
         (BUILT.format(kind="latency-only") + "engines = [1]\n", "study 'built': engines must be a list of strings"),
         (BUILT.format(kind="latency-only") + "clusters = [1]\n", "study 'built': clusters must be a list of strings"),
-        (BUILT.format(kind="latency-only") + '[recommend]\nmax_latency_ms = "fast"\n',
-         "[recommend] max_latency_ms must be a number, got 'fast'"),
-        (BUILT.format(kind="latency-only") + "[recommend]\nmax_size_mb = inf\n",
-         "[recommend] max_size_mb must be a finite number, got inf"),
+        (
+            BUILT.format(kind="latency-only") + '[recommend]\nmax_latency_ms = "fast"\n',
+            "[recommend] max_latency_ms must be a number, got 'fast'",
+        ),
+        (
+            BUILT.format(kind="latency-only") + "[recommend]\nmax_size_mb = inf\n",
+            "[recommend] max_size_mb must be a finite number, got inf",
+        ),
         (BUILT.format(kind="latency-only") + "[recommend]\nmin_top1 = true\n", "[recommend] min_top1 must be a number"),
         ("executor = 5\n" + BUILT.format(kind="latency-only"), 'executor must be a string ("local" or "ray"), got 5'),
         ("x = " + "[" * 100_000, "nested too deeply to be a plan"),
     ],
-)  # fmt: skip
+)
 def test_a_value_of_the_wrong_type_is_one_line(capsys, tmp_path, text, needle):
     plan = tmp_path / "plan.toml"
     plan.write_text(text)

@@ -19,15 +19,20 @@ GRID = {"alphas": (0.25, 0.5, 1.0), "resolutions": (96, 128, 160), "precisions":
 
 def test_corners_measure_four_of_nine_and_build_all(tmp_path):
     with open_results(tmp_path / "r.sqlite") as store:
-        tasks = {m: expand(StudyPlan("s", "latency-only", measure=m, **GRID), ["dev"], Context(store, tmp_path))
-                 for m in ("all", "corners")}  # fmt: skip
+        tasks = {
+            m: expand(StudyPlan("s", "latency-only", measure=m, **GRID), ["dev"], Context(store, tmp_path))
+            for m in ("all", "corners")
+        }
     kinds = {m: [t.kind for t in ts] for m, ts in tasks.items()}
     assert kinds["all"].count("latency") == 9 and kinds["corners"].count("latency") == 4
     assert kinds["all"].count("convert") == kinds["corners"].count("convert") == 9
     assert {v.name for v in unmeasured(StudyPlan("s", "latency-only", measure="corners", **GRID))} == {
-        "mobilenet_v1_025_128.fp32", "mobilenet_v1_050_96.fp32", "mobilenet_v1_050_128.fp32",
-        "mobilenet_v1_050_160.fp32", "mobilenet_v1_100_128.fp32",
-    }  # fmt: skip
+        "mobilenet_v1_025_128.fp32",
+        "mobilenet_v1_050_96.fp32",
+        "mobilenet_v1_050_128.fp32",
+        "mobilenet_v1_050_160.fp32",
+        "mobilenet_v1_100_128.fp32",
+    }
 
 
 @pytest.mark.parametrize("measure", ["some", 2, 0, True])
@@ -53,8 +58,17 @@ def test_the_unmeasured_variants_enter_the_store_as_predicted(tmp_path):
         for c in measured:  # a device whose latency is exactly the model's form
             f = features_of(Variant.of(c, "fp32"))
             ms = 0.03 * f.value("macs") + 0.4 * f.value("channel_tiles")
-            store.add(MeasurementRecord(variant=Variant.of(c, "fp32"), metric="latency_ms", value=ms,
-                                        source="measured", device="dev", engine="litert", threads=1))  # fmt: skip
+            store.add(
+                MeasurementRecord(
+                    variant=Variant.of(c, "fp32"),
+                    metric="latency_ms",
+                    value=ms,
+                    source="measured",
+                    device="dev",
+                    engine="litert",
+                    threads=1,
+                )
+            )
         written, notes = predict_study(store, study, ["dev", "nowhere"])
         recs = store.measurements(metric="latency_ms", source="predicted")
     assert written == 5 and len(recs) == 5 and {r.device for r in recs} == {"dev"}

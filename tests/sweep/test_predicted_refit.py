@@ -17,8 +17,18 @@ def _measure(store, variants) -> None:
     for v in variants:
         f = features_of(v)
         ms = 0.03 * f.value("macs") + 0.4 * f.value("channel_tiles")
-        store.add(MeasurementRecord(variant=v, metric="latency_ms", value=ms, source="measured", device="dev",
-                                    engine="litert", threads=1, key=f"lat-{v.name}"))  # fmt: skip
+        store.add(
+            MeasurementRecord(
+                variant=v,
+                metric="latency_ms",
+                value=ms,
+                source="measured",
+                device="dev",
+                engine="litert",
+                threads=1,
+                key=f"lat-{v.name}",
+            )
+        )
 
 
 def _measured_share(study: StudyPlan) -> list[Variant]:

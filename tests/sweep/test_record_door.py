@@ -22,8 +22,11 @@ CLI = Path(edgepareto.cli.__file__).parent
 @pytest.mark.parametrize("command", ["cmd_bench.py", "cmd_eval.py"])
 def test_the_cli_records_through_the_sweep_api_only(command):
     tree = ast.parse((CLI / command).read_text())
-    inner = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
-             and n.module.startswith("edgepareto.sweep.")]  # fmt: skip
+    inner = [
+        n.module
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("edgepareto.sweep.")
+    ]
     assert inner == [], f"{command} reaches past sweep's API: {inner}"
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and "given" in ast.unparse(n)]
 

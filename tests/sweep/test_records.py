@@ -42,8 +42,15 @@ def test_the_artifact_row_and_its_size_commit_together(tmp_path):
     from edgepareto.artifacts.verify import sha256_of
 
     art = Artifact(sha256_of(f), V, "tflite", str(f), f.stat().st_size, "fp32", None, "recipe-1")
-    size = MeasurementRecord(variant=V, metric="size_bytes", value=float(art.bytes), source="measured",
-                             artifact_sha256=art.sha256, device="no such device", key="size-1")  # fmt: skip
+    size = MeasurementRecord(
+        variant=V,
+        metric="size_bytes",
+        value=float(art.bytes),
+        source="measured",
+        artifact_sha256=art.sha256,
+        device="no such device",
+        key="size-1",
+    )
     with Store(tmp_path / "r.sqlite") as store:
         with pytest.raises(StoreError, match="unknown device"):
             store.add_artifact(art, [size])  # the size cannot be written (as on a full disk) ...
@@ -118,8 +125,14 @@ def test_interrupting_a_sweep_mid_measurement_exits_within_a_second_without_a_ch
     tag = new_tag()
     cmd = [sys.executable, "-m", "edgepareto", "sweep", str(forever), "--store", str(store), "--no-report",
            "--no-live", "--json"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, TAG: tag}, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, TAG: tag},
+        start_new_session=True,
+    )
     try:
         _wait_for_child(tag, proc, cpu_s=1.0)  # the latency task's child is measuring
         if how == "ctrl-c":

@@ -32,8 +32,19 @@ def sweep(tmp: Path, *extra: str, plan_text: str = PLAN) -> subprocess.Popen:
     plan = tmp / "plan.toml"
     plan.write_text(plan_text)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(tmp / "home")}
-    cmd = [sys.executable, "-m", "edgepareto", "sweep", str(plan), "--store", str(tmp / "r" / "results.sqlite"),
-           "--no-report", "--no-live", "--json", *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "edgepareto",
+        "sweep",
+        str(plan),
+        "--store",
+        str(tmp / "r" / "results.sqlite"),
+        "--no-report",
+        "--no-live",
+        "--json",
+        *extra,
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

@@ -57,15 +57,30 @@ def canonical(store_path: Path) -> dict[str, Any]:
     whether the host's noise made a latency ``noisy``: a measurement either way)."""
     with Store(store_path) as s:
         records = sorted(
-            (m.key, m.metric, m.variant.name, m.device, m.artifact_sha256, "ok" if m.status == "noisy" else m.status,
-             m.value if m.metric == "size_bytes" else None)
+            (
+                m.key,
+                m.metric,
+                m.variant.name,
+                m.device,
+                m.artifact_sha256,
+                "ok" if m.status == "noisy" else m.status,
+                m.value if m.metric == "size_bytes" else None,
+            )
             for m in s.measurements(source="measured", include_failed=True)
-        )  # fmt: skip
+        )
         artifacts = sorted(
-            (a.sha256, a.recipe_key, a.bytes, a.variant.name, a.format, Path(a.path).name, a.scheme,
-             is_intact(Path(a.path), a.sha256))
+            (
+                a.sha256,
+                a.recipe_key,
+                a.bytes,
+                a.variant.name,
+                a.format,
+                Path(a.path).name,
+                a.scheme,
+                is_intact(Path(a.path), a.sha256),
+            )
             for a in s.artifacts()
-        )  # fmt: skip
+        )
     return {"records": records, "artifacts": artifacts}
 
 

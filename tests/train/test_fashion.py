@@ -53,8 +53,23 @@ def test_in_memory_calibration_arrays():
 
 def test_study_record_round_trips_through_json():
     v = Variant("mobilenet_v1", 0.25, 32, 10, "int8")
-    r = StudyRecord(v, "scheme", "/a", 10, "ab", 0.8, 0.99, 10000,
-                    (0.79, 0.81), (0.98, 0.995), {"size": 32}, "fashion-mnist", {"epochs": 3}, 12.0, 0.97)  # fmt: skip
+    r = StudyRecord(
+        v,
+        "scheme",
+        "/a",
+        10,
+        "ab",
+        0.8,
+        0.99,
+        10000,
+        (0.79, 0.81),
+        (0.98, 0.995),
+        {"size": 32},
+        "fashion-mnist",
+        {"epochs": 3},
+        12.0,
+        0.97,
+    )
     doc = json.loads(json.dumps(r.to_json()))
     assert StudyRecord.from_json(doc) == r
     # The cached records.json of earlier versions keeps reading back: the same keys, the variant by name.

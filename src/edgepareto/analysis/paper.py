@@ -168,37 +168,100 @@ def _speed_claims(f: _Facts) -> list[dict[str, Any]]:
     a7_fp32, a7_int8 = f.alpha_speedup(A7, "fp32"), f.alpha_speedup(A7, "int8")
     a15_fp32, a15_int8 = f.alpha_speedup(A15, "fp32"), f.alpha_speedup(A15, "int8")
     return [
-        _claim("alpha-speedup-a15-fp32", "V.C.a", "A15: alpha 1.0 -> 0.25 speed-up x10.55 for FP32", "10.55",
-               a15_fp32, BASIS_TABLE),
-        _claim("alpha-speedup-a15-int8", "V.C.a", "A15: alpha 1.0 -> 0.25 speed-up x6.26 for INT8", "6.26",
-               a15_int8, BASIS_TABLE),
-        _fact("realtime-a15-025", "V.C.a", "alpha=0.25 gives real-time (>30 FPS) on the A15 for FP32 and INT8",
-              fps[(A15, 0.25, "fp32")] > 30 and fps[(A15, 0.25, "int8")] > 30,
-              f"{fps[(A15, 0.25, 'fp32')]} and {fps[(A15, 0.25, 'int8')]} FPS", BASIS_TABLE),
-        _claim("cluster-ratio-fp32", "V.C.a", "A15 is 4.8x faster than A7 for FP32, averaged over alpha", "4.8",
-               f.ratio_mean("fp32"), BASIS_TABLE, "mean of the four per-alpha FPS ratios"),
-        _claim("cluster-ratio-int8", "V.C.a", "A15 is 4.1x faster than A7 for INT8, averaged over alpha", "4.1",
-               f.ratio_mean("int8"), BASIS_TABLE, "mean of the four per-alpha FPS ratios"),
-        _fact("similar-trend", "V.C.a", "the alpha speed-up trend is quite similar for both cores",
-              abs(a7_fp32 / a15_fp32 - 1) < 0.15 and abs(a7_int8 / a15_int8 - 1) < 0.15,
-              f"alpha 1.0 -> 0.25: A15 {a15_fp32:.2f}x/{a15_int8:.2f}x, "
-              f"A7 {a7_fp32:.2f}x/{a7_int8:.2f}x (FP32/INT8), within 15%", BASIS_TABLE),
-        _claim("int8-gain-a15-025", "V.C.a", "A15: INT8 over FP32 gain 1.27x at alpha=0.25", "1.27",
-               gains[A15][0.25], BASIS_TABLE),
-        _claim("int8-gain-a15-100", "V.C.a", "A15: INT8 over FP32 gain 2.21x at alpha=1.0", "2.21",
-               gains[A15][1.0], BASIS_TABLE),
-        _claim("int8-gain-a7-025", "V.C.a", "A7: INT8 over FP32 gain 1.60x at alpha=0.25", "1.60",
-               gains[A7][0.25], BASIS_TABLE),
-        _claim("int8-gain-a7-100", "V.C.a", "A7: INT8 over FP32 gain 2.41x at alpha=1.0", "2.41",
-               gains[A7][1.0], BASIS_TABLE),
-        _fact("int8-gain-grows", "V.C.a",
-              "quantization is more efficient on larger networks and on the smaller core",
-              all(gains[d][a] < gains[d][b] for d in SEED_DEVICES for a, b in itertools.pairwise(ALPHAS))
-              and all(gains[A7][a] > gains[A15][a] for a in ALPHAS),
-              "INT8 gain rises with alpha on both clusters and is larger on the A7 at every alpha: "
-              + ", ".join(f"{a:g}: A15 {gains[A15][a]:.3f}x / A7 {gains[A7][a]:.3f}x" for a in ALPHAS),
-              BASIS_TABLE),
-    ]  # fmt: skip
+        _claim(
+            "alpha-speedup-a15-fp32",
+            "V.C.a",
+            "A15: alpha 1.0 -> 0.25 speed-up x10.55 for FP32",
+            "10.55",
+            a15_fp32,
+            BASIS_TABLE,
+        ),
+        _claim(
+            "alpha-speedup-a15-int8",
+            "V.C.a",
+            "A15: alpha 1.0 -> 0.25 speed-up x6.26 for INT8",
+            "6.26",
+            a15_int8,
+            BASIS_TABLE,
+        ),
+        _fact(
+            "realtime-a15-025",
+            "V.C.a",
+            "alpha=0.25 gives real-time (>30 FPS) on the A15 for FP32 and INT8",
+            fps[(A15, 0.25, "fp32")] > 30 and fps[(A15, 0.25, "int8")] > 30,
+            f"{fps[(A15, 0.25, 'fp32')]} and {fps[(A15, 0.25, 'int8')]} FPS",
+            BASIS_TABLE,
+        ),
+        _claim(
+            "cluster-ratio-fp32",
+            "V.C.a",
+            "A15 is 4.8x faster than A7 for FP32, averaged over alpha",
+            "4.8",
+            f.ratio_mean("fp32"),
+            BASIS_TABLE,
+            "mean of the four per-alpha FPS ratios",
+        ),
+        _claim(
+            "cluster-ratio-int8",
+            "V.C.a",
+            "A15 is 4.1x faster than A7 for INT8, averaged over alpha",
+            "4.1",
+            f.ratio_mean("int8"),
+            BASIS_TABLE,
+            "mean of the four per-alpha FPS ratios",
+        ),
+        _fact(
+            "similar-trend",
+            "V.C.a",
+            "the alpha speed-up trend is quite similar for both cores",
+            abs(a7_fp32 / a15_fp32 - 1) < 0.15 and abs(a7_int8 / a15_int8 - 1) < 0.15,
+            f"alpha 1.0 -> 0.25: A15 {a15_fp32:.2f}x/{a15_int8:.2f}x, "
+            f"A7 {a7_fp32:.2f}x/{a7_int8:.2f}x (FP32/INT8), within 15%",
+            BASIS_TABLE,
+        ),
+        _claim(
+            "int8-gain-a15-025",
+            "V.C.a",
+            "A15: INT8 over FP32 gain 1.27x at alpha=0.25",
+            "1.27",
+            gains[A15][0.25],
+            BASIS_TABLE,
+        ),
+        _claim(
+            "int8-gain-a15-100",
+            "V.C.a",
+            "A15: INT8 over FP32 gain 2.21x at alpha=1.0",
+            "2.21",
+            gains[A15][1.0],
+            BASIS_TABLE,
+        ),
+        _claim(
+            "int8-gain-a7-025",
+            "V.C.a",
+            "A7: INT8 over FP32 gain 1.60x at alpha=0.25",
+            "1.60",
+            gains[A7][0.25],
+            BASIS_TABLE,
+        ),
+        _claim(
+            "int8-gain-a7-100",
+            "V.C.a",
+            "A7: INT8 over FP32 gain 2.41x at alpha=1.0",
+            "2.41",
+            gains[A7][1.0],
+            BASIS_TABLE,
+        ),
+        _fact(
+            "int8-gain-grows",
+            "V.C.a",
+            "quantization is more efficient on larger networks and on the smaller core",
+            all(gains[d][a] < gains[d][b] for d in SEED_DEVICES for a, b in itertools.pairwise(ALPHAS))
+            and all(gains[A7][a] > gains[A15][a] for a in ALPHAS),
+            "INT8 gain rises with alpha on both clusters and is larger on the A7 at every alpha: "
+            + ", ".join(f"{a:g}: A15 {gains[A15][a]:.3f}x / A7 {gains[A7][a]:.3f}x" for a in ALPHAS),
+            BASIS_TABLE,
+        ),
+    ]
 
 
 def _pareto_claims(f: _Facts) -> list[dict[str, Any]]:
@@ -206,18 +269,31 @@ def _pareto_claims(f: _Facts) -> list[dict[str, Any]]:
     # The seed's INT8 is Google's uint8 QAT file: its point is labelled as that variant is (alpha=1.0-UINT8).
     l5, l1i, l75f = (seed_variant(a, p).label for a, p in ((0.5, "fp32"), (1.0, "int8"), (0.75, "fp32")))
     return [
-        _fact("pareto-050fp32", "V.C.b", "alpha=0.5-FP32 is Pareto-optimal on the A15 but not on the A7",
-              l5 in on_front[A15] and l5 not in on_front[A7],
-              f"A7: dominated by {', '.join(f.dominated_by(A7, l5)) or 'nothing'}", BASIS_PARETO),
-        _fact("pareto-100int8-vs-075fp32", "V.C.b",
-              "alpha=1.0-INT8 has higher accuracy and lower latency than alpha=0.75-FP32 on A15 and A7",
-              all(l1i in f.dominated_by(d, l75f) for d in SEED_DEVICES),
-              f"alpha=0.75-FP32 is dominated by alpha=1.0-INT8 on {', '.join(SEED_DEVICES)}", BASIS_PARETO),
-        _fact("pareto-fp32-optimal", "V.C.b", "FP32 configurations may be optimal in latency-accuracy",
-              any(label.endswith("FP32") for label in on_front[A15]),
-              "FP32 points on the A15 front: " + ", ".join(sorted(x for x in on_front[A15] if x.endswith("FP32"))),
-              BASIS_PARETO),
-    ]  # fmt: skip
+        _fact(
+            "pareto-050fp32",
+            "V.C.b",
+            "alpha=0.5-FP32 is Pareto-optimal on the A15 but not on the A7",
+            l5 in on_front[A15] and l5 not in on_front[A7],
+            f"A7: dominated by {', '.join(f.dominated_by(A7, l5)) or 'nothing'}",
+            BASIS_PARETO,
+        ),
+        _fact(
+            "pareto-100int8-vs-075fp32",
+            "V.C.b",
+            "alpha=1.0-INT8 has higher accuracy and lower latency than alpha=0.75-FP32 on A15 and A7",
+            all(l1i in f.dominated_by(d, l75f) for d in SEED_DEVICES),
+            f"alpha=0.75-FP32 is dominated by alpha=1.0-INT8 on {', '.join(SEED_DEVICES)}",
+            BASIS_PARETO,
+        ),
+        _fact(
+            "pareto-fp32-optimal",
+            "V.C.b",
+            "FP32 configurations may be optimal in latency-accuracy",
+            any(label.endswith("FP32") for label in on_front[A15]),
+            "FP32 points on the A15 front: " + ", ".join(sorted(x for x in on_front[A15] if x.endswith("FP32"))),
+            BASIS_PARETO,
+        ),
+    ]
 
 
 def _memory_claims(f: _Facts) -> list[dict[str, Any]]:
@@ -231,25 +307,81 @@ def _memory_claims(f: _Facts) -> list[dict[str, Any]]:
     ) and all(top1[(a, "int8")] < top1[(a, "fp32")] and size[(a, "int8")] < size[(a, "fp32")] for a in ALPHAS)
     best = min(acc_loss, key=lambda k: acc_loss[k])
     return [
-        _claim_each("memory-ratio", "V.B", "FP32 to INT8 memory reduction is x3.7 for any given alpha", "3.7",
-                    mem_ratio, BASIS_HOSTED, "published sizes are rounded to 0.1 MB"),
-        _claim("acc-loss-best", "V.B", "best-case INT8 accuracy loss 0.2% (alpha=1.0)", "0.2", acc_loss[1.0],
-               BASIS_HOSTED, f"smallest loss is {acc_loss[best]:.1f} points at alpha={best:g}"),
-        _claim("acc-loss-worst", "V.B", "worst-case INT8 accuracy loss 2.0% (alpha=0.5)", "2.0", acc_loss[0.5],
-               BASIS_HOSTED),
-        _claim("int8-100-vs-fp32-075-acc", "V.B", "alpha=1.0-INT8 has 2.5% higher accuracy than alpha=0.75-FP32",
-               "2.5", top1[(1.0, "int8")] - top1[(0.75, "fp32")], BASIS_HOSTED),
-        _claim("int8-100-vs-fp32-075-mem", "V.B", "alpha=1.0-INT8 has 6.9 MB less memory than alpha=0.75-FP32",
-               "6.9", size[(0.75, "fp32")] - size[(1.0, "int8")], BASIS_HOSTED),
-        _claim("fp32-100-acc-gain", "V.B", "alpha=1.0-FP32 gains 0.2% accuracy over alpha=1.0-INT8", "0.2",
-               acc_loss[1.0], BASIS_HOSTED),
-        _claim("fp32-100-mem-cost", "V.B", "alpha=1.0-FP32 costs 13.5 MB more than alpha=1.0-INT8", "13.5",
-               size[(1.0, "fp32")] - size[(1.0, "int8")], BASIS_HOSTED),
-        _claim("acc-025-fp32", "V.B", "alpha=0.25-FP32 reaches a mere 49.7% top-1", "49.7", top1[(0.25, "fp32")],
-               BASIS_HOSTED),
-        _fact("monotone", "V.B", "memory and accuracy are monotone in alpha and in precision", monotone,
-              "checked for every alpha step and both precisions", BASIS_HOSTED),
-    ]  # fmt: skip
+        _claim_each(
+            "memory-ratio",
+            "V.B",
+            "FP32 to INT8 memory reduction is x3.7 for any given alpha",
+            "3.7",
+            mem_ratio,
+            BASIS_HOSTED,
+            "published sizes are rounded to 0.1 MB",
+        ),
+        _claim(
+            "acc-loss-best",
+            "V.B",
+            "best-case INT8 accuracy loss 0.2% (alpha=1.0)",
+            "0.2",
+            acc_loss[1.0],
+            BASIS_HOSTED,
+            f"smallest loss is {acc_loss[best]:.1f} points at alpha={best:g}",
+        ),
+        _claim(
+            "acc-loss-worst",
+            "V.B",
+            "worst-case INT8 accuracy loss 2.0% (alpha=0.5)",
+            "2.0",
+            acc_loss[0.5],
+            BASIS_HOSTED,
+        ),
+        _claim(
+            "int8-100-vs-fp32-075-acc",
+            "V.B",
+            "alpha=1.0-INT8 has 2.5% higher accuracy than alpha=0.75-FP32",
+            "2.5",
+            top1[(1.0, "int8")] - top1[(0.75, "fp32")],
+            BASIS_HOSTED,
+        ),
+        _claim(
+            "int8-100-vs-fp32-075-mem",
+            "V.B",
+            "alpha=1.0-INT8 has 6.9 MB less memory than alpha=0.75-FP32",
+            "6.9",
+            size[(0.75, "fp32")] - size[(1.0, "int8")],
+            BASIS_HOSTED,
+        ),
+        _claim(
+            "fp32-100-acc-gain",
+            "V.B",
+            "alpha=1.0-FP32 gains 0.2% accuracy over alpha=1.0-INT8",
+            "0.2",
+            acc_loss[1.0],
+            BASIS_HOSTED,
+        ),
+        _claim(
+            "fp32-100-mem-cost",
+            "V.B",
+            "alpha=1.0-FP32 costs 13.5 MB more than alpha=1.0-INT8",
+            "13.5",
+            size[(1.0, "fp32")] - size[(1.0, "int8")],
+            BASIS_HOSTED,
+        ),
+        _claim(
+            "acc-025-fp32",
+            "V.B",
+            "alpha=0.25-FP32 reaches a mere 49.7% top-1",
+            "49.7",
+            top1[(0.25, "fp32")],
+            BASIS_HOSTED,
+        ),
+        _fact(
+            "monotone",
+            "V.B",
+            "memory and accuracy are monotone in alpha and in precision",
+            monotone,
+            "checked for every alpha step and both precisions",
+            BASIS_HOSTED,
+        ),
+    ]
 
 
 def reproduce() -> dict[str, Any]:

@@ -168,8 +168,9 @@ def collect_points(
         for p in _points_of(rs, device, dataset, preference, published.get(twin or "", [])):
             if all(m in p.metrics for m in require):
                 points.append(replace(p, file=path))
-    points.sort(key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha or 0.0, p.variant.precision,
-                               p.key))  # fmt: skip
+    points.sort(
+        key=lambda p: (p.variant.family, p.variant.resolution, p.variant.alpha or 0.0, p.variant.precision, p.key)
+    )
     return distinct_labels(points)
 
 
@@ -186,8 +187,11 @@ def _beside_latency(same: list[MeasurementRecord], pref: Sequence[str]) -> dict[
 
 def given_files(records: Sequence[MeasurementRecord]) -> dict[str, str]:
     """sha256 -> path of every given file (a user's or Google's) the records hold: their size records say so."""
-    return {r.artifact_sha256: str((r.record or {}).get("path") or "") for r in records
-            if r.metric == "size_bytes" and r.artifact_sha256 and "declared" in (r.record or {})}  # fmt: skip
+    return {
+        r.artifact_sha256: str((r.record or {}).get("path") or "")
+        for r in records
+        if r.metric == "size_bytes" and r.artifact_sha256 and "declared" in (r.record or {})
+    }
 
 
 def current_records(records: list[MeasurementRecord]) -> list[MeasurementRecord]:
@@ -226,9 +230,12 @@ def file_groups(records: list[MeasurementRecord]) -> list[tuple[str | None, list
 
 
 def _points_of(
-    rs: list[MeasurementRecord], device: str | None, dataset: str | None, preference: Sequence[str],
+    rs: list[MeasurementRecord],
+    device: str | None,
+    dataset: str | None,
+    preference: Sequence[str],
     twin: list[MeasurementRecord],
-) -> list[Point]:  # fmt: skip
+) -> list[Point]:
     """The points of one group of records (one variant, one file): one per (engine, threads) timed on ``device``.
     Without a top-1 of its own on ``dataset``, a point on a device takes its published twin's (a stand-in)."""
     variant = rs[0].variant
@@ -255,9 +262,13 @@ def _points_of(
 
 
 def _choose(
-    rs: list[MeasurementRecord], accuracy: list[MeasurementRecord], device: str | None, engine: str | None,
-    threads: int | None, preference: Sequence[str],
-) -> dict[str, MeasurementRecord] | None:  # fmt: skip
+    rs: list[MeasurementRecord],
+    accuracy: list[MeasurementRecord],
+    device: str | None,
+    engine: str | None,
+    threads: int | None,
+    preference: Sequence[str],
+) -> dict[str, MeasurementRecord] | None:
     """Each metric's record for one point, the preferred source first; None when the device has no latency."""
     chosen: dict[str, MeasurementRecord] = {}
     pref = list(preference)
@@ -293,8 +304,10 @@ def distinct_labels(points: list[Point]) -> list[Point]:
     if len({p.variant.resolution for p in points}) > 1:
         points = [replace(p, label_suffix=f" @{p.variant.resolution}") for p in points]
     if len({p.variant.family for p in points if p.variant.alpha is not None}) > 1:  # v1's seed labels name none
-        points = [replace(p, label_prefix=f"{p.variant.family} ") if p.variant.label.startswith("alpha=") else p
-                  for p in points]  # fmt: skip
+        points = [
+            replace(p, label_prefix=f"{p.variant.family} ") if p.variant.label.startswith("alpha=") else p
+            for p in points
+        ]
     seen = Counter((p.label, p.engine, p.threads) for p in points)
     short = path_suffixes([p.file for p in points if p.file])
     names = Counter(p.variant.name for p in points if p.file)
@@ -419,6 +432,9 @@ def _accuracy_notes(
     if not paired or not any(o.metric == "top1" for o in objectives):
         return ()
     own = p.provenance.get("top1")
-    same = [q for q in rivals if own is not None and q.provenance.get("top1") is not None
-            and q.provenance["top1"].key == own.key]  # fmt: skip
+    same = [
+        q
+        for q in rivals
+        if own is not None and q.provenance.get("top1") is not None and q.provenance["top1"].key == own.key
+    ]
     return tuple(paired.note(p, q) for q in rivals if q not in same)  # one evaluation: the same top-1, no test

@@ -107,8 +107,16 @@ def published_family_records(families: Iterable[str]) -> list[MeasurementRecord]
             continue
         notes = f"{row.family} {row.alpha:g}/{row.resolution} {row.precision}: {row.source}"
         record = {"top1": row.top1, "top5": row.top5, "macs_millions": row.macs_millions}
-        common: dict[str, Any] = dict(variant=variant, source="published", citation=row.source, dataset=IMAGENET,
-                                      n=50000, notes=notes, record=record, tool_versions={})  # fmt: skip
+        common: dict[str, Any] = dict(
+            variant=variant,
+            source="published",
+            citation=row.source,
+            dataset=IMAGENET,
+            n=50000,
+            notes=notes,
+            record=record,
+            tool_versions={},
+        )
         recs.append(MeasurementRecord(metric="top1", value=row.top1, **common))
         if row.top5 is not None:
             recs.append(MeasurementRecord(metric="top5", value=row.top5, **common))

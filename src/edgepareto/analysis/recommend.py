@@ -152,8 +152,12 @@ def recommend(
         for c in checked
         if c[2]
     ]
-    doc: dict[str, Any] = {"budget": asdict(budget), "recommendations": recs, "rejected": rejected,
-                           "rests_on_prediction": any(r["confirm"] for r in recs)}  # fmt: skip
+    doc: dict[str, Any] = {
+        "budget": asdict(budget),
+        "recommendations": recs,
+        "rejected": rejected,
+        "rests_on_prediction": any(r["confirm"] for r in recs),
+    }
     if not checked:
         doc["nearest"] = []
         doc["message"] = "no variant to rank: none has every metric the question needs"

@@ -47,13 +47,20 @@ def measured_device(results: Results, name: str | None, command: str) -> str:
     known = [d.name for d in results.devices()]
     if name:
         return resolve_device(name, known)
-    measured = list(dict.fromkeys(r.device for r in results.measurements() if r.metric == "latency_ms"
-                                  and r.source == "measured" and r.status == "ok" and r.device))  # fmt: skip
+    measured = list(
+        dict.fromkeys(
+            r.device
+            for r in results.measurements()
+            if r.metric == "latency_ms" and r.source == "measured" and r.status == "ok" and r.device
+        )
+    )
     if len(measured) == 1:
         return measured[0]
     if measured:
-        raise DeviceError(f"{command} needs --device: latency was measured on {len(measured)} devices; "
-                          f"choose one of: {'; '.join(measured)}")  # fmt: skip
+        raise DeviceError(
+            f"{command} needs --device: latency was measured on {len(measured)} devices; "
+            f"choose one of: {'; '.join(measured)}"
+        )
     raise DeviceError(
         f"{command} needs --device: no latency was measured in this store (measure one with "
         f"`edgepareto bench FILE --store STORE`); published devices: {'; '.join(known) or 'none'}"
@@ -67,19 +74,25 @@ def missing_answer(
     left out as ``noisy`` are named, so an empty answer on a busy host says why."""
     timed = {r.variant.name for r in records if r.device == device and r.metric == "latency_ms" and r.status == "ok"}
     if not timed and noisy:
-        return {"missing": f"a latency on {device} that is not noisy ({noisy} stored noisy: CI past ±25%)",
-                "message": f"nothing to recommend: the {noisy} latency record(s) on {device} are stored noisy",
-                "fill": "measure again on a quieter host (edgepareto bench FILE --store STORE, or sweep "
-                        "--remeasure-noisy), or pass --accept-noisy"}  # fmt: skip
+        return {
+            "missing": f"a latency on {device} that is not noisy ({noisy} stored noisy: CI past ±25%)",
+            "message": f"nothing to recommend: the {noisy} latency record(s) on {device} are stored noisy",
+            "fill": "measure again on a quieter host (edgepareto bench FILE --store STORE, or sweep "
+            "--remeasure-noisy), or pass --accept-noisy",
+        }
     if not timed:
-        return {"missing": f"no latency on {device}",
-                "message": f"nothing to recommend: no variant has a latency on {device}",
-                "fill": "edgepareto bench FILE.tflite --store STORE (or sweep --models 'DIR/*.tflite')"}  # fmt: skip
+        return {
+            "missing": f"no latency on {device}",
+            "message": f"nothing to recommend: no variant has a latency on {device}",
+            "fill": "edgepareto bench FILE.tflite --store STORE (or sweep --models 'DIR/*.tflite')",
+        }
     what = f"top-1 on {dataset}" if dataset else "a top-1 accuracy"
-    return {"missing": f"{what} for the {len(timed)} variant(s) timed on {device}",
-            "message": f"nothing to recommend: none of the {len(timed)} variant(s) timed on {device} has {what}",
-            "fill": "edgepareto eval FILE.tflite --dataset imagenet --data-dir DIR --store STORE "
-                    "(or edgepareto sweep --models ... --data-dir DIR)"}  # fmt: skip
+    return {
+        "missing": f"{what} for the {len(timed)} variant(s) timed on {device}",
+        "message": f"nothing to recommend: none of the {len(timed)} variant(s) timed on {device} has {what}",
+        "fill": "edgepareto eval FILE.tflite --dataset imagenet --data-dir DIR --store STORE "
+        "(or edgepareto sweep --models ... --data-dir DIR)",
+    }
 
 
 def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str | None) -> tuple[str | None, list[str]]:
@@ -97,8 +110,11 @@ def choose_dataset(records: list[MeasurementRecord], device: str, dataset: str |
         return dataset, datasets
     if not datasets:
         return None, datasets
-    measured = Counter(r.dataset for r in records if r.metric == "top1" and r.source == "measured"
-                       and r.variant.name in on_device and r.dataset)  # fmt: skip
+    measured = Counter(
+        r.dataset
+        for r in records
+        if r.metric == "top1" and r.source == "measured" and r.variant.name in on_device and r.dataset
+    )
     if measured and "imagenet-val" not in measured:
         return max(sorted(measured), key=lambda d: measured[d]), datasets
     return ("imagenet-val" if "imagenet-val" in datasets else datasets[0]), datasets

@@ -67,8 +67,11 @@ class Artifact:
 
             a = inspect_tflite(path)
             weight_bytes = a.weight_bytes
-            anatomy = {"weight_bytes": a.weight_bytes, "other_bytes": a.bytes - a.weight_bytes,
-                       "operators": a.operators}  # fmt: skip
+            anatomy = {
+                "weight_bytes": a.weight_bytes,
+                "other_bytes": a.bytes - a.weight_bytes,
+                "operators": a.operators,
+            }
         size = path.stat().st_size
         sha = sha256 or sha256_file(path)
         return cls(sha, variant, fmt, str(path), size, scheme, weight_bytes, recipe_key, anatomy, origin)

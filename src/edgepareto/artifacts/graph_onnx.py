@@ -98,8 +98,23 @@ def _op(index: int, node: Any, ins: list[str], t: _Tensors) -> GraphOp:
         k, n = t.shapes[w][-2:]
         if any(a.name == "transB" and a.i for a in node.attribute):
             k, n = n, k
-        return dense_op(index, op_type, name, rows=elements(t.shapes[x]) // max(k, 1), in_features=k,
-                        out_features=n, activation_bytes=act, out_shape=shape)  # fmt: skip
+        return dense_op(
+            index,
+            op_type,
+            name,
+            rows=elements(t.shapes[x]) // max(k, 1),
+            in_features=k,
+            out_features=n,
+            activation_bytes=act,
+            out_shape=shape,
+        )
     inputs = [i for i in ins if i not in t.constant]
-    return other_op(index, op_type, name, in_elements=sum(elements(t.shapes.get(i, ())) for i in inputs),
-                    out_elements=elements(shape), activation_bytes=act, out_shape=shape)  # fmt: skip
+    return other_op(
+        index,
+        op_type,
+        name,
+        in_elements=sum(elements(t.shapes.get(i, ())) for i in inputs),
+        out_elements=elements(shape),
+        activation_bytes=act,
+        out_shape=shape,
+    )

@@ -80,8 +80,10 @@ class _Tensors:
 def _stride(op: Any, schema: Any) -> int:
     """A convolution's stride from its options (0 where the operator has none)."""
     kind = op.BuiltinOptionsType()
-    options = {schema.BuiltinOptions.Conv2DOptions: schema.Conv2DOptions,
-               schema.BuiltinOptions.DepthwiseConv2DOptions: schema.DepthwiseConv2DOptions}.get(kind)  # fmt: skip
+    options = {
+        schema.BuiltinOptions.Conv2DOptions: schema.Conv2DOptions,
+        schema.BuiltinOptions.DepthwiseConv2DOptions: schema.DepthwiseConv2DOptions,
+    }.get(kind)
     table = op.BuiltinOptions()
     if options is None or table is None:
         return 0
@@ -104,8 +106,23 @@ def _op(index: int, op_type: str, ins: list[int], outs: list[int], t: _Tensors, 
         return conv_op(index, op_type, name, conv, activation_bytes=act, out_shape=shape)
     if op_type == "FULLY_CONNECTED" and len(t.shapes[ins[1]]) == 2:
         n_out, n_in = t.shapes[ins[1]]
-        return dense_op(index, op_type, name, rows=elements(shape) // max(n_out, 1), in_features=n_in,
-                        out_features=n_out, activation_bytes=act, out_shape=shape)  # fmt: skip
+        return dense_op(
+            index,
+            op_type,
+            name,
+            rows=elements(shape) // max(n_out, 1),
+            in_features=n_in,
+            out_features=n_out,
+            activation_bytes=act,
+            out_shape=shape,
+        )
     inputs = [i for i in present if not t.constant[i]]
-    return other_op(index, op_type, name, in_elements=sum(elements(t.shapes[i]) for i in inputs),
-                    out_elements=elements(shape), activation_bytes=act, out_shape=shape)  # fmt: skip
+    return other_op(
+        index,
+        op_type,
+        name,
+        in_elements=sum(elements(t.shapes[i]) for i in inputs),
+        out_elements=elements(shape),
+        activation_bytes=act,
+        out_shape=shape,
+    )

@@ -121,10 +121,14 @@ def delegation_warning(kernel: dict[str, Any]) -> str | None:
     where = f" in {parts} partitions" if parts > 1 else ""
     left = ", ".join(f"{n} {op}" for op, n in sorted(kernel["leftover"].items(), key=lambda kv: (-kv[1], kv[0])))
     if kernel.get("engine") == "onnxruntime":
-        return (f"partly delegated: {kernel['path']} ran {kernel['taken']} of {kernel['nodes']} compute nodes as "
-                f"integer kernels; on {kernel['leftover_on']}: {left}")  # fmt: skip
-    return (f"partly delegated: {kernel['path']} took {kernel['taken']} of {kernel['nodes']} nodes{where}; "
-            f"on {kernel['leftover_on']}: {left} (the latency is not {kernel['path']}'s alone)")  # fmt: skip
+        return (
+            f"partly delegated: {kernel['path']} ran {kernel['taken']} of {kernel['nodes']} compute nodes as "
+            f"integer kernels; on {kernel['leftover_on']}: {left}"
+        )
+    return (
+        f"partly delegated: {kernel['path']} took {kernel['taken']} of {kernel['nodes']} nodes{where}; "
+        f"on {kernel['leftover_on']}: {left} (the latency is not {kernel['path']}'s alone)"
+    )
 
 
 def _delegation(runner: Any, model: str, required: bool) -> dict[str, Any] | None:
@@ -134,8 +138,9 @@ def _delegation(runner: Any, model: str, required: bool) -> dict[str, Any] | Non
     if not required:
         return doc
     if doc is None:
-        raise _Fail("engine", f"{model}: this engine cannot tell how the graph was delegated; "
-                              f"drop --require-full-delegation")  # fmt: skip
+        raise _Fail(
+            "engine", f"{model}: this engine cannot tell how the graph was delegated; drop --require-full-delegation"
+        )
     warning = delegation_warning(doc)
     if warning is not None:
         raise _Fail("engine", f"{model}: {warning.split(' (the latency')[0]}; --require-full-delegation refuses it")
@@ -193,8 +198,9 @@ def measure_here(request: dict[str, Any]) -> Measurement:
     except _Fail as exc:
         return Measurement.failed(str(exc), exc.kind, **ctx)
     except MemoryError:
-        return Measurement.failed("out of memory while measuring; close other programs or use a smaller model",
-                                  "crash", **ctx)  # fmt: skip
+        return Measurement.failed(
+            "out of memory while measuring; close other programs or use a smaller model", "crash", **ctx
+        )
     except Exception as exc:
         kind = "device" if type(exc).__name__ in ("DeviceError", "ConfigError") else "engine"
         return Measurement.failed(first_line(exc, 1000), kind, **ctx)
@@ -248,8 +254,9 @@ def _timed(
     """Warm-up and timed runs inside the energy window (idle power sampled first, nothing inside the timed runs);
     ``first_ns``, the first run timed before the window opened, is the first warm-up run."""
     with energy_window(runner.invoke) as energy:
-        loop = timed_loop(runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches,
-                          first_ns=first_ns)  # fmt: skip
+        loop = timed_loop(
+            runner.invoke, protocol, runlog=runlog, progress=progress, switches=involuntary_switches, first_ns=first_ns
+        )
         energy.runs = len(loop.warmup_ns) + len(loop.times_ns) - (first_ns is not None)
     return loop, energy.result
 
@@ -269,9 +276,14 @@ def _end_to_end(request: dict[str, Any], runner: Any, model: str, runs: int) -> 
 
 
 def _warnings(
-    warnings: list[str], tele: dict[str, Any], inter: dict[str, Any], ctx: dict[str, Any],
-    pinning: dict[str, Any], protocol: Protocol, loop: Any,
-) -> list[str]:  # fmt: skip
+    warnings: list[str],
+    tele: dict[str, Any],
+    inter: dict[str, Any],
+    ctx: dict[str, Any],
+    pinning: dict[str, Any],
+    protocol: Protocol,
+    loop: Any,
+) -> list[str]:
     """Everything that makes a figure less than clean, one line each (and the cool-down into telemetry)."""
     warnings += list(tele.get("warnings") or [])
     if inter["noisy"]:

@@ -104,10 +104,18 @@ def measure(
         return Measurement.failed(f"{path}: model file not found; export it first (edgepareto export)", "model", **ctx)
     explicit = pinned if cluster is None and cpus is not None else None  # the child resolves a cluster itself
     request = child_request(
-        path, engine=engine, threads=threads, cpus=explicit, cluster=cluster, protocol=protocol,
-        progress=progress is not None, keep_times=keep_times, require_full_delegation=require_full_delegation,
-        end_to_end=end_to_end, **engine_options,
-    )  # fmt: skip
+        path,
+        engine=engine,
+        threads=threads,
+        cpus=explicit,
+        cluster=cluster,
+        protocol=protocol,
+        progress=progress is not None,
+        keep_times=keep_times,
+        require_full_delegation=require_full_delegation,
+        end_to_end=end_to_end,
+        **engine_options,
+    )
     with cpus_locked(pinned or None):  # another sweep or bench on these CPUs: wait for it, never time side by side
         return run_child(request, timeout_s=protocol.timeout_s, progress=progress, python=python, context=ctx)
 

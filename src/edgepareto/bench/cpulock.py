@@ -52,8 +52,10 @@ def _acquire(fd: int, cpu: int, say: Callable[[str], None], said: list[bool]) ->
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         if not said:
-            say(f"waiting for CPU {cpu}: another edgepareto measurement{_holder(fd)} is using it; "
-                "this one starts when it is done")  # fmt: skip
+            say(
+                f"waiting for CPU {cpu}: another edgepareto measurement{_holder(fd)} is using it; "
+                "this one starts when it is done"
+            )
             said.append(True)
         fcntl.flock(fd, fcntl.LOCK_EX)  # blocks; Ctrl-C interrupts it
     with contextlib.suppress(OSError):

@@ -184,8 +184,13 @@ def op_table(text: str) -> list[OpRow]:
 def _op_row(m: re.Match[str]) -> OpRow:
     """One operator row, its numbers checked (``1.2.3`` or ``..%`` is refused in one line naming the row)."""
     try:
-        return OpRow(m["type"].strip(), m["name"], _time(m["avg"], "avg ms"), _time(m["pct"], "%"),
-                     _count(m["count"], "times called"))  # fmt: skip
+        return OpRow(
+            m["type"].strip(),
+            m["name"],
+            _time(m["avg"], "avg ms"),
+            _time(m["pct"], "%"),
+            _count(m["count"], "times called"),
+        )
     except ModelFileError as exc:
         raise ModelFileError(f"op profiling row [{m['name'][:60]}]: {exc}") from None
 

@@ -81,9 +81,15 @@ def measure_interleaved(
     pinned = resolve_cpus(fp, cluster=cluster, cpus=cpus)
     if pinned:
         validation.threads(threads, f"threads on CPUs {pinned}", cpus=len(pinned))
-    request = {"models": files, "engines": [engine] * len(files), "threads": threads,
-               "cpus": pinned, "protocol": protocol.to_json(), "interleave": interleave.to_json(),
-               "options": engine_options}  # fmt: skip
+    request = {
+        "models": files,
+        "engines": [engine] * len(files),
+        "threads": threads,
+        "cpus": pinned,
+        "protocol": protocol.to_json(),
+        "interleave": interleave.to_json(),
+        "options": engine_options,
+    }
     start = time.monotonic()
     per_file: list[list[Measurement]] = [[] for _ in files]
     for k in range(protocol.processes):
@@ -133,8 +139,9 @@ def _spawn(request: dict[str, Any], timeout_s: float, files: list[str]) -> list[
     ctx = {"engine": "", "threads": request["threads"], "cpus": request["cpus"] or None}
     cmd = [sys.executable, "-m", "edgepareto.bench.interleaved", "-"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    with guarded_child(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True) as proc:  # fmt: skip
+    with guarded_child(
+        cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
         try:
             out, err = proc.communicate(json.dumps(request), timeout=max(1.0, timeout_s))
         except subprocess.TimeoutExpired:
@@ -175,10 +182,22 @@ def measure_here(request: dict[str, Any]) -> list[Measurement]:
             continue
         stats = summarize(times[f], seed=protocol.seed)
         info = runners[f].info
-        out.append(Measurement(status="ok", engine_version=info.version, kernel_path=info.kernel_path,
-                               pinning=pinning, stopped_by=f"rounds ({il.rounds})", wall_s=wall,
-                               warmup_ms=warm[f], times_ms=times[f], warnings=list(stats.pop("warnings")),
-                               created=time.time(), **ctx, **stats))  # fmt: skip
+        out.append(
+            Measurement(
+                status="ok",
+                engine_version=info.version,
+                kernel_path=info.kernel_path,
+                pinning=pinning,
+                stopped_by=f"rounds ({il.rounds})",
+                wall_s=wall,
+                warmup_ms=warm[f],
+                times_ms=times[f],
+                warnings=list(stats.pop("warnings")),
+                created=time.time(),
+                **ctx,
+                **stats,
+            )
+        )
     return out
 
 

@@ -194,12 +194,19 @@ def combine(
     means = [float(np.mean(m.times_ms)) for m in kept if m.times_ms]
     mean_ci = bootstrap_ci(np.asarray(means), "mean", seed=protocol.seed + 1)
     stats: dict[str, Any] = {
-        "runs": len(pooled), "median_ms": med, "mean_ms": float(pooled.mean()),
-        "p90_ms": float(np.percentile(pooled, 90)), "p99_ms": float(np.percentile(pooled, 99)),
-        "std_ms": float(pooled.std(ddof=1)) if len(pooled) > 1 else 0.0, "min_ms": float(pooled.min()),
-        "max_ms": float(pooled.max()), "fps": 1000.0 / float(pooled.mean()), "ci95_median_ms": [lo, hi],
-        "ci95_mean_ms": [mean_ci[0], mean_ci[1]], "outliers": outliers(pooled),
-    }  # fmt: skip
+        "runs": len(pooled),
+        "median_ms": med,
+        "mean_ms": float(pooled.mean()),
+        "p90_ms": float(np.percentile(pooled, 90)),
+        "p99_ms": float(np.percentile(pooled, 99)),
+        "std_ms": float(pooled.std(ddof=1)) if len(pooled) > 1 else 0.0,
+        "min_ms": float(pooled.min()),
+        "max_ms": float(pooled.max()),
+        "fps": 1000.0 / float(pooled.mean()),
+        "ci95_median_ms": [lo, hi],
+        "ci95_mean_ms": [mean_ci[0], mean_ci[1]],
+        "outliers": outliers(pooled),
+    }
     groups = modes(values)
     noisy = [e for e in entries if e["noisy"]]
     warnings = _warnings(kept, stats, groups, entries, noisy, level, protocol, stopped_by)
@@ -210,16 +217,30 @@ def combine(
     telemetry["energy"] = combine_energy([(m.telemetry or {}).get("energy") for m in kept])
     if discarded:
         telemetry["discarded"] = [_process_entry(m, process_value(m), fastest) for m in discarded]
-    pinning = next((m.pinning for m in kept if (m.pinning or {}).get("status", "").startswith("violated")),
-                   first.pinning)  # fmt: skip
+    pinning = next(
+        (m.pinning for m in kept if (m.pinning or {}).get("status", "").startswith("violated")), first.pinning
+    )
     return replace(
-        first, protocol=protocol.to_json(), pinning=pinning, stopped_by=stopped_by,
-        wall_s=sum(m.wall_s or 0.0 for m in kept), warmup_ms=[t for m in kept for t in (m.warmup_ms or [])],
-        times_ms=pooled.tolist(), peak_rss_bytes=max(m.peak_rss_bytes or 0 for m in kept),
-        telemetry=telemetry, interference=None, processes=entries, modes=groups, noisy=bool(noisy),
-        warnings=warnings, created=time.time(), load_ms=_median_of(kept, "load_ms"),
-        first_inference_ms=_median_of(kept, "first_inference_ms"), end_to_end=_end_to_end(kept), **stats,
-    )  # fmt: skip
+        first,
+        protocol=protocol.to_json(),
+        pinning=pinning,
+        stopped_by=stopped_by,
+        wall_s=sum(m.wall_s or 0.0 for m in kept),
+        warmup_ms=[t for m in kept for t in (m.warmup_ms or [])],
+        times_ms=pooled.tolist(),
+        peak_rss_bytes=max(m.peak_rss_bytes or 0 for m in kept),
+        telemetry=telemetry,
+        interference=None,
+        processes=entries,
+        modes=groups,
+        noisy=bool(noisy),
+        warnings=warnings,
+        created=time.time(),
+        load_ms=_median_of(kept, "load_ms"),
+        first_inference_ms=_median_of(kept, "first_inference_ms"),
+        end_to_end=_end_to_end(kept),
+        **stats,
+    )
 
 
 def _end_to_end(kept: list[Measurement]) -> dict[str, Any] | None:
@@ -229,8 +250,13 @@ def _end_to_end(kept: list[Measurement]) -> dict[str, Any] | None:
         return None
     values = [float(e["median_ms"]) for e in per]
     med, (lo, hi, _), _ = _ci_state(values)
-    return {**{k: v for k, v in per[0].items() if k != "times_ms"}, "median_ms": med, "ci95_median_ms": [lo, hi],
-            "processes": len(per), "runs": sum(int(e["runs"]) for e in per)}  # fmt: skip
+    return {
+        **{k: v for k, v in per[0].items() if k != "times_ms"},
+        "median_ms": med,
+        "ci95_median_ms": [lo, hi],
+        "processes": len(per),
+        "runs": sum(int(e["runs"]) for e in per),
+    }
 
 
 def _median_of(kept: list[Measurement], name: str) -> float | None:
@@ -259,8 +285,11 @@ def _warnings(
             for f in e["flags"]:
                 counts[f] = counts.get(f, 0) + 1
         why = ", ".join(f"{f} in {n}" for f, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-        fix = (f"after up to {protocol.retry_if_noisy} retries each" if protocol.retry_if_noisy
-               else "--retry-if-noisy N measures such a process again")  # fmt: skip
+        fix = (
+            f"after up to {protocol.retry_if_noisy} retries each"
+            if protocol.retry_if_noisy
+            else "--retry-if-noisy N measures such a process again"
+        )
         out.append(f"noisy: the CPU was shared in {len(noisy)} of {len(entries)} processes ({why}); {fix}")
     if level < 0.95:
         out.append(f"the CI over {len(entries)} processes covers only {level:.1%}: use at least 6 processes")

@@ -14,9 +14,12 @@ def add_store_argument(p: argparse.ArgumentParser) -> None:
     from edgepareto.store import DEFAULT_PATH
 
     p.add_argument(
-        "--store", type=Path, default=DEFAULT_PATH, action=_StorePath,
+        "--store",
+        type=Path,
+        default=DEFAULT_PATH,
+        action=_StorePath,
         help=f"results store (SQLite file; default ./{DEFAULT_PATH})",
-    )  # fmt: skip
+    )
     p.set_defaults(store_given=False)
 
 
@@ -32,9 +35,10 @@ class _StorePath(argparse.Action):
 def add_accept_noisy(p: argparse.ArgumentParser) -> None:
     """``--accept-noisy``: let latencies stored ``noisy`` (CI past ±25%) into the answer, marked (issue 25)."""
     p.add_argument(
-        "--accept-noisy", action="store_true",
+        "--accept-noisy",
+        action="store_true",
         help="use latencies stored as noisy (95%% CI reaching past ±25%%) too; they are marked NOISY",
-    )  # fmt: skip
+    )
 
 
 def open_store(args: argparse.Namespace):
@@ -50,8 +54,9 @@ def open_store(args: argparse.Namespace):
 
     if getattr(args, "store_given", False) and not Path(args.store).exists():
         where = display_path(args.store)
-        raise StoreError(f"results store {where} does not exist; check --store, or create it with "
-                         f"`edgepareto sweep --store {where}`")  # fmt: skip
+        raise StoreError(
+            f"results store {where} does not exist; check --store, or create it with `edgepareto sweep --store {where}`"
+        )
     return open_results(args.store)
 
 
@@ -81,15 +86,23 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
 
     d = Schedule()
     p.add_argument("--epochs", type=int, default=d.epochs, help=f"training epochs (default {d.epochs})")
-    p.add_argument("--train-images", type=int, default=d.train_images,
-                   help=f"seed-fixed subset of the 60,000 training images (default {d.train_images})")  # fmt: skip
+    p.add_argument(
+        "--train-images",
+        type=int,
+        default=d.train_images,
+        help=f"seed-fixed subset of the 60,000 training images (default {d.train_images})",
+    )
     p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"default {d.batch_size}")
     p.add_argument("--lr", type=arg_finite(), default=d.learning_rate, help=f"Adam rate (default {d.learning_rate})")
     p.add_argument("--bn-momentum", type=arg_finite(), default=d.bn_momentum, help=f"default {d.bn_momentum}")
     p.add_argument("--seed", type=arg_seed, default=d.seed, help=f"default {d.seed}")
     p.add_argument("--resolution", type=int, default=d.resolution, help=f"input side (default {d.resolution})")
-    p.add_argument("--calibration-samples", type=int, default=d.calibration_samples,
-                   help=f"training images for int8 calibration (default {d.calibration_samples})")  # fmt: skip
+    p.add_argument(
+        "--calibration-samples",
+        type=int,
+        default=d.calibration_samples,
+        help=f"training images for int8 calibration (default {d.calibration_samples})",
+    )
 
 
 def schedule_from(args: argparse.Namespace):
@@ -124,8 +137,12 @@ def add_protocol_argument(
     p: argparse.ArgumentParser | Any, names: tuple[str, ...] = PROTOCOL_PRESETS, help: str | None = None
 ) -> None:
     """``--protocol PRESET``, its choices from the one list of presets (``bench``, ``sweep``, ``boards``)."""
-    p.add_argument("--protocol", choices=names, default="fast",
-                   help=help or f"latency protocol preset: {', '.join(names)} (default fast)")  # fmt: skip
+    p.add_argument(
+        "--protocol",
+        choices=names,
+        default="fast",
+        help=help or f"latency protocol preset: {', '.join(names)} (default fast)",
+    )
 
 
 def add_protocol_flags(p: argparse.ArgumentParser) -> None:
@@ -135,12 +152,15 @@ def add_protocol_flags(p: argparse.ArgumentParser) -> None:
 
     g = p.add_argument_group("protocol (any flag overrides the preset)")
     g.add_argument("--processes", type=arg_int(1, 1000), help="separate measuring processes (fast: 6)")
-    g.add_argument("--max-processes", type=arg_int(1, 1000),
-                   help="add processes up to this until the CI is within the target")  # fmt: skip
-    g.add_argument("--retry-if-noisy", type=arg_int(0, 100), metavar="N",
-                   help="measure a process flagged noisy again, N times")  # fmt: skip
-    g.add_argument("--process-gap", type=arg_finite(), metavar="S",
-                   help="seconds between two measuring processes (fast: 0.5)")  # fmt: skip
+    g.add_argument(
+        "--max-processes", type=arg_int(1, 1000), help="add processes up to this until the CI is within the target"
+    )
+    g.add_argument(
+        "--retry-if-noisy", type=arg_int(0, 100), metavar="N", help="measure a process flagged noisy again, N times"
+    )
+    g.add_argument(
+        "--process-gap", type=arg_finite(), metavar="S", help="seconds between two measuring processes (fast: 0.5)"
+    )
     g.add_argument("--runs", type=arg_int(), help="fixed number of counted runs (turns off the stopping rule)")
     g.add_argument("--warmup", type=arg_int(), help="untimed warm-up runs")
     g.add_argument("--pause", type=arg_finite(), help="seconds between runs")

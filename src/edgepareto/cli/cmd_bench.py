@@ -51,15 +51,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="fail (one line, non-zero exit) when part of the graph runs off XNNPACK / integer kernels",
     )
     p.add_argument(
-        "--compare", nargs="+", type=Path, metavar="OTHER",
+        "--compare",
+        nargs="+",
+        type=Path,
+        metavar="OTHER",
         help="also measure these files in the same processes as FILE, taking turns: medians and ratios to FILE",
-    )  # fmt: skip
+    )
     p.add_argument("--visits", type=arg_int(1, 10_000), default=40, help="--compare: visits per file and process")
     p.add_argument("--per-visit", type=arg_int(1, 1000), default=3, help="--compare: counted runs per visit")
     p.add_argument(
-        "--end-to-end", type=Path, metavar="IMAGES_DIR",
+        "--end-to-end",
+        type=Path,
+        metavar="IMAGES_DIR",
         help="also time image file -> top-5 (decode + the preprocessing preset + invoke + top-k) in the same process",
-    )  # fmt: skip
+    )
     p.add_argument("--preset", help="--end-to-end: preprocessing preset (default: the file's sidecar, else tf-slim)")
     p.add_argument("--import", dest="import_log", action="store_true", help="FILE is a benchmark_model log")
     p.add_argument(
@@ -68,9 +73,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="with --import --store: the device the log was measured on (e.g. 'xu4 Cortex-A15')")
     p.add_argument("--model", type=Path, help="with --import --store: the model file the log ran (default: the log's)")
     p.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="with --import --store: record a log that contradicts --model (graph, size, op counts), mismatch noted",
-    )  # fmt: skip
+    )
 
 
 def _end_to_end_request(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -113,8 +119,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.store is not None:
             from edgepareto.sweep import record_imported
 
-            doc["stored"] = record_imported(args.store, imported, args.file, model=args.model, device=args.device,
-                                            force=args.force)  # fmt: skip
+            doc["stored"] = record_imported(
+                args.store, imported, args.file, model=args.model, device=args.device, force=args.force
+            )
         elif args.model is not None:
             from edgepareto.sweep import check_imported
 
@@ -174,9 +181,15 @@ def _compared(args: argparse.Namespace, protocol: Any, options: dict[str, Any]) 
     if args.store is not None:
         raise ConfigError("--compare does not write a store; measure each file with bench --store to record it")
     ms = measure_interleaved(
-        [args.file, *args.compare], engine=args.engine, threads=args.threads, cpus=args.cpus, cluster=args.cluster,
-        protocol=protocol, interleave=Interleave(args.visits, args.per_visit), **options,
-    )  # fmt: skip
+        [args.file, *args.compare],
+        engine=args.engine,
+        threads=args.threads,
+        cpus=args.cpus,
+        cluster=args.cluster,
+        protocol=protocol,
+        interleave=Interleave(args.visits, args.per_visit),
+        **options,
+    )
     doc: dict[str, Any] = {"compared": [m.to_json() for m in ms], "ratios": ratios(ms)}
     failed = [m for m in ms if not m.ok]
     if failed:
@@ -243,8 +256,10 @@ def _how(doc: dict[str, Any], imported: dict[str, Any]) -> str:
     proto = doc.get("protocol") or {}
     threads = imported.get("threads", doc.get("threads"))
     known = isinstance(threads, int) and threads > 0
-    parts = [f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name') or 'unknown protocol'})",
-             f"{threads} thread(s)" if known else "thread count unknown"]  # fmt: skip
+    parts = [
+        f"{doc['runs']} runs ({doc.get('stopped_by') or proto.get('name') or 'unknown protocol'})",
+        f"{threads} thread(s)" if known else "thread count unknown",
+    ]
     cpus = doc.get("cpus")
     if cpus:
         pin = (doc.get("pinning") or {}).get("status")
@@ -272,9 +287,12 @@ def render(doc: dict[str, Any], console) -> None:
         ("first inference", doc.get("first_inference_ms"), "start-up: the first invoke() after loading"),
         ("load", doc.get("load_ms"), "start-up: open, delegate, allocate, set inputs"),
         *_end_to_end_row(doc.get("end_to_end")),
-        ("peak RSS MB", (doc.get("peak_rss_bytes") or 0) / 1e6 or None,
-         "benchmark_model's peak footprint" if doc.get("imported") else "child process (engine + model)"),
-    ]  # fmt: skip
+        (
+            "peak RSS MB",
+            (doc.get("peak_rss_bytes") or 0) / 1e6 or None,
+            "benchmark_model's peak footprint" if doc.get("imported") else "child process (engine + model)",
+        ),
+    ]
     imported = doc.get("imported") or {}
     title = f"{Path(doc['model']).name} · {doc['engine_version'] or doc['engine']} · {doc['kernel_path']}"
     console.print(table(title, ["figure", "ms", ""], rows, right=(1,)))
@@ -289,8 +307,10 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(f"recorded in {s['store']} as {s['variant']} on {s['device']} ({s['new_records']} new records)")
     if isinstance(imported.get("op_profile"), list):
         top = sorted(imported["op_profile"], key=lambda o: -o["avg_ms"])[:5]
-        console.print("slowest operators: " + "; ".join(
-            f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top))  # fmt: skip
+        console.print(
+            "slowest operators: "
+            + "; ".join(f"{o['node_type']} {o['name']} {o['avg_ms']:.3f} ms ({o['percent']:.1f}%)" for o in top)
+        )
 
 
 def _end_to_end_row(e2e: dict[str, Any] | None) -> list[tuple[str, Any, str]]:
@@ -333,11 +353,14 @@ def _render_compared(doc: dict[str, Any], console) -> None:
     how = ""
     if first is not None:
         il = first["protocol"]["interleaved"]
-        how = (f" · {len(first.get('processes') or [])} processes x {il['rounds']} visits x {il['per_visit']} runs, "
-               f"taking turns")  # fmt: skip
+        how = (
+            f" · {len(first.get('processes') or [])} processes x {il['rounds']} visits x {il['per_visit']} runs, "
+            f"taking turns"
+        )
     title = f"interleaved in the same processes{how}"
-    console.print(table(title, ["file", "median ms", "95% CI", "ratio to the first", "ratio 95% CI"], rows,
-                        right=(1, 3)))  # fmt: skip
+    console.print(
+        table(title, ["file", "median ms", "95% CI", "ratio to the first", "ratio 95% CI"], rows, right=(1, 3))
+    )
 
 
 def energy_line(energy: dict[str, Any] | None) -> str | None:
@@ -349,6 +372,8 @@ def energy_line(energy: dict[str, Any] | None) -> str | None:
     lo, hi = energy["ci_mj"]
     every = energy.get("update_interval_s")
     rate = f" of {every * 1e3:.3g} ms" if every else ""
-    return (f"energy: {energy['mj_per_inference']:.4g} mJ per inference, 95% CI [{lo:.4g}, {hi:.4g}] "
-            f"({energy['inferences_per_j']:.4g} inferences/J; {energy['source']}, {energy['updates']:.0f} updates"
-            f"{rate} in the window, idle {energy['idle_w']:.3g} W subtracted)")  # fmt: skip
+    return (
+        f"energy: {energy['mj_per_inference']:.4g} mJ per inference, 95% CI [{lo:.4g}, {hi:.4g}] "
+        f"({energy['inferences_per_j']:.4g} inferences/J; {energy['source']}, {energy['updates']:.0f} updates"
+        f"{rate} in the window, idle {energy['idle_w']:.3g} W subtracted)"
+    )

@@ -54,8 +54,14 @@ def render(doc: dict[str, Any], console) -> None:
         return f"{100 * d['top1']:.2f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
 
     rows = [(r["bits"], pct(r["per-channel"]), pct(r["per-tensor"])) for r in doc["curve"]]
-    console.print(table(f"{doc['model']}: top-1 vs bit width (n = {doc['n']:,}, seed's asymmetric quantizer)",
-                        ["bits", "per-channel", "per-tensor"], rows, right=(0, 1, 2)))  # fmt: skip
+    console.print(
+        table(
+            f"{doc['model']}: top-1 vs bit width (n = {doc['n']:,}, seed's asymmetric quantizer)",
+            ["bits", "per-channel", "per-tensor"],
+            rows,
+            right=(0, 1, 2),
+        )
+    )
     t = doc["tflite"]
     console.print(f"float (Keras): {100 * doc['float_keras_top1']:.2f}%; TFLite fp32: {pct(t['fp32'])}")
     console.print(

@@ -91,13 +91,22 @@ def _render_file(doc: dict[str, Any], console) -> None:
     from edgepareto.cli._output import millions, table
 
     rows = [
-        (op["index"], op["op_type"], op["kind"], "x".join(map(str, op["out_shape"])), op["macs"], op["params"],
-         op["other_ops"], op["activation_bytes"])
+        (
+            op["index"],
+            op["op_type"],
+            op["kind"],
+            "x".join(map(str, op["out_shape"])),
+            op["macs"],
+            op["params"],
+            op["other_ops"],
+            op["activation_bytes"],
+        )
         for op in doc["ops"]
-    ]  # fmt: skip
+    ]
     columns = ["#", "operator", "kind", "output", "mult-adds", "params", "other ops", "activation bytes"]
-    console.print(table(f"{doc['model']} ({doc['source']} graph): per-operator cost", columns, rows,
-                        right=(0, 4, 5, 6, 7)))  # fmt: skip
+    console.print(
+        table(f"{doc['model']} ({doc['source']} graph): per-operator cost", columns, rows, right=(0, 4, 5, 6, 7))
+    )
     console.print(
         f"total: {millions(doc['macs'])} multiply-adds, {millions(doc['params'])} parameters (folded), "
         f"{doc['other_ops']:,} other operations, {doc['activation_bytes']:,} activation bytes"

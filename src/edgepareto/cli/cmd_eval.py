@@ -113,8 +113,16 @@ def _stored(args: argparse.Namespace, result: Any) -> dict[str, Any]:
     """The file and its accuracy in ``--store``, keyed as a ``kind = "models"`` study keys them."""
     from edgepareto.sweep import EvalData, record_eval
 
-    data = EvalData(args.dataset, args.data_dir, args.ground_truth, args.synset_order, args.labels, args.limit,
-                    args.balanced, args.preprocessing)  # fmt: skip
+    data = EvalData(
+        args.dataset,
+        args.data_dir,
+        args.ground_truth,
+        args.synset_order,
+        args.labels,
+        args.limit,
+        args.balanced,
+        args.preprocessing,
+    )
     return record_eval(args.store, result, args.file, data)
 
 

@@ -33,8 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, help="Keras .h5/.keras weights to load (default: random weights)")
     p.add_argument("--seed", type=arg_seed, default=0, help="seed of the random weights, 0..2^32-1 (default 0)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=arg_int(1, 10000), default=CALIBRATION_SAMPLES,
-                   help=f"calibration images, 1..10000 (default {CALIBRATION_SAMPLES})")  # fmt: skip
+    p.add_argument(
+        "--calibration-samples",
+        type=arg_int(1, 10000),
+        default=CALIBRATION_SAMPLES,
+        help=f"calibration images, 1..10000 (default {CALIBRATION_SAMPLES})",
+    )
     p.add_argument(
         "--preprocessing",
         choices=PRESETS,
@@ -54,9 +58,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for f in formats:  # fail before building anything
         exporter_for(f).check(args.precision.split(","))
     arts = export(
-        config, args.precision.split(","), args.out, formats=formats, weights=args.weights, seed=args.seed,
-        calibration_dir=args.calibration_dir, calibration_samples=args.calibration_samples,
-    )  # fmt: skip
+        config,
+        args.precision.split(","),
+        args.out,
+        formats=formats,
+        weights=args.weights,
+        seed=args.seed,
+        calibration_dir=args.calibration_dir,
+        calibration_samples=args.calibration_samples,
+    )
     doc = {"model": config.name, "preprocessing": args.preprocessing, "artifacts": [a.to_json() for a in arts]}
     for a in doc["artifacts"]:
         name_preset_beside(a["path"], args.preprocessing)

@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from edgepareto.analysis import front
 
     with open_store(args) as store:
-        return front(store, device=args.device, objectives=args.objectives, dataset=args.dataset,
-                     accept_noisy=args.accept_noisy)  # fmt: skip
+        return front(
+            store, device=args.device, objectives=args.objectives, dataset=args.dataset, accept_noisy=args.accept_noisy
+        )
 
 
 def render(doc: dict[str, Any], console) -> None:

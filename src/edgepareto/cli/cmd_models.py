@@ -26,8 +26,10 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(f"[bold]{fam['name']}[/bold]: {fam['description']}")
         opts = fam["options"]
         alphas, sides = ", ".join(f"{a:g}" for a in opts["alphas"]), ", ".join(map(str, opts["resolutions"]))
-        console.print(f"  in a plan (\\[study.families.{fam['name']}]): alphas (published: {alphas}; at most "
-                      f"{opts['max_alpha']:g}), resolutions (published: {sides}; any multiple of 32)")  # fmt: skip
+        console.print(
+            f"  in a plan (\\[study.families.{fam['name']}]): alphas (published: {alphas}; at most "
+            f"{opts['max_alpha']:g}), resolutions (published: {sides}; any multiple of 32)"
+        )
         for note in fam["notes"]:
             console.print(f"  note: {note}")
         rows = [(v["name"], v["alpha"], v["resolution"], v["num_classes"]) for v in fam["variants"]]

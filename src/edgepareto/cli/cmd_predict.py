@@ -29,15 +29,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("file", nargs="?", type=Path, help="a .tflite/.onnx file of any family (instead of --alpha)")
     add_store_argument(p)
-    p.add_argument("--device", help="device name or a unique part of it, e.g. 'Cortex-A7' (default: the only "
-                   "device with a measured latency)")  # fmt: skip
+    p.add_argument(
+        "--device",
+        help="device name or a unique part of it, e.g. 'Cortex-A7' (default: the only device with a measured latency)",
+    )
     p.add_argument("--family", default="mobilenet_v1", help="model family (default mobilenet_v1)")
     p.add_argument("--alpha", type=float, help="width multiplier (v1: (0, 1]; v2/v3: up to 1.4), or give a FILE")
     p.add_argument("--resolution", type=int, default=224, help="input side, a multiple of 32 (default 224)")
     p.add_argument("--classes", type=int, default=1000, help="number of output classes (default 1000)")
     p.add_argument("--precision", help="fp32, fp16, int8-dynamic, int8 or uint8 (default: the file's, else fp32)")
-    p.add_argument("--background", action="store_true",
-                   help="one extra output before the classes, as Google's hosted 1001-output files have")  # fmt: skip
+    p.add_argument(
+        "--background",
+        action="store_true",
+        help="one extra output before the classes, as Google's hosted 1001-output files have",
+    )
     p.add_argument("--engine", help="engine whose latencies to fit on (needed when several were measured)")
     p.add_argument(
         "--threads", type=arg_int(1, 1024), help="thread count to fit on (needed when several were measured)"

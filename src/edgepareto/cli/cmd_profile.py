@@ -30,11 +30,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--cluster", help="cluster name, core type or CPU list from `edgepareto devices`")
     where.add_argument("--cpus", help="CPU list to pin to, e.g. 1 or 4-7")
-    p.add_argument("--runs", type=arg_int(1, 10000), default=30,
-                   help="profiled runs after 3 warm-ups (default 30, at most 10,000)")  # fmt: skip
-    p.add_argument("--spacing", type=arg_finite(0.0, 10.0), default=0.0, metavar="S",
-                   help="pause S seconds (and one uncounted run) before each profiled run, to spread them "
-                   "over time as bench spreads its processes (default 0: back to back)")  # fmt: skip
+    p.add_argument(
+        "--runs", type=arg_int(1, 10000), default=30, help="profiled runs after 3 warm-ups (default 30, at most 10,000)"
+    )
+    p.add_argument(
+        "--spacing",
+        type=arg_finite(0.0, 10.0),
+        default=0.0,
+        metavar="S",
+        help="pause S seconds (and one uncounted run) before each profiled run, to spread them "
+        "over time as bench spreads its processes (default 0: back to back)",
+    )
     p.add_argument("--log", type=Path, help="benchmark_model --enable_op_profiling log with the per-op times")
     p.add_argument("--no-bench", action="store_true", help="skip the whole-model latency measurements")
     p.add_argument("--plot", type=Path, metavar="STEM", help="write STEM.png/.svg: the time by layer kind as a bar")
@@ -50,9 +56,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if not args.log.is_file():
             raise ModelFileError(f"{args.log}: log not found; pass the benchmark_model output saved to a file")
         log_text = args.log.read_text(errors="replace")
-    doc = profile_file(args.file, engine=args.engine or engine_for(args.file), threads=args.threads,
-                       cpus=args.cpus, cluster=args.cluster, runs=args.runs, log_text=log_text,
-                       bench=not args.no_bench, spacing_s=args.spacing)  # fmt: skip
+    doc = profile_file(
+        args.file,
+        engine=args.engine or engine_for(args.file),
+        threads=args.threads,
+        cpus=args.cpus,
+        cluster=args.cluster,
+        runs=args.runs,
+        log_text=log_text,
+        bench=not args.no_bench,
+        spacing_s=args.spacing,
+    )
     if args.plot is not None:
         from edgepareto.report.time_plot import plot_time_by_kind
 
@@ -70,9 +84,19 @@ def _ms(x: float | None) -> str:
 def render(doc: dict[str, Any], console) -> None:
     from edgepareto.cli._output import table
 
-    rows = [(r["layer"], r["kind"], r["op_type"], _ms(r["ms"]), f"{r['macs'] / 1e6:.2f}", f"{r['params']:,}",
-             f"{r['activation_bytes'] / 1e3:.0f}", "-" if r["gmacs_per_s"] is None else f"{r['gmacs_per_s']:.1f}")
-            for r in doc["layers"]]  # fmt: skip
+    rows = [
+        (
+            r["layer"],
+            r["kind"],
+            r["op_type"],
+            _ms(r["ms"]),
+            f"{r['macs'] / 1e6:.2f}",
+            f"{r['params']:,}",
+            f"{r['activation_bytes'] / 1e3:.0f}",
+            "-" if r["gmacs_per_s"] is None else f"{r['gmacs_per_s']:.1f}",
+        )
+        for r in doc["layers"]
+    ]
     head = ["layer", "kind", "op", "ms", "MMACs", "params", "act kB", "GMAC/s"]
     title = f"{doc['variant']} ({doc['engine']})"
     if doc.get("times_engine") and doc["times_engine"] != doc["engine"]:
@@ -84,8 +108,10 @@ def render(doc: dict[str, Any], console) -> None:
     _bench_line(doc, console)
     il = doc.get("interleaved")
     if il:
-        console.print(f"bench's runner taking turns with the profiled runs: median {il['median_ms']:.3f} ms; "
-                      f"layer sum vs it {100 * doc['layer_sum_vs_interleaved']:+.1f}%")  # fmt: skip
+        console.print(
+            f"bench's runner taking turns with the profiled runs: median {il['median_ms']:.3f} ms; "
+            f"layer sum vs it {100 * doc['layer_sum_vs_interleaved']:+.1f}%"
+        )
     if doc.get("layer_sum_vs_run_cpu") is not None:
         cpu, diff = doc["profiler_run_cpu_median_ms"], 100 * doc["layer_sum_vs_run_cpu"]
         console.print(f"profiled runs: {cpu:.3f} ms CPU time (median); layer sum vs it {diff:+.1f}%")

@@ -19,8 +19,10 @@ HELP = "best variants for a device under latency/size/accuracy/energy bounds, wi
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_argument(p)
-    p.add_argument("--device", help="device name or a unique part of it, e.g. 'Cortex-A7' (default: the only "
-                   "device with a measured latency)")  # fmt: skip
+    p.add_argument(
+        "--device",
+        help="device name or a unique part of it, e.g. 'Cortex-A7' (default: the only device with a measured latency)",
+    )
     p.add_argument("--max-latency-ms", type=arg_finite(0), help="latency bound in ms")
     p.add_argument("--max-size-mb", type=arg_finite(0), help="model file size bound in MB (10^6 bytes)")
     p.add_argument("--min-top1", type=arg_finite(0), help="top-1 accuracy bound in percent (e.g. 65)")
@@ -40,8 +42,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     budget = Budget(args.max_latency_ms, args.max_size_mb, args.min_top1, max_energy_mj=args.max_energy_mj)
     with open_store(args) as store:
-        return recommend_on(store, args.device, budget, dataset=args.dataset, engine=args.engine, top=args.top,
-                            accept_noisy=args.accept_noisy)  # fmt: skip
+        return recommend_on(
+            store,
+            args.device,
+            budget,
+            dataset=args.dataset,
+            engine=args.engine,
+            top=args.top,
+            accept_noisy=args.accept_noisy,
+        )
 
 
 def _budget(b: dict[str, Any]) -> str:

@@ -20,8 +20,14 @@ HELP = "write the HTML + Markdown report with its plots (PNG, SVG) from the resu
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_store_argument(p)
     p.add_argument("--out", type=Path, help="report folder (default: a 'report' folder beside the store)")
-    p.add_argument("--profile", type=Path, action="append", default=[], metavar="JSON",
-                   help="saved `edgepareto profile --json` output: adds where the time goes (repeatable)")  # fmt: skip
+    p.add_argument(
+        "--profile",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="JSON",
+        help="saved `edgepareto profile --json` output: adds where the time goes (repeatable)",
+    )
     add_accept_noisy(p)
 
 

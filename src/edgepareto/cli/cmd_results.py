@@ -25,9 +25,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("summary", "csv", "json"), default="summary", help="what to print")
     p.add_argument("--out", type=Path, help="write the export to this file instead of stdout")
     p.add_argument("--ok-only", action="store_true", help="leave out failed measurements")
-    p.add_argument("--predictions", type=Path, metavar="CSV",
-                   help="write every stored evaluation's per-image predictions (variant, artifact, data set, "
-                   "file, label, top1, top5) to this CSV")  # fmt: skip
+    p.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="CSV",
+        help="write every stored evaluation's per-image predictions (variant, artifact, data set, "
+        "file, label, top1, top5) to this CSV",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -59,11 +63,17 @@ def _predictions(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         preds = store.predictions()
         names = {a.sha256: a.variant.name for a in store.artifacts()}
     if not preds:
-        raise DatasetError(f"{args.store} holds no per-image predictions; evaluate with `edgepareto eval FILE --store "
-                           f"{args.store}` or `edgepareto sweep --models ...` first")  # fmt: skip
+        raise DatasetError(
+            f"{args.store} holds no per-image predictions; evaluate with `edgepareto eval FILE --store "
+            f"{args.store}` or `edgepareto sweep --models ...` first"
+        )
     write_text(out, predictions_csv(preds, names), "--predictions")
-    return {"store": str(args.store), "predictions": str(out), "evaluations": len(preds),
-            "rows": sum(p.n for p in preds)}  # fmt: skip
+    return {
+        "store": str(args.store),
+        "predictions": str(out),
+        "evaluations": len(preds),
+        "rows": sum(p.n for p in preds),
+    }
 
 
 def predictions_csv(preds: list[Any], names: dict[str, str]) -> str:
@@ -132,8 +142,9 @@ def render(doc: dict[str, Any], console) -> None:
         console.print(f"wrote {doc['measurements']} measurements as {doc['format']} to {doc['out']}")
         return
     if "evaluations" in doc:
-        console.print(f"wrote {doc['rows']:,} per-image predictions of {doc['evaluations']} evaluations to "
-                      f"{doc['predictions']}")  # fmt: skip
+        console.print(
+            f"wrote {doc['rows']:,} per-image predictions of {doc['evaluations']} evaluations to {doc['predictions']}"
+        )
         return
     console.print(
         f"{doc['store']} (schema v{doc['schema_version']}): {doc['measurements']} measurements, "

@@ -21,8 +21,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alphas", default="0.25,0.5,0.75,1.0", help="comma list of alphas (default the seed's four)")
     p.add_argument("--precision", default="fp32,int8", help="precisions (default fp32,int8)")
     p.add_argument("--calibration-dir", type=Path, help="folder of real images for int8 calibration")
-    p.add_argument("--calibration-samples", type=arg_int(1, 10000), default=CALIBRATION_SAMPLES,
-                   help=f"calibration images (default {CALIBRATION_SAMPLES})")  # fmt: skip
+    p.add_argument(
+        "--calibration-samples",
+        type=arg_int(1, 10000),
+        default=CALIBRATION_SAMPLES,
+        help=f"calibration images (default {CALIBRATION_SAMPLES})",
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -67,13 +71,23 @@ def render(doc: dict[str, Any], console) -> None:
     console.print(
         table(
             "seed variants: measured file sizes beside the cost model",
-            ["variant", "precision", "bytes", "published MB", "vs published", "fp32/this", "weights share",
-             "int32 buffers", "quant params",
-             "mult-adds", "params"],
+            [
+                "variant",
+                "precision",
+                "bytes",
+                "published MB",
+                "vs published",
+                "fp32/this",
+                "weights share",
+                "int32 buffers",
+                "quant params",
+                "mult-adds",
+                "params",
+            ],
             rows,
             right=tuple(range(2, 11)),
         )
-    )  # fmt: skip
+    )
     console.print(
         "int8 is less than 4x smaller than fp32: int32 biases, per-channel scales and zero points "
         "(12 bytes a channel) and the graph do not shrink with precision (see README)."

@@ -103,11 +103,20 @@ def models_plan(args: argparse.Namespace) -> Any:
     options = {"preprocessing": args.preprocessing} if args.preprocessing else {}
     models = tuple(str(Path(m).expanduser().absolute()) for m in args.models)
     study = StudyPlan(
-        "models", "models", models=models, dataset=args.dataset,
-        data_dir=absolute(args.data_dir), ground_truth=absolute(args.ground_truth),
-        synset_order=absolute(args.synset_order), labels=absolute(args.labels), limit=args.limit,
-        balanced=args.balanced, protocol=args.protocol, threads=threads, options=options,
-    )  # fmt: skip
+        "models",
+        "models",
+        models=models,
+        dataset=args.dataset,
+        data_dir=absolute(args.data_dir),
+        ground_truth=absolute(args.ground_truth),
+        synset_order=absolute(args.synset_order),
+        labels=absolute(args.labels),
+        limit=args.limit,
+        balanced=args.balanced,
+        protocol=args.protocol,
+        threads=threads,
+        options=options,
+    )
     budget = {
         k: getattr(args, k) for k in ("max_latency_ms", "max_size_mb", "min_top1") if getattr(args, k) is not None
     }

@@ -65,12 +65,25 @@ def render(doc: dict[str, Any], console) -> None:
     for r in doc["records"]:
         lo, hi = r["ci95_top1"]
         agree = "" if r["agreement_with_fp32"] is None else f"{100 * r['agreement_with_fp32']:.2f}%"
-        rows.append((r["variant"], r["bytes"], f"{100 * r['top1']:.2f}%", f"[{100 * lo:.2f}, {100 * hi:.2f}]",
-                     f"{100 * r['top5']:.2f}%", r["n"], agree, f"{r['train_seconds']:.0f} s"))  # fmt: skip
+        rows.append(
+            (
+                r["variant"],
+                r["bytes"],
+                f"{100 * r['top1']:.2f}%",
+                f"[{100 * lo:.2f}, {100 * hi:.2f}]",
+                f"{100 * r['top5']:.2f}%",
+                r["n"],
+                agree,
+                f"{r['train_seconds']:.0f} s",
+            )
+        )
     console.print(
-        table("Fashion-MNIST test accuracy (measured)",
-              ["variant", "bytes", "top-1", "95% Wilson", "top-5", "n", "top-1 agrees w/ fp32", "training"],
-              rows, right=(1, 2, 3, 4, 5, 6, 7))
-    )  # fmt: skip
+        table(
+            "Fashion-MNIST test accuracy (measured)",
+            ["variant", "bytes", "top-1", "95% Wilson", "top-5", "n", "top-1 agrees w/ fp32", "training"],
+            rows,
+            right=(1, 2, 3, 4, 5, 6, 7),
+        )
+    )
     console.print(f"schedule: {doc['schedule']}")
     console.print(f"artifacts and weights cached in {doc['cache']}")

@@ -47,8 +47,15 @@ def convert_into(spec: ConvertSpec, out_dir: Path) -> list[Artifact]:
     made: dict[tuple[Precision, str], Artifact] = {}
     for fmt in dict.fromkeys(f for _, f in spec.wanted):
         precisions = [p for p, f in spec.wanted if f == fmt]
-        arts = export(spec.config, precisions, out_dir, formats=(fmt,), model=model, calibration_dir=calib,
-                      calibration_samples=spec.calibration_samples)  # fmt: skip
+        arts = export(
+            spec.config,
+            precisions,
+            out_dir,
+            formats=(fmt,),
+            model=model,
+            calibration_dir=calib,
+            calibration_samples=spec.calibration_samples,
+        )
         for art, p in zip(arts, precisions, strict=True):
             made[(p, fmt)] = art
     return [made[w] for w in spec.wanted]

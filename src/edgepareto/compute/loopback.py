@@ -73,8 +73,11 @@ class LoopbackCluster:
         self.root = Path(tempfile.mkdtemp(prefix="ep-ray-", dir=self.root or "/tmp"))
         port = free_port()
         self.address = f"127.0.0.1:{port}"
-        self._start("head", self.head_cpus, ["--head", f"--port={port}", "--include-dashboard=false",
-                                             f"--ray-client-server-port={free_port()}"])  # fmt: skip
+        self._start(
+            "head",
+            self.head_cpus,
+            ["--head", f"--port={port}", "--include-dashboard=false", f"--ray-client-server-port={free_port()}"],
+        )
         self._wait_for_head()
         return self
 
@@ -95,28 +98,55 @@ class LoopbackCluster:
     def cpus(self) -> int:
         return sum(n.cpus for n in self.nodes)
 
-    def _start(self, name: str, cpus: int, extra: list[str], hidden: tuple[Path, ...] = (),
-               cwd: Path | None = None) -> RayNode:  # fmt: skip
+    def _start(
+        self, name: str, cpus: int, extra: list[str], hidden: tuple[Path, ...] = (), cwd: Path | None = None
+    ) -> RayNode:
         assert self.root is not None
         folder = self.root / name
         (folder / "blobs").mkdir(parents=True)
         nm_port = free_port()
         ray = str(Path(sys.executable).with_name("ray"))
-        cmd = [ray, "start", "--block", f"--num-cpus={cpus}", f"--object-store-memory={self.object_store_mb << 20}",
-               f"--node-manager-port={nm_port}", f"--object-manager-port={free_port()}",
-               f"--dashboard-agent-listen-port={free_port()}", f"--dashboard-agent-grpc-port={free_port()}",
-               f"--metrics-export-port={free_port()}", f"--runtime-env-agent-port={free_port()}",
-               f"--temp-dir={folder / 'ray'}", "--node-ip-address=127.0.0.1", "--disable-usage-stats",
-               *extra]  # fmt: skip
+        cmd = [
+            ray,
+            "start",
+            "--block",
+            f"--num-cpus={cpus}",
+            f"--object-store-memory={self.object_store_mb << 20}",
+            f"--node-manager-port={nm_port}",
+            f"--object-manager-port={free_port()}",
+            f"--dashboard-agent-listen-port={free_port()}",
+            f"--dashboard-agent-grpc-port={free_port()}",
+            f"--metrics-export-port={free_port()}",
+            f"--runtime-env-agent-port={free_port()}",
+            f"--temp-dir={folder / 'ray'}",
+            "--node-ip-address=127.0.0.1",
+            "--disable-usage-stats",
+            *extra,
+        ]
         if hidden:
             mounts = " && ".join(f"mount -t tmpfs tmpfs '{h}'" for h in hidden)
-            cmd = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", f'{mounts} && exec "$@"',
-                   "sh", *cmd]  # fmt: skip
-        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "EDGEPARETO_RAY_BLOBS": str(folder / "blobs"),
-               "EDGEPARETO_HOME": str(folder / "home")}  # fmt: skip
+            cmd = [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "--",
+                "sh",
+                "-c",
+                f'{mounts} && exec "$@"',
+                "sh",
+                *cmd,
+            ]
+        env = {
+            **os.environ,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "EDGEPARETO_RAY_BLOBS": str(folder / "blobs"),
+            "EDGEPARETO_HOME": str(folder / "home"),
+        }
         log = (folder / "start.log").open("wb")
-        proc = subprocess.Popen(cmd, cwd=cwd or folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, cwd=cwd or folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         node = RayNode(name, proc, nm_port, cpus, folder)
         self.nodes.append(node)
         return node

@@ -100,8 +100,12 @@ class RayExecutor:
             check_reachable(address)
         head = LocalHead.start() if address is None else None  # dies with this process (ray_local.py)
         try:
-            ray.init(address=head.address if head else address, logging_level=logging.WARNING,
-                     log_to_driver=False, ignore_reinit_error=True)  # fmt: skip
+            ray.init(
+                address=head.address if head else address,
+                logging_level=logging.WARNING,
+                log_to_driver=False,
+                ignore_reinit_error=True,
+            )
         except BaseException as exc:  # Ctrl-C included: the head started here ends here
             if head is not None:
                 head.stop()
@@ -168,8 +172,20 @@ class RayExecutor:
         root = root if self.shared_paths or root is None else "node"  # "node": each node's own cache folder
         run = self._eval.remote
         bounds = regrouped(bounds, workers, TASK_IMAGES, TASK_IMAGES_MIN)
-        refs = [run(shipped, engine, spec, self._chunk(dataset, a, b), a, list(dataset.files[a:b]), classes, root,
-                    companions) for a, b in bounds]  # fmt: skip
+        refs = [
+            run(
+                shipped,
+                engine,
+                spec,
+                self._chunk(dataset, a, b),
+                a,
+                list(dataset.files[a:b]),
+                classes,
+                root,
+                companions,
+            )
+            for a, b in bounds
+        ]
         left = list(refs)
         try:
             yield self._as_done(left)

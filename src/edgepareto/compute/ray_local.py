@@ -49,9 +49,14 @@ class LocalHead:
                "EDGEPARETO_RAY_TEMP": str(folder)}  # fmt: skip
         try:
             with (folder / "head.log").open("wb") as log:
-                guard = subprocess.Popen([sys.executable, str(GUARD), *_ray_start(port, folder)], env=env,
-                                         pass_fds=(read_end,), start_new_session=True, stdout=log,
-                                         stderr=subprocess.STDOUT)  # fmt: skip
+                guard = subprocess.Popen(
+                    [sys.executable, str(GUARD), *_ray_start(port, folder)],
+                    env=env,
+                    pass_fds=(read_end,),
+                    start_new_session=True,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
         except BaseException:
             os.close(write_end)
             shutil.rmtree(folder, ignore_errors=True)
@@ -70,8 +75,9 @@ class LocalHead:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.guard.poll() is not None:
-                raise EdgeParetoError(f"the local Ray head did not start ({self._log_tail()}); "
-                                      "check `ray start --head` on this host")  # fmt: skip
+                raise EdgeParetoError(
+                    f"the local Ray head did not start ({self._log_tail()}); check `ray start --head` on this host"
+                )
             try:
                 socket.create_connection(("127.0.0.1", int(self.address.rsplit(":", 1)[1])), timeout=1).close()
                 return
@@ -109,9 +115,21 @@ def auth_env() -> dict[str, str]:
 def _ray_start(port: int, folder: Path) -> list[str]:
     """``ray start`` for a head with free ports (other Ray instances on this host keep theirs)."""
     ray = str(Path(sys.executable).with_name("ray"))
-    return [ray, "start", "--head", "--block", f"--port={port}", "--include-dashboard=false",
-            f"--node-manager-port={free_port()}", f"--object-manager-port={free_port()}",
-            f"--ray-client-server-port={free_port()}", f"--dashboard-agent-listen-port={free_port()}",
-            f"--dashboard-agent-grpc-port={free_port()}", f"--metrics-export-port={free_port()}",
-            f"--runtime-env-agent-port={free_port()}", f"--temp-dir={folder / 'ray'}",
-            "--node-ip-address=127.0.0.1", "--disable-usage-stats"]  # fmt: skip
+    return [
+        ray,
+        "start",
+        "--head",
+        "--block",
+        f"--port={port}",
+        "--include-dashboard=false",
+        f"--node-manager-port={free_port()}",
+        f"--object-manager-port={free_port()}",
+        f"--ray-client-server-port={free_port()}",
+        f"--dashboard-agent-listen-port={free_port()}",
+        f"--dashboard-agent-grpc-port={free_port()}",
+        f"--metrics-export-port={free_port()}",
+        f"--runtime-env-agent-port={free_port()}",
+        f"--temp-dir={folder / 'ray'}",
+        "--node-ip-address=127.0.0.1",
+        "--disable-usage-stats",
+    ]

@@ -50,9 +50,16 @@ def model_path(model: tuple[Any, ...]) -> str:
 
 
 def eval_chunk(
-    model: tuple[Any, ...], engine: str, spec: Any, chunk: tuple[Any, ...], start: int, names: list[str],
-    classes: tuple[str, ...], cache_root: str | None, companions: tuple[Any, ...] = (),
-) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:  # fmt: skip
+    model: tuple[Any, ...],
+    engine: str,
+    spec: Any,
+    chunk: tuple[Any, ...],
+    start: int,
+    names: list[str],
+    classes: tuple[str, ...],
+    cache_root: str | None,
+    companions: tuple[Any, ...] = (),
+) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:
     """One chunk of an evaluation: items ``start`` .. ``start + len(names)`` of the driver's data set
     (``companions``: other models' specs whose cached inputs the same decode writes on this node)."""
     from edgepareto.data.datasets import ArrayDataset, Dataset

@@ -34,8 +34,13 @@ def _fields(name: str, size: int) -> dict[str, Any]:
     if name == "pil-bilinear":
         return {}
     if name == "torchvision":
-        return {"crop_fraction": 1.0, "short_side": int(size / 0.875), "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
-                "normalization": "unit-centred"}  # fmt: skip
+        return {
+            "crop_fraction": 1.0,
+            "short_side": int(size / 0.875),
+            "mean": IMAGENET_MEAN,
+            "std": IMAGENET_STD,
+            "normalization": "unit-centred",
+        }
     return {"crop_fraction": 1.0, "resize_filter": "nearest", "normalization": "divide-first"}
 
 

@@ -35,8 +35,7 @@ def decode_like_tf(path: str | Path, grey: bool = False) -> np.ndarray:
 
         _check_pixels(path, data)
         try:
-            return simplejpeg.decode_jpeg(data, colorspace="GRAY" if grey else "RGB", fastdct=True,
-                                          fastupsample=False)  # fmt: skip
+            return simplejpeg.decode_jpeg(data, colorspace="GRAY" if grey else "RGB", fastdct=True, fastupsample=False)
         except ValueError:
             pass  # CMYK and other colour spaces libjpeg-turbo cannot convert: Pillow below
     return _decode_pil(path, data, grey)

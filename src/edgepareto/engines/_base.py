@@ -93,8 +93,10 @@ class KernelPath:
         if self.full:
             return f"{self.path} (full: {self.nodes} of {self.nodes} nodes)"
         parts = f" in {self.partitions} partitions" if self.partitions > 1 else ""
-        return (f"{self.path} (partial: {self.taken} of {self.nodes} nodes{parts}; "
-                f"{self.leftover_on}: {self.leftover_text()})")  # fmt: skip
+        return (
+            f"{self.path} (partial: {self.taken} of {self.nodes} nodes{parts}; "
+            f"{self.leftover_on}: {self.leftover_text()})"
+        )
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

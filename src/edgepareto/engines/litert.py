@@ -142,15 +142,29 @@ def kernel_path(ops: list[dict[str, Any]], xnnpack: bool) -> KernelPath:
     """How LiteRT runs the graph whose operator details (``Interpreter._get_ops_details()``) are ``ops``."""
     graph = [o for o in ops if not _is_delegate(o)]
     if not xnnpack:
-        return KernelPath(NAME, "built-in kernels (no XNNPACK)", len(graph), len(graph), applies=False,
-                          method="XNNPACK switched off (--no-xnnpack)")  # fmt: skip
+        return KernelPath(
+            NAME,
+            "built-in kernels (no XNNPACK)",
+            len(graph),
+            len(graph),
+            applies=False,
+            method="XNNPACK switched off (--no-xnnpack)",
+        )
     taken, partitions = delegated_nodes(ops)
     left: dict[str, int] = {}
     for o in graph:
         if int(o["index"]) not in taken:
             left[str(o["op_name"])] = left.get(str(o["op_name"]), 0) + 1
-    return KernelPath(NAME, "XNNPACK delegate", len(graph), len(taken), left, "built-in kernels", partitions,
-                      method="operators of subgraph 0 inside the DELEGATE nodes after allocate_tensors")  # fmt: skip
+    return KernelPath(
+        NAME,
+        "XNNPACK delegate",
+        len(graph),
+        len(taken),
+        left,
+        "built-in kernels",
+        partitions,
+        method="operators of subgraph 0 inside the DELEGATE nodes after allocate_tensors",
+    )
 
 
 def _kernel_path_of(interp: Any, xnnpack: bool) -> KernelPath | None:

@@ -44,11 +44,25 @@ def kernel_path(op_types: list[str], provider: str = "CPUExecutionProvider") -> 
     floats = Counter(t for t in op_types if t in _FLOAT_COMPUTE)
     compute = len(ints) + sum(floats.values())
     if not quantized:
-        return KernelPath(NAME, provider, compute, compute, applies=False, kernels=dict(Counter(op_types)),
-                          method="float model: operator types of the session's optimized graph")  # fmt: skip
-    return KernelPath(NAME, provider, compute, len(ints), dict(floats), "float kernels (quantized model)",
-                      kernels=dict(Counter(op_types)),
-                      method="compute operators of the optimized graph: QLinear*/integer vs float")  # fmt: skip
+        return KernelPath(
+            NAME,
+            provider,
+            compute,
+            compute,
+            applies=False,
+            kernels=dict(Counter(op_types)),
+            method="float model: operator types of the session's optimized graph",
+        )
+    return KernelPath(
+        NAME,
+        provider,
+        compute,
+        len(ints),
+        dict(floats),
+        "float kernels (quantized model)",
+        kernels=dict(Counter(op_types)),
+        method="compute operators of the optimized graph: QLinear*/integer vs float",
+    )
 
 
 def _optimized_op_types(path: Path) -> list[str] | None:

@@ -65,22 +65,40 @@ def evaluate(
     total = len(dataset)
     workers = max(1, min(default_workers(total) if workers is None else workers, total))
     root = str(cache_root if cache_root is not None else _default_root()) if cache else None
-    run = _run_chunks((model, engine, spec, dataset, root, tuple(companions)), total, workers, progress,
-                      chunks or local_chunks)  # fmt: skip
+    run = _run_chunks(
+        (model, engine, spec, dataset, root, tuple(companions)), total, workers, progress, chunks or local_chunks
+    )
     n = int(run.ok.sum())
     if n == 0:
         raise DatasetError(f"{dataset.source}: none of the {total} images could be read; see the skipped list")
     y, tk = dataset.labels[run.ok], run.topk[run.ok]
     c1, c5 = int((tk[:, 0] == y).sum()), int((tk == y[:, None]).any(axis=1).sum())
     result = EvalResult(
-        model=model, engine=engine, engine_version=version, dataset=dataset.name, source=dataset.source, n=n,
-        top1=c1 / n, top5=c5 / n, ci95_top1=wilson_interval(c1, n), ci95_top5=wilson_interval(c5, n),
-        preprocessing={**spec.to_json(), "description": str(spec)}, input_encoding=encoding.describe(),
-        skipped=tuple(list(dataset.skipped) + run.skipped), requested=total, workers=workers, seconds=run.seconds,
-        cache=_cache_counts(dataset, root is not None, run.hits, n), steady_images_per_s=run.steady, subset=subset,
-        classes=len(np.unique(y)), dataset_classes=len(dataset.class_names),
-        files=tuple(f for f, good in zip(dataset.files, run.ok, strict=True) if good), labels=y, topk=tk,
-    )  # fmt: skip
+        model=model,
+        engine=engine,
+        engine_version=version,
+        dataset=dataset.name,
+        source=dataset.source,
+        n=n,
+        top1=c1 / n,
+        top5=c5 / n,
+        ci95_top1=wilson_interval(c1, n),
+        ci95_top5=wilson_interval(c5, n),
+        preprocessing={**spec.to_json(), "description": str(spec)},
+        input_encoding=encoding.describe(),
+        skipped=tuple(list(dataset.skipped) + run.skipped),
+        requested=total,
+        workers=workers,
+        seconds=run.seconds,
+        cache=_cache_counts(dataset, root is not None, run.hits, n),
+        steady_images_per_s=run.steady,
+        subset=subset,
+        classes=len(np.unique(y)),
+        dataset_classes=len(dataset.class_names),
+        files=tuple(f for f, good in zip(dataset.files, run.ok, strict=True) if good),
+        labels=y,
+        topk=tk,
+    )
     if predictions is not None:
         write_predictions(result, Path(predictions), names, dataset.class_names, spec.label_offset)
     return result

@@ -45,9 +45,14 @@ class _Evaluator:
     """One engine, one spec, one data set: turns item indices into top-k predictions."""
 
     def __init__(
-        self, model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, cache_root: str | None,
+        self,
+        model: str,
+        engine: str,
+        spec: PreprocessingSpec,
+        dataset: Dataset,
+        cache_root: str | None,
         companions: tuple[PreprocessingSpec, ...] = (),
-    ) -> None:  # fmt: skip
+    ) -> None:
         from edgepareto.engines import open_runner
 
         self.runner = open_runner(model, engine, threads=1)
@@ -172,13 +177,20 @@ _KEPT: dict[str, _Evaluator] = {}
 
 
 def evaluate_chunk(
-    model: str, engine: str, spec: PreprocessingSpec, dataset: Dataset, start: int, stop: int,
-    cache_root: str | None = None, companions: tuple[PreprocessingSpec, ...] = (),
-) -> ChunkResult:  # fmt: skip
+    model: str,
+    engine: str,
+    spec: PreprocessingSpec,
+    dataset: Dataset,
+    start: int,
+    stop: int,
+    cache_root: str | None = None,
+    companions: tuple[PreprocessingSpec, ...] = (),
+) -> ChunkResult:
     """Items [start, stop) of ``dataset`` in this process, as one pool worker evaluates a chunk: the
     engine stays open for the next chunk of the same model (a long-lived worker, e.g. a Ray task's)."""
-    key = json.dumps([model, engine, spec.to_json(), cache_root, [c.pixel_key for c in companions]],
-                     sort_keys=True, default=str)  # fmt: skip
+    key = json.dumps(
+        [model, engine, spec.to_json(), cache_root, [c.pixel_key for c in companions]], sort_keys=True, default=str
+    )
     ev = _KEPT.get(key)
     if ev is None:
         for old in _KEPT.values():

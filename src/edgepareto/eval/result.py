@@ -101,6 +101,14 @@ def write_predictions(
     w = csv.writer(buf)
     w.writerow(["file", "label", "top1", "top5", "label_name", "top1_name"])
     for file, label, row in zip(result.files, result.labels, result.topk, strict=True):
-        w.writerow([csv_cell(file), int(label), int(row[0]), " ".join(str(int(c)) for c in row),
-                    csv_cell(name(int(label))), csv_cell(name(int(row[0])))])  # fmt: skip
+        w.writerow(
+            [
+                csv_cell(file),
+                int(label),
+                int(row[0]),
+                " ".join(str(int(c)) for c in row),
+                csv_cell(name(int(label))),
+                csv_cell(name(int(row[0]))),
+            ]
+        )
     write_atomic(path, buf.getvalue())

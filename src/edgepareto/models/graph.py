@@ -128,30 +128,67 @@ class Conv:
             return None
         stride = self.stride or max(1, round(self.in_h / self.out_h))
         kind = cast(LayerKind, self.kind)  # one of KINDS: checked above
-        return LayerSpec(name, kind, self.kernel_h, self.in_channels, self.out_channels, self.out_h, stride,
-                         batchnorm=batchnorm)  # fmt: skip
+        return LayerSpec(
+            name, kind, self.kernel_h, self.in_channels, self.out_channels, self.out_h, stride, batchnorm=batchnorm
+        )
 
 
-def conv_op(index: int, op_type: str, name: str, conv: Conv, *, activation_bytes: int, out_shape: tuple[int, ...]
-            ) -> GraphOp:  # fmt: skip
+def conv_op(
+    index: int, op_type: str, name: str, conv: Conv, *, activation_bytes: int, out_shape: tuple[int, ...]
+) -> GraphOp:
     """A convolution priced by the general formula; its :class:`LayerSpec` where the seed's formulas apply."""
-    return GraphOp(index, op_type, name, conv.kind, macs=conv.macs, params=conv.params,
-                   activation_bytes=activation_bytes, out_shape=out_shape, spec=conv.spec(name))  # fmt: skip
+    return GraphOp(
+        index,
+        op_type,
+        name,
+        conv.kind,
+        macs=conv.macs,
+        params=conv.params,
+        activation_bytes=activation_bytes,
+        out_shape=out_shape,
+        spec=conv.spec(name),
+    )
 
 
-def dense_op(index: int, op_type: str, name: str, *, rows: int, in_features: int, out_features: int,
-             activation_bytes: int, out_shape: tuple[int, ...]) -> GraphOp:  # fmt: skip
+def dense_op(
+    index: int,
+    op_type: str,
+    name: str,
+    *,
+    rows: int,
+    in_features: int,
+    out_features: int,
+    activation_bytes: int,
+    out_shape: tuple[int, ...],
+) -> GraphOp:
     """A fully connected layer (MatMul/Gemm/FULLY_CONNECTED): ``rows * M * N`` multiply-adds, ``M * N + N`` params."""
     params = in_features * out_features + out_features
     spec = None
     if rows == 1:
         spec = LayerSpec(name, "fully_connected", 1, in_features, out_features, 1, batchnorm=False)
-    return GraphOp(index, op_type, name, "fully_connected", macs=rows * in_features * out_features, params=params,
-                   activation_bytes=activation_bytes, out_shape=out_shape, spec=spec)  # fmt: skip
+    return GraphOp(
+        index,
+        op_type,
+        name,
+        "fully_connected",
+        macs=rows * in_features * out_features,
+        params=params,
+        activation_bytes=activation_bytes,
+        out_shape=out_shape,
+        spec=spec,
+    )
 
 
-def other_op(index: int, op_type: str, name: str, *, in_elements: int, out_elements: int, activation_bytes: int,
-             out_shape: tuple[int, ...]) -> GraphOp:  # fmt: skip
+def other_op(
+    index: int,
+    op_type: str,
+    name: str,
+    *,
+    in_elements: int,
+    out_elements: int,
+    activation_bytes: int,
+    out_shape: tuple[int, ...],
+) -> GraphOp:
     """Any operator that is not a convolution or FC layer: element-wise, pooling, or data movement."""
     if op_type in ELEMENTWISE:
         kind, ops = "elementwise", out_elements

@@ -25,8 +25,18 @@ def keras_graph_cost(model: Any) -> GraphCost:
             ops.append(_conv(len(ops), layer, depthwise=isinstance(layer, keras.layers.DepthwiseConv2D)))
         elif isinstance(layer, keras.layers.Dense):
             (_, n_in), (_, n_out) = layer.input.shape, layer.output.shape
-            ops.append(dense_op(len(ops), "Dense", layer.name, rows=1, in_features=n_in, out_features=n_out,
-                                activation_bytes=4 * (n_in + n_out), out_shape=(1, n_out)))  # fmt: skip
+            ops.append(
+                dense_op(
+                    len(ops),
+                    "Dense",
+                    layer.name,
+                    rows=1,
+                    in_features=n_in,
+                    out_features=n_out,
+                    activation_bytes=4 * (n_in + n_out),
+                    out_shape=(1, n_out),
+                )
+            )
     return GraphCost(model.name, "keras", tuple(ops))
 
 
@@ -39,9 +49,17 @@ def _conv(index: int, layer: Any, *, depthwise: bool) -> GraphOp:
     shape = (1, out_h, out_w, out_c)
     op = conv_op(index, type(layer).__name__, layer.name, conv, activation_bytes=act, out_shape=shape)
     if op.spec is not None and not layer.use_bias:  # Keras applications: Conv2D(use_bias=False) + BatchNorm
-        return GraphOp(op.index, op.op_type, op.name, op.kind, macs=op.macs, params=op.params,
-                       activation_bytes=op.activation_bytes, out_shape=op.out_shape,
-                       spec=conv.spec(layer.name, batchnorm=True))  # fmt: skip
+        return GraphOp(
+            op.index,
+            op.op_type,
+            op.name,
+            op.kind,
+            macs=op.macs,
+            params=op.params,
+            activation_bytes=op.activation_bytes,
+            out_shape=op.out_shape,
+            spec=conv.spec(layer.name, batchnorm=True),
+        )
     return op
 
 

@@ -197,8 +197,9 @@ class Variant:
 
     @classmethod
     def of(cls, config: ModelConfig, precision: Precision | str, **kwargs: Any) -> Variant:
-        return cls(config.family, config.alpha, config.resolution, config.num_classes, Precision.parse(precision),
-                   **kwargs)  # fmt: skip
+        return cls(
+            config.family, config.alpha, config.resolution, config.num_classes, Precision.parse(precision), **kwargs
+        )
 
     @classmethod
     def parse(cls, name: str, **hints: Any) -> Variant:

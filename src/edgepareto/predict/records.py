@@ -99,8 +99,13 @@ def _elsewhere(store: Records, key: ModelKey) -> str:
     if key.threads is None:
         return ""
     wider = ModelKey(key.device, key.precision, key.engine, None)
-    counts = sorted({r.threads for r in store.measurements(metric="latency_ms", device=key.device)
-                     if _matches(r, wider) and r.threads is not None})  # fmt: skip
+    counts = sorted(
+        {
+            r.threads
+            for r in store.measurements(metric="latency_ms", device=key.device)
+            if _matches(r, wider) and r.threads is not None
+        }
+    )
     return f"it has {', '.join(map(str, counts))} thread(s): pass --threads {counts[0]}, or " if counts else ""
 
 
@@ -143,10 +148,13 @@ def predict_into(store: Any, model: LatencyModel, variants: Iterable[Variant]) -
 
 def _predicted_here(store: Any, key: ModelKey) -> list[MeasurementRecord]:
     return [
-        r for r in store.measurements(metric="latency_ms", device=key.device)
-        if r.source == "predicted" and str(r.variant.precision) == key.precision
-        and r.engine == key.engine and r.threads == key.threads
-    ]  # fmt: skip
+        r
+        for r in store.measurements(metric="latency_ms", device=key.device)
+        if r.source == "predicted"
+        and str(r.variant.precision) == key.precision
+        and r.engine == key.engine
+        and r.threads == key.threads
+    ]
 
 
 def replace_predictions(
@@ -164,8 +172,9 @@ def replace_predictions(
     written = int(store.add_many(recs))
     names = {v.name for v in (*todo, *scope)}
     fresh = {r.key for r in recs}
-    store.drop_predictions([r.key for r in _predicted_here(store, model.key)
-                            if r.variant.name in names and r.key not in fresh])  # fmt: skip
+    store.drop_predictions(
+        [r.key for r in _predicted_here(store, model.key) if r.variant.name in names and r.key not in fresh]
+    )
     return written
 
 

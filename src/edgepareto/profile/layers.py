@@ -64,10 +64,17 @@ class LayerTime:
         act, wt = layer_bytes(self.layer, self.precision)
         ms = self.op.ms
         return {
-            "layer": self.layer.name, "kind": self.layer.kind, "op_type": self.op.op_type, "op_name": self.op.name,
-            "ms": ms, "macs": self.layer.macs, "params": self.layer.params_folded, "activation_bytes": act,
-            "weight_bytes": wt, "gmacs_per_s": self.layer.macs / (ms * 1e6) if ms else None,
-        }  # fmt: skip
+            "layer": self.layer.name,
+            "kind": self.layer.kind,
+            "op_type": self.op.op_type,
+            "op_name": self.op.name,
+            "ms": ms,
+            "macs": self.layer.macs,
+            "params": self.layer.params_folded,
+            "activation_bytes": act,
+            "weight_bytes": wt,
+            "gmacs_per_s": self.layer.macs / (ms * 1e6) if ms else None,
+        }
 
 
 @dataclass(frozen=True)

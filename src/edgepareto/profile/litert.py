@@ -81,8 +81,10 @@ def log_ops_of(text: str, path: str | Path) -> tuple[OpTime, ...]:
     _check_log_size(text, path)
     found = litert_ops(path)
     if len(found) != len(timed) or any(a.op_type != b.op_type for a, b in zip(timed, found, strict=False)):
-        i = next((i for i, (a, b) in enumerate(zip(timed, found, strict=False)) if a.op_type != b.op_type),
-                 min(len(timed), len(found)))  # fmt: skip
+        i = next(
+            (i for i, (a, b) in enumerate(zip(timed, found, strict=False)) if a.op_type != b.op_type),
+            min(len(timed), len(found)),
+        )
         got = timed[i].op_type if i < len(timed) else "nothing"
         want = found[i].op_type if i < len(found) else "nothing"
         raise ModelFileError(

@@ -149,8 +149,10 @@ def profile_onnx(
     if threads < 1 or runs < 1 or warmup < 0:
         raise ConfigError(f"threads and runs must be >= 1 and warmup >= 0, got {threads}, {runs}, {warmup}")
     if runs > MAX_RUNS:
-        raise ConfigError(f"profile takes at most {MAX_RUNS:,} runs (the profiler's file grows with each), "
-                          f"got {runs:,}; pass --runs {MAX_RUNS} or fewer")  # fmt: skip
+        raise ConfigError(
+            f"profile takes at most {MAX_RUNS:,} runs (the profiler's file grows with each), "
+            f"got {runs:,}; pass --runs {MAX_RUNS} or fewer"
+        )
     if not 0.0 <= spacing_s <= 10.0:  # also refuses NaN
         raise ConfigError(f"spacing_s must be in [0, 10] seconds, got {spacing_s}")
     path = Path(path)

@@ -69,27 +69,48 @@ def _graph_layers(path: Path) -> CostReport:
 
 
 def _ops(
-    path: Path, engine: str, threads: int, cpus: list[int], runs: int, log_text: str | None, spacing_s: float,
+    path: Path,
+    engine: str,
+    threads: int,
+    cpus: list[int],
+    runs: int,
+    log_text: str | None,
+    spacing_s: float,
     unprofiled: bool,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     if log_text is not None:  # checked against the file: its size, operators and their output shapes
-        return {"ops": log_ops_of(log_text, path),
-                "times_from": "benchmark_model --enable_op_profiling log (its Run Order)"}  # fmt: skip
+        return {
+            "ops": log_ops_of(log_text, path),
+            "times_from": "benchmark_model --enable_op_profiling log (its Run Order)",
+        }
     if engine == "onnxruntime":
-        prof = profile_onnx(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s,
-                            unprofiled=unprofiled)  # fmt: skip
-        return {"ops": prof.ops, "times_from": f"{prof.engine_version} session profiler (median span per node: "
-                "its kernel and the executor's dispatch before it)",
-                "kernel_sum_ms": sum(prof.kernel_ms), "profiler_runs": runs, "profiler_spacing_s": spacing_s,
-                "profiler_run_median_ms": statistics.median(prof.run_ms),
-                "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms),
-                "interleaved": _interleaved(prof.unprofiled_ms)}  # fmt: skip
-    prof = profile_converted(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s)
-    return {"ops": prof.ops, "times_from": f"ONNX Runtime on a tf2onnx conversion of {path.name} "
-            f"({prof.engine_version} session profiler, median span per node)", "times_engine": "onnxruntime",
-            "kernel_sum_ms": sum(prof.kernel_ms), "profiler_runs": runs, "profiler_spacing_s": spacing_s,
+        prof = profile_onnx(
+            path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s, unprofiled=unprofiled
+        )
+        return {
+            "ops": prof.ops,
+            "times_from": f"{prof.engine_version} session profiler (median span per node: "
+            "its kernel and the executor's dispatch before it)",
+            "kernel_sum_ms": sum(prof.kernel_ms),
+            "profiler_runs": runs,
+            "profiler_spacing_s": spacing_s,
             "profiler_run_median_ms": statistics.median(prof.run_ms),
-            "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms), "note": CONVERTED_NOTE}  # fmt: skip
+            "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms),
+            "interleaved": _interleaved(prof.unprofiled_ms),
+        }
+    prof = profile_converted(path, threads=threads, runs=runs, cpus=cpus or None, spacing_s=spacing_s)
+    return {
+        "ops": prof.ops,
+        "times_from": f"ONNX Runtime on a tf2onnx conversion of {path.name} "
+        f"({prof.engine_version} session profiler, median span per node)",
+        "times_engine": "onnxruntime",
+        "kernel_sum_ms": sum(prof.kernel_ms),
+        "profiler_runs": runs,
+        "profiler_spacing_s": spacing_s,
+        "profiler_run_median_ms": statistics.median(prof.run_ms),
+        "profiler_run_cpu_median_ms": statistics.median(prof.run_cpu_ms),
+        "note": CONVERTED_NOTE,
+    }
 
 
 def _interleaved(times: tuple[float, ...]) -> dict[str, Any] | None:
@@ -130,8 +151,10 @@ def profile_file(
         raise ConfigError(f"profile runs {', '.join(ENGINES)}, not {engine!r}; pass --engine onnxruntime or litert")
     path = Path(path)
     if not path.is_file():  # the name alone would pick a cost model: the times must be of this very file
-        raise ModelFileError(f"{path}: model file not found; pass the file to profile (with --log: the .tflite "
-                             "file the log was measured on)")  # fmt: skip
+        raise ModelFileError(
+            f"{path}: model file not found; pass the file to profile (with --log: the .tflite "
+            "file the log was measured on)"
+        )
     if log_text is not None and path.suffix.lower() != ".tflite":
         raise ModelFileError(f"{path}: a benchmark_model log is of a .tflite file; pass the .tflite it ran")
     variant = _variant(path)
@@ -141,8 +164,17 @@ def profile_file(
     prof = _mapped(path, ops, variant)
     whole = _bench(path, engine, threads, pinned) if bench and log_text is None else None
     cpu = got.get("profiler_run_cpu_median_ms")
-    return {"file": str(path), "variant": variant.name, "engine": engine, "threads": threads, "cpus": pinned,
-            **got, **prof.to_json(), "bench": whole, "layer_sum_vs_bench": _agreement(prof, whole),
-            "layer_sum_vs_interleaved": _agreement(prof, got.get("interleaved")),
-            "layer_sum_vs_run_cpu": prof.total_ms / cpu - 1 if cpu and prof.total_ms else None,
-            "source": "measured"}  # fmt: skip
+    return {
+        "file": str(path),
+        "variant": variant.name,
+        "engine": engine,
+        "threads": threads,
+        "cpus": pinned,
+        **got,
+        **prof.to_json(),
+        "bench": whole,
+        "layer_sum_vs_bench": _agreement(prof, whole),
+        "layer_sum_vs_interleaved": _agreement(prof, got.get("interleaved")),
+        "layer_sum_vs_run_cpu": prof.total_ms / cpu - 1 if cpu and prof.total_ms else None,
+        "source": "measured",
+    }

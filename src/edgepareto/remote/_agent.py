@@ -134,9 +134,12 @@ def benchmark(request: dict) -> dict:
     if not argv or not os.path.isabs(argv[0]):
         return {"ok": False, "kind": "usage", "error": "benchmark: argv[0] must be the tool's absolute path"}
     if not os.path.isfile(argv[0]) or not os.access(argv[0], os.X_OK):
-        return {"ok": False, "kind": "measure",
-                "error": f"benchmark_model {argv[0]} not found or not executable on the board; fix "
-                         f"benchmark_model in the inventory"}  # fmt: skip
+        return {
+            "ok": False,
+            "kind": "measure",
+            "error": f"benchmark_model {argv[0]} not found or not executable on the board; fix "
+            f"benchmark_model in the inventory",
+        }
     cpus = [int(c) for c in request.get("cpus") or []]
     timeout = float(request.get("timeout_s", 3600))
     preexec = None
@@ -171,15 +174,20 @@ def benchmark(request: dict) -> dict:
                 try:
                     out, err = proc.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
-                    return {"ok": False, "kind": "measure",
-                            "error": f"benchmark_model did not finish within {timeout:.0f} s"}  # fmt: skip
+                    return {
+                        "ok": False,
+                        "kind": "measure",
+                        "error": f"benchmark_model did not finish within {timeout:.0f} s",
+                    }
         except OSError as exc:
             return {"ok": False, "kind": "measure", "error": f"cannot run {argv[0]}: {exc.strerror}"}
     finally:
         lock.close()
     log = out + ("\n" + err if err else "")
-    return {"ok": True, "result": {"log": log[-200000:], "returncode": proc.returncode, "argv": argv,
-                                   "pinning": pinning, "cpus": cpus}}  # fmt: skip
+    return {
+        "ok": True,
+        "result": {"log": log[-200000:], "returncode": proc.returncode, "argv": argv, "pinning": pinning, "cpus": cpus},
+    }
 
 
 def _measure_locked(request: dict, timeout: float) -> dict:

@@ -304,8 +304,14 @@ class RemoteBoard:
         if not reply.get("ok"):
             kind = "timeout" if "did not finish" in str(reply.get("error")) else "crash"
             return Measurement.failed(f"on board {self.board.name}: {reply.get('error')}", kind, **context)
-        return imported_measurement(reply["result"], board=self.board.name, model=str(local), cluster=cluster,
-                                    device=fp.to_json(), protocol=protocol)  # fmt: skip
+        return imported_measurement(
+            reply["result"],
+            board=self.board.name,
+            model=str(local),
+            cluster=cluster,
+            device=fp.to_json(),
+            protocol=protocol,
+        )
 
 
 def describe(board: Board, *, fetch: bool = True, accept_new_host_key: bool = False) -> dict[str, Any]:

@@ -94,8 +94,15 @@ def _failed(job: Job, exc: Exception) -> Any:
     from edgepareto.bench.protocol import Measurement
 
     proto = job.protocol.to_json() if job.protocol is not None else {}
-    return Measurement.failed(str(exc), "config", model=str(job.artifact), engine=job.engine, threads=job.threads,
-                              cluster=job.cluster, protocol=proto)  # fmt: skip
+    return Measurement.failed(
+        str(exc),
+        "config",
+        model=str(job.artifact),
+        engine=job.engine,
+        threads=job.threads,
+        cluster=job.cluster,
+        protocol=proto,
+    )
 
 
 def _worker(

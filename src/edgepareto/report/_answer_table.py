@@ -26,9 +26,15 @@ def answer_table(fronts: list[dict[str, Any]], *, markdown: bool = False) -> str
     """One device's Pareto-optimal variants, one block of rows per study: variant, ms, top-1, MB, each tagged."""
     cols = ["variant", "ms", "top-1 %", "MB"]
     if markdown:
-        rows = [[f"{r['label']}{' *' if r.get('stand_in') else ''}", f["dataset"],
-                 *(_tagged(r, m)[1] for m in ("latency_ms", "top1", "size_mb"))]
-                for f in fronts for r in f["rows"]]  # fmt: skip
+        rows = [
+            [
+                f"{r['label']}{' *' if r.get('stand_in') else ''}",
+                f["dataset"],
+                *(_tagged(r, m)[1] for m in ("latency_ms", "top1", "size_mb")),
+            ]
+            for f in fronts
+            for r in f["rows"]
+        ]
         return md_table(["variant", "top-1 on", *cols[1:]], rows)
     body = []
     for f in fronts:

@@ -45,8 +45,11 @@ def your_models(store: Store, records: list[MeasurementRecord], *, accept_noisy:
             if pts:
                 paired = paired_for(store, pts)  # top-1 compared on the same images where both kept predictions
                 answers.append({"device": d, "dataset": ds, **recommend(pts, budget, top=3, paired=paired)})
-    published = {r.variant.name: r.value for r in records if r.source == "published" and r.metric == "top1"
-                 and r.dataset == PUBLISHED_DATASET}  # fmt: skip
+    published = {
+        r.variant.name: r.value
+        for r in records
+        if r.source == "published" and r.metric == "top1" and r.dataset == PUBLISHED_DATASET
+    }
     return {"files": _file_rows(given, mine, devices, published), "budget": budget.__dict__, "budget_basis": basis,
             "devices": devices, "answers": answers}  # fmt: skip
 
@@ -84,8 +87,10 @@ def _marks(r: MeasurementRecord) -> list[str]:
     marks = ["NOISY" if r.status == "noisy" else ""]
     delegation = (r.record or {}).get("delegation") if isinstance(r.record, dict) else None
     if isinstance(delegation, dict) and delegation.get("full") is False:
-        marks.append(f"partly delegated: {delegation.get('taken')} of {delegation.get('nodes')} nodes on "
-                     f"{delegation.get('path')}")  # fmt: skip
+        marks.append(
+            f"partly delegated: {delegation.get('taken')} of {delegation.get('nodes')} nodes on "
+            f"{delegation.get('path')}"
+        )
     return [m for m in marks if m]
 
 
@@ -104,8 +109,10 @@ def pareto_answer(studies: list[dict[str, Any]], devices: list[str]) -> dict[str
             device = _device_of(view, devices)
             per.setdefault(device, []).append({"view": view, "device": device, "dataset": study["dataset"],
                                                "description": study["description"], "rows": rows})  # fmt: skip
-    return {"devices": [{"device": d, "fronts": fronts} for d, fronts in per.items()],
-            "finding": _finding(studies, devices)}  # fmt: skip
+    return {
+        "devices": [{"device": d, "fronts": fronts} for d, fronts in per.items()],
+        "finding": _finding(studies, devices),
+    }
 
 
 def _device_of(view: str, devices: list[str]) -> str:
@@ -117,8 +124,13 @@ def _device_of(view: str, devices: list[str]) -> str:
 
 def _answer_row(entry: dict[str, Any]) -> dict[str, Any]:
     keep = ("latency_ms", "latency_ms_ci", "top1", "top1_ci", "size_mb")
-    return {"label": entry["label"], "variant": entry["variant"], "stand_in": entry.get("stand_in"),
-            "sources": dict(entry["sources"]), **{k: entry[k] for k in keep if k in entry}}  # fmt: skip
+    return {
+        "label": entry["label"],
+        "variant": entry["variant"],
+        "stand_in": entry.get("stand_in"),
+        "sources": dict(entry["sources"]),
+        **{k: entry[k] for k in keep if k in entry},
+    }
 
 
 def _finding(studies: list[dict[str, Any]], devices: list[str]) -> str:
@@ -132,8 +144,12 @@ def _finding(studies: list[dict[str, Any]], devices: list[str]) -> str:
         if s["moves"]:
             more = len(s["moves"]) - 2
             tail = f" (and {more} more such moves)" if more > 0 else ""
-            return (f"What differs between devices ({s['dataset']}): the Pareto front moves with the hardware: "
-                    + "; ".join(s["moves"][:2]) + tail + ".")  # fmt: skip
+            return (
+                f"What differs between devices ({s['dataset']}): the Pareto front moves with the hardware: "
+                + "; ".join(s["moves"][:2])
+                + tail
+                + "."
+            )
     return "The same variants are Pareto-optimal on every device compared: the front does not move here."
 
 

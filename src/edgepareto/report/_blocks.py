@@ -176,8 +176,10 @@ def _html_block(b: Block, out_dir: Path) -> str | None:
         return "<ul>" + "".join(f"<li>{esc(m)}</li>" for m in b.items) + "</ul>"
     if isinstance(b, Figure):
         data = base64.b64encode((out_dir / b.png).read_bytes()).decode()
-        return (f"<figure><img alt='{esc(b.alt)}' src='data:image/png;base64,{data}'>"
-                f"<figcaption>{esc(b.caption)} (<a href='{esc(b.svg)}'>SVG</a>)</figcaption></figure>")  # fmt: skip
+        return (
+            f"<figure><img alt='{esc(b.alt)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{esc(b.caption)} (<a href='{esc(b.svg)}'>SVG</a>)</figcaption></figure>"
+        )
     assert isinstance(b, Raw), b
     return b.html
 
@@ -201,8 +203,10 @@ def _md_block(b: Block) -> str | None:
 def html_page(title: str, blocks: Sequence[Block], out_dir: Path) -> str:
     """A self-contained page, one block a line; PNGs are read from ``out_dir`` and embedded."""
     parts = (_html_block(b, out_dir) for b in blocks if getattr(b, "only", None) != "md")
-    head = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>\n"
-            f"<style>{CSS}</style></head><body>\n<h1>{esc(title)}</h1>")  # fmt: skip
+    head = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>\n"
+        f"<style>{CSS}</style></head><body>\n<h1>{esc(title)}</h1>"
+    )
     return "\n".join([head, *(p for p in parts if p is not None), "</body></html>\n"])
 
 

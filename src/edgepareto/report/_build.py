@@ -116,8 +116,11 @@ def _training(records: list[MeasurementRecord], ds: str) -> dict[str, Any] | Non
                      "train_seconds": (r.record or {}).get("train_seconds"), "points_from_published": gap})  # fmt: skip
     if not rows:
         return None
-    return {"schedules": sorted(schedules), "published": published[1] if published else None,
-            "rows": sorted(rows, key=lambda x: x["variant"])}  # fmt: skip
+    return {
+        "schedules": sorted(schedules),
+        "published": published[1] if published else None,
+        "rows": sorted(rows, key=lambda x: x["variant"]),
+    }
 
 
 def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir: Path) -> dict[str, Any]:
@@ -129,9 +132,13 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
         mem = analyse_front(mem_pts, MEM)
         srcs = sorted({s for p in mem_pts for s in p.sources().values()})
         png, svg = plot_tradeoff(
-            mem, "size_mb", "top1", f"Memory vs top-1 on {ds}", out_dir / f"memory-{_slug(ds)}",
+            mem,
+            "size_mb",
+            "top1",
+            f"Memory vs top-1 on {ds}",
+            out_dir / f"memory-{_slug(ds)}",
             subtitle=f"hardware-independent; sources: {', '.join(srcs)}",
-        )  # fmt: skip
+        )
         study["memory"] = [_entry_row(e) for e in mem]
         plots.append({"kind": "memory", "title": f"Memory vs top-1 ({ds})", "png": png.name, "svg": svg.name})
     views = _views(records, ds)
@@ -145,9 +152,13 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
         entries = analyse_front(pts, LAT)
         srcs = sorted({f"{m}: {s}" for p in pts for m, s in p.sources().items() if m in ("latency_ms", "top1")})
         png, svg = plot_tradeoff(
-            entries, "latency_ms", "top1", f"{view}: latency vs top-1 on {ds}",
-            out_dir / f"latency-{_slug(ds)}-{_slug(view)}", subtitle="; ".join(srcs),
-        )  # fmt: skip
+            entries,
+            "latency_ms",
+            "top1",
+            f"{view}: latency vs top-1 on {ds}",
+            out_dir / f"latency-{_slug(ds)}-{_slug(view)}",
+            subtitle="; ".join(srcs),
+        )
         plots.append({"kind": "latency", "device": view, "title": view, "png": png.name, "svg": svg.name})
         study["devices"][view] = [_entry_row(e) for e in entries]
         # One name per file across views: the same file (or published variant) compared wherever it was timed.
@@ -162,12 +173,18 @@ def _study(records: list[MeasurementRecord], ds: str, description: str, out_dir:
     if training := _training(records, ds):
         study["training"] = training
     study.update(
-        sizes=_size_rows(records, {p.variant.name for pts in views.values() for p in pts}), plots=plots,
-        resolution=main_res, speedups=speedup_tables(latency_map).to_json(),
-        fps_table=[{"device": d, "alpha": a, "precision": p, "latency_ms": v, "fps": 1000.0 / v}
-                   for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))],
-        cross_device=diff, moves=moves(diff), recommendations=recs_by_view,
-    )  # fmt: skip
+        sizes=_size_rows(records, {p.variant.name for pts in views.values() for p in pts}),
+        plots=plots,
+        resolution=main_res,
+        speedups=speedup_tables(latency_map).to_json(),
+        fps_table=[
+            {"device": d, "alpha": a, "precision": p, "latency_ms": v, "fps": 1000.0 / v}
+            for (d, a, p), v in sorted(latency_map.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2]))
+        ],
+        cross_device=diff,
+        moves=moves(diff),
+        recommendations=recs_by_view,
+    )
     if left_out:
         study["alpha_tables_note"] = (
             "left out of the alpha-indexed tables (not MobileNet v1: no width multiplier alpha to index by): "
@@ -213,8 +230,14 @@ def _size_rows(records: list[MeasurementRecord], variants: set[str]) -> list[dic
     rows = []
     for name in sorted(by):
         m, p = by[name].get("measured"), by[name].get("published")
-        rows.append({"variant": name, "measured_bytes": m, "published_bytes": p,
-                     "measured_over_published": None if not (m and p) else m / p})  # fmt: skip
+        rows.append(
+            {
+                "variant": name,
+                "measured_bytes": m,
+                "published_bytes": p,
+                "measured_over_published": None if not (m and p) else m / p,
+            }
+        )
     return rows
 
 
@@ -271,8 +294,10 @@ def latency_notes(record: dict[str, Any]) -> list[str]:
     kernel = record.get("delegation") or {}
     if kernel and not kernel.get("full", True):
         left = ", ".join(f"{n} {op}" for op, n in sorted((kernel.get("leftover") or {}).items()))
-        notes.append(f"partly delegated ({kernel.get('taken')}/{kernel.get('nodes')} nodes; {left} on "
-                     f"{kernel.get('leftover_on')})")  # fmt: skip
+        notes.append(
+            f"partly delegated ({kernel.get('taken')}/{kernel.get('nodes')} nodes; {left} on "
+            f"{kernel.get('leftover_on')})"
+        )
     if record.get("noisy"):
         notes.append("noisy (CPU shared while timing)")
     if len(record.get("modes") or []) > 1:

@@ -43,8 +43,9 @@ def unavailable_reasons(records: list[MeasurementRecord]) -> dict[str, str]:
     return out
 
 
-def energy_section(views: dict[str, list[Point]], records: list[MeasurementRecord], ds: str, out_dir: Path,
-                   resolution: int | None) -> dict[str, Any] | None:  # fmt: skip
+def energy_section(
+    views: dict[str, list[Point]], records: list[MeasurementRecord], ds: str, out_dir: Path, resolution: int | None
+) -> dict[str, Any] | None:
     """Fronts, plots and the inferences-per-joule table for the views whose points carry a measured energy."""
     measured = {v: [p for p in pts if "energy_mj" in p.metrics] for v, pts in views.items()}
     measured = {v: pts for v, pts in measured.items() if pts}
@@ -54,24 +55,46 @@ def energy_section(views: dict[str, list[Point]], records: list[MeasurementRecor
     section: dict[str, Any] = {"devices": {}, "plots": [], "table": [], "unavailable": reasons}
     for view, pts in measured.items():
         entries = analyse_front(pts, ENERGY)
-        png, svg = plot_tradeoff(entries, "energy_mj", "top1", f"{view}: energy per inference vs top-1 on {ds}",
-                                 out_dir / f"energy-{_slug(ds)}-{_slug(view)}",
-                                 subtitle="energy above idle, measured by the device's power sensor")  # fmt: skip
-        section["plots"].append({"kind": "energy", "device": view, "title": f"{view} (energy)", "png": png.name,
-                                 "svg": svg.name})  # fmt: skip
+        png, svg = plot_tradeoff(
+            entries,
+            "energy_mj",
+            "top1",
+            f"{view}: energy per inference vs top-1 on {ds}",
+            out_dir / f"energy-{_slug(ds)}-{_slug(view)}",
+            subtitle="energy above idle, measured by the device's power sensor",
+        )
+        section["plots"].append(
+            {"kind": "energy", "device": view, "title": f"{view} (energy)", "png": png.name, "svg": svg.name}
+        )
         section["devices"][view] = [_row(e) for e in entries]
-        section["table"] += [{"device": view, "alpha": p.variant.alpha, "precision": str(p.variant.precision),
-                              "inferences_per_j": p.value("inferences_per_j"), "energy_mj": p.value("energy_mj")}
-                             for p in pts if resolution is None or p.variant.resolution == resolution]  # fmt: skip
+        section["table"] += [
+            {
+                "device": view,
+                "alpha": p.variant.alpha,
+                "precision": str(p.variant.precision),
+                "inferences_per_j": p.value("inferences_per_j"),
+                "energy_mj": p.value("energy_mj"),
+            }
+            for p in pts
+            if resolution is None or p.variant.resolution == resolution
+        ]
     return section
 
 
 def _front_rows(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     cols = ["variant", "engine", "mJ per inference [95% CI]", "inferences per J", "top-1 %", "sensor", "status"]
-    out = [[r["label"] + (" ★" if r["on_front"] else ""), r["engine"] or "–",
+    out = [
+        [
+            r["label"] + (" ★" if r["on_front"] else ""),
+            r["engine"] or "–",
             f"{r['energy_mj']:.4g} [{r['energy_mj_ci'][0]:.4g}, {r['energy_mj_ci'][1]:.4g}]",
-            f"{r['inferences_per_j']:.4g}", f"{r['top1']:.4g}", r["sensor"] or "–", r["status"]]
-           for r in rows]  # fmt: skip
+            f"{r['inferences_per_j']:.4g}",
+            f"{r['top1']:.4g}",
+            r["sensor"] or "–",
+            r["status"],
+        ]
+        for r in rows
+    ]
     return cols, out
 
 
@@ -97,9 +120,11 @@ def alpha_grid(table: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str
     return cols, rows
 
 
-NOTE = ("Energy per inference is the energy the runs add above the idle power sampled just before them "
-        "(window energy − idle power × window time, over the runs), from the device's own sensor; a sensor that "
-        "updates fewer than 20 times inside the window is refused, not reported (README: Energy).")  # fmt: skip
+NOTE = (
+    "Energy per inference is the energy the runs add above the idle power sampled just before them "
+    "(window energy − idle power × window time, over the runs), from the device's own sensor; a sensor that "
+    "updates fewer than 20 times inside the window is refused, not reported (README: Energy)."
+)
 
 
 def energy_blocks(section: dict[str, Any] | None) -> list[tuple[str, Any]]:

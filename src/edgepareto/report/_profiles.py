@@ -60,10 +60,17 @@ class SavedProfile:
         cpus = doc.get("cpus") or []
         if not isinstance(cpus, list):
             raise ConfigError(f"cpus must be a list of CPU numbers, got {cpus!r}")
-        return cls(variant=doc["variant"], by_kind_ms=dict(doc["by_kind_ms"]), total_ms=doc.get("total_ms"),
-                   engine=doc.get("engine", "?"), cpus=tuple(cpus), times_from=doc.get("times_from") or "",
-                   bench_ms=_bench_ms(doc.get("bench")), layer_sum_vs_bench=doc.get("layer_sum_vs_bench"),
-                   source=doc.get("source", "measured"))  # fmt: skip
+        return cls(
+            variant=doc["variant"],
+            by_kind_ms=dict(doc["by_kind_ms"]),
+            total_ms=doc.get("total_ms"),
+            engine=doc.get("engine", "?"),
+            cpus=tuple(cpus),
+            times_from=doc.get("times_from") or "",
+            bench_ms=_bench_ms(doc.get("bench")),
+            layer_sum_vs_bench=doc.get("layer_sum_vs_bench"),
+            source=doc.get("source", "measured"),
+        )
 
     @property
     def timed(self) -> bool:
@@ -122,12 +129,24 @@ def profile_section(docs: Sequence[SavedProfile | dict[str, Any]], out_dir: Path
     for p in timed:
         total = float(p.total_ms or 0.0)
         ms = {k: float(p.by_kind_ms.get(k) or 0.0) for k in KINDS}
-        rows.append({"label": p.label, "times_from": p.times_from, "total_ms": total, "ms": ms,
-                     "share": {k: v / total for k, v in ms.items()}, "bench_ms": p.bench_ms,
-                     "sum_vs_bench": p.layer_sum_vs_bench, "source": p.source})  # fmt: skip
+        rows.append(
+            {
+                "label": p.label,
+                "times_from": p.times_from,
+                "total_ms": total,
+                "ms": ms,
+                "share": {k: v / total for k, v in ms.items()},
+                "bench_ms": p.bench_ms,
+                "sum_vs_bench": p.layer_sum_vs_bench,
+                "source": p.source,
+            }
+        )
     sources = sorted({r["times_from"] for r in rows if r["times_from"]})
     bars = [{"variant": p.variant, "label": p.label, "by_kind_ms": dict(p.by_kind_ms)} for p in timed]
-    png, svg = plot_time_by_kind(bars, out_dir / "where-the-time-goes",
-                                 title="Where the time goes (sum of per-layer times)",
-                                 subtitle="; ".join(sources) or "measured")  # fmt: skip
+    png, svg = plot_time_by_kind(
+        bars,
+        out_dir / "where-the-time-goes",
+        title="Where the time goes (sum of per-layer times)",
+        subtitle="; ".join(sources) or "measured",
+    )
     return {"rows": rows, "png": png.name, "svg": svg.name}

@@ -118,8 +118,14 @@ def _draw_groups(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
         if nx - ny < 0:  # of the two normals, the one pointing right and down
             nx, ny = -nx, -ny
         anchor = frame.from_axes(center[0] + nx * (b + 0.012), center[1] + ny * (b + 0.012))
-        ax.annotate(tag.strip(), anchor, ha="left" if nx > 0.5 else "center",
-                    va="top" if ny < -0.5 else "center", fontsize=8, color="#333333")  # fmt: skip
+        ax.annotate(
+            tag.strip(),
+            anchor,
+            ha="left" if nx > 0.5 else "center",
+            va="top" if ny < -0.5 else "center",
+            fontsize=8,
+            color="#333333",
+        )
 
 
 def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, x_metric: str, y_metric: str) -> None:
@@ -133,22 +139,48 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
             st = replace(st, marker=markers[e.point.variant.family], label="")
         xm, ym = e.point.metrics[x_metric], e.point.metrics[y_metric]
         if xm.high > xm.low or ym.high > ym.low:
-            ax.errorbar(xs[i], ys[i], xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],
-                        yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],
-                        fmt="none", ecolor="#888888", elinewidth=0.8, capsize=2, zorder=2)  # fmt: skip
+            ax.errorbar(
+                xs[i],
+                ys[i],
+                xerr=[[xs[i] - xm.low], [xm.high - xs[i]]],
+                yerr=[[ys[i] - ym.low], [ym.high - ys[i]]],
+                fmt="none",
+                ecolor="#888888",
+                elinewidth=0.8,
+                capsize=2,
+                zorder=2,
+            )
         label = st.label if st.label and st.label not in seen else None
         seen.add(st.label)
         if "predicted" in (e.point.sources().get(m) for m in (x_metric, y_metric)):
             # predicted: hollow, its interval drawn as the error bar above
-            ax.scatter(xs[i], ys[i], marker=st.marker, facecolors="none", edgecolors=st.color, s=42, zorder=3,
-                       label=label, linewidths=1.2)  # fmt: skip
+            ax.scatter(
+                xs[i],
+                ys[i],
+                marker=st.marker,
+                facecolors="none",
+                edgecolors=st.color,
+                s=42,
+                zorder=3,
+                label=label,
+                linewidths=1.2,
+            )
         else:
             ax.scatter(xs[i], ys[i], marker=st.marker, color=st.color, s=42, zorder=3, label=label, linewidths=1.6)
         if e.status == TOO_CLOSE:
             ax.scatter(xs[i], ys[i], marker="o", s=170, facecolors="none", edgecolors="#777777", zorder=3)
         if e.point.stand_in and x_metric == "latency_ms":
-            ax.scatter(xs[i], ys[i], marker="s", s=120, facecolors="none", edgecolors="#d62728", linewidths=0.9,
-                       linestyle=":", zorder=3)  # fmt: skip
+            ax.scatter(
+                xs[i],
+                ys[i],
+                marker="s",
+                s=120,
+                facecolors="none",
+                edgecolors="#d62728",
+                linewidths=0.9,
+                linestyle=":",
+                zorder=3,
+            )
         if e.point.noisy:
             ax.scatter(xs[i], ys[i], marker="x", s=110, color="#d62728", linewidths=1.0, zorder=4)
     if markers:
@@ -164,8 +196,16 @@ def _draw_points(ax, pts: Sequence[FrontEntry], xs: np.ndarray, ys: np.ndarray, 
     if any(e.point.noisy for e in pts):
         ax.scatter([], [], marker="x", s=110, color="#d62728", label="noisy latency (--accept-noisy)")
     if x_metric == "latency_ms" and any(e.point.stand_in for e in pts):
-        ax.scatter([], [], marker="s", s=120, facecolors="none", edgecolors="#d62728", linestyle=":",
-                   label="stand-in: latency of a file built here")  # fmt: skip
+        ax.scatter(
+            [],
+            [],
+            marker="s",
+            s=120,
+            facecolors="none",
+            edgecolors="#d62728",
+            linestyle=":",
+            label="stand-in: latency of a file built here",
+        )
 
 
 FAMILY_MARKERS = ("o", "s", "^", "D", "v", "P", "*", "h")

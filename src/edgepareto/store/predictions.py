@@ -65,8 +65,15 @@ class Predictions:
     @classmethod
     def of_result(cls, result: Any, *, key: str, artifact_sha256: str, dataset: str) -> Predictions:
         """From an ``eval.EvalResult`` (its evaluated files, labels and top-k, dataset order)."""
-        return cls(key, artifact_sha256, dataset, _digest(result.preprocessing), tuple(result.files),
-                   np.asarray(result.labels, np.int64), np.asarray(result.topk, np.int64))  # fmt: skip
+        return cls(
+            key,
+            artifact_sha256,
+            dataset,
+            _digest(result.preprocessing),
+            tuple(result.files),
+            np.asarray(result.labels, np.int64),
+            np.asarray(result.topk, np.int64),
+        )
 
     @property
     def n(self) -> int:
@@ -96,8 +103,7 @@ def insert(db: sqlite3.Connection, p: Predictions, created_at: str) -> bool:
 
 def select(db: sqlite3.Connection, keys: list[str] | None = None) -> list[Predictions]:
     """Every stored ``Predictions`` (or those with ``keys``), image lists decoded once each."""
-    sql = ("SELECT p.*, l.digest, l.n, l.files, l.labels FROM predictions p "
-           "JOIN image_lists l ON l.id = p.image_list_id")  # fmt: skip
+    sql = "SELECT p.*, l.digest, l.n, l.files, l.labels FROM predictions p JOIN image_lists l ON l.id = p.image_list_id"
     if keys is not None and not keys:
         return []
     where = "" if keys is None else f" WHERE p.key IN ({', '.join('?' * len(keys))})"
@@ -109,6 +115,9 @@ def select(db: sqlite3.Connection, keys: list[str] | None = None) -> list[Predic
             lists[r["digest"]] = (tuple(json.loads(zlib.decompress(r["files"]))), _unpack(r["labels"], (r["n"],)))
         files, labels = lists[r["digest"]]
         topk = _unpack(r["topk"], (r["n"], r["k"]))
-        out.append(Predictions(r["key"], r["artifact_sha256"], r["dataset"], r["preprocessing"], files, labels, topk,
-                               r["digest"]))  # fmt: skip
+        out.append(
+            Predictions(
+                r["key"], r["artifact_sha256"], r["dataset"], r["preprocessing"], files, labels, topk, r["digest"]
+            )
+        )
     return out

@@ -210,18 +210,35 @@ class MeasurementRecord:
         doc = m.to_json()
         proto = {**m.protocol, "name": m.protocol.get("name") or protocol_name}
         common: dict[str, Any] = {
-            "variant": artifact.variant, "source": "measured", "device": device, "artifact_sha256": artifact.sha256,
-            "engine": m.engine, "engine_version": m.engine_version, "threads": m.threads if m.threads >= 1 else None,
-            "protocol": proto, "record": doc,
-        }  # fmt: skip
+            "variant": artifact.variant,
+            "source": "measured",
+            "device": device,
+            "artifact_sha256": artifact.sha256,
+            "engine": m.engine,
+            "engine_version": m.engine_version,
+            "threads": m.threads if m.threads >= 1 else None,
+            "protocol": proto,
+            "record": doc,
+        }
         if m.status != "ok" or m.median_ms is None:
             err = m.error or "measurement failed without an error message"
             return [cls(metric="latency_ms", value=None, status="failed", error=err, key=key, **common)]
         value = float(m.median_ms)
         lo, hi = _interval(m.ci95_median_ms, value)
         status, notes = noisy_status(value, lo, hi)
-        out = [cls(metric="latency_ms", value=value, ci_low=lo, ci_high=hi, n=m.runs or None, key=key, status=status,
-                   notes=notes, **common)]  # fmt: skip
+        out = [
+            cls(
+                metric="latency_ms",
+                value=value,
+                ci_low=lo,
+                ci_high=hi,
+                n=m.runs or None,
+                key=key,
+                status=status,
+                notes=notes,
+                **common,
+            )
+        ]
         if m.peak_rss_bytes:
             rss = cls.memory_key(key)
             out.append(cls(metric="peak_rss_bytes", value=float(m.peak_rss_bytes), n=1, key=rss, **common))
@@ -241,8 +258,18 @@ class MeasurementRecord:
                  "images": e2e.get("images"), "top_k": e2e.get("top_k")}  # fmt: skip
         what = f"decode + {e2e.get('preset')} preprocessing + invoke + top-{e2e.get('top_k')} per image"
         e2e_key = cls.derived_key(key, "e2e_latency_ms")
-        return [cls(metric="e2e_latency_ms", value=value, ci_low=lo, ci_high=hi, n=e2e.get("runs") or None,
-                    key=e2e_key, notes=what, **{**common, "protocol": proto})]  # fmt: skip
+        return [
+            cls(
+                metric="e2e_latency_ms",
+                value=value,
+                ci_low=lo,
+                ci_high=hi,
+                n=e2e.get("runs") or None,
+                key=e2e_key,
+                notes=what,
+                **{**common, "protocol": proto},
+            )
+        ]
 
     @classmethod
     def _start_up(cls, m: Latency, key: str, common: dict[str, Any]) -> list[MeasurementRecord]:
@@ -254,9 +281,18 @@ class MeasurementRecord:
                 continue
             per = [float(p[metric]) for p in procs if isinstance(p.get(metric), (int, float))]
             lo, hi = (min(per), max(per)) if len(per) > 1 else (None, None)
-            out.append(cls(metric=metric, value=float(value), ci_low=lo, ci_high=hi, n=len(per) or 1,
-                           key=cls.derived_key(key, metric), notes="median over the measuring processes "
-                           "(interval: their range)" if per else None, **common))  # fmt: skip
+            out.append(
+                cls(
+                    metric=metric,
+                    value=float(value),
+                    ci_low=lo,
+                    ci_high=hi,
+                    n=len(per) or 1,
+                    key=cls.derived_key(key, metric),
+                    notes="median over the measuring processes (interval: their range)" if per else None,
+                    **common,
+                )
+            )
         return out
 
     @staticmethod
@@ -290,9 +326,21 @@ class MeasurementRecord:
         for metric in ("top1", "top5"):
             value = 100.0 * getattr(result, metric)
             lo, hi = _interval([None if c is None else 100.0 * c for c in getattr(result, f"ci95_{metric}")], value)
-            out.append(cls(variant=variant, metric=metric, value=value, source="measured", dataset=dataset,
-                           ci_low=lo, ci_high=hi, n=result.n, artifact_sha256=artifact_sha256, key=key(metric),
-                           **extra))  # fmt: skip
+            out.append(
+                cls(
+                    variant=variant,
+                    metric=metric,
+                    value=value,
+                    source="measured",
+                    dataset=dataset,
+                    ci_low=lo,
+                    ci_high=hi,
+                    n=result.n,
+                    artifact_sha256=artifact_sha256,
+                    key=key(metric),
+                    **extra,
+                )
+            )
         return out
 
 

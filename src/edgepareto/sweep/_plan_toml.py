@@ -34,8 +34,12 @@ def plan_toml(plan_name: str, executor: ExecutorChoice, recommend: dict[str, flo
 
 def _executor_toml(choice: ExecutorChoice) -> list[str]:
     """The top-level executor keys that differ from the default (local, no address, no Ray devices)."""
-    keys = {"executor": choice.name if choice.name != "local" else None, "ray_address": choice.address,
-            "shared_paths": choice.shared_paths or None, "ray_devices": list(choice.devices) or None}  # fmt: skip
+    keys = {
+        "executor": choice.name if choice.name != "local" else None,
+        "ray_address": choice.address,
+        "shared_paths": choice.shared_paths or None,
+        "ray_devices": list(choice.devices) or None,
+    }
     return [f"{k} = {_toml_value(v)}" for k, v in keys.items() if v is not None]
 
 

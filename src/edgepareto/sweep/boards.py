@@ -70,8 +70,17 @@ def _jobs(ctx: Context, tasks: list[Task], out: RemoteOutcome) -> list[Job]:
             out.fail(task, str(exc))
             continue
         where = ctx.devices[j.device]
-        jobs.append(Job(where["board"], Path(art.path), protocol=j.protocol_preset(), threads=j.threads,
-                        cluster=where.get("cluster"), engine=j.engine, tag=(task, art)))  # fmt: skip
+        jobs.append(
+            Job(
+                where["board"],
+                Path(art.path),
+                protocol=j.protocol_preset(),
+                threads=j.threads,
+                cluster=where.get("cluster"),
+                engine=j.engine,
+                tag=(task, art),
+            )
+        )
     return jobs
 
 
@@ -108,8 +117,14 @@ def run_remote_tasks(
             on_task(task, seconds, "ok" if ok else "failed", n)
 
     by_name = {b.name: b for b in boards}
-    report = run_farm([by_name[n] for n in sorted({j.board for j in jobs})], jobs, on_result, policy=policy,
-                      accept_new_host_key=accept_new_host_key, on_event=on_event)  # fmt: skip
+    report = run_farm(
+        [by_name[n] for n in sorted({j.board for j in jobs})],
+        jobs,
+        on_result,
+        policy=policy,
+        accept_new_host_key=accept_new_host_key,
+        on_event=on_event,
+    )
     for job, why in report.not_done:
         out.fail(job.tag[0], why)
     return out

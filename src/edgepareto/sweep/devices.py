@@ -135,6 +135,9 @@ def ray_devices(executor: Any, names: tuple[str, ...], wanted: set[str]) -> tupl
         for c in (c for c in clusters if _wanted(c, wanted)):
             name = device_name(fp, c, board=board)
             devices.append(Device(name, "board", {**fp, "cluster": c, "ray_device": board}))
-            where[name] = {"ray_device": board, "cluster": c.get("name") if len(clusters) > 1 else None,
-                           "cpus": c.get("cpus")}  # fmt: skip
+            where[name] = {
+                "ray_device": board,
+                "cluster": c.get("name") if len(clusters) > 1 else None,
+                "cpus": c.get("cpus"),
+            }
     return devices, where

@@ -70,8 +70,14 @@ class Learner:
             return
         self.view.eta(left)
         if self.learnt is None:
-            self.learnt = {"at_s": round(time.monotonic() - self.t0, 1), "remaining_s": round(left, 1),
-                           "variant": progress.variant, "seconds_per_step": progress.seconds_per_step}  # fmt: skip
+            self.learnt = {
+                "at_s": round(time.monotonic() - self.t0, 1),
+                "remaining_s": round(left, 1),
+                "variant": progress.variant,
+                "seconds_per_step": progress.seconds_per_step,
+            }
             self.on_learnt(self.learnt)
-            self.view.say(f"estimate from the first training steps ({progress.seconds_per_step:.2f} s per step of "
-                          f"{progress.variant}): about {left / 60:.1f} min left")  # fmt: skip
+            self.view.say(
+                f"estimate from the first training steps ({progress.seconds_per_step:.2f} s per step of "
+                f"{progress.variant}): about {left / 60:.1f} min left"
+            )

@@ -35,8 +35,12 @@ class EvalJob:
         for rec in ctx.executor.train(self.alpha, ctx.progress):  # here, or a Ray task
             if rec.variant.precision not in self.study.precisions:
                 continue
-            art = ctx.register(Path(rec.artifact), rec.variant, rec.scheme,
-                               fashion_recipe(self.study, self.alpha, rec.variant.precision))  # fmt: skip
+            art = ctx.register(
+                Path(rec.artifact),
+                rec.variant,
+                rec.scheme,
+                fashion_recipe(self.study, self.alpha, rec.variant.precision),
+            )
             recs = accuracy_records(self.study, rec, self.schedule)
             written += ctx.store.add_many([r.with_artifact(art.sha256) for r in recs], run_id=ctx.run_id)
         return written
@@ -62,12 +66,15 @@ def accuracy_records(study: StudyPlan, rec: StudyRecord, schedule: str = "") -> 
     alpha = v.alpha
     doc = rec.to_json()
     return MeasurementRecord.from_accuracy(
-        rec, variant=v, dataset=FASHION_DATASET.name,
+        rec,
+        variant=v,
+        dataset=FASHION_DATASET.name,
         key=lambda metric: accuracy_key(study.name, alpha, v.precision, FASHION_DATASET.name, metric, schedule),
-        engine="litert" if rec.artifact.endswith(".tflite") else None, engine_version=rec.extra.get("engine"),
+        engine="litert" if rec.artifact.endswith(".tflite") else None,
+        engine_version=rec.extra.get("engine"),
         notes="Wilson 95% interval; " + rec.dataset,
         record={k: x for k, x in doc.items() if isinstance(x, (str, int, float, list, dict, type(None)))},
-    )  # fmt: skip
+    )
 
 
 def expand_fashion(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[list[Task], list[Task]]:

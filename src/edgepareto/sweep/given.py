@@ -54,8 +54,12 @@ class Declared:
     @property
     def hints(self) -> dict[str, Any]:
         background = self.outputs == 1001
-        return {"precision": self.precision, "resolution": self.resolution,
-                "num_classes": 1000 if background else self.outputs, "background": background}  # fmt: skip
+        return {
+            "precision": self.precision,
+            "resolution": self.resolution,
+            "num_classes": 1000 if background else self.outputs,
+            "background": background,
+        }
 
 
 def declared(path: str | Path) -> Declared:
@@ -134,8 +138,10 @@ def variant_of_file(path: str | Path) -> Variant:
 
 
 def scheme_of(d: Declared) -> str:
-    return (f"given file: input {d.input_dtype} {d.resolution}x{d.resolution}, {d.outputs} outputs, "
-            f"weights {d.weights}{', quantized operators' if d.quantized else ''}")  # fmt: skip
+    return (
+        f"given file: input {d.input_dtype} {d.resolution}x{d.resolution}, {d.outputs} outputs, "
+        f"weights {d.weights}{', quantized operators' if d.quantized else ''}"
+    )
 
 
 # -- keys: from the file's content, never its path --------------------------------------------
@@ -203,10 +209,16 @@ def adopt(store: Store, path: str | Path, *, variant: Variant | None = None, run
     recipe = given_recipe(sha)
     art = Artifact.from_file(path, v, scheme_of(d), recipe, sha256=sha, origin="given")
     size = MeasurementRecord(
-        variant=v, metric="size_bytes", value=float(art.bytes), source="measured", artifact_sha256=sha, n=1,
-        notes=f"file size of {path.name} ({art.format}; given file)", key=size_key(recipe),
+        variant=v,
+        metric="size_bytes",
+        value=float(art.bytes),
+        source="measured",
+        artifact_sha256=sha,
+        n=1,
+        notes=f"file size of {path.name} ({art.format}; given file)",
+        key=size_key(recipe),
         record={"weight_bytes": art.weight_bytes, "path": art.path, "declared": d.__dict__},
-    )  # fmt: skip
+    )
     store.add_artifact(art, [size], run_id=run_id)  # one transaction: no artifact without its size
     return art
 
@@ -226,14 +238,24 @@ def evaluated_set(ident: dict[str, Any], result: Any) -> EvaluatedSet:
     files, labels = tuple(getattr(result, "files", ()) or ()), getattr(result, "labels", ())
     if files and len(files) == len(labels):
         return EvaluatedSet.of(kind, base, files, labels)
-    return EvaluatedSet(kind, base, int(result.n), max(int(result.classes or 0), 1),
-                        digest({"source": result.source, "subset": result.subset, "n": result.n}, 32))  # fmt: skip
+    return EvaluatedSet(
+        kind,
+        base,
+        int(result.n),
+        max(int(result.classes or 0), 1),
+        digest({"source": result.source, "subset": result.subset, "n": result.n}, 32),
+    )
 
 
 def record_accuracy(
-    store: Store, result: Any, art: Artifact, ident: dict[str, Any], *, run_id: int | None = None,
+    store: Store,
+    result: Any,
+    art: Artifact,
+    ident: dict[str, Any],
+    *,
+    run_id: int | None = None,
     key_of: str | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """top-1/top-5 of one evaluation of ``art``, keyed by the file's content (or ``key_of``: a built file's
     recipe, known before it is built) and what it was evaluated on."""
     evaluated = evaluated_set(ident, result)
@@ -242,11 +264,16 @@ def record_accuracy(
         store.add_dataset(Dataset(name, evaluated.description, evaluated.n, None))
     doc = {**{k: v for k, v in result.to_json().items() if k != "skipped"}, "dataset_identity": evaluated.to_json()}
     recs = MeasurementRecord.from_accuracy(
-        result, variant=art.variant, dataset=name, artifact_sha256=art.sha256,
-        key=lambda metric: accuracy_key_of(key_of or art.sha256, ident, metric), engine=result.engine,
-        engine_version=result.engine_version, notes=f"Wilson 95% interval; {result.subset} of {result.source}",
+        result,
+        variant=art.variant,
+        dataset=name,
+        artifact_sha256=art.sha256,
+        key=lambda metric: accuracy_key_of(key_of or art.sha256, ident, metric),
+        engine=result.engine,
+        engine_version=result.engine_version,
+        notes=f"Wilson 95% interval; {result.subset} of {result.source}",
         record=doc,
-    )  # fmt: skip
+    )
     top1 = next(r.key for r in recs if r.metric == "top1")
     kept = len(getattr(result, "topk", ())) == len(result.files) > 0  # a result without per-image rows keeps none
     preds = Predictions.of_result(result, key=top1, artifact_sha256=art.sha256, dataset=name) if kept else None
@@ -259,8 +286,9 @@ def record_latency(
     """One latency measurement of ``art`` on ``device`` (a failed one replaces nothing that was ok)."""
     key = given_latency_key(art.sha256, m.engine, int(m.threads), device, protocol)
     store.forget_failed(key)
-    return store.add_many(MeasurementRecord.from_latency(m, device=device, artifact=art, key=key,
-                                                         protocol_name=protocol), run_id=run_id)  # fmt: skip
+    return store.add_many(
+        MeasurementRecord.from_latency(m, device=device, artifact=art, key=key, protocol_name=protocol), run_id=run_id
+    )
 
 
 def store_bench(store: Store, m: Any, path: str | Path, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -297,8 +325,15 @@ def store_imported(
     key = digest({"imported_latency_of": art.sha256, "log": sha256_file(Path(log)), "device": device})
     recs = MeasurementRecord.from_latency(m, device=device, artifact=art, key=key, protocol_name="benchmark_model")
     if m.median_ms is None and m.mean_ms is not None and m.status == "ok":  # most benchmark_model logs print avg only
-        recs = [dataclasses.replace(recs[0], value=float(m.mean_ms), status="ok", error=None,
-                                    notes="mean of the log's runs: benchmark_model printed no median")]  # fmt: skip
+        recs = [
+            dataclasses.replace(
+                recs[0],
+                value=float(m.mean_ms),
+                status="ok",
+                error=None,
+                notes="mean of the log's runs: benchmark_model printed no median",
+            )
+        ]
     if found:
         mismatch = "recorded with --force, the log contradicts the file: " + "; ".join(found)
         recs = [dataclasses.replace(r, notes="; ".join(x for x in (r.notes, mismatch) if x)) for r in recs]

@@ -40,8 +40,13 @@ def expand_hosted(study: StudyPlan, devices: list[str], ctx: Context) -> list[Ta
             path = folder / hosted_name(config, p)
             (found if path.is_file() and p in ("fp32", "int8") else missing).append((config, p, path))
         if missing:
-            sub = dataclasses.replace(study, alphas=(config.alpha,), resolutions=(config.resolution,),
-                                      precisions=tuple(m[1] for m in missing), hosted_dir=None)  # fmt: skip
+            sub = dataclasses.replace(
+                study,
+                alphas=(config.alpha,),
+                resolutions=(config.resolution,),
+                precisions=tuple(m[1] for m in missing),
+                hosted_dir=None,
+            )
             built, timed = expand_built(sub, devices, ctx)  # the same recipes, hence keys, as the whole study's
             builds += built + timed
     return [t for f in found for t in _hosted_tasks(study, f[0], f[1], f[2], devices, ctx)] + builds
@@ -64,9 +69,18 @@ def _hosted_tasks(
         top1 = published_top1(config.resolution).get((config.alpha, str(precision)))
         if top1 is None:
             return 0
-        rec = MeasurementRecord(variant=art.variant, metric="top1", value=top1, source="published", dataset=IMAGENET,
-                                n=50000, artifact_sha256=sha, citation=citations()["hosted_models"]["citation"],
-                                notes=f"published top-1 of this very file ({path.name})", key=top1_key)  # fmt: skip
+        rec = MeasurementRecord(
+            variant=art.variant,
+            metric="top1",
+            value=top1,
+            source="published",
+            dataset=IMAGENET,
+            n=50000,
+            artifact_sha256=sha,
+            citation=citations()["hosted_models"]["citation"],
+            notes=f"published top-1 of this very file ({path.name})",
+            key=top1_key,
+        )
         return int(c.store.add(rec, run_id=c.run_id))
 
     ctx.builders[recipe] = record
@@ -75,8 +89,10 @@ def _hosted_tasks(
     published = (config.alpha, str(precision)) in published_top1(config.resolution)  # Google's 16 files
     keys = (size_key(recipe), top1_key) if published else (size_key(recipe),)
     label = f"record Google's {path.name} (size, published top-1)"
-    return [Task("inspect", study.name, label, keys, 0.5, record),
-            *latency_tasks(study, variant, recipe, ["litert"], devices)]  # fmt: skip
+    return [
+        Task("inspect", study.name, label, keys, 0.5, record),
+        *latency_tasks(study, variant, recipe, ["litert"], devices),
+    ]
 
 
 __all__ = ["expand_hosted", "hosted_name"]

@@ -71,8 +71,10 @@ def _operators(rows: Any, model: Path) -> str | None:
     except EdgeParetoError:
         return None
     if types != ops:
-        return f"the log's op table has {sum(types.values())} operators ({_ops(types - ops)} not in the file), " \
-            f"the file {sum(ops.values())} ({_ops(ops - types)} not in the log)"  # fmt: skip
+        return (
+            f"the log's op table has {sum(types.values())} operators ({_ops(types - ops)} not in the file), "
+            f"the file {sum(ops.values())} ({_ops(ops - types)} not in the log)"
+        )
     return None
 
 

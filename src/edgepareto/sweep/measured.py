@@ -49,16 +49,30 @@ class AccuracyJob:
         art = ctx.artifact(self.recipe)
         s = self.study
         data = open_dataset(str(s.dataset), s.data_dir, ground_truth=s.ground_truth)
-        result = evaluate(art.path, data, engine=engine_of_format(self.fmt), preset=s.preprocessing, limit=s.limit,
-                          balanced=s.limit is not None, workers=ctx.executor.workers, chunks=ctx.executor.chunks,
-                          progress=self._progress(ctx))  # fmt: skip
+        result = evaluate(
+            art.path,
+            data,
+            engine=engine_of_format(self.fmt),
+            preset=s.preprocessing,
+            limit=s.limit,
+            balanced=s.limit is not None,
+            workers=ctx.executor.workers,
+            chunks=ctx.executor.chunks,
+            progress=self._progress(ctx),
+        )
         ctx.store.add_dataset(Dataset(self.dataset_name, result.source, result.n))
         keys = dict(zip(("top1", "top5"), self.keys(), strict=True))
         recs = MeasurementRecord.from_accuracy(
-            result, variant=art.variant, dataset=self.dataset_name, key=keys.__getitem__, artifact_sha256=art.sha256,
-            engine=result.engine, engine_version=result.engine_version, notes=f"Wilson 95% interval; {result.subset}",
+            result,
+            variant=art.variant,
+            dataset=self.dataset_name,
+            key=keys.__getitem__,
+            artifact_sha256=art.sha256,
+            engine=result.engine,
+            engine_version=result.engine_version,
+            notes=f"Wilson 95% interval; {result.subset}",
             record={k: v for k, v in result.to_json().items() if k not in ("skipped", "preprocessing")},
-        )  # fmt: skip
+        )
         preds = Predictions.of_result(result, key=keys["top1"], artifact_sha256=art.sha256, dataset=self.dataset_name)
         return int(ctx.store.add_many(recs, run_id=ctx.run_id, predictions=preds))
 
@@ -74,7 +88,10 @@ def expand_measured(study: StudyPlan, devices: list[str], ctx: Context) -> tuple
     fmts = sorted({format_of_engine(e) for e in study.engines})
     out = []
     for task, config in zip(builds, study.configs(), strict=True):
-        jobs = [AccuracyJob(study, Variant.of(config, p), recipe_of(study, config, p, f), f)
-                for p in study.precisions for f in fmts]  # fmt: skip
+        jobs = [
+            AccuracyJob(study, Variant.of(config, p), recipe_of(study, config, p, f), f)
+            for p in study.precisions
+            for f in fmts
+        ]
         out += [task] + [Task("evaluate", study.name, j.label, j.keys(), j.estimate_s(), j) for j in jobs]
     return out, latencies

@@ -69,8 +69,15 @@ def built_eval_tasks(study: StudyPlan) -> list[Task]:
 
 
 def _built_eval_task(study: StudyPlan, name: str, precision: Any, engine: str, recipe: str, images: _Images) -> Task:
-    data = EvalData("imagenet", study.data_dir, study.ground_truth, study.synset_order, limit=study.limit,
-                    balanced=study.balanced, preprocessing=study.preprocessing)  # fmt: skip
+    data = EvalData(
+        "imagenet",
+        study.data_dir,
+        study.ground_truth,
+        study.synset_order,
+        limit=study.limit,
+        balanced=study.balanced,
+        preprocessing=study.preprocessing,
+    )
     ident = accuracy_ident("", data, engine=engine)
     keys = tuple(accuracy_key_of(recipe, ident, m) for m in ("top1", "top5"))
 
@@ -78,9 +85,16 @@ def _built_eval_task(study: StudyPlan, name: str, precision: Any, engine: str, r
         from edgepareto.eval import evaluate
 
         art = ctx.artifact(recipe)
-        result = evaluate(art.path, images(), engine=engine, preset=study.preprocessing, limit=study.limit,
-                          balanced=study.balanced, workers=ctx.executor.workers,
-                          chunks=ctx.executor.chunks)  # fmt: skip
+        result = evaluate(
+            art.path,
+            images(),
+            engine=engine,
+            preset=study.preprocessing,
+            limit=study.limit,
+            balanced=study.balanced,
+            workers=ctx.executor.workers,
+            chunks=ctx.executor.chunks,
+        )
         return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id, key_of=recipe)
 
     return Task("eval", study.name, f"eval {name}.{precision} ({engine}) on {study.data_dir}", keys, 10.0, run)
@@ -141,8 +155,16 @@ def _inspect_task(study: StudyPlan, f: GivenFile) -> Task:
 
 
 def _ident(study: StudyPlan, f: GivenFile) -> dict[str, Any]:
-    data = EvalData(str(study.dataset), study.data_dir, study.ground_truth, study.synset_order, study.labels,
-                    study.limit, study.balanced, study.options.get("preprocessing"))  # fmt: skip
+    data = EvalData(
+        str(study.dataset),
+        study.data_dir,
+        study.ground_truth,
+        study.synset_order,
+        study.labels,
+        study.limit,
+        study.balanced,
+        study.options.get("preprocessing"),
+    )
     return accuracy_ident(f.path, data, engine=f.engine)
 
 
@@ -156,11 +178,17 @@ def _eval_task(study: StudyPlan, f: GivenFile, images: _Images) -> Task:
         art = ctx.artifact(f.recipe)
         companions, chunks = images.sharing(f)
         result = evaluate(
-            art.path, images(), engine=f.engine, preset=study.options.get("preprocessing"),
-            limit=study.limit, balanced=study.balanced, labels=study.labels if study.dataset != "folder" else None,
+            art.path,
+            images(),
+            engine=f.engine,
+            preset=study.options.get("preprocessing"),
+            limit=study.limit,
+            balanced=study.balanced,
+            labels=study.labels if study.dataset != "folder" else None,
             progress=(lambda done, total: say(f"{done}/{total} images")) if (say := ctx.progress) else None,
-            companions=companions, chunks=chunks,
-        )  # fmt: skip
+            companions=companions,
+            chunks=chunks,
+        )
         images.filled.update(c.pixel_key for c in (*companions, images.spec(f)) if c is not None)
         return record_accuracy(ctx.store, result, art, ident, run_id=ctx.run_id)
 
@@ -193,8 +221,9 @@ class _Images:
 
         if f.sha256 not in self.specs:
             try:
-                self.specs[f.sha256] = spec_for(f.path, self(), engine=f.engine,
-                                                preset=self.study.options.get("preprocessing"))  # fmt: skip
+                self.specs[f.sha256] = spec_for(
+                    f.path, self(), engine=f.engine, preset=self.study.options.get("preprocessing")
+                )
             except EdgeParetoError:  # its own evaluation says why, in one line
                 self.specs[f.sha256] = None
         return self.specs[f.sha256]
@@ -218,8 +247,9 @@ class _Images:
         s = self.study
         if self.opened is None:
             names = read_labels(s.labels) if s.labels and s.dataset == "folder" else None
-            self.opened = open_dataset(str(s.dataset), s.data_dir, ground_truth=s.ground_truth,
-                                       synset_order=s.synset_order, class_names=names)  # fmt: skip
+            self.opened = open_dataset(
+                str(s.dataset), s.data_dir, ground_truth=s.ground_truth, synset_order=s.synset_order, class_names=names
+            )
         return self.opened
 
 

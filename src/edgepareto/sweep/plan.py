@@ -138,8 +138,10 @@ class StudyPlan:
         for engine in self.engines:
             fmt = format_of_engine(engine)
             if bad := [p.value for p in self.precisions if isinstance(p, Precision) and fmt not in p.formats]:
-                fail(f"engine {engine} runs {fmt} files, which are not built in {', '.join(bad)}; drop those "
-                     f"precisions or that engine, or put them in a study of their own")  # fmt: skip
+                fail(
+                    f"engine {engine} runs {fmt} files, which are not built in {', '.join(bad)}; drop those "
+                    f"precisions or that engine, or put them in a study of their own"
+                )
 
     def _check_options(self, fail: Callable[[str], NoReturn]) -> None:
         """``options``: protocol overrides, a preprocessing preset and an end-to-end image folder only."""
@@ -284,8 +286,10 @@ class StudyPlan:
             return
         if not allowed:
             fail(f"kind {self.kind!r} measures no accuracy, so dataset = {self.dataset!r} does not apply; remove it")
-        fail(f"kind {self.kind!r} reports accuracy on {allowed[0]}; dataset = {self.dataset!r} is none of "
-             f"{', '.join(allowed)}: remove it or set one of them")  # fmt: skip
+        fail(
+            f"kind {self.kind!r} reports accuracy on {allowed[0]}; dataset = {self.dataset!r} is none of "
+            f"{', '.join(allowed)}: remove it or set one of them"
+        )
 
     @property
     def preprocessing(self) -> str:
@@ -298,8 +302,12 @@ class StudyPlan:
         if self.kind == "fashion-mnist":
             return []  # the training study decides its own resolution and class count
         if self.families:
-            return [ModelConfig(name, a, r) for name, grid in self.families.items()
-                    for r in grid["resolutions"] for a in grid["alphas"]]  # fmt: skip
+            return [
+                ModelConfig(name, a, r)
+                for name, grid in self.families.items()
+                for r in grid["resolutions"]
+                for a in grid["alphas"]
+            ]
         return [ModelConfig(self.family, a, r) for r in self.resolutions for a in self.alphas]
 
 
@@ -319,8 +327,10 @@ class Plan:
 
         unknown = sorted(set(self.recommend) - set(Budget.__dataclass_fields__))
         if unknown:
-            raise ConfigError(f"plan {self.name!r}: [recommend] takes {', '.join(Budget.__dataclass_fields__)}, "
-                              f"got {', '.join(unknown)}")  # fmt: skip
+            raise ConfigError(
+                f"plan {self.name!r}: [recommend] takes {', '.join(Budget.__dataclass_fields__)}, "
+                f"got {', '.join(unknown)}"
+            )
         for key, value in self.recommend.items():  # a number, finite (as every flag's): "fast" or inf is refused
             validation.finite(value, f"plan {self.name!r}: [recommend] {key}")
         try:
@@ -334,8 +344,13 @@ class Plan:
             raise ConfigError(f"plan {self.name!r}: study names must be unique, got {names}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "studies": [asdict(s) for s in self.studies],
-                "recommend": dict(self.recommend), "executor": asdict(self.executor)}  # fmt: skip
+        return {
+            "name": self.name,
+            "source": self.source,
+            "studies": [asdict(s) for s in self.studies],
+            "recommend": dict(self.recommend),
+            "executor": asdict(self.executor),
+        }
 
     def to_toml(self) -> str:
         """The plan as a TOML file that loads back to the same plan (fields at their defaults left out)."""

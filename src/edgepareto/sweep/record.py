@@ -27,9 +27,14 @@ def record_bench(store: str | Path, measurement: Any, model: str | Path, overrid
 
 
 def record_imported(
-    store: str | Path, imported: Any, log: str | Path, *, model: str | Path | None, device: str | None,
+    store: str | Path,
+    imported: Any,
+    log: str | Path,
+    *,
+    model: str | Path | None,
+    device: str | None,
     force: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """A benchmark_model log recorded against the file it ran (``model``, else the log's) on ``device``."""
     from edgepareto.analysis import open_results
 

@@ -58,10 +58,16 @@ class Context:
         """Adopt a file into the artifact folder; its row and its size record commit in one transaction."""
         art = ArtifactFolder(self.artifacts_dir).adopt(path, variant, scheme, recipe)
         size = MeasurementRecord(
-            variant=variant, metric="size_bytes", value=float(art.bytes), source="measured",
-            artifact_sha256=art.sha256, n=1, notes=f"file size of {Path(art.path).name} ({art.format}; {scheme})",
-            record={"weight_bytes": art.weight_bytes, "path": art.path}, key=size_key(recipe),
-        )  # fmt: skip
+            variant=variant,
+            metric="size_bytes",
+            value=float(art.bytes),
+            source="measured",
+            artifact_sha256=art.sha256,
+            n=1,
+            notes=f"file size of {Path(art.path).name} ({art.format}; {scheme})",
+            record={"weight_bytes": art.weight_bytes, "path": art.path},
+            key=size_key(recipe),
+        )
         self.store.add_artifact(art, [size], run_id=self.run_id)  # no artifact without its size
         fault_point("artifact-row")
         return art
@@ -121,8 +127,9 @@ class LatencyJob:
         return Protocol.preset(self.protocol, **dict(self.overrides))
 
     def records(self, m: Any, art: Artifact) -> list[MeasurementRecord]:
-        return MeasurementRecord.from_latency(m, device=self.device, artifact=art, key=self.key,
-                                              protocol_name=self.protocol)  # fmt: skip
+        return MeasurementRecord.from_latency(
+            m, device=self.device, artifact=art, key=self.key, protocol_name=self.protocol
+        )
 
 
 @dataclass
@@ -178,8 +185,14 @@ class BuildRecipe:
     def _spec(self, todo: list[tuple[Precision, str, str]]) -> ConvertSpec:
         s, wanted = self.study, tuple((p, f) for p, f, _ in todo)
         weights = weights_file(s.weights, self.config)  # resolved (and fetched) here, on the driver
-        return ConvertSpec(self.config, wanted, s.seed, calibration_dir(s), s.calibration_samples,
-                           str(weights) if weights is not None else None)  # fmt: skip
+        return ConvertSpec(
+            self.config,
+            wanted,
+            s.seed,
+            calibration_dir(s),
+            s.calibration_samples,
+            str(weights) if weights is not None else None,
+        )
 
     def prefetch(self, ctx: Context) -> ConvertSpec | None:
         try:
@@ -199,8 +212,13 @@ class BuildRecipe:
 
         named = name_preset_beside(art.path, self.study.preprocessing, replace=False)
         if named != self.study.preprocessing:
-            log.warning("%s: its sidecar already names preset %s (another study built the same file); study %s "
-                        "asked for %s", art.path, named, self.study.name, self.study.preprocessing)  # fmt: skip
+            log.warning(
+                "%s: its sidecar already names preset %s (another study built the same file); study %s asked for %s",
+                art.path,
+                named,
+                self.study.name,
+                self.study.preprocessing,
+            )
 
     def counted(self, ctx: Context) -> int:  # build; how many size records are new
         before = sum(ctx.store.has(size_key(w[2])) for w in self.wanted)
@@ -218,12 +236,18 @@ def _latency_task(study: StudyPlan, variant: Variant, job: LatencyJob) -> Task:
         art = ctx.artifact(job.recipe)
         where = ctx.devices[job.device]
         if "ray_device" in where:  # a board that is a Ray node: measured there, one task at a time
-            m = ctx.executor.measure_on(where["ray_device"], art.path, job.engine, job.threads, where.get("cluster"),
-                                        job.protocol_preset())  # fmt: skip
+            m = ctx.executor.measure_on(
+                where["ray_device"], art.path, job.engine, job.threads, where.get("cluster"), job.protocol_preset()
+            )
         else:
-            m = measure(art.path, engine=job.engine, threads=job.threads, cluster=where.get("cluster"),
-                        protocol=job.protocol_preset(),
-                        end_to_end=job.end_to_end_request(study.options.get("preprocessing")))  # fmt: skip
+            m = measure(
+                art.path,
+                engine=job.engine,
+                threads=job.threads,
+                cluster=where.get("cluster"),
+                protocol=job.protocol_preset(),
+                end_to_end=job.end_to_end_request(study.options.get("preprocessing")),
+            )
         fault_point("measured")
         ctx.clear_for(job)
         # The artifact's own variant: for trained studies it carries the real resolution and class count.
@@ -261,10 +285,12 @@ def expand_built(study: StudyPlan, devices: list[str], ctx: Context) -> tuple[li
             ctx.builders[w[2]] = recipe
         label = f"convert {config.name} to {', '.join(study.precisions)} ({', '.join(fmts)})"
         keys = tuple(size_key(w[2]) for w in wanted)
-        builds.append(Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted, None,
-                           recipe.prefetch))  # fmt: skip
+        builds.append(
+            Task("convert", study.name, label, keys, recipe.estimate_s, recipe.counted, None, recipe.prefetch)
+        )
         for p in study.precisions if config in measured else ():  # the rest is predicted (sweep/predicted.py)
             for e in study.engines:
-                latencies += latency_tasks(study, Variant.of(config, p), recipe_of(study, config, p,
-                                            format_of_engine(e)), [e], devices)  # fmt: skip
+                latencies += latency_tasks(
+                    study, Variant.of(config, p), recipe_of(study, config, p, format_of_engine(e)), [e], devices
+                )
     return builds, latencies

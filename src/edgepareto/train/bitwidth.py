@@ -82,7 +82,13 @@ def bitwidth_curve(
         "schemes": {g: describe(0, g).replace("0-bit", "n-bit") for g in GRANULARITIES},
         "tflite": {
             "fp32": {"top1": fp32.top1, "ci95_top1": list(fp32.ci95_top1), "n": fp32.n, "artifact": fp32.artifact},
-            "int8": {"top1": int8.top1, "ci95_top1": list(int8.ci95_top1), "n": int8.n, "artifact": int8.artifact,
-                     "scheme": int8.scheme, "agreement_with_fp32": int8.agreement_with_fp32},
+            "int8": {
+                "top1": int8.top1,
+                "ci95_top1": list(int8.ci95_top1),
+                "n": int8.n,
+                "artifact": int8.artifact,
+                "scheme": int8.scheme,
+                "agreement_with_fp32": int8.agreement_with_fp32,
+            },
         },
-    }  # fmt: skip
+    }

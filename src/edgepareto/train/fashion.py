@@ -220,8 +220,9 @@ def train_model(
         steps = -(-len(x) // schedule.batch_size)
         callbacks.append(progress_callback(config.name, alpha, schedule.epochs, steps, progress))
     with quiet_native_output():
-        hist = model.fit(x, y, batch_size=schedule.batch_size, epochs=schedule.epochs, shuffle=True, verbose=0,
-                         callbacks=callbacks)  # fmt: skip
+        hist = model.fit(
+            x, y, batch_size=schedule.batch_size, epochs=schedule.epochs, shuffle=True, verbose=0, callbacks=callbacks
+        )
     seconds = time.perf_counter() - t0
     info = {
         "variant": config.name,

@@ -32,8 +32,10 @@ class TrainingProgress:
 
     def __post_init__(self) -> None:
         if not (1 <= self.epoch <= self.epochs and 0 <= self.step <= self.steps and self.steps >= 1):
-            raise ConfigError(f"training progress out of range: epoch {self.epoch}/{self.epochs}, "
-                              f"step {self.step}/{self.steps}; steps count from 1 over all epochs")  # fmt: skip
+            raise ConfigError(
+                f"training progress out of range: epoch {self.epoch}/{self.epochs}, "
+                f"step {self.step}/{self.steps}; steps count from 1 over all epochs"
+            )
         if self.seconds < 0 or self.first_step_s < 0:
             raise ConfigError("training progress times must be >= 0 (seconds since the fit began)")
 
@@ -59,8 +61,9 @@ class TrainingProgress:
         return f"training epoch {self.epoch}/{self.epochs}: {done}{eta}"
 
 
-def progress_callback(variant: str, alpha: float, epochs: int, steps_per_epoch: int,
-                      report: Callable[[Any], None]) -> Any:  # fmt: skip
+def progress_callback(
+    variant: str, alpha: float, epochs: int, steps_per_epoch: int, report: Callable[[Any], None]
+) -> Any:
     """A Keras callback that calls ``report`` with a ``TrainingProgress`` every few seconds and at each epoch's end."""
     import keras
 
@@ -78,7 +81,10 @@ def progress_callback(variant: str, alpha: float, epochs: int, steps_per_epoch: 
                 self.first = now
             if now - self.last >= REPORT_EVERY_S or batch + 1 == steps_per_epoch:
                 self.last = now
-                report(TrainingProgress(variant, alpha, self.epoch + 1, epochs, step, epochs * steps_per_epoch,
-                                        now, self.first))  # fmt: skip
+                report(
+                    TrainingProgress(
+                        variant, alpha, self.epoch + 1, epochs, step, epochs * steps_per_epoch, now, self.first
+                    )
+                )
 
     return _Progress()
