@@ -8,7 +8,8 @@ import pytest
 from edgepareto.analysis import front, recommend_on
 from edgepareto.analysis.points import collect_points
 from edgepareto.models import Variant
-from edgepareto.store import Dataset, Device, MeasurementRecord, Store
+from edgepareto.store import Dataset, Device, Store
+from tests.store_support import add_point
 
 HOST = "Test CPU (this host)"
 V1 = Variant.parse("mobilenet_v1_050_224.fp32")
@@ -16,34 +17,7 @@ V2 = Variant.parse("mobilenet_v2_035_224.fp32")
 
 
 def _point(store: Store, v: Variant, ms: float, top1: float) -> None:
-    store.add(
-        MeasurementRecord(
-            variant=v,
-            metric="latency_ms",
-            value=ms,
-            ci_low=ms * 0.99,
-            ci_high=ms * 1.01,
-            n=20,
-            source="measured",
-            device=HOST,
-            engine="litert",
-            threads=1,
-            protocol={"name": "fast"},
-        )
-    )
-    store.add(
-        MeasurementRecord(
-            variant=v,
-            metric="top1",
-            value=top1,
-            ci_low=top1 - 1,
-            ci_high=top1 + 1,
-            n=5000,
-            source="measured",
-            dataset="toy-test",
-        )
-    )
-    store.add(MeasurementRecord(variant=v, metric="size_bytes", value=3e6, source="measured"))
+    add_point(store, v, ms, top1, device=HOST, latency_spread=0.01)
 
 
 @pytest.fixture

@@ -7,38 +7,14 @@ from edgepareto.analysis import recommend_on
 from edgepareto.analysis.reference import load_reference
 from edgepareto.models import Variant
 from edgepareto.report import write_report
-from edgepareto.store import Dataset, Device, MeasurementRecord, Store
+from edgepareto.store import Dataset, Device, Store
+from tests.store_support import add_point
 
 HOST = "Test CPU (this host)"
 
 
 def _measured(store: Store, v: Variant, ms: float, top1: float) -> None:
-    store.add(
-        MeasurementRecord(
-            variant=v,
-            metric="latency_ms",
-            value=ms,
-            n=20,
-            source="measured",
-            device=HOST,
-            engine="litert",
-            threads=1,
-            protocol={"name": "fast"},
-        )
-    )
-    store.add(
-        MeasurementRecord(
-            variant=v,
-            metric="top1",
-            value=top1,
-            ci_low=top1 - 2,
-            ci_high=top1 + 2,
-            n=500,
-            source="measured",
-            dataset="toy-test",
-        )
-    )
-    store.add(MeasurementRecord(variant=v, metric="size_bytes", value=3e6, source="measured"))
+    add_point(store, v, ms, top1, device=HOST, top1_halfwidth=2.0, n=500)
 
 
 def test_a_v2_and_a_v3_file_beside_v1_files_give_a_report_with_all_of_them(tmp_path):
