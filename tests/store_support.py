@@ -7,19 +7,8 @@ from edgepareto.models import Variant
 from edgepareto.store import MeasurementRecord, Store
 
 
-def add_point(
-    store: Store,
-    v: Variant,
-    ms: float,
-    top1: float,
-    *,
-    device: str,
-    latency_spread: float | None = None,
-    top1_halfwidth: float = 1.0,
-    n: int = 5000,
-    dataset: str = "toy-test",
-) -> None:
-    """One variant's latency (CI ± ``latency_spread`` of it, or none), top-1 (± ``top1_halfwidth``) and size."""
+def add_latency(store: Store, v: Variant, ms: float, *, device: str, latency_spread: float | None = None) -> None:
+    """One variant's measured latency on ``device`` (CI ± ``latency_spread`` of it, or none)."""
     ci = {"ci_low": ms * (1 - latency_spread), "ci_high": ms * (1 + latency_spread)} if latency_spread else {}
     store.add(
         MeasurementRecord(
@@ -35,6 +24,22 @@ def add_point(
             **ci,
         )
     )
+
+
+def add_point(
+    store: Store,
+    v: Variant,
+    ms: float,
+    top1: float,
+    *,
+    device: str,
+    latency_spread: float | None = None,
+    top1_halfwidth: float = 1.0,
+    n: int = 5000,
+    dataset: str = "toy-test",
+) -> None:
+    """One variant's latency (CI ± ``latency_spread`` of it, or none), top-1 (± ``top1_halfwidth``) and size."""
+    add_latency(store, v, ms, device=device, latency_spread=latency_spread)
     store.add(
         MeasurementRecord(
             variant=v,

@@ -7,8 +7,9 @@ import json
 
 from edgepareto.analysis import open_results
 from edgepareto.models import Variant
-from edgepareto.store import Device, MeasurementRecord
+from edgepareto.store import Device
 from tests.cli.test_fuzz import run_cli
+from tests.store_support import add_latency
 
 HOST = "Test CPU (this host)"
 
@@ -19,18 +20,7 @@ def _timed(path, devices=(HOST,)) -> None:
             store.add_device(Device(d, "host", {"cpu_model": d}))
             for alpha, ms in ((0.25, 1.0), (0.5, 2.6), (0.75, 5.9), (1.0, 10.1)):
                 v = Variant("mobilenet_v1", alpha, 96, 1000, "fp32")
-                store.add(
-                    MeasurementRecord(
-                        variant=v,
-                        metric="latency_ms",
-                        value=ms,
-                        n=20,
-                        source="measured",
-                        device=d,
-                        engine="litert",
-                        threads=1,
-                    )
-                )
+                add_latency(store, v, ms, device=d)
 
 
 def test_recommend_without_top1_says_what_is_missing_and_how_to_fill_it(tmp_path, capsys):
