@@ -61,9 +61,9 @@ class _Evaluator:
         self.cache = InputCache(spec, root) if root is not None else None
         # Other models' specs fed from the same decode (a study): their cache entries are written on the way,
         # once per distinct pixel array (an fp32 and an int8 file of one resolution share theirs).
-        wanted = {c.pixel_key: c for c in companions if root is not None and c.decode_key == spec.decode_key}
+        wanted = {c.pixel_key: c for c in companions if c.decode_key == spec.decode_key}
         wanted.pop(spec.pixel_key, None)
-        self.companions = [(c, InputCache(c, root)) for c in wanted.values() if root is not None]
+        self.companions = [(c, InputCache(c, root)) for c in wanted.values()] if root is not None else []
         inp = self.runner.inputs[0]
         self.encoding = spec.encoding(inp.dtype, inp.scale, inp.zero_point)
         self.nchw = is_nchw(inp.shape)
@@ -77,18 +77,20 @@ class _Evaluator:
     def pixels_into(self, i: int, out: np.ndarray) -> bool:
         """Fill ``out`` with item ``i``'s uint8 pixels; True when they came from the cache."""
         ident = self.dataset.cache_identity(i) if self.cache is not None else None
-        if ident is not None and self.cache is not None and self.cache.get_into(ident, out):
+        if ident is None or self.cache is None:  # no cache, or an item it cannot name
+            out[...] = self.dataset.load(i, self.spec)
+            return False
+        if self.cache.get_into(ident, out):
             return True
-        need = [c for c in self.companions if not c[1].has(ident)] if ident is not None else []
-        if ident is not None and need and type(self.dataset) is Dataset:  # one decode for this and the lacking
+        need = [c for c in self.companions if not c[1].has(ident)]
+        if need and type(self.dataset) is Dataset:  # one decode for this spec and the companions it lacks
             arrays = self.spec.load_many(self.dataset.files[i], [c[0] for c in need])
             out[...] = arrays[0]
             for (_, cache), pixels in zip(need, arrays[1:], strict=True):
                 cache.put(ident, pixels)
         else:
             out[...] = self.dataset.load(i, self.spec)
-        if ident is not None and self.cache is not None:
-            self.cache.put(ident, out)
+        self.cache.put(ident, out)
         return False
 
     def run(self, start: int, stop: int) -> tuple[int, np.ndarray, np.ndarray, list[dict[str, str]], int]:
