@@ -137,7 +137,7 @@ class StudyPlan:
 
         for engine in self.engines:
             fmt = format_of_engine(engine)
-            if bad := [p.value for p in self.precisions if isinstance(p, Precision) and fmt not in p.formats]:
+            if bad := [str(p) for p in self.precisions if fmt not in Precision(p).formats]:
                 fail(
                     f"engine {engine} runs {fmt} files, which are not built in {', '.join(bad)}; drop those "
                     f"precisions or that engine, or put them in a study of their own"
