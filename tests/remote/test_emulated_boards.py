@@ -29,6 +29,7 @@ from edgepareto.remote._benchmark_model import counted_runs
 from edgepareto.store import Store
 from tests.conftest import QUANT_MODEL
 from tests.remote import armboard
+from tests.remote.test_sweep_boards import _latency
 
 pytestmark = pytest.mark.slow
 
@@ -144,17 +145,6 @@ def _sweep(tmp: Path, inventory: Path, devices: str, *extra: str) -> subprocess.
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _latency(tmp: Path) -> dict[str, tuple[int | None, str, float | None]]:
-    path = tmp / "r" / "results.sqlite"
-    if not path.exists():
-        return {}
-    with Store(path) as s:
-        return {
-            m.key: (m.id, m.device, m.value)
-            for m in s.measurements(metric="latency_ms", source="measured", include_noisy=True)
-        }
-
-
 def _stored(tmp: Path):
     with Store(tmp / "r" / "results.sqlite") as s:
         devices = {d.name: d for d in s.devices() if d.kind == "board"}
@@ -216,7 +206,8 @@ def test_arm64_board_boards_and_a_sweep_killed_mid_run_then_resumed(arm64, user_
         assert d.fingerprint["machine"] == "aarch64" and d.fingerprint["emulation"].startswith("qemu-user")
         assert d.fingerprint["versions"]["runtime"] == f"ai-edge-litert {versions['ai-edge-litert']}"
     assert devices["arm64 Cortex-A15 (big, emulated)"].fingerprint["cluster"]["cpus"] == [4, 5, 6, 7]
-    assert len(records) == 4 and all(m.status == "ok" and m.value > 0 for m in records)
+    # qemu's timings are noisy: a latency stored `noisy` is a measured, kept record (issue 25), not a failure
+    assert len(records) == 4 and all(m.status in ("ok", "noisy") and m.value > 0 for m in records)
     per = {(m.variant.precision, m.device) for m in records}
     assert len(per) == 4  # one record per variant (fp32, int8) and cluster (LITTLE, big)
     for m in records:
