@@ -149,17 +149,18 @@ def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 300
     while first.poll() is None and time.monotonic() < deadline and not _accuracies(store):
-        time.sleep(0.2)
+        time.sleep(0.05)
     first.kill()
     first.wait(timeout=30)
-    before = _records(store)
-    assert len(_accuracies(store)) == 1, "the driver was not killed between two accuracy records"
+    before, full = _records(store), _records(driver_only / "ray" / "results.sqlite")
+    # the two workers may file both accuracies in one instant: what matters is that some, not all, was done
+    assert _accuracies(store) and before.keys() < full.keys(), "the driver was not killed mid-sweep"
     rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     doc = json.loads(rerun.stdout)
     assert doc["skipped"] >= 1 and doc["failed"] == 0
     after = _records(store)  # every key once
-    assert after.keys() == _records(driver_only / "ray" / "results.sqlite").keys()
+    assert after.keys() == full.keys()
     assert {k: after[k] for k in before} == before  # what finished before the kill was kept, not redone
 
 
