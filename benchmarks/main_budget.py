@@ -241,6 +241,7 @@ def main() -> None:
         "first_report": cold.get("first_report"),
         "estimate": estimate_check(cold),
         "sweep_seconds": cold["seconds"],
+        "task_timings": cold.get("timings", []),  # per task: what the estimate's constants are fitted on
         "cached_s": round(cached_s, 1),
         "fashion": acc,
         "goals": GOALS,
