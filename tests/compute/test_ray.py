@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -153,6 +154,8 @@ def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     first.kill()
     first.wait(timeout=30)
     before, full = _records(store), _records(driver_only / "ray" / "results.sqlite")
+    stale = list(Path(tempfile.gettempdir()).glob(f"edgepareto-ray-driver-{first.pid}-*"))
+    assert stale, "the killed driver's temp folder (it could not remove it) is not named by its pid"
     # the two workers may file both accuracies in one instant: what matters is that some, not all, was done
     assert _accuracies(store) and before.keys() < full.keys(), "the driver was not killed mid-sweep"
     rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
@@ -162,6 +165,7 @@ def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     after = _records(store)  # every key once
     assert after.keys() == full.keys()
     assert {k: after[k] for k in before} == before  # what finished before the kill was kept, not redone
+    assert not any(p.exists() for p in stale)  # the next driver removed the killed one's folder
 
 
 def _accuracies(store: Path) -> list:

@@ -74,6 +74,30 @@ def regrouped(bounds: list[tuple[int, int]], workers: int, largest: int, smalles
     return [(first + a, first + b) for a, b in chunk_bounds(bounds[-1][1] - first, workers, largest, smallest)]
 
 
+DRIVER_DIR_PREFIX = "edgepareto-ray-driver-"  # + the driver's pid: a killed driver's folder is found by the next
+
+
+def remove_stale_driver_dirs(root: Path | None = None) -> list[Path]:
+    """The temp folders of drivers that died without closing (kill -9), removed: ``close()`` cannot run then."""
+    removed = []
+    for d in (root or Path(tempfile.gettempdir())).glob(f"{DRIVER_DIR_PREFIX}*-*"):
+        pid = d.name.removeprefix(DRIVER_DIR_PREFIX).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class RayExecutor:
     """Compute on a Ray cluster; see the module docstring."""
 
@@ -88,7 +112,8 @@ class RayExecutor:
         self._puts: dict[str, Any] = {}  # content hash -> object ref
         self._sha: dict[str, str] = {}  # path|size|mtime -> sha256 of the file
         self._converts: dict[str, Any] = {}  # ConvertSpec.key -> result ref
-        self._tmp = Path(tempfile.mkdtemp(prefix="edgepareto-ray-driver-"))
+        remove_stale_driver_dirs()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{DRIVER_DIR_PREFIX}{os.getpid()}-"))
         self._head: LocalHead | None = None  # the local head this driver started (no --ray-address)
 
     @classmethod
