@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -66,20 +63,3 @@ def test_ray_tasks_regroup_the_chunks_into_fewer_larger_ones_covering_the_same_i
     assert sizes[-2] < 64 and min(sizes[:-1]) >= 16  # shrinking at the end (no node idles long), never tiny
     gaps = [(0, 10), (20, 30)]
     assert regrouped(gaps, 2, 256, 16) == gaps  # not one contiguous span: left as it came
-
-
-def test_a_killed_ray_driver_s_temp_folder_is_removed_by_the_next_and_a_live_one_kept(tmp_path):
-    """kill -9 leaves the driver's folder (its close() never runs): the next driver removes the folders whose pid
-    is gone, never a running driver's, nor a folder it cannot read a pid from."""
-    from edgepareto.compute.ray_executor import DRIVER_DIR_PREFIX, remove_stale_driver_dirs
-
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    dead = tmp_path / f"{DRIVER_DIR_PREFIX}{gone.pid}-abc"
-    live = tmp_path / f"{DRIVER_DIR_PREFIX}{os.getpid()}-def"
-    unnamed = tmp_path / f"{DRIVER_DIR_PREFIX}x7k2"  # the old name, no pid: nothing to tell it by
-    for d in (dead, live, unnamed):
-        (d / "0123").mkdir(parents=True)
-        (d / "0123" / "model.tflite").write_bytes(b"x")
-    assert remove_stale_driver_dirs(tmp_path) == [dead]
-    assert not dead.exists() and live.exists() and unnamed.exists()

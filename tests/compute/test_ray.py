@@ -147,6 +147,7 @@ def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "EDGEPARETO_HOME": str(driver_only / "home-ray")}
     cmd = [sys.executable, "-m", "edgepareto", "sweep", str(_plan(driver_only, "plan")), "--store", str(store),
            "--no-report", "--no-live", "--json", "--executor", "ray", "--ray-address", cluster.address]  # fmt: skip
+    in_tmp = set(Path(tempfile.gettempdir()).glob("edgepareto-ray-driver-*"))
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 300
     while first.poll() is None and time.monotonic() < deadline and not _accuracies(store):
@@ -154,8 +155,10 @@ def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     first.kill()
     first.wait(timeout=30)
     before, full = _records(store), _records(driver_only / "ray" / "results.sqlite")
-    stale = list(Path(tempfile.gettempdir()).glob(f"edgepareto-ray-driver-{first.pid}-*"))
-    assert stale, "the killed driver's temp folder (it could not remove it) is not named by its pid"
+    # nothing of the killed driver in /tmp: its temp files are in the sweep's private folder beside the store
+    assert set(Path(tempfile.gettempdir()).glob("edgepareto-ray-driver-*")) <= in_tmp
+    stale = list((store.parent / ".tmp").glob(f"*-{first.pid}-*"))
+    assert stale, "the killed sweep's private temp folder is not beside its store"
     # the two workers may file both accuracies in one instant: what matters is that some, not all, was done
     assert _accuracies(store) and before.keys() < full.keys(), "the driver was not killed mid-sweep"
     rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
@@ -165,7 +168,7 @@ def test_driver_killed_mid_sweep_then_rerun_resumes(cluster, driver_only):
     after = _records(store)  # every key once
     assert after.keys() == full.keys()
     assert {k: after[k] for k in before} == before  # what finished before the kill was kept, not redone
-    assert not any(p.exists() for p in stale)  # the next driver removed the killed one's folder
+    assert not any(p.exists() for p in stale)  # the next sweep removed the killed one's folder
 
 
 def _accuracies(store: Path) -> list:

@@ -74,30 +74,6 @@ def regrouped(bounds: list[tuple[int, int]], workers: int, largest: int, smalles
     return [(first + a, first + b) for a, b in chunk_bounds(bounds[-1][1] - first, workers, largest, smallest)]
 
 
-DRIVER_DIR_PREFIX = "edgepareto-ray-driver-"  # + the driver's pid: a killed driver's folder is found by the next
-
-
-def remove_stale_driver_dirs(root: Path | None = None) -> list[Path]:
-    """The temp folders of drivers that died without closing (kill -9), removed: ``close()`` cannot run then."""
-    removed = []
-    for d in (root or Path(tempfile.gettempdir())).glob(f"{DRIVER_DIR_PREFIX}*-*"):
-        pid = d.name.removeprefix(DRIVER_DIR_PREFIX).split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(d, ignore_errors=True)
-            removed.append(d)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
 class RayExecutor:
     """Compute on a Ray cluster; see the module docstring."""
 
@@ -112,8 +88,7 @@ class RayExecutor:
         self._puts: dict[str, Any] = {}  # content hash -> object ref
         self._sha: dict[str, str] = {}  # path|size|mtime -> sha256 of the file
         self._converts: dict[str, Any] = {}  # ConvertSpec.key -> result ref
-        remove_stale_driver_dirs()
-        self._tmp = Path(tempfile.mkdtemp(prefix=f"{DRIVER_DIR_PREFIX}{os.getpid()}-"))
+        self._tmp_dir: Path | None = None  # made at first use: see _tmp
         self._head: LocalHead | None = None  # the local head this driver started (no --ray-address)
 
     @classmethod
@@ -143,6 +118,14 @@ class RayExecutor:
         executor = cls(ray, shared_paths)
         executor._head = head
         return executor
+
+    @property
+    def _tmp(self) -> Path:
+        """Trained artifacts fetched from the nodes. Made at first use, so inside the sweep's private temp folder
+        (``sweep/_tmp.py``), which the next sweep removes if this driver is killed before ``close()``."""
+        if self._tmp_dir is None:
+            self._tmp_dir = Path(tempfile.mkdtemp(prefix="edgepareto-ray-driver-"))
+        return self._tmp_dir
 
     @property
     def workers(self) -> int:
@@ -284,7 +267,8 @@ class RayExecutor:
             self._ray.cancel(ref)
         self._converts.clear()
         self._puts.clear()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._tmp_dir is not None:
+            shutil.rmtree(self._tmp_dir, ignore_errors=True)
         self._ray.shutdown()
         if self._head is not None:
             self._head.stop()
